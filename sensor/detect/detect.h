@@ -1,0 +1,85 @@
+/* Detection: Suricata-style rules compiled into an immutable engine that
+ * worker threads share read-only (swapped whole on reload), plus one
+ * detect_thread per worker holding mutable state (thresholds, scratch).
+ * Detection never does I/O: matches leave through the alert_sink. */
+#ifndef XIEZHI_DETECT_H
+#define XIEZHI_DETECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "decode/packet.h"
+#include "flow/flow.h"
+#include "util/diag.h"
+
+struct classifier;
+struct geoip;
+
+enum rule_action { RULE_ACTION_ALERT, RULE_ACTION_PASS };
+
+/* What an alert event says about the rule that fired. */
+struct rule_info {
+    uint32_t gid, sid, rev;
+    enum rule_action action;
+    const char *action_name;     /* "allowed" in EVE alert.action */
+    const char *msg;
+    const char *classtype;       /* NULL if none */
+    const char *category;        /* classtype description, "" if none */
+    int severity;                /* priority: from the rule or its classtype; default 3 */
+    const char *metadata_json;   /* pre-rendered {"key":["v",...]} or NULL */
+};
+
+/* Behavioural detections add what was seen (EVE "anomaly" object). */
+struct anomaly_info {
+    const char *kind;            /* "port_scan", "dns_tunnel", ... */
+    uint64_t window_usec;
+    uint64_t count;
+    double score;                /* 0 when not meaningful */
+    const char *const *evidence; /* nevidence strings */
+    size_t nevidence;
+};
+
+struct alert_sink {
+    void *ctx;
+    /* anomaly is NULL for signature alerts; pkt may be NULL (flow-end detections). */
+    void (*emit)(void *ctx, const struct flow *flow, const struct packet *pkt,
+                 const struct rule_info *rule, const struct anomaly_info *anomaly);
+};
+
+struct detect_engine_config {
+    const struct config *config;          /* vars.address-groups, vars.port-groups, ... */
+    const char *const *rule_files;        /* full paths */
+    size_t nrule_files;
+    const char *classification_file;      /* NULL or "" for none */
+    const struct geoip *geoip;            /* NULL: geoip keyword rejected */
+    const struct classifier *classifier;  /* protocol and risk names */
+};
+
+struct detect_engine_stats {
+    size_t rules_loaded, rules_failed, rules_warned;
+};
+
+struct detect_engine;
+struct detect_thread;
+
+/* Loads and compiles every rule file.  Each bad rule is reported as
+ * "file:line: ..." through diag and skipped.  Returns NULL only on a fatal
+ * problem (unreadable file, out of memory); -T treats diag->errors as failure. */
+struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
+                                         struct diag *diag);
+void detect_engine_free(struct detect_engine *de);
+const struct detect_engine_stats *detect_engine_stats(const struct detect_engine *de);
+
+struct detect_thread *detect_thread_new(const struct detect_engine *de);
+void detect_thread_free(struct detect_thread *dt);
+
+/* Runs the rules on one packet of a flow. */
+void detect_packet(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
+                   enum flow_direction dir, const struct alert_sink *sink);
+/* At flow end: flow-end detections, then frees flow->detect. */
+void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct alert_sink *sink);
+/* Expires time-based state (thresholds, trackers) at packet time now_usec. */
+void detect_thread_expire(struct detect_thread *dt, uint64_t now_usec);
+
+#endif

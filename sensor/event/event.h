@@ -1,0 +1,25 @@
+/* Events as they leave the sensor: one EVE JSON line with its type and
+ * sequence number.  Exporters see only these records, never packets. */
+#ifndef XIEZHI_EVENT_H
+#define XIEZHI_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum event_type { EVENT_ALERT, EVENT_ANOMALY, EVENT_FLOW, EVENT_STATS, EVENT_TYPE_COUNT };
+
+#define EVENT_TYPE_MASK(t) (1u << (t))
+#define EVENT_TYPE_ALL     ((1u << EVENT_TYPE_COUNT) - 1)
+
+struct event_record {
+    enum event_type type;
+    uint64_t seq;              /* the sequence part of event_id */
+    const char *json;          /* one JSON object, no trailing newline */
+    size_t len;
+};
+
+const char *event_type_name(enum event_type type);
+/* "alert" -> EVENT_ALERT; -1 if unknown. */
+int event_type_from_name(const char *name);
+
+#endif

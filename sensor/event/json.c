@@ -1,0 +1,234 @@
+/* JSON writer: escaping that survives hostile bytes, and comma bookkeeping
+ * per nesting level so callers only say what to write. */
+#include "event/json.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void json_init(struct json_writer *w)
+{
+    memset(w, 0, sizeof *w);
+}
+
+void json_reset(struct json_writer *w)
+{
+    w->len = 0;
+    w->failed = false;
+    w->depth = 0;
+    w->need_comma[0] = false;
+    if (w->buf)
+        w->buf[0] = '\0';
+}
+
+void json_free(struct json_writer *w)
+{
+    free(w->buf);
+    json_init(w);
+}
+
+static bool reserve(struct json_writer *w, size_t extra)
+{
+    if (w->failed)
+        return false;
+    if (w->len + extra + 1 <= w->cap)
+        return true;
+    size_t cap = w->cap ? w->cap : 1024;
+    while (cap < w->len + extra + 1)
+        cap *= 2;
+    char *grown = realloc(w->buf, cap);
+    if (!grown) {
+        w->failed = true;
+        return false;
+    }
+    w->buf = grown;
+    w->cap = cap;
+    return true;
+}
+
+static void append(struct json_writer *w, const char *s, size_t n)
+{
+    if (!reserve(w, n))
+        return;
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+    w->buf[w->len] = '\0';
+}
+
+static void append_char(struct json_writer *w, char c)
+{
+    append(w, &c, 1);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one.
+ * Overlong forms, surrogates and code points above U+10FFFF are invalid. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (avail < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+void json_escape(struct json_writer *w, const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        size_t run = i;
+        /* Copy plain printable ASCII in one go. */
+        while (run < len && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\')
+            run++;
+        if (run > i) {
+            append(w, (const char *)s + i, run - i);
+            i = run;
+            continue;
+        }
+        unsigned char c = s[i];
+        char esc[8];
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            append(w, esc, 2);
+            i++;
+        } else if (c == '\n') {
+            append(w, "\\n", 2);
+            i++;
+        } else if (c == '\r') {
+            append(w, "\\r", 2);
+            i++;
+        } else if (c == '\t') {
+            append(w, "\\t", 2);
+            i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            append(w, esc, 6);
+            i++;
+        } else {
+            size_t n = utf8_sequence_length(s + i, len - i);
+            if (n) {
+                append(w, (const char *)s + i, n);
+                i += n;
+            } else {
+                /* Not UTF-8: keep the byte visible and the line parseable. */
+                snprintf(esc, sizeof esc, "\\u%04x", c);
+                append(w, esc, 6);
+                i++;
+            }
+        }
+    }
+}
+
+static void begin_value(struct json_writer *w, const char *key)
+{
+    if (w->depth > 0) {
+        if (w->need_comma[w->depth])
+            append_char(w, ',');
+        w->need_comma[w->depth] = true;
+    }
+    if (key) {
+        append_char(w, '"');
+        json_escape(w, key, strlen(key));
+        append(w, "\":", 2);
+    }
+}
+
+static void open_container(struct json_writer *w, const char *key, char bracket)
+{
+    begin_value(w, key);
+    if (w->depth + 1 >= JSON_MAX_DEPTH) {
+        w->failed = true;
+        return;
+    }
+    append_char(w, bracket);
+    w->need_comma[++w->depth] = false;
+}
+
+static void close_container(struct json_writer *w, char bracket)
+{
+    if (w->depth <= 0) {
+        w->failed = true;
+        return;
+    }
+    append_char(w, bracket);
+    w->depth--;
+}
+
+void json_object_begin(struct json_writer *w, const char *key) { open_container(w, key, '{'); }
+void json_object_end(struct json_writer *w) { close_container(w, '}'); }
+void json_array_begin(struct json_writer *w, const char *key) { open_container(w, key, '['); }
+void json_array_end(struct json_writer *w) { close_container(w, ']'); }
+
+void json_string_len(struct json_writer *w, const char *key, const char *value, size_t len)
+{
+    begin_value(w, key);
+    append_char(w, '"');
+    json_escape(w, value, len);
+    append_char(w, '"');
+}
+
+void json_string(struct json_writer *w, const char *key, const char *value)
+{
+    json_string_len(w, key, value ? value : "", value ? strlen(value) : 0);
+}
+
+void json_uint(struct json_writer *w, const char *key, uint64_t value)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%" PRIu64, value);
+    begin_value(w, key);
+    append(w, num, (size_t)n);
+}
+
+void json_int(struct json_writer *w, const char *key, int64_t value)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%" PRId64, value);
+    begin_value(w, key);
+    append(w, num, (size_t)n);
+}
+
+void json_double(struct json_writer *w, const char *key, double value)
+{
+    char num[40];
+    /* JSON has no NaN or infinity. */
+    int n = isfinite(value) ? snprintf(num, sizeof num, "%.6g", value) : snprintf(num, sizeof num, "null");
+    begin_value(w, key);
+    append(w, num, (size_t)n);
+}
+
+void json_bool(struct json_writer *w, const char *key, bool value)
+{
+    begin_value(w, key);
+    append(w, value ? "true" : "false", value ? 4 : 5);
+}
+
+void json_raw(struct json_writer *w, const char *key, const char *json)
+{
+    begin_value(w, key);
+    append(w, json, strlen(json));
+}

@@ -1,0 +1,116 @@
+/* The flow table: bidirectional flows keyed by (VLAN, protocol, addresses,
+ * ports).  The client is the side that sent the first packet (or the SYN).
+ * Flows end by idle or active timeout, TCP close, LRU eviction under the
+ * memory cap, or end of input; each end is handed to the owner's callback
+ * before the flow is freed, so later stages can emit events and release the
+ * per-flow state they own. */
+#ifndef XIEZHI_FLOW_H
+#define XIEZHI_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify/result.h"
+#include "decode/packet.h"
+
+enum flow_direction { FLOW_TOSERVER = 0, FLOW_TOCLIENT = 1 };
+
+enum flow_end_reason {
+    FLOW_END_NONE,
+    FLOW_END_TIMEOUT,       /* idle timeout (or the closed-state timeout) */
+    FLOW_END_ACTIVE,        /* active timeout: flow lived too long, is split */
+    FLOW_END_EVICTED,       /* memory cap reached, least recently used went */
+    FLOW_END_SHUTDOWN,      /* end of input or sensor stop */
+};
+
+enum flow_tcp_state {
+    FLOW_TCP_NONE,          /* not TCP, or no handshake seen (midstream) */
+    FLOW_TCP_SYN_SENT,
+    FLOW_TCP_SYN_RECEIVED,
+    FLOW_TCP_ESTABLISHED,
+    FLOW_TCP_CLOSING,       /* FIN seen */
+    FLOW_TCP_CLOSED,        /* FIN both ways, or RST */
+};
+
+/* Enrichment copied onto the flow once, when it is created. */
+struct flow_geo {
+    char country[2][2];     /* ISO codes of client [0] and server [1]; 0 if unknown */
+    uint32_t asn[2];
+};
+
+struct flow {
+    /* owned by the flow table */
+    struct flow *hash_next;
+    struct flow *lru_prev, *lru_next;
+
+    uint64_t flow_id;       /* deterministic: derived from the key and start time */
+    struct ip_addr client, server;
+    uint16_t client_port, server_port;
+    uint16_t vlan_id;
+    uint8_t proto;
+    uint8_t tcp_state;      /* enum flow_tcp_state */
+    uint8_t tcp_flags_seen[2];  /* OR of flags per direction */
+    uint8_t end_reason;     /* enum flow_end_reason, set before the end callback */
+    uint8_t pad[3];
+    uint64_t start_usec, last_usec;
+    uint64_t pkts[2], bytes[2];     /* indexed by enum flow_direction */
+
+    /* owned by classify */
+    struct classify_result app;
+    struct ndpi_flow_struct *ndpi;  /* NULL until payload, NULL again once done */
+    struct flow_meta *meta;
+
+    /* owned by enrich */
+    struct flow_geo geo;
+
+    /* owned by detect */
+    struct detect_flow *detect;
+};
+
+struct flow_table_config {
+    size_t max_flows;                   /* hard cap; LRU eviction beyond; default 1M */
+    uint64_t tcp_new_timeout_usec;      /* before the handshake completes; default 30 s */
+    uint64_t tcp_established_timeout_usec;  /* default 300 s */
+    uint64_t tcp_closed_timeout_usec;   /* after FIN/RST; default 10 s */
+    uint64_t udp_timeout_usec;          /* default 60 s */
+    uint64_t icmp_timeout_usec;         /* default 30 s */
+    uint64_t other_timeout_usec;        /* default 60 s */
+    uint64_t active_timeout_usec;       /* default 1800 s; 0 = none */
+};
+
+struct flow_table_stats {
+    uint64_t created, ended, active;
+    uint64_t timed_out, active_timeouts, evicted, shutdown;
+    uint64_t tcp, udp, icmp, other;
+    uint64_t memory_bytes;              /* flow structs + hash table */
+};
+
+/* Called for each flow that ends, before it is freed. */
+typedef void (*flow_end_fn)(void *ctx, struct flow *flow);
+
+struct flow_table;
+
+void flow_table_config_defaults(struct flow_table_config *cfg);
+struct flow_table *flow_table_new(const struct flow_table_config *cfg, flow_end_fn on_end,
+                                  void *ctx);
+void flow_table_free(struct flow_table *ft);      /* ends nothing: call flush first */
+
+/* Finds or creates the flow of pkt, counts the packet on it, updates TCP
+ * state, and says which way the packet goes.  *created is set for a new
+ * flow.  Returns NULL only when memory runs out. */
+struct flow *flow_table_lookup(struct flow_table *ft, const struct packet *pkt,
+                               enum flow_direction *dir, bool *created);
+
+/* Ends flows whose timeouts have passed at now_usec (packet time offline). */
+void flow_table_expire(struct flow_table *ft, uint64_t now_usec);
+/* Ends every flow with the given reason (end of input, shutdown). */
+void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason);
+const struct flow_table_stats *flow_table_stats(const struct flow_table *ft);
+
+/* EVE names: "timeout", "active_timeout", "evicted", "shutdown";
+ * and "new", "established", "closed" for the state. */
+const char *flow_end_reason_name(enum flow_end_reason reason);
+const char *flow_state_name(const struct flow *flow);
+
+#endif
