@@ -1,0 +1,49 @@
+/* Behavioural detectors configured from rule files.  A rule carries the
+ * xiezhi keyword `anomaly:<kind>[, option value]...`; its header and other
+ * options (addresses, ports, flow:...) scope what the detector sees.  The
+ * detect engine parses the keyword through anomaly_params_parse, then feeds
+ * each matching packet and each ended flow to the detector, which keeps its
+ * bounded tracking state in a per-worker anomaly_state. */
+#ifndef XIEZHI_ANOMALY_H
+#define XIEZHI_ANOMALY_H
+
+#include <stdint.h>
+
+#include "config/config.h"
+#include "decode/packet.h"
+#include "detect/detect.h"
+#include "flow/flow.h"
+#include "util/diag.h"
+
+struct anomaly_params;     /* one rule's detector and its settings */
+struct anomaly_state;      /* per worker: every detector's tracking tables */
+
+/* value is the text after "anomaly:".  cfg gives zones and other shared
+ * settings.  NULL on error, reported as file:line. */
+struct anomaly_params *anomaly_params_parse(const char *value, const struct config *cfg,
+                                            const char *file, unsigned line, struct diag *diag);
+void anomaly_params_free(struct anomaly_params *params);
+
+struct anomaly_state *anomaly_state_new(const struct config *cfg);
+void anomaly_state_free(struct anomaly_state *st);
+
+/* A packet that matched the rule's header and other options. */
+void anomaly_on_packet(struct anomaly_state *st, const struct anomaly_params *params,
+                       const struct rule_info *rule, const struct flow *flow,
+                       const struct packet *pkt, enum flow_direction dir,
+                       const struct alert_sink *sink);
+/* A flow that ended and whose client->server side matches the rule's header. */
+void anomaly_on_flow_end(struct anomaly_state *st, const struct anomaly_params *params,
+                         const struct rule_info *rule, const struct flow *flow,
+                         const struct alert_sink *sink);
+/* Expires windows and suppression at packet time now_usec. */
+void anomaly_expire(struct anomaly_state *st, uint64_t now_usec);
+
+struct anomaly_stats {
+    uint64_t tracked_entries;      /* live entries in all tables */
+    uint64_t evictions;            /* entries dropped at the memory bound */
+    uint64_t alerts, suppressed;
+};
+void anomaly_get_stats(const struct anomaly_state *st, struct anomaly_stats *out);
+
+#endif

@@ -1,0 +1,44 @@
+/* Datasets: named sets of IOCs (strings, IPv4/IPv6 addresses, MD5/SHA-256
+ * hashes) for the `dataset` rule keyword, loaded from files in Suricata's
+ * formats and shared by every rule that names them.  Lookups are lock-free
+ * reads; `set` adds under a lock so that several workers can share one. */
+#ifndef XIEZHI_DATASET_H
+#define XIEZHI_DATASET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/diag.h"
+
+enum dataset_type { DATASET_STRING, DATASET_IPV4, DATASET_IPV6, DATASET_MD5, DATASET_SHA256 };
+
+struct dataset;
+struct dataset_registry;
+
+/* "string", "ipv4", ... -> type; -1 if unknown. */
+int dataset_type_from_name(const char *name);
+
+struct dataset_registry *dataset_registry_new(void);
+void dataset_registry_free(struct dataset_registry *reg);
+
+/* Returns the dataset called name, creating it (and loading load_path, if
+ * not NULL, relative paths resolved against base_dir) on first use.  A second
+ * use with another type is an error.  Problems are reported through diag as
+ * file:line.  NULL on error. */
+struct dataset *dataset_registry_get(struct dataset_registry *reg, const char *name,
+                                     enum dataset_type type, const char *load_path,
+                                     const char *base_dir, struct diag *diag,
+                                     const char *rule_file, unsigned rule_line);
+
+/* Values are raw: strings as bytes, IPv4 as 4 bytes, IPv6 as 16 bytes,
+ * hashes as 16 or 32 bytes (not hex). */
+bool dataset_contains(const struct dataset *ds, const uint8_t *value, size_t len);
+/* Adds value; returns 1 if it was new, 0 if present, -1 when full/out of memory. */
+int dataset_add(struct dataset *ds, const uint8_t *value, size_t len);
+/* Removes value (for `unset`); returns 1 if it was present. */
+int dataset_remove(struct dataset *ds, const uint8_t *value, size_t len);
+size_t dataset_size(const struct dataset *ds);
+enum dataset_type dataset_get_type(const struct dataset *ds);
+
+#endif
