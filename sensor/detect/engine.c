@@ -44,7 +44,8 @@ struct proto_group {
 
 struct detect_engine {
     struct detect_engine_config cfg;
-    struct diag *diag;          /* during load only */
+    struct diag *diag;          /* the caller's during load, then quiet_diag */
+    struct diag quiet_diag;
     struct classification *classification;
     struct classifier *own_classifier;
     const struct classifier *classifier;
@@ -423,8 +424,12 @@ static int build_groups(struct detect_engine *de)
     }
     for (size_t i = 0; i < de->nrules; i++) {
         struct rule *r = de->rules[i];
-        if (r->anomaly && u32_push(&de->anomaly_rules, &de->nanomaly, r->index) < 0)
+        unsigned hooks = r->anomaly ? anomaly_params_hooks(r->anomaly) : 0;
+        if ((hooks & ANOMALY_HOOK_FLOW_END) &&
+            u32_push(&de->anomaly_rules, &de->nanomaly, r->index) < 0)
             return -1;
+        if (r->anomaly && !(hooks & ANOMALY_HOOK_PACKET))
+            continue;       /* flow-end detector only: no packet evaluation */
         r->ip_only = rule_is_ip_only(r);
         r->fast = pick_fast_pattern(r);
         for (int g = 0; g < GROUP_COUNT; g++) {
@@ -484,7 +489,8 @@ struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
         de->rules[i]->index = (uint32_t)i;
     if (build_groups(de) < 0)
         goto fail;
-    de->diag = NULL;
+    de->quiet_diag.quiet = 1;
+    de->diag = &de->quiet_diag;
     return de;
 fail:
     diag_error(diag, "detect", 0, "out of memory while compiling rules");
@@ -533,10 +539,8 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
     dt->stamp = calloc(n, sizeof *dt->stamp);
     dt->cand = malloc(n * sizeof *dt->cand);
     dt->alerts = malloc(n * sizeof *dt->alerts);
-    if (de->nanomaly)
-        dt->anomaly = anomaly_state_new(de->cfg.config);
-    if (!dt->md || !dt->thresholds || !dt->stamp || !dt->cand || !dt->alerts ||
-        (de->nanomaly && !dt->anomaly)) {
+    dt->anomaly = anomaly_state_new(de->cfg.config);
+    if (!dt->md || !dt->thresholds || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly) {
         detect_thread_free(dt);
         return NULL;
     }
@@ -550,7 +554,7 @@ void detect_thread_free(struct detect_thread *dt)
     pcre2_match_data_free(dt->md);
     threshold_table_free(dt->thresholds);
     if (dt->anomaly)
-        anomaly_state_free(dt->anomaly);
+        anomaly_state_free(dt->anomaly);    /* before the engine frees the params */
     free(dt->stamp);
     free(dt->cand);
     free(dt->alerts);

@@ -189,6 +189,13 @@ static size_t header_fields(char *h, char **fields, size_t max)
 
 static int parse_header(struct rule_parser *rp, char *header, bool *passive)
 {
+    int nest = 0;
+    for (const char *p = header; *p && nest >= 0; p++)
+        nest += *p == '[' ? 1 : *p == ']' ? -1 : 0;
+    if (nest != 0) {
+        rule_err(rp, "unbalanced brackets in the rule header");
+        return -1;
+    }
     char *f[8];
     size_t n = header_fields(header, f, 7);
     if (n != 7) {
