@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "capture/capture.h"
+#include "config/config.h"
 #include "decode/decode.h"
 #include "decode/defrag.h"
 #include "util/log.h"
@@ -1275,6 +1276,27 @@ static void test_error_names(void **state)
         assert_non_null(strchr(decode_error_name((enum decode_error)i), '_'));
 }
 
+static void test_config_load(void **state)
+{
+    (void)state;
+    struct config *cfg = config_new();
+    struct diag diag = { .quiet = 1 };
+    struct decoder_config dc;
+    decoder_config_load(&dc, cfg, &diag);
+    assert_int_equal(dc.max_tunnel_depth, 4);
+    assert_int_equal(dc.frag_memcap, 16u << 20);
+    assert_int_equal(dc.frag_timeout_usec, 30000000);
+    assert_int_equal(config_set_override(cfg, "decoder.defrag.memcap=1mb", &diag), 0);
+    assert_int_equal(config_set_override(cfg, "decoder.defrag.timeout=500ms", &diag), 0);
+    assert_int_equal(config_set_override(cfg, "decoder.max-tunnel-depth=99", &diag), 0);
+    decoder_config_load(&dc, cfg, &diag);
+    assert_int_equal(dc.frag_memcap, 1u << 20);
+    assert_int_equal(dc.frag_timeout_usec, 500000);
+    assert_int_equal(dc.max_tunnel_depth, 4);      /* out of range: reported, default kept */
+    assert_int_equal(diag.errors, 1);
+    config_free(cfg);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1295,6 +1317,7 @@ int main(void)
         T(test_frag4_separate_sets), T(test_frag_timeout), T(test_frag_memcap), T(test_frag_too_large),
         T(test_frag6), T(test_frag_in_tunnel),
         T(test_decode_captures), T(test_malformed_corpus), T(test_error_names),
+        T(test_config_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
