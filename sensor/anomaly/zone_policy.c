@@ -5,7 +5,8 @@
  * "*" for any zone); traffic inside one zone is always allowed and
  * addresses outside every zone are not judged.  The first client packet of a
  * flow from one zone to another that the matrix does not allow raises an
- * alert with the two zone names as evidence. */
+ * alert with the two zone names as evidence.  Without any anomaly.zones the
+ * rule loads and stays inert, so the default pack loads with any config. */
 #include "anomaly/anomaly_int.h"
 
 #include <arpa/inet.h>
@@ -235,10 +236,6 @@ static int load_allow(struct load *l, const char *item)
 static int prepare(struct anomaly_params *p, const struct config *cfg, const char *file,
                    unsigned line, struct diag *diag)
 {
-    if (!cfg) {
-        diag_error(diag, file, line, "anomaly: zone_policy needs zones (anomaly.zones) in the config");
-        return -1;
-    }
     struct zone_set *z = calloc(1, sizeof *z);
     if (!z) {
         diag_error(diag, file, line, "anomaly: out of memory");
@@ -246,9 +243,13 @@ static int prepare(struct anomaly_params *p, const struct config *cfg, const cha
     }
     p->zones = z;
     struct load l = { cfg, z, diag, 0 };
+    if (!cfg)
+        return 0;
     config_foreach_child(cfg, "anomaly.zones", load_zone, &l);
     if (l.failed)
         return -1;
+    if (z->nzones == 0)
+        return 0;              /* no zones configured: the rule stays inert */
     if (z->nzones < 2) {
         diag_error(diag, file, line,
                    "anomaly: zone_policy needs at least two zones in anomaly.zones");
@@ -283,6 +284,8 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
     if (!f || dir != FLOW_TOSERVER || f->pkts[FLOW_TOSERVER] != 1)
         return;            /* judge each flow once, at its first packet */
     const struct zone_set *z = c->params->zones;
+    if (z->nzones == 0)
+        return;
     int from = zone_of(z, &f->client), to = zone_of(z, &f->server);
     if (from < 0 || to < 0 || from == to || z->allow[from][to])
         return;
