@@ -59,6 +59,8 @@ struct detect_engine {
     struct proto_group groups[GROUP_COUNT];
     uint32_t *anomaly_rules;
     size_t nanomaly;
+    uint32_t *flow_end_rules;   /* app-layer rules that can still fire at flow end */
+    size_t nflow_end;
     struct detect_engine_stats stats;
     bool passive_warned;
     int tls_ids[4], http_ids[4];
@@ -430,6 +432,10 @@ static int build_groups(struct detect_engine *de)
             return -1;
         if (r->anomaly && !(hooks & ANOMALY_HOOK_PACKET))
             continue;       /* flow-end detector only: no packet evaluation */
+        if (r->app_layer && !r->anomaly && r->info.action == RULE_ACTION_ALERT &&
+            r->buf[BUF_PAYLOAD].n == 0 &&
+            u32_push(&de->flow_end_rules, &de->nflow_end, r->index) < 0)
+            return -1;
         r->ip_only = rule_is_ip_only(r);
         r->fast = pick_fast_pattern(r);
         for (int g = 0; g < GROUP_COUNT; g++) {
@@ -512,6 +518,7 @@ void detect_engine_free(struct detect_engine *de)
         ac_free(de->groups[g].ac);
     }
     free(de->anomaly_rules);
+    free(de->flow_end_rules);
     for (size_t i = 0; i < de->nflowbits; i++)
         free(de->flowbits[i]);
     free(de->flowbits);
@@ -581,13 +588,22 @@ static int packet_group(uint8_t proto)
     }
 }
 
-static bool flow_established(const struct flow *f)
+/* Suricata's view: a TCP flow is established from the packet after the one
+ * that completed the three-way handshake; other flows once both sides
+ * spoke. */
+static bool flow_established(const struct flow *f, const struct packet *p,
+                             enum flow_direction dir)
 {
     if (!f)
         return false;
-    if (f->proto == 6)
-        return f->tcp_state >= FLOW_TCP_ESTABLISHED;
-    return f->pkts[FLOW_TOSERVER] > 0 && f->pkts[FLOW_TOCLIENT] > 0;
+    if (f->proto != 6)
+        return f->pkts[FLOW_TOSERVER] > 0 && f->pkts[FLOW_TOCLIENT] > 0;
+    if (f->tcp_state < FLOW_TCP_ESTABLISHED)
+        return false;
+    bool handshake_ack = dir == FLOW_TOSERVER && f->pkts[FLOW_TOSERVER] == 2 &&
+                         (f->tcp_flags_seen[FLOW_TOSERVER] & TCP_SYN) &&
+                         (p->tcp_flags & (TCP_ACK | TCP_SYN)) == TCP_ACK;
+    return !handshake_ack;
 }
 
 static bool header_matches(const struct rule *r, const struct ip_addr *src, uint16_t sp,
@@ -620,9 +636,11 @@ static bool rule_matches(const struct match_env *env, const struct rule *r)
             return false;
         if ((fo & FLOWOPT_TOCLIENT) && env->dir != FLOW_TOCLIENT)
             return false;
-        if ((fo & FLOWOPT_ESTABLISHED) && !flow_established(env->flow))
+        bool est = (fo & (FLOWOPT_ESTABLISHED | FLOWOPT_NOT_ESTABLISHED)) &&
+                   flow_established(env->flow, p, env->dir);
+        if ((fo & FLOWOPT_ESTABLISHED) && !est)
             return false;
-        if ((fo & FLOWOPT_NOT_ESTABLISHED) && flow_established(env->flow))
+        if ((fo & FLOWOPT_NOT_ESTABLISHED) && est)
             return false;
     }
     if (r->napp_ids && (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
@@ -790,9 +808,46 @@ static void detect_flow_free(struct detect_flow *df)
     free(df);
 }
 
+/* nDPI often completes its metadata only when the flow ends (a DNS query
+ * without an answer, a flow given up on): like Suricata's flow-timeout
+ * pseudo packets, app-layer rules that have not fired yet get one last look
+ * in each direction.  Their alerts carry no packet. */
+static void detect_flow_end_app_layer(struct detect_thread *dt, struct flow *flow,
+                                      const struct alert_sink *sink)
+{
+    const struct detect_engine *de = dt->de;
+    if (de->nflow_end == 0 || (flow->detect && flow->detect->passed))
+        return;
+    for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
+        struct packet pseudo;
+        memset(&pseudo, 0, sizeof pseudo);
+        pseudo.ts_usec = flow->last_usec;
+        pseudo.proto = flow->proto;
+        pseudo.ip_version = flow->client.family;
+        pseudo.src = d == FLOW_TOSERVER ? flow->client : flow->server;
+        pseudo.dst = d == FLOW_TOSERVER ? flow->server : flow->client;
+        pseudo.src_port = d == FLOW_TOSERVER ? flow->client_port : flow->server_port;
+        pseudo.dst_port = d == FLOW_TOSERVER ? flow->server_port : flow->client_port;
+        struct match_env env = { de, dt, flow, &pseudo, (enum flow_direction)d };
+        for (size_t i = 0; i < de->nflow_end; i++) {
+            const struct rule *r = de->rules[de->flow_end_rules[i]];
+            if (fired_before(flow, r->index) || !rule_matches(&env, r))
+                continue;
+            mark_fired(flow, r->index);
+            for (size_t a = 0; a < r->nactions; a++)
+                r->actions[a].apply(&env, r->actions[a].ctx);
+            if (r->noalert || !thresholds_allow(dt, r, flow, &pseudo))
+                continue;
+            if (sink)
+                sink->emit(sink->ctx, flow, NULL, &r->info, NULL);
+        }
+    }
+}
+
 void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct alert_sink *sink)
 {
     const struct detect_engine *de = dt->de;
+    detect_flow_end_app_layer(dt, flow, sink);
     for (size_t i = 0; i < de->nanomaly && dt->anomaly; i++) {
         const struct rule *r = de->rules[de->anomaly_rules[i]];
         if (!proto_matches(r, flow->proto))
