@@ -39,7 +39,10 @@ struct proto_group {
     size_t nbyport;
     uint32_t *iponly;
     size_t niponly;
+    uint32_t *app_static;       /* evaluated once per flow direction, verdict final */
+    size_t napp_static;
     struct ac *ac;              /* payload fast patterns, id = rule index */
+    bool ac_shared;             /* owned by an earlier group */
 };
 
 struct detect_engine {
@@ -63,6 +66,7 @@ struct detect_engine {
     size_t nflow_end;
     struct detect_engine_stats stats;
     bool passive_warned;
+    bool has_thresholds;        /* any threshold/detection_filter: workers need a table */
     int tls_ids[4], http_ids[4];
     size_t ntls, nhttp;
 };
@@ -352,6 +356,18 @@ static const struct content *pick_fast_pattern(const struct rule *r)
     return best;
 }
 
+static bool rule_is_app_static(const struct rule *r)
+{
+    if (!r->app_layer || r->anomaly || r->buf[BUF_PAYLOAD].n ||
+        (r->buffers_used & ((1u << BUF_IP_SRC) | (1u << BUF_IP_DST))) ||
+        (r->flow_opts & ~(uint32_t)(FLOWOPT_TOSERVER | FLOWOPT_TOCLIENT)) || r->checks_flowbits)
+        return false;
+    for (size_t i = 0; i < r->nchecks; i++)
+        if (!r->checks[i].flow_static)
+            return false;
+    return true;
+}
+
 static bool rule_is_ip_only(const struct rule *r)
 {
     return r->nchecks == 0 && r->buffers_used == 0 && r->flow_opts == 0 && r->napp_ids == 0 &&
@@ -417,51 +433,88 @@ static int add_nonprefiltered(struct proto_group *g, const struct rule *r)
     return 0;
 }
 
-static int build_groups(struct detect_engine *de)
+static bool same_rules(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+    return na == nb && (na == 0 || memcmp(a, b, na * sizeof *a) == 0);
+}
+
+/* One automaton per group over its rules' fast patterns; groups with the
+ * same prefiltered rules (every rule "ip", say) share one automaton. */
+static int build_automata(struct detect_engine *de, uint32_t *const *pre, const size_t *npre)
 {
     for (int g = 0; g < GROUP_COUNT; g++) {
-        de->groups[g].ac = ac_new();
-        if (!de->groups[g].ac)
+        for (int h = 0; h < g && !de->groups[g].ac; h++) {
+            if (same_rules(pre[g], npre[g], pre[h], npre[h])) {
+                de->groups[g].ac = de->groups[h].ac;
+                de->groups[g].ac_shared = true;
+            }
+        }
+        if (de->groups[g].ac)
+            continue;
+        struct ac *ac = ac_new();
+        if (!ac)
+            return -1;
+        de->groups[g].ac = ac;
+        for (size_t i = 0; i < npre[g]; i++) {
+            const struct rule *r = de->rules[pre[g][i]];
+            if (ac_add(ac, r->fast->pat, r->fast->len, r->fast->flags & CF_NOCASE, r->index) < 0)
+                return -1;
+        }
+        if (ac_build(ac) < 0)
             return -1;
     }
+    return 0;
+}
+
+static int build_groups(struct detect_engine *de)
+{
+    uint32_t *pre[GROUP_COUNT] = { NULL };
+    size_t npre[GROUP_COUNT] = { 0 };
+    int rc = -1;
     for (size_t i = 0; i < de->nrules; i++) {
         struct rule *r = de->rules[i];
         unsigned hooks = r->anomaly ? anomaly_params_hooks(r->anomaly) : 0;
         if ((hooks & ANOMALY_HOOK_FLOW_END) &&
             u32_push(&de->anomaly_rules, &de->nanomaly, r->index) < 0)
-            return -1;
+            goto out;
         if (r->anomaly && !(hooks & ANOMALY_HOOK_PACKET))
             continue;       /* flow-end detector only: no packet evaluation */
         if (r->app_layer && !r->anomaly && r->info.action == RULE_ACTION_ALERT &&
             r->buf[BUF_PAYLOAD].n == 0 &&
             u32_push(&de->flow_end_rules, &de->nflow_end, r->index) < 0)
-            return -1;
+            goto out;
         r->ip_only = rule_is_ip_only(r);
+        r->app_static = rule_is_app_static(r);
+        if (r->has_threshold || r->has_detection_filter)
+            de->has_thresholds = true;
         r->fast = pick_fast_pattern(r);
         for (int g = 0; g < GROUP_COUNT; g++) {
             if (!rule_in_group(r, g))
                 continue;
             struct proto_group *pg = &de->groups[g];
-            int rc;
+            int prc;
             if (r->ip_only)
-                rc = u32_push(&pg->iponly, &pg->niponly, r->index);
+                prc = u32_push(&pg->iponly, &pg->niponly, r->index);
+            else if (r->app_static)
+                prc = u32_push(&pg->app_static, &pg->napp_static, r->index);
             else if (r->fast)
-                rc = ac_add(pg->ac, r->fast->pat, r->fast->len, r->fast->flags & CF_NOCASE,
-                            r->index);
+                prc = u32_push(&pre[g], &npre[g], r->index);
             else
-                rc = add_nonprefiltered(pg, r);
-            if (rc < 0)
-                return -1;
+                prc = add_nonprefiltered(pg, r);
+            if (prc < 0)
+                goto out;
         }
     }
     for (int g = 0; g < GROUP_COUNT; g++) {
         struct proto_group *pg = &de->groups[g];
         if (pg->nbyport)
             qsort(pg->byport, pg->nbyport, sizeof *pg->byport, port_entry_cmp);
-        if (ac_build(pg->ac) < 0)
-            return -1;
     }
-    return 0;
+    rc = build_automata(de, pre, npre);
+out:
+    for (int g = 0; g < GROUP_COUNT; g++)
+        free(pre[g]);
+    return rc;
 }
 
 struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
@@ -515,7 +568,9 @@ void detect_engine_free(struct detect_engine *de)
         free(de->groups[g].anyport);
         free(de->groups[g].byport);
         free(de->groups[g].iponly);
-        ac_free(de->groups[g].ac);
+        free(de->groups[g].app_static);
+        if (!de->groups[g].ac_shared)
+            ac_free(de->groups[g].ac);
     }
     free(de->anomaly_rules);
     free(de->flow_end_rules);
@@ -542,12 +597,13 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
     dt->de = de;
     size_t n = de->nrules ? de->nrules : 1;
     dt->md = pcre2_match_data_create(32, NULL);
-    dt->thresholds = threshold_table_new(THRESHOLD_TABLE_MAX);
+    if (de->has_thresholds)
+        dt->thresholds = threshold_table_new(THRESHOLD_TABLE_MAX);
     dt->stamp = calloc(n, sizeof *dt->stamp);
     dt->cand = malloc(n * sizeof *dt->cand);
     dt->alerts = malloc(n * sizeof *dt->alerts);
     dt->anomaly = anomaly_state_new(de->cfg.config);
-    if (!dt->md || !dt->thresholds || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly) {
+    if (!dt->md || (de->has_thresholds && !dt->thresholds) || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly) {
         detect_thread_free(dt);
         return NULL;
     }
@@ -570,7 +626,8 @@ void detect_thread_free(struct detect_thread *dt)
 
 void detect_thread_expire(struct detect_thread *dt, uint64_t now_usec)
 {
-    threshold_table_expire(dt->thresholds, now_usec);
+    if (dt->thresholds)
+        threshold_table_expire(dt->thresholds, now_usec);
     if (dt->anomaly)
         anomaly_expire(dt->anomaly, now_usec);
 }
@@ -715,8 +772,15 @@ static int u32_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static bool verdict_final(const struct flow *f)
+{
+    return f && (f->app.state == CLASSIFY_DONE || f->app.state == CLASSIFY_GIVEN_UP);
+}
+
+static struct detect_flow *flow_state(struct flow *f);
+
 static void collect_candidates(struct detect_thread *dt, const struct proto_group *g,
-                               const struct flow *flow, const struct packet *pkt,
+                               struct flow *flow, const struct packet *pkt,
                                enum flow_direction dir)
 {
     if (++dt->gen == 0) {
@@ -727,6 +791,16 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
     if (!flow || flow->pkts[dir] <= 1)
         for (size_t i = 0; i < g->niponly; i++)
             queue_rule(dt, g->iponly[i]);
+    /* nDPI's verdict and metadata only change until detection is final:
+     * rules on them alone need one look per direction after that. */
+    if (g->napp_static && verdict_final(flow)) {
+        struct detect_flow *df = flow_state(flow);
+        if (df && !(df->app_done & (1u << dir))) {
+            df->app_done |= (uint8_t)(1u << dir);
+            for (size_t i = 0; i < g->napp_static; i++)
+                queue_rule(dt, g->app_static[i]);
+        }
+    }
     for (size_t i = 0; i < g->nanyport; i++)
         queue_rule(dt, g->anyport[i]);
     size_t lo = 0, hi = g->nbyport;
@@ -772,8 +846,8 @@ void detect_packet(struct detect_thread *dt, struct flow *flow, const struct pac
     dt->nalerts = 0;
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
-        if (r->app_layer && fired_before(flow, r->index))
-            continue;
+        if (r->app_layer && (!verdict_final(flow) || fired_before(flow, r->index)))
+            continue;       /* no verdict, no metadata yet; or fired already */
         if (!rule_matches(&env, r))
             continue;
         if (r->app_layer && flow)

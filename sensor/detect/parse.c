@@ -40,7 +40,17 @@ int rule_add_check(struct rule_parser *rp, bool (*match)(const struct match_env 
         r->checks = nc;
         r->checks_cap = cap;
     }
-    r->checks[r->nchecks++] = (struct check){ match, ctx, free_ctx };
+    r->checks[r->nchecks++] = (struct check){ match, ctx, free_ctx, false };
+    return 0;
+}
+
+int rule_add_flow_check(struct rule_parser *rp,
+                        bool (*match)(const struct match_env *, const void *), void *ctx,
+                        void (*free_ctx)(void *))
+{
+    if (rule_add_check(rp, match, ctx, free_ctx) < 0)
+        return -1;
+    rp->rule->checks[rp->rule->nchecks - 1].flow_static = true;
     return 0;
 }
 
