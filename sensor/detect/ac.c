@@ -342,15 +342,14 @@ static size_t window_scan(const struct ac *ac, const uint8_t *text, size_t len, 
 {
     if (ac->nlong == 0 || len < WIN)
         return 0;
-    const uint64_t *bitmap = ac->bitmap;
+    const uint64_t *bitmap = ac->bitmap, *bitmap2 = ac->bitmap2;
     size_t hits = 0;
     for (size_t start = 0; start + WIN <= len; start++) {
         uint32_t w = load32(text + start);
-        uint32_t h = window_hash(w);
-        if (!(bitmap[h >> 6] & (1ull << (h & 63))))
-            continue;
-        uint32_t h2 = window_hash2(w);
-        if (!(ac->bitmap2[h2 >> 6] & (1ull << (h2 & 63))))
+        /* both loads unconditionally: one rarely taken branch instead of
+         * two, the first of which mispredicts on every tenth window */
+        uint32_t h = window_hash(w), h2 = window_hash2(w);
+        if (!((bitmap[h >> 6] >> (h & 63)) & (bitmap2[h2 >> 6] >> (h2 & 63)) & 1))
             continue;
         for (uint32_t e = ac->bucket[h >> (BITMAP_BITS - BUCKET_BITS)]; e != AC_NONE;
              e = ac->went[e].next) {
