@@ -223,8 +223,8 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
         return;
     size_t counter = anomaly_align8(p->method == DNS_SUBDOMAINS ? dset_size(p->threshold)
                                                                 : ring_size(p->threshold));
-    double *max_score = (double *)(t->data + counter);
-    struct evlist *ev = (struct evlist *)(t->data + counter_bytes(p));
+    double *max_score = (double *)(void *)(t->data + counter);
+    struct evlist *ev = (struct evlist *)(void *)(t->data + counter_bytes(p));
     if (created) {
         if (p->method == DNS_SUBDOMAINS)
             dset_init((struct dset *)(void *)t->data, p->threshold);

@@ -49,7 +49,7 @@ static void on_flow_end(struct anomaly_ctx *c)
     if (!t)
         return;
     struct dset *set = (struct dset *)(void *)t->data;
-    struct evlist *ev = (struct evlist *)(t->data + set_bytes(p));
+    struct evlist *ev = (struct evlist *)(void *)(t->data + set_bytes(p));
     if (created) {
         dset_init(set, p->threshold);
         evlist_init(ev, p->evidence, PORT_WIDTH);
