@@ -267,7 +267,12 @@ static struct ds_entry *arena_alloc(struct dataset *ds, size_t len)
     size_t need = entry_bytes(len);
     struct arena_chunk *c = ds->arena_last;
     if (!c || c->cap - c->used < need) {
-        size_t cap = need > ARENA_CHUNK ? need : ARENA_CHUNK;
+        /* chunks grow from 4 KiB to 1 MiB: small sets stay small */
+        size_t cap = c ? c->cap * 2 : 4096;
+        if (cap > ARENA_CHUNK)
+            cap = ARENA_CHUNK;
+        if (cap < need)
+            cap = need;
         if (ds->memory + sizeof *c + cap > ds->memcap)
             return NULL;
         c = big_alloc(sizeof *c + cap);
