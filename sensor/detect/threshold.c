@@ -303,6 +303,7 @@ struct threshold_table {
     uint32_t *buckets;          /* index+1, 0 = empty */
     uint32_t bucket_mask;
     uint32_t max_entries, used;
+    uint64_t used_count;        /* = used, as a counter for threshold_table_entries */
     uint32_t free_head;         /* chain of unused entries through hnext */
     uint32_t lru_head, lru_tail;
     uint64_t seed;
@@ -381,9 +382,31 @@ void threshold_table_free(struct threshold_table *t)
     free(t);
 }
 
+/* Counters are read under the lock: workers may be counting meanwhile. */
+static uint64_t read_counter(const struct threshold_table *t, const uint64_t *field)
+{
+    if (!t)
+        return 0;
+    pthread_mutex_t *lock = (pthread_mutex_t *)&t->lock;
+    pthread_mutex_lock(lock);
+    uint64_t v = *field;
+    pthread_mutex_unlock(lock);
+    return v;
+}
+
 uint64_t threshold_table_evictions(const struct threshold_table *t)
 {
-    return t ? t->evictions : 0;
+    return t ? read_counter(t, &t->evictions) : 0;
+}
+
+size_t threshold_table_entries(const struct threshold_table *t)
+{
+    return t ? (size_t)read_counter(t, &t->used_count) : 0;
+}
+
+uint64_t threshold_table_port_alloc_failures(const struct threshold_table *t)
+{
+    return t ? read_counter(t, &t->port_alloc_failures) : 0;
 }
 
 static void lru_unlink(struct threshold_table *t, uint32_t idx)
@@ -428,6 +451,7 @@ static void entry_remove(struct threshold_table *t, uint32_t idx)
     e->hnext = t->free_head;
     t->free_head = idx;
     t->used--;
+    t->used_count = t->used;
 }
 
 /* A new entry for key: from the free list, else the least recently used one
@@ -453,6 +477,7 @@ static uint32_t entry_new(struct threshold_table *t, const struct th_key *key, u
     *bucket = idx;
     lru_push_front(t, idx);
     t->used++;
+    t->used_count = t->used;
     return idx;
 }
 

@@ -351,6 +351,35 @@ static void test_eviction_bound(void **state)
     threshold_table_free(t);
 }
 
+/* The distinct-port sets share a memory cap (1 MiB for a small table):
+ * past it, matches count plainly and a counter says how often. */
+static void test_port_memory_cap(void **state)
+{
+    (void)state;
+    struct threshold_table *t = threshold_table_new(300);
+    struct threshold_spec big =
+        parse_ok("track by_dst, count 5000, seconds 60, unique_on dst_port", true);
+    for (int i = 0; i < 300; i++) {
+        struct packet p = make_pkt(1, (uint8_t)i, 1000, 80);
+        p.dst.bytes[2] = (uint8_t)(i >> 8);
+        assert_false(threshold_check(t, &big, 1, 1, NULL, &p, SEC));
+    }
+    assert_int_equal(threshold_table_entries(t), 300);
+    assert_int_equal(threshold_table_evictions(t), 0);
+    /* 8 KiB bitmaps: about 127 fit in 1 MiB */
+    uint64_t failures = threshold_table_port_alloc_failures(t);
+    assert_true(failures >= 150 && failures <= 180);
+    /* a capped entry counts every match: the 5001st alerts, same port or not */
+    struct packet last = make_pkt(1, (uint8_t)299, 1000, 80);     /* the last one, i = 299 */
+    last.dst.bytes[2] = 1;
+    int first = -1;
+    for (int k = 2; k <= 5001 && first < 0; k++)
+        if (threshold_check(t, &big, 1, 1, NULL, &last, SEC + (uint64_t)k))
+            first = k;
+    assert_int_equal(first, 5001);
+    threshold_table_free(t);
+}
+
 static void test_expire(void **state)
 {
     (void)state;
@@ -390,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_unique_on_dst_port),
         cmocka_unit_test(test_unique_on_src_port_large),
         cmocka_unit_test(test_eviction_bound),
+        cmocka_unit_test(test_port_memory_cap),
         cmocka_unit_test(test_expire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
