@@ -461,7 +461,7 @@ static uint32_t entry_new(struct threshold_table *t, const struct th_key *key, u
 {
     if (!t->free_head) {
         uint32_t victim = t->lru_tail;
-        if (now <= t->entries[victim - 1].window_end)
+        if (now < t->entries[victim - 1].window_end)
             t->evictions++;
         entry_remove(t, victim);
     }
@@ -607,7 +607,7 @@ bool threshold_check(struct threshold_table *t, const struct threshold_spec *spe
     struct th_entry *e = &t->entries[idx - 1];
     /* A new entry or a passed window: start a window at this match.  A packet
      * older than the window start (out-of-order input) counts in it. */
-    if (e->window_end == 0 || now_usec > e->window_end) {
+    if (e->window_end == 0 || now_usec >= e->window_end) {
         e->window_start = now_usec;
         e->window_end = now_usec + spec->seconds_usec;
         e->count = 0;
@@ -631,13 +631,13 @@ void threshold_table_expire(struct threshold_table *t, uint64_t now_usec)
     if (!t)
         return;
     pthread_mutex_lock(&t->lock);
-    if (now_usec > t->min_window_end) {
+    if (now_usec >= t->min_window_end) {
         uint64_t min_end = UINT64_MAX;
         for (uint32_t i = 0; i < t->max_entries; i++) {
             struct th_entry *e = &t->entries[i];
             if (!e->used)
                 continue;
-            if (now_usec > e->window_end)
+            if (now_usec >= e->window_end)
                 entry_remove(t, i + 1);
             else if (e->window_end < min_end)
                 min_end = e->window_end;

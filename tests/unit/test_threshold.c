@@ -162,11 +162,13 @@ static void test_type_limit(void **state)
     char out[32];
     run_pattern(t, &s, &p, 0, 5 * SEC, 8, out);      /* 0..35 s */
     assert_string_equal(out, "11000000");
-    /* window boundary: 60 s after the start is still inside, just after is not */
-    assert_false(threshold_check(t, &s, 1, 1000, NULL, &p, 60 * SEC));
-    assert_true(threshold_check(t, &s, 1, 1000, NULL, &p, 60 * SEC + 1));
+    /* window boundary (Suricata: inside while now - start < seconds): just
+     * before 60 s is inside, 60 s starts a new window */
+    assert_false(threshold_check(t, &s, 1, 1000, NULL, &p, 60 * SEC - 1));
+    assert_true(threshold_check(t, &s, 1, 1000, NULL, &p, 60 * SEC));
     assert_true(threshold_check(t, &s, 1, 1000, NULL, &p, 61 * SEC));
-    assert_false(threshold_check(t, &s, 1, 1000, NULL, &p, 62 * SEC));
+    assert_false(threshold_check(t, &s, 1, 1000, NULL, &p, 119 * SEC));
+    assert_true(threshold_check(t, &s, 1, 1000, NULL, &p, 120 * SEC));
     threshold_table_free(t);
 }
 
