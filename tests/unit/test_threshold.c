@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -382,6 +383,39 @@ static void test_port_memory_cap(void **state)
     threshold_table_free(t);
 }
 
+struct hammer {
+    struct threshold_table *t;
+    const struct threshold_spec *spec;
+    int alerts;
+};
+
+static void *hammer_thread(void *arg)
+{
+    struct hammer *h = arg;
+    for (int i = 0; i < 50000; i++) {
+        struct packet p = make_pkt((uint8_t)(i % 200), 1, (uint16_t)i, 80);
+        h->alerts += threshold_check(h->t, h->spec, 1, 9, NULL, &p, SEC + (uint64_t)i);
+    }
+    return NULL;
+}
+
+/* One table shared by two workers: by_rule limit 1000 gives exactly 1000
+ * alerts in total however the matches interleave. */
+static void test_shared_between_threads(void **state)
+{
+    (void)state;
+    struct threshold_table *t = threshold_table_new(64);
+    struct threshold_spec s = parse_ok("type limit, track by_rule, count 1000, seconds 60", false);
+    struct hammer a = {t, &s, 0}, b = {t, &s, 0};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, hammer_thread, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, hammer_thread, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.alerts + b.alerts, 1000);
+    threshold_table_free(t);
+}
+
 static void test_expire(void **state)
 {
     (void)state;
@@ -422,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_unique_on_src_port_large),
         cmocka_unit_test(test_eviction_bound),
         cmocka_unit_test(test_port_memory_cap),
+        cmocka_unit_test(test_shared_between_threads),
         cmocka_unit_test(test_expire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
