@@ -24,7 +24,7 @@ struct flow_meta {
 
 /* ---- the pool ------------------------------------------------------------ */
 
-#define POOL_CHUNK 16384u
+#define POOL_CHUNK 4096u
 
 struct pool_chunk {
     struct pool_chunk *next;
@@ -45,7 +45,7 @@ struct meta_pool *meta_pool_new(size_t max_bytes)
     struct meta_pool *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
-    p->nslots = 1024;
+    p->nslots = 64;
     p->slots = calloc(p->nslots, sizeof *p->slots);
     p->hashes = calloc(p->nslots, sizeof *p->hashes);
     if (!p->slots || !p->hashes) {
