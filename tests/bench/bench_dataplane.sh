@@ -29,14 +29,32 @@ done < <(cd "$corpus" && capinfos -T -E -r -- * 2>/dev/null)
 mergecap -F pcap -w "$tmp/base.pcap" "${files[@]}" || exit 1
 base=$(capinfos -T -c -r "$tmp/base.pcap" | cut -f2)
 copies=$(( (want + base - 1) / base ))
-# each copy 10 days later, so its flows are new flows again
-parts=()
-for ((i = 0; i < copies; i++)); do
-    editcap -F pcap -t $((i * 864000)) "$tmp/base.pcap" "$tmp/part$i.pcap" || exit 1
-    parts+=("$tmp/part$i.pcap")
-done
-mergecap -F pcap -a -w "$tmp/big.pcap" "${parts[@]}" || exit 1
-rm -f "${parts[@]}"
+# Each copy gets its own 802.1Q VLAN id (and is 10 days later): both readers
+# key flows by VLAN, so every copy's flows are new flows to classify again.
+# (With timestamps shifted alone, ndpiReader -- which never expires flows
+# offline -- would see the later copies as the same flows, already detected.)
+python3 - "$tmp/base.pcap" "$tmp/big.pcap" "$copies" <<'PY' || exit 1
+import struct, sys
+src, dst, copies = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = open(src, "rb").read()
+magic = struct.unpack("<I", data[:4])[0]
+if magic not in (0xa1b2c3d4, 0xa1b23c4d):
+    sys.exit("unexpected pcap byte order")
+frames, off = [], 24
+while off + 16 <= len(data):
+    sec, usec, incl, orig = struct.unpack_from("<IIII", data, off)
+    frames.append((sec, usec, orig, data[off + 16:off + 16 + incl]))
+    off += 16 + incl
+with open(dst, "wb") as out:
+    out.write(data[:24])
+    for i in range(copies):
+        tag = b"\x81\x00" + struct.pack(">H", i + 1)
+        shift = i * 864000
+        for sec, usec, orig, frame in frames:
+            f = frame[:12] + tag + frame[12:]
+            out.write(struct.pack("<IIII", sec + shift, usec, len(f), orig + 4))
+            out.write(f)
+PY
 packets=$(capinfos -T -c -r "$tmp/big.pcap" | cut -f2)
 size=$(du -m "$tmp/big.pcap" | cut -f1)
 echo "capture: $packets packets, ${size} MB (${#files[@]} Ethernet captures x $copies)"
