@@ -48,7 +48,7 @@ static void on_flow_end(struct anomaly_ctx *c)
     struct tracker *t = tracker_get(c, &key, &created);
     if (!t)
         return;
-    struct dset *set = (struct dset *)t->data;
+    struct dset *set = (struct dset *)(void *)t->data;
     struct evlist *ev = (struct evlist *)(t->data + set_bytes(p));
     if (created) {
         dset_init(set, p->threshold);
