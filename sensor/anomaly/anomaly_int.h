@@ -78,6 +78,13 @@ struct tracker {
 
 struct rule_table;
 
+/* A part of a tracker's data at an 8-aligned offset (detectors lay their
+ * data out with anomaly_align8), as void * so no cast widens alignment. */
+static inline void *tracker_part(struct tracker *t, size_t offset)
+{
+    return t->data + offset;
+}
+
 /* What a detector gets for one event. */
 struct anomaly_ctx {
     struct anomaly_state *st;
