@@ -22,6 +22,9 @@ run() {
     rm -rf "$out"; mkdir -p "$out"
     /usr/bin/time -f "%e %M" -o "$out/time" "$XIEZHI" -q -c "$cfg" -l "$out" "$@" \
         >"$out/stdout" 2>"$out/stderr" || { echo "xiezhi failed:" >&2; tail -5 "$out/stderr" >&2; return 1; }
+    if grep -q "not loaded" "$out/stderr"; then
+        echo "rules did not load:" >&2; tail -5 "$out/stderr" >&2; return 1
+    fi
     cat "$out/time"
 }
 
@@ -49,7 +52,7 @@ print(n)" "$tmp/count/eve.json" 2>/dev/null)
 off=$(best_of_3 -S "$tmp/none.rules" "${inputs[@]}") || exit 1
 on=$(best_of_3 -S rules/anomaly.rules "${inputs[@]}") || exit 1
 echo "throughput (same capture: nDPI corpus + anomaly captures${pkts:+, $pkts packets}), best of 3:"
-echo "  detectors off: ${off}s   on (rules/anomaly.rules, 19 rules): ${on}s"
+echo "  detectors off: ${off}s   on (rules/anomaly.rules, every detector): ${on}s"
 awk -v a="$on" -v b="$off" 'BEGIN{ if (a > 0) printf "  ratio off/on: %.2f (1.00 = free)\n", b / a }'
 
 # --- 1M destination ports ---
