@@ -72,7 +72,8 @@ struct tracker {
     struct anomaly_key key;
     uint64_t first_usec, last_usec;
     uint64_t until_usec;           /* suppression entries: silent until */
-    uint64_t size;                 /* bytes charged against the memcap */
+    uint32_t size;                 /* bytes charged against the memcap */
+    uint32_t hash;                 /* of key: bucket, and a cheap first compare */
     _Alignas(8) unsigned char data[];
 };
 
