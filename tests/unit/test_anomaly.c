@@ -180,6 +180,44 @@ static void test_parse_errors(void **state)
     assert_null(anomaly_params_parse(NULL, NULL, "t.rules", 1, &d));
 }
 
+static void test_parse_hostile(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "port_scan", "host_sweep", "brute_force", "dns_tunnel", "beacon", "volume",
+        "zone_policy", ",", ", ", "window", "suppress", "distinct", "count", "probe", "track",
+        "method", "entropy", "jitter", "threshold", " ", "60s", "1e308", "-1", "0", "99999999999",
+        "syn|udp", "|", "\"", "by_pair", "names", "1.5", "10zb", "nan", "inf", "\t", "ms",
+    };
+    unsigned seed = 99;
+    char text[400];
+    size_t accepted = 0;
+    for (unsigned round = 0; round < 20000; round++) {
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        unsigned n = (seed >> 16) % 12;
+        for (unsigned i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])];
+            size_t l = strlen(p);
+            if (len + l + 1 >= sizeof text)
+                break;
+            memcpy(text + len, p, l);
+            len += l;
+        }
+        text[len] = '\0';
+        struct diag d = { .quiet = 1 };
+        struct anomaly_params *p = anomaly_params_parse(text, NULL, "f", 1, &d);
+        if (p) {
+            accepted++;
+            anomaly_params_free(p);
+        } else {
+            assert_int_equal(d.errors, 1);     /* exactly one clear message */
+        }
+    }
+    assert_true(accepted > 0);
+}
+
 /* --- port scan --- */
 
 static void test_port_scan_syn(void **state)
@@ -807,6 +845,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_ok),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_parse_hostile),
         cmocka_unit_test(test_port_scan_syn),
         cmocka_unit_test(test_port_scan_window_slides),
         cmocka_unit_test(test_probe_kinds),
