@@ -590,6 +590,11 @@ static int resolve_uncertain(struct redis_exporter *re)
     redisReply *r = command_argv(re, 2, argv);
     if (!r)
         return -1;
+    if (r->type == REDIS_REPLY_ERROR) {     /* e.g. LOADING after a restart: ask again later */
+        note_error(re, "cannot check the last batch", r->str);
+        freeReplyObject(r);
+        return -1;
+    }
     bool applied = r->type == REDIS_REPLY_STRING && strcmp(r->str, re->uncertain) == 0;
     freeReplyObject(r);
     if (applied) {
@@ -790,12 +795,14 @@ static void *redis_thread(void *arg)
         pthread_mutex_unlock(&re->lock);
         int64_t now = now_usec();
         /* closing: deliver what is left (queue, then spool) until the deadline */
-        if (stop && (now >= deadline || (queued == 0 && !spooling)))
+        if (stop && (now >= deadline || (queued == 0 && !spooling))) {
             break;
+        }
 
         if (!re->ctx) {
             if (queued > 0)
                 queue_to_spool(re, 0);   /* Redis is away: events wait on disk */
+            spool_flush(re->spool);
             if (now < re->next_attempt_us) {
                 int64_t until = re->next_attempt_us;
                 if (stop && deadline < until)
