@@ -47,5 +47,8 @@ void capture_get_stats(struct capture_source *src, struct capture_stats *out);
 /* Non-zero when any input failed (offline runs then exit 1). */
 int capture_had_errors(const struct capture_source *src);
 void capture_close(struct capture_source *src);
+/* The most recent error message of the source ("" if none), for tests and
+ * the final summary. */
+const char *capture_last_error(const struct capture_source *src);
 
 #endif

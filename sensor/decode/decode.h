@@ -18,12 +18,17 @@
     X(VLAN_TRUNCATED, "vlan_truncated")                      \
     X(VLAN_TOO_DEEP, "vlan_too_deep")                        \
     X(MPLS_TRUNCATED, "mpls_truncated")                      \
+    X(MPLS_TOO_DEEP, "mpls_too_deep")                        \
     X(PPPOE_TRUNCATED, "pppoe_truncated")                    \
+    X(PPPOE_MALFORMED, "pppoe_malformed")                    \
+    X(TOO_MANY_LAYERS, "too_many_layers")                    \
+    X(IP_BAD_VERSION, "ip_bad_version")                      \
     X(IPV4_TRUNCATED, "ipv4_truncated")                      \
     X(IPV4_BAD_VERSION, "ipv4_bad_version")                  \
     X(IPV4_BAD_IHL, "ipv4_bad_ihl")                          \
     X(IPV4_BAD_LENGTH, "ipv4_bad_length")                    \
     X(IPV6_TRUNCATED, "ipv6_truncated")                      \
+    X(IPV6_BAD_VERSION, "ipv6_bad_version")                  \
     X(IPV6_BAD_LENGTH, "ipv6_bad_length")                    \
     X(IPV6_EXTHDR_TRUNCATED, "ipv6_exthdr_truncated")        \
     X(IPV6_EXTHDR_TOO_MANY, "ipv6_exthdr_too_many")          \
@@ -39,7 +44,10 @@
     X(FRAG_OVERLAP, "frag_overlap")                          \
     X(FRAG_TOO_LARGE, "frag_too_large")                      \
     X(FRAG_MEMCAP, "frag_memcap")                            \
-    X(FRAG_TIMEOUT, "frag_timeout")
+    X(FRAG_TIMEOUT, "frag_timeout")                          \
+    X(FRAG_TOO_MANY, "frag_too_many")                        \
+    X(FRAG_NESTED, "frag_nested")                            \
+    X(FRAG_TRUNCATED, "frag_truncated")
 
 enum decode_error {
 #define DECODE_ERROR_ENUM(id, name) DECODE_ERR_##id,
@@ -50,6 +58,8 @@ enum decode_error {
 
 const char *decode_error_name(enum decode_error err);
 
+/* With a cfg, zero memcap/timeout mean the default; max_tunnel_depth is
+ * taken as given (0: tunnels are not followed, capped at 16). */
 struct decoder_config {
     size_t frag_memcap;            /* bytes held for reassembly; default 16 MiB */
     uint64_t frag_timeout_usec;    /* default 30 s */
@@ -61,8 +71,16 @@ struct decode_stats {
     uint64_t ipv4, ipv6, tcp, udp, icmp, icmpv6, sctp, other_ip, non_ip;
     uint64_t vlan, mpls, pppoe, tunnels;
     uint64_t fragments, reassembled;
+    uint64_t truncated;            /* decoded although the snap length cut the datagram */
     uint64_t errors[DECODE_ERROR_COUNT];
 };
+
+struct config;
+struct diag;
+/* Fills cfg from the config keys decoder.max-tunnel-depth (0..16, default
+ * 4), decoder.defrag.memcap (default 16mb) and decoder.defrag.timeout
+ * (default 30s); bad values are reported to diag and the default is kept. */
+void decoder_config_load(struct decoder_config *out, const struct config *cfg, struct diag *diag);
 
 struct decoder;
 
@@ -80,5 +98,7 @@ enum decode_status decode_packet(struct decoder *d, const struct capture_packet 
 /* Drops fragment sets older than the timeout (time is packet time offline). */
 void decoder_expire(struct decoder *d, uint64_t now_usec);
 const struct decode_stats *decoder_stats(const struct decoder *d);
+/* Non-zero when decode reads frames of this DLT_* link type. */
+int decode_linktype_supported(int linktype);
 
 #endif

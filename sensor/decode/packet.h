@@ -27,6 +27,7 @@ struct packet {
     uint8_t vlan_count;
     uint8_t tunnel_depth;      /* number of IP/GRE encapsulations removed */
     bool reassembled;          /* built from IP fragments */
+    bool truncated;            /* the snap length cut the datagram: ip_len < IP total length */
 
     uint8_t ip_version;        /* 4 or 6 (of the innermost IP header) */
     uint8_t proto;             /* IPPROTO_* of the transport */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+__attribute__((format(printf, 5, 0)))
 static void diag_emit(struct diag *d, int is_error, const char *file, unsigned line,
                       const char *fmt, va_list ap)
 {

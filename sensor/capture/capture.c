@@ -1,0 +1,44 @@
+/* The generic side of capture sources: dispatch through the ops table and
+ * the error bookkeeping every source shares. */
+#include "capture/capture_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "util/log.h"
+
+void capture_fail(struct capture_source *src, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(src->last_error, sizeof src->last_error, fmt, ap);
+    va_end(ap);
+    src->had_errors = 1;
+    log_error("%s", src->last_error);
+}
+
+enum capture_status capture_next(struct capture_source *src, struct capture_packet *pkt)
+{
+    return src->ops->next(src, pkt);
+}
+
+void capture_get_stats(struct capture_source *src, struct capture_stats *out)
+{
+    src->ops->stats(src, out);
+}
+
+int capture_had_errors(const struct capture_source *src)
+{
+    return src->had_errors;
+}
+
+const char *capture_last_error(const struct capture_source *src)
+{
+    return src->last_error;
+}
+
+void capture_close(struct capture_source *src)
+{
+    if (src)
+        src->ops->close(src);
+}

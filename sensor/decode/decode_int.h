@@ -1,0 +1,80 @@
+/* Decode internals shared by the per-layer files: the decoder state, the
+ * signature every layer decoder has, and big-endian readers that never do an
+ * unaligned load.  Not for use outside sensor/decode/. */
+#ifndef XIEZHI_DECODE_INT_H
+#define XIEZHI_DECODE_INT_H
+
+#include <stdint.h>
+
+#include "decode/decode.h"
+#include "decode/defrag.h"
+
+#define DECODE_MAX_VLAN_DEPTH 8
+#define DECODE_MAX_MPLS_LABELS 16
+#define DECODE_MAX_IPV6_EXTHDRS 8
+#define DECODE_MAX_WARNED_LINKTYPES 16
+/* Ethertype dispatches per frame (VLAN, MPLS, PPPoE, Ethernet in GRE/MPLS):
+ * bounds the recursion a crafted frame can cause. */
+#define DECODE_MAX_LAYERS 32
+/* Reassembly outputs per frame: one for an outer datagram and one for a
+ * fragmented datagram tunnelled inside it. */
+#define DECODE_REASM_BUFFERS 2
+#define DECODE_REASM_BUFFER_SIZE (65535 + 64)
+
+/* Every layer decoder: data/len is this layer's header and everything after
+ * it, len already bounded by the captured length. */
+struct decoder;
+typedef enum decode_status (*layer_decoder)(struct decoder *d, struct packet *p,
+                                            const uint8_t *data, uint32_t len);
+
+struct decoder {
+    struct decoder_config cfg;
+    struct decode_stats stats;
+    /* Bytes of the frame missing at its end because of the snap length:
+     * lengths in headers may exceed what was captured by at most this. */
+    uint32_t snap_missing;
+    unsigned layers;                     /* ethertype dispatches in this frame */
+    unsigned reasm_used;                 /* reassembly buffers used by this frame */
+    int last_linktype;                   /* one-entry cache of the link table */
+    layer_decoder last_link;
+    int warned_linktypes[DECODE_MAX_WARNED_LINKTYPES];
+    unsigned nwarned;
+    struct defrag *defrag;
+    uint8_t *reasm_buf[DECODE_REASM_BUFFERS];
+};
+
+static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)((unsigned)p[0] << 8 | p[1]); }
+static inline uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint32_t rd32le(const uint8_t *p)
+{
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+static inline enum decode_status decode_drop(struct decoder *d, enum decode_error why)
+{
+    d->stats.errors[why]++;
+    return DECODE_DROPPED;
+}
+
+/* link.c */
+layer_decoder decode_link_lookup(struct decoder *d, int linktype);
+enum decode_status decode_ethernet(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
+enum decode_status decode_ppp_payload(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
+/* ethertype.c: the ethertype table (also used by GRE, SLL, HDLC). */
+enum decode_status decode_ethertype(struct decoder *d, struct packet *p, uint16_t type,
+                                    const uint8_t *data, uint32_t len);
+/* ip.c */
+enum decode_status decode_ip_guess(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
+enum decode_status decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
+enum decode_status decode_ipv6(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
+/* tunnel.c: IP protocol numbers that carry another IP datagram or GRE. */
+enum decode_status decode_tunnel_enter(struct decoder *d, struct packet *p);
+enum decode_status decode_gre(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
+/* transport.c: what follows the innermost IP header. */
+enum decode_status decode_transport(struct decoder *d, struct packet *p, uint8_t proto,
+                                    const uint8_t *data, uint32_t len);
+
+#endif

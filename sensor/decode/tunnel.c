@@ -1,0 +1,68 @@
+/* Tunnels: the depth limit shared by IP-in-IP, 6in4, 4in6, 6in6 (ip.c) and
+ * GRE.  The innermost datagram is the packet; each encapsulation removed
+ * adds one to tunnel_depth.  GRE version 0 (RFC 2784/2890: checksum, key,
+ * sequence) carries an ethertype, so its payload goes through the ethertype
+ * table (IPv4, IPv6, transparent Ethernet, ERSPAN, MPLS); version 1 is
+ * PPTP's enhanced GRE carrying PPP.  A GRE payload xiezhi cannot read leaves
+ * the outer datagram as a protocol-47 packet instead of losing it. */
+#include "decode/decode_int.h"
+
+enum { GRE_F_CSUM = 0x8000, GRE_F_ROUTING = 0x4000, GRE_F_KEY = 0x2000, GRE_F_SEQ = 0x1000,
+       GRE_F_ACK = 0x0080, GRE_VERSION = 0x0007, GRE_PROTO_PPP = 0x880B };
+
+enum decode_status decode_tunnel_enter(struct decoder *d, struct packet *p)
+{
+    if (p->tunnel_depth >= d->cfg.max_tunnel_depth)
+        return decode_drop(d, DECODE_ERR_TUNNEL_TOO_DEEP);
+    p->tunnel_depth++;
+    d->stats.tunnels++;
+    return DECODE_PACKET;
+}
+
+/* Header length of a GRE header, or 0 when xiezhi does not read it. */
+static uint32_t gre_header_len(uint16_t flags, uint16_t proto)
+{
+    switch (flags & GRE_VERSION) {
+    case 0:
+        if (flags & GRE_F_ROUTING)      /* RFC 1701 source routing: obsolete */
+            return 0;
+        return 4 + ((flags & GRE_F_CSUM) ? 4 : 0) + ((flags & GRE_F_KEY) ? 4 : 0) +
+               ((flags & GRE_F_SEQ) ? 4 : 0);
+    case 1:
+        if (proto != GRE_PROTO_PPP || !(flags & GRE_F_KEY))
+            return 0;
+        return 8 + ((flags & GRE_F_SEQ) ? 4 : 0) + ((flags & GRE_F_ACK) ? 4 : 0);
+    default:
+        return 0;
+    }
+}
+
+enum decode_status decode_gre(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len)
+{
+    if (len < 4)
+        return decode_drop(d, DECODE_ERR_GRE_TRUNCATED);
+    uint16_t flags = rd16(data), proto = rd16(data + 2);
+    uint32_t hlen = gre_header_len(flags, proto);
+    if (hlen == 0)
+        return decode_drop(d, DECODE_ERR_GRE_UNSUPPORTED);
+    if (len < hlen)
+        return decode_drop(d, DECODE_ERR_GRE_TRUNCATED);
+    uint8_t depth = p->tunnel_depth, nvlan = p->vlan_count;
+    uint16_t vlan0 = p->vlan_id[0], vlan1 = p->vlan_id[1];
+    enum decode_status st = decode_tunnel_enter(d, p);
+    if (st != DECODE_PACKET)
+        return st;
+    if ((flags & GRE_VERSION) == 1)
+        st = decode_ppp_payload(d, p, data + hlen, len - hlen);
+    else
+        st = decode_ethertype(d, p, proto, data + hlen, len - hlen);
+    if (st != DECODE_SKIPPED)
+        return st;
+    /* Not IP inside: the GRE datagram itself is the packet. */
+    p->tunnel_depth = depth;
+    p->vlan_count = nvlan;
+    p->vlan_id[0] = vlan0;
+    p->vlan_id[1] = vlan1;
+    d->stats.tunnels--;
+    return decode_transport(d, p, 47, data, len);
+}

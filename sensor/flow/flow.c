@@ -1,0 +1,552 @@
+/* The flow table: open hashing on a symmetric, seeded hash of the flow key,
+ * plus one LRU list per timeout class, so that expiry only ever looks at the
+ * oldest flow of each list and eviction at the cap takes the oldest of those.
+ * The active timeout is checked when a packet arrives (the flow is split). */
+#include "flow/flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Each list holds flows that share one idle timeout, so a list ordered by
+ * last-seen time is also ordered by expiry time. */
+enum timeout_class {
+    TC_TCP_NEW,
+    TC_TCP_ESTABLISHED,
+    TC_TCP_CLOSED,
+    TC_UDP,
+    TC_ICMP,
+    TC_OTHER,
+    TC_COUNT
+};
+
+struct flow_list {
+    struct flow *head, *tail;   /* head = least recently used */
+};
+
+struct flow_table {
+    struct flow_table_config cfg;
+    uint64_t timeout_usec[TC_COUNT];
+    flow_end_fn on_end;
+    void *ctx;
+
+    struct flow **buckets;
+    size_t nbuckets;            /* power of two */
+    size_t max_buckets;
+    struct flow_list lists[TC_COUNT];
+
+    struct flow *spare;         /* freed flow structs kept for reuse */
+    size_t nspare;
+
+    struct flow_table_stats stats;
+};
+
+/* Fixed offline so that hashes, bucket order and flow ids are the same on
+ * every run. */
+#define FLOW_HASH_SEED 0x5851f42d4c957f2dULL
+#define INITIAL_BUCKETS 1024u
+#define MAX_SPARE 4096u
+
+enum { IPPROTO_ICMP_ = 1, IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17, IPPROTO_ICMPV6_ = 58 };
+
+/* ---- hashing ---------------------------------------------------------- */
+
+static inline uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static inline uint64_t hash_step(uint64_t h, uint64_t w)
+{
+    h ^= w;
+    h *= 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Both directions of a flow hash alike: the endpoints are put in a canonical
+ * order (lower address, then lower port, first) before hashing. */
+static uint64_t key_hash(uint16_t vlan, uint8_t proto, const struct ip_addr *a, uint16_t pa,
+                         const struct ip_addr *b, uint16_t pb)
+{
+    int c = memcmp(a->bytes, b->bytes, sizeof a->bytes);
+    if (c > 0 || (c == 0 && pa > pb)) {
+        const struct ip_addr *t = a;
+        a = b;
+        b = t;
+        uint16_t tp = pa;
+        pa = pb;
+        pb = tp;
+    }
+    uint64_t h = FLOW_HASH_SEED;
+    h = hash_step(h, load64(a->bytes));
+    h = hash_step(h, load64(a->bytes + 8));
+    h = hash_step(h, load64(b->bytes));
+    h = hash_step(h, load64(b->bytes + 8));
+    h = hash_step(h, ((uint64_t)pa << 48) | ((uint64_t)pb << 32) | ((uint64_t)vlan << 16) |
+                         ((uint64_t)proto << 8) | a->family);
+    return mix64(h);
+}
+
+static uint64_t flow_key_hash(const struct flow *f)
+{
+    return key_hash(f->vlan_id, f->proto, &f->client, f->client_port, &f->server, f->server_port);
+}
+
+/* ---- lists ------------------------------------------------------------ */
+
+static enum timeout_class flow_timeout_class(const struct flow *f)
+{
+    switch (f->proto) {
+    case IPPROTO_TCP_:
+        switch (f->tcp_state) {
+        case FLOW_TCP_SYN_SENT:
+        case FLOW_TCP_SYN_RECEIVED:
+            return TC_TCP_NEW;
+        case FLOW_TCP_ESTABLISHED:
+        case FLOW_TCP_CLOSING:
+            return TC_TCP_ESTABLISHED;
+        case FLOW_TCP_CLOSED:
+            return TC_TCP_CLOSED;
+        default:    /* midstream: established once both sides spoke */
+            return f->pkts[0] && f->pkts[1] ? TC_TCP_ESTABLISHED : TC_TCP_NEW;
+        }
+    case IPPROTO_UDP_:
+        return TC_UDP;
+    case IPPROTO_ICMP_:
+    case IPPROTO_ICMPV6_:
+        return TC_ICMP;
+    default:
+        return TC_OTHER;
+    }
+}
+
+/* The list a flow is on is recomputed, never stored: the caller unlinks
+ * before any change of state that could change the class. */
+static void list_unlink(struct flow_list *l, struct flow *f)
+{
+    if (f->lru_prev)
+        f->lru_prev->lru_next = f->lru_next;
+    else
+        l->head = f->lru_next;
+    if (f->lru_next)
+        f->lru_next->lru_prev = f->lru_prev;
+    else
+        l->tail = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+}
+
+static void list_append(struct flow_list *l, struct flow *f)
+{
+    f->lru_next = NULL;
+    f->lru_prev = l->tail;
+    if (l->tail)
+        l->tail->lru_next = f;
+    else
+        l->head = f;
+    l->tail = f;
+}
+
+/* ---- table ------------------------------------------------------------ */
+
+void flow_table_config_defaults(struct flow_table_config *cfg)
+{
+    const uint64_t s = 1000000;
+    *cfg = (struct flow_table_config){
+        .max_flows = 1000000,
+        .tcp_new_timeout_usec = 30 * s,
+        .tcp_established_timeout_usec = 300 * s,
+        .tcp_closed_timeout_usec = 10 * s,
+        .udp_timeout_usec = 60 * s,
+        .icmp_timeout_usec = 30 * s,
+        .other_timeout_usec = 60 * s,
+        .active_timeout_usec = 1800 * s,
+    };
+}
+
+static size_t pow2_at_least(size_t n)
+{
+    size_t p = 1;
+    while (p < n && p < ((size_t)1 << 40))
+        p <<= 1;
+    return p;
+}
+
+static void update_memory(struct flow_table *ft)
+{
+    ft->stats.memory_bytes = (ft->stats.active + ft->nspare) * sizeof(struct flow) +
+                             ft->nbuckets * sizeof(struct flow *);
+}
+
+struct flow_table *flow_table_new(const struct flow_table_config *cfg, flow_end_fn on_end,
+                                  void *ctx)
+{
+    struct flow_table *ft = calloc(1, sizeof *ft);
+    if (!ft)
+        return NULL;
+    if (cfg)
+        ft->cfg = *cfg;
+    else
+        flow_table_config_defaults(&ft->cfg);
+    if (ft->cfg.max_flows == 0)
+        ft->cfg.max_flows = 1;
+    ft->timeout_usec[TC_TCP_NEW] = ft->cfg.tcp_new_timeout_usec;
+    ft->timeout_usec[TC_TCP_ESTABLISHED] = ft->cfg.tcp_established_timeout_usec;
+    ft->timeout_usec[TC_TCP_CLOSED] = ft->cfg.tcp_closed_timeout_usec;
+    ft->timeout_usec[TC_UDP] = ft->cfg.udp_timeout_usec;
+    ft->timeout_usec[TC_ICMP] = ft->cfg.icmp_timeout_usec;
+    ft->timeout_usec[TC_OTHER] = ft->cfg.other_timeout_usec;
+    ft->on_end = on_end;
+    ft->ctx = ctx;
+    /* the chains stay about one flow long at the cap */
+    ft->max_buckets = pow2_at_least(ft->cfg.max_flows);
+    ft->nbuckets = ft->max_buckets < INITIAL_BUCKETS ? ft->max_buckets : INITIAL_BUCKETS;
+    ft->buckets = calloc(ft->nbuckets, sizeof *ft->buckets);
+    if (!ft->buckets) {
+        free(ft);
+        return NULL;
+    }
+    update_memory(ft);
+    return ft;
+}
+
+void flow_table_free(struct flow_table *ft)
+{
+    if (!ft)
+        return;
+    for (size_t i = 0; i < ft->nbuckets; i++) {
+        struct flow *f = ft->buckets[i];
+        while (f) {
+            struct flow *next = f->hash_next;
+            free(f);
+            f = next;
+        }
+    }
+    while (ft->spare) {
+        struct flow *next = ft->spare->hash_next;
+        free(ft->spare);
+        ft->spare = next;
+    }
+    free(ft->buckets);
+    free(ft);
+}
+
+/* Doubles the bucket array while flows outnumber buckets; on failure the
+ * table keeps working with longer chains. */
+static void maybe_grow(struct flow_table *ft)
+{
+    if (ft->stats.active <= ft->nbuckets || ft->nbuckets >= ft->max_buckets)
+        return;
+    size_t n = ft->nbuckets * 2;
+    struct flow **nb = calloc(n, sizeof *nb);
+    if (!nb)
+        return;
+    for (size_t i = 0; i < ft->nbuckets; i++) {
+        struct flow *f = ft->buckets[i];
+        while (f) {
+            struct flow *next = f->hash_next;
+            size_t b = (size_t)flow_key_hash(f) & (n - 1);
+            f->hash_next = nb[b];
+            nb[b] = f;
+            f = next;
+        }
+    }
+    free(ft->buckets);
+    ft->buckets = nb;
+    ft->nbuckets = n;
+    update_memory(ft);
+}
+
+static void hash_remove(struct flow_table *ft, struct flow *f)
+{
+    struct flow **pp = &ft->buckets[(size_t)flow_key_hash(f) & (ft->nbuckets - 1)];
+    while (*pp && *pp != f)
+        pp = &(*pp)->hash_next;
+    if (*pp)
+        *pp = f->hash_next;
+    f->hash_next = NULL;
+}
+
+/* Ends one flow: unlinks it, hands it to the owner, recycles the struct. */
+static void end_flow(struct flow_table *ft, struct flow *f, enum flow_end_reason reason)
+{
+    list_unlink(&ft->lists[flow_timeout_class(f)], f);
+    hash_remove(ft, f);
+    f->end_reason = (uint8_t)reason;
+    switch (reason) {
+    case FLOW_END_TIMEOUT: ft->stats.timed_out++; break;
+    case FLOW_END_ACTIVE: ft->stats.active_timeouts++; break;
+    case FLOW_END_EVICTED: ft->stats.evicted++; break;
+    case FLOW_END_SHUTDOWN: ft->stats.shutdown++; break;
+    default: break;
+    }
+    if (ft->on_end)
+        ft->on_end(ft->ctx, f);
+    ft->stats.ended++;
+    ft->stats.active--;
+    if (ft->nspare < MAX_SPARE) {
+        f->hash_next = ft->spare;
+        ft->spare = f;
+        ft->nspare++;
+    } else {
+        free(f);
+    }
+    update_memory(ft);
+}
+
+/* The least recently used flow over all lists. */
+static struct flow *oldest_flow(struct flow_table *ft)
+{
+    struct flow *best = NULL;
+    for (int c = 0; c < TC_COUNT; c++) {
+        struct flow *h = ft->lists[c].head;
+        if (h && (!best || h->last_usec < best->last_usec))
+            best = h;
+    }
+    return best;
+}
+
+static struct flow *alloc_flow(struct flow_table *ft)
+{
+    struct flow *f = ft->spare;
+    if (f) {
+        ft->spare = f->hash_next;
+        ft->nspare--;
+    } else {
+        f = malloc(sizeof *f);
+        if (!f)
+            return NULL;
+    }
+    memset(f, 0, sizeof *f);
+    return f;
+}
+
+static uint64_t make_flow_id(uint64_t key_hash_value, uint64_t start_usec)
+{
+    uint64_t id = mix64(key_hash_value ^ mix64(start_usec + FLOW_HASH_SEED));
+    id &= 0x7fffffffffffffffULL;     /* EVE flow_id is a positive int64 */
+    return id ? id : 1;
+}
+
+static bool is_syn_ack(uint8_t flags)
+{
+    return (flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+}
+
+static struct flow *create_flow(struct flow_table *ft, const struct packet *pkt, uint64_t h)
+{
+    if (ft->stats.active >= ft->cfg.max_flows) {
+        struct flow *victim = oldest_flow(ft);
+        if (victim)
+            end_flow(ft, victim, FLOW_END_EVICTED);
+    }
+    struct flow *f = alloc_flow(ft);
+    if (!f)
+        return NULL;
+    /* A SYN-ACK seen first comes from the server. */
+    bool sender_is_server = pkt->proto == IPPROTO_TCP_ && is_syn_ack(pkt->tcp_flags);
+    if (sender_is_server) {
+        f->client = pkt->dst, f->client_port = pkt->dst_port;
+        f->server = pkt->src, f->server_port = pkt->src_port;
+    } else {
+        f->client = pkt->src, f->client_port = pkt->src_port;
+        f->server = pkt->dst, f->server_port = pkt->dst_port;
+    }
+    f->vlan_id = pkt->vlan_id[0];
+    f->proto = pkt->proto;
+    f->start_usec = f->last_usec = pkt->ts_usec;
+    f->flow_id = make_flow_id(h, pkt->ts_usec);
+
+    size_t b = (size_t)h & (ft->nbuckets - 1);
+    f->hash_next = ft->buckets[b];
+    ft->buckets[b] = f;
+
+    ft->stats.created++;
+    ft->stats.active++;
+    switch (f->proto) {
+    case IPPROTO_TCP_: ft->stats.tcp++; break;
+    case IPPROTO_UDP_: ft->stats.udp++; break;
+    case IPPROTO_ICMP_:
+    case IPPROTO_ICMPV6_: ft->stats.icmp++; break;
+    default: ft->stats.other++; break;
+    }
+    maybe_grow(ft);
+    update_memory(ft);
+    return f;
+}
+
+/* Which way pkt goes on f, or -1 when it is not f's. */
+static int match_direction(const struct flow *f, const struct packet *pkt)
+{
+    if (f->proto != pkt->proto || f->vlan_id != pkt->vlan_id[0])
+        return -1;
+    if (f->client_port == pkt->src_port && f->server_port == pkt->dst_port &&
+        memcmp(&f->client, &pkt->src, sizeof f->client) == 0 &&
+        memcmp(&f->server, &pkt->dst, sizeof f->server) == 0)
+        return FLOW_TOSERVER;
+    if (f->client_port == pkt->dst_port && f->server_port == pkt->src_port &&
+        memcmp(&f->client, &pkt->dst, sizeof f->client) == 0 &&
+        memcmp(&f->server, &pkt->src, sizeof f->server) == 0)
+        return FLOW_TOCLIENT;
+    return -1;
+}
+
+/* The TCP state machine, driven by one packet's flags and direction. */
+static void tcp_update(struct flow *f, uint8_t flags, enum flow_direction dir)
+{
+    f->tcp_flags_seen[dir] |= flags;
+    if (flags & TCP_RST) {
+        f->tcp_state = FLOW_TCP_CLOSED;
+        return;
+    }
+    switch (f->tcp_state) {
+    case FLOW_TCP_NONE:
+        if (f->pkts[0] + f->pkts[1] != 1)
+            break;      /* a handshake only counts from the flow's first packet */
+        if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == FLOW_TOSERVER)
+            f->tcp_state = FLOW_TCP_SYN_SENT;
+        else if (is_syn_ack(flags) && dir == FLOW_TOCLIENT)
+            f->tcp_state = FLOW_TCP_SYN_RECEIVED;
+        break;
+    case FLOW_TCP_SYN_SENT:
+        if (is_syn_ack(flags) && dir == FLOW_TOCLIENT)
+            f->tcp_state = FLOW_TCP_SYN_RECEIVED;
+        else if (dir == FLOW_TOSERVER && !(flags & TCP_SYN) && (flags & TCP_ACK))
+            f->tcp_state = FLOW_TCP_ESTABLISHED;   /* the SYN-ACK was not captured */
+        break;
+    case FLOW_TCP_SYN_RECEIVED:
+        if (dir == FLOW_TOSERVER && !(flags & TCP_SYN) && (flags & TCP_ACK))
+            f->tcp_state = FLOW_TCP_ESTABLISHED;
+        break;
+    default:
+        break;
+    }
+    if (flags & TCP_FIN) {
+        if ((f->tcp_flags_seen[0] & TCP_FIN) && (f->tcp_flags_seen[1] & TCP_FIN))
+            f->tcp_state = FLOW_TCP_CLOSED;
+        else if (f->tcp_state != FLOW_TCP_CLOSED)
+            f->tcp_state = FLOW_TCP_CLOSING;
+    }
+}
+
+static void count_packet(struct flow *f, const struct packet *pkt, enum flow_direction dir)
+{
+    f->pkts[dir]++;
+    f->bytes[dir] += pkt->wire_len;
+    if (pkt->ts_usec > f->last_usec)
+        f->last_usec = pkt->ts_usec;
+    if (f->proto == IPPROTO_TCP_)
+        tcp_update(f, pkt->tcp_flags, dir);
+}
+
+struct flow *flow_table_lookup(struct flow_table *ft, const struct packet *pkt,
+                               enum flow_direction *dir, bool *created)
+{
+    uint64_t h = key_hash(pkt->vlan_id[0], pkt->proto, &pkt->src, pkt->src_port, &pkt->dst,
+                          pkt->dst_port);
+    struct flow *f = ft->buckets[(size_t)h & (ft->nbuckets - 1)];
+    int d = -1;
+    for (; f; f = f->hash_next) {
+        d = match_direction(f, pkt);
+        if (d >= 0)
+            break;
+    }
+    *created = false;
+    if (f) {
+        bool reused = f->proto == IPPROTO_TCP_ && f->tcp_state == FLOW_TCP_CLOSED &&
+                      (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+        bool too_long = ft->cfg.active_timeout_usec &&
+                        pkt->ts_usec >= f->start_usec + ft->cfg.active_timeout_usec;
+        if (reused || too_long) {
+            /* a split keeps the roles; a reused port starts afresh */
+            struct flow keep = *f;
+            end_flow(ft, f, reused ? FLOW_END_TIMEOUT : FLOW_END_ACTIVE);
+            f = create_flow(ft, pkt, h);
+            if (!f)
+                return NULL;
+            if (!reused) {
+                f->client = keep.client, f->client_port = keep.client_port;
+                f->server = keep.server, f->server_port = keep.server_port;
+                f->tcp_state = keep.tcp_state;
+            }
+            d = match_direction(f, pkt);
+            *created = true;
+        } else {
+            list_unlink(&ft->lists[flow_timeout_class(f)], f);
+        }
+    } else {
+        f = create_flow(ft, pkt, h);
+        if (!f)
+            return NULL;
+        d = match_direction(f, pkt);
+        *created = true;
+    }
+    *dir = (enum flow_direction)d;
+    count_packet(f, pkt, *dir);
+    list_append(&ft->lists[flow_timeout_class(f)], f);
+    return f;
+}
+
+void flow_table_expire(struct flow_table *ft, uint64_t now_usec)
+{
+    for (int c = 0; c < TC_COUNT; c++) {
+        uint64_t timeout = ft->timeout_usec[c];
+        struct flow *f;
+        while ((f = ft->lists[c].head) && f->last_usec + timeout <= now_usec)
+            end_flow(ft, f, FLOW_END_TIMEOUT);
+    }
+}
+
+void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)
+{
+    struct flow *f;
+    while ((f = oldest_flow(ft)))
+        end_flow(ft, f, reason);
+}
+
+const struct flow_table_stats *flow_table_stats(const struct flow_table *ft)
+{
+    return &ft->stats;
+}
+
+const char *flow_end_reason_name(enum flow_end_reason reason)
+{
+    static const char *const names[] = {
+        [FLOW_END_NONE] = "none",
+        [FLOW_END_TIMEOUT] = "timeout",
+        [FLOW_END_ACTIVE] = "active_timeout",
+        [FLOW_END_EVICTED] = "evicted",
+        [FLOW_END_SHUTDOWN] = "shutdown",
+    };
+    if ((unsigned)reason >= sizeof names / sizeof names[0])
+        return "unknown";
+    return names[reason];
+}
+
+const char *flow_state_name(const struct flow *flow)
+{
+    if (flow->proto == IPPROTO_TCP_) {
+        switch (flow->tcp_state) {
+        case FLOW_TCP_ESTABLISHED:
+        case FLOW_TCP_CLOSING:
+            return "established";
+        case FLOW_TCP_CLOSED:
+            return "closed";
+        case FLOW_TCP_NONE:
+            break;
+        default:
+            return "new";
+        }
+    }
+    return flow->pkts[0] && flow->pkts[1] ? "established" : "new";
+}
