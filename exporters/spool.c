@@ -270,10 +270,27 @@ static int spool_load(struct spool *sp, struct diag *diag)
     return 0;
 }
 
+/* mkdir -p: the spool may sit below a log directory not created yet. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return -1;
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 struct spool *spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
                          struct diag *diag)
 {
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (make_dirs(dir) != 0) {
         diag_error(diag, dir, 0, "cannot create spool directory: %s", strerror(errno));
         return NULL;
     }
