@@ -13,7 +13,7 @@ redis_start() {
     [ -n "$REDIS_PORT" ] || REDIS_PORT=$(redis_free_port)
     mkdir -p "$dir"
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$dir" --save '' \
-        --appendonly yes --appendfsync everysec --logfile "$dir/redis.log" "$@" &
+        --appendonly yes --appendfsync "${REDIS_FSYNC:-everysec}" --logfile "$dir/redis.log" "$@" &
     REDIS_PID=$!
     local i
     for i in $(seq 1 200); do
@@ -36,7 +36,7 @@ redis_stop() {
 # redis-cli against the private server; the password (if any) comes from
 # REDISCLI_AUTH, never from argv.
 rcli() {
-    redis-cli -p "$REDIS_PORT" --no-auth-warning "$@"
+    redis-cli -p "$REDIS_PORT" ${REDIS_USER:+--user "$REDIS_USER"} --no-auth-warning "$@"
 }
 
 fail() {
