@@ -49,9 +49,9 @@ grep -v '"event_type":"stats"' "$tmp/stall/eve.json" > "$tmp/stall.events"
 cmp -s "$tmp/base.events" "$tmp/stall.events" || fail "eve.json differs when Redis is frozen"
 n=$(wc -l < "$tmp/base.events")
 grep -q '"event_type":"stats"' "$tmp/stall/eve.json" || fail "no stats event"
-pk_base=$(grep '"event_type":"stats"' "$tmp/base/eve.json" | grep -o '"packets":[0-9]*' | head -1)
-pk_stall=$(grep '"event_type":"stats"' "$tmp/stall/eve.json" | grep -o '"packets":[0-9]*' | head -1)
-[ "$pk_base" = "$pk_stall" ] || fail "packet counts differ: $pk_base vs $pk_stall"
+pk_base=$(grep '"event_type":"stats"' "$tmp/base/eve.json" | grep -o '"decoder":{"pkts":[0-9]*' | head -1)
+pk_stall=$(grep '"event_type":"stats"' "$tmp/stall/eve.json" | grep -o '"decoder":{"pkts":[0-9]*' | head -1)
+[ -n "$pk_base" ] && [ "$pk_base" = "$pk_stall" ] || fail "packet counts differ: $pk_base vs $pk_stall"
 [ -n "$(ls "$tmp/stall/spool" | grep '\.spool$')" ] || fail "nothing was spooled"
 
 kill -CONT "$REDIS_PID"
