@@ -113,6 +113,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh
 
+# libFuzzer targets: tests/fuzz/run.sh builds them with
+#   make BUILD=build-fuzz CC=clang CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined'
+# (the library instrumented for coverage, the target linked with libFuzzer).
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
+
 fuzz: deps
 	@tests/fuzz/run.sh $${FUZZ_SECONDS:-600}
 

@@ -1,0 +1,136 @@
+/* Fuzz target: the data plane, decode -> flow table -> nDPI classification,
+ * fed a burst of raw frames of one link type.  Input layout:
+ *   byte 0          link type, an index into linktypes[] below
+ *   then records    [u8 time step][u8 flags][u16 big-endian length][frame]
+ * The time step advances packet time by step^2 * 10 ms (up to ~11 minutes,
+ * so fragment and flow timeouts fire); flags bit 0 claims a wire length
+ * beyond the captured bytes (a snap-length cut).  Each frame is copied into
+ * a buffer of exactly its size so ASan sees any read past it, and every
+ * byte decode points at (IP datagram, payload) is touched for the same
+ * reason.  tests/fuzz/make_corpus.py reads linktypes[] to build the seeds.
+ * fuzz-needs: decode_packet flow_table_lookup classify_packet */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify/classify.h"
+#include "decode/decode.h"
+#include "flow/flow.h"
+#include "util/log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* DLT_* values: every link type decode reads, and two it does not. */
+static const int linktypes[] = { 1, 12, 14, 101, 228, 229, 0, 108, 113, 276, 9, 50, 104, 105, 147 };
+
+/* nDPI's detection module is costly to build: one for the whole run, as one
+ * worker keeps one for its lifetime. */
+static struct classifier *classifier;
+
+struct run {
+    struct classifier *classifier;
+    uint64_t ended;
+};
+
+static void on_flow_end(void *ctx, struct flow *flow)
+{
+    struct run *r = ctx;
+    classify_flow_end(r->classifier, flow);
+    classify_flow_release(flow);
+    r->ended++;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    log_set_level((enum log_level)-1);
+    classifier = classifier_new();
+    if (!classifier)
+        abort();
+    return 0;
+}
+
+/* Reads every byte decode says is there; ASan reports it if one is not. */
+static volatile uint8_t sink;
+static void touch(const uint8_t *p, uint32_t len)
+{
+    uint8_t acc = 0;
+    for (uint32_t i = 0; i < len; i++)
+        acc ^= p[i];
+    sink = acc;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    int linktype = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];
+    data++;
+    size--;
+
+    struct decoder_config dcfg = { .frag_memcap = 256 * 1024,
+                                   .frag_timeout_usec = 30ull * 1000000,
+                                   .max_tunnel_depth = 4 };
+    struct decoder *dec = decoder_new(&dcfg);
+    struct flow_table_config fcfg;
+    flow_table_config_defaults(&fcfg);
+    fcfg.max_flows = 32;                  /* small, so eviction happens */
+    struct run run = { .classifier = classifier };
+    struct flow_table *ft = flow_table_new(&fcfg, on_flow_end, &run);
+    if (!dec || !ft)
+        abort();
+
+    uint64_t now = 1700000000ull * 1000000;
+    uint64_t cnt = 0;
+    while (size >= 4) {
+        uint64_t step = data[0];
+        int snapped = data[1] & 1;
+        size_t len = (size_t)data[2] << 8 | data[3];
+        data += 4;
+        size -= 4;
+        if (len > size)
+            len = size;
+        uint8_t *frame = malloc(len ? len : 1);
+        if (!frame)
+            break;
+        memcpy(frame, data, len);
+        data += len;
+        size -= len;
+
+        now += step * step * 10000;
+        struct capture_packet cp = {
+            .ts_usec = now,
+            .caplen = (uint32_t)len,
+            .wirelen = (uint32_t)len + (snapped ? 1000 : 0),
+            .linktype = linktype,
+            .pcap_cnt = ++cnt,
+            .data = frame,
+        };
+        decoder_expire(dec, now);
+        flow_table_expire(ft, now);
+        struct packet pkt;
+        if (decode_packet(dec, &cp, &pkt) == DECODE_PACKET) {
+            if (pkt.ip_header)
+                touch(pkt.ip_header, pkt.ip_len);
+            if (pkt.payload)
+                touch(pkt.payload, pkt.payload_len);
+            enum flow_direction dir;
+            bool created;
+            struct flow *flow = flow_table_lookup(ft, &pkt, &dir, &created);
+            if (flow)
+                classify_packet(classifier, flow, &pkt, dir);
+        }
+        free(frame);
+    }
+    flow_table_flush(ft, FLOW_END_SHUTDOWN);
+    const struct flow_table_stats *fs = flow_table_stats(ft);
+    if (fs->active != 0 || fs->ended != fs->created || run.ended != fs->ended)
+        abort();                          /* every flow created must have ended once */
+    flow_table_free(ft);
+    decoder_free(dec);
+    return 0;
+}

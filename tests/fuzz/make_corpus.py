@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Builds the fuzzers' seed corpora from the repository's own inputs, at fuzz
+time (nothing here is committed but this script): OUTDIR/<target>/ holds
+one file per seed, named by its SHA-1 like libFuzzer's own corpus files.
+
+  packet   bursts of consecutive frames of every pcaps/*.pcap, in the
+           fuzz_packet.c record format, the link byte found in its table
+  capture  every pcap cut to its first frames, and the same frames as
+           pcapng, nanosecond, big-endian and truncated variants
+  rules    each rule of rules/*.rules alone, plus each small file whole
+  config   etc/*.yaml, tests' config snippets, built-in examples
+  dataset  every rules/**/ dataset file, plus one example per type
+  json     a few writer programs (see fuzz_json.c)
+and tests/fuzz/regressions/<target>/* are added to their target's seeds.
+
+Usage: python3 tests/fuzz/make_corpus.py OUTDIR"""
+import glob
+import hashlib
+import os
+import re
+import struct
+import sys
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MAX_CAPTURE_SEED = 16384
+MAX_PACKET_SEED = 8192
+
+
+def save(outdir, target, data):
+    d = os.path.join(outdir, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb") as f:
+        f.write(data)
+
+
+def read_pcap(path):
+    """(linktype, snaplen, [(sec, usec, wirelen, data)]) of a classic pcap, or None."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 24:
+        return None
+    magic = struct.unpack("<I", raw[:4])[0]
+    if magic in (0xA1B2C3D4, 0xA1B23C4D):
+        e = "<"
+    elif magic in (0xD4C3B2A1, 0x4D3CB2A1):
+        e = ">"
+    else:
+        return None
+    snaplen, linktype = struct.unpack(e + "II", raw[16:24])
+    frames, off = [], 24
+    while off + 16 <= len(raw):
+        sec, usec, incl, orig = struct.unpack(e + "IIII", raw[off:off + 16])
+        off += 16
+        if incl > len(raw) - off:
+            break
+        frames.append((sec, usec, orig, raw[off:off + incl]))
+        off += incl
+    return linktype & 0xFFFF, snaplen, frames
+
+
+def linktype_table():
+    src = open(os.path.join(TOP, "tests/fuzz/fuzz_packet.c")).read()
+    m = re.search(r"linktypes\[\]\s*=\s*\{([^}]*)\}", src)
+    return [int(x) for x in m.group(1).replace(",", " ").split()]
+
+
+# libpcap hands out DLT_RAW (12) for the file link type LINKTYPE_RAW (101).
+FILE_TO_DLT = {101: 12}
+
+
+def packet_seeds(outdir, captures):
+    table = linktype_table()
+    for linktype, _snap, frames in captures:
+        dlt = FILE_TO_DLT.get(linktype, linktype)
+        if dlt not in table:
+            continue
+        head = bytes([table.index(dlt)])
+        prev = None
+        burst = head
+        for sec, usec, orig, data in frames:
+            t = sec * 1000000 + usec
+            # fuzz_packet advances time by step^2 * 10 ms: pick the nearest step.
+            step = 0 if prev is None else min(255, int(((max(0, t - prev)) / 10000) ** 0.5))
+            prev = t
+            rec = struct.pack(">BBH", step, 1 if orig > len(data) else 0, len(data)) + data
+            if len(burst) + len(rec) > MAX_PACKET_SEED and len(burst) > 1:
+                save(outdir, "packet", burst)
+                burst = head
+            burst += rec
+            # Each frame alone as well: a short input per packet shape.
+            save(outdir, "packet", head + struct.pack(">BBH", 0, 0, len(data)) + data)
+        if len(burst) > 1:
+            save(outdir, "packet", burst)
+
+
+def pcap_bytes(linktype, snaplen, frames, endian="<", nano=False):
+    magic = 0xA1B23C4D if nano else 0xA1B2C3D4
+    out = struct.pack(endian + "IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype)
+    for sec, usec, orig, data in frames:
+        out += struct.pack(endian + "IIII", sec, usec * 1000 if nano else usec, len(data), orig)
+        out += data
+    return out
+
+
+def pad4(b):
+    return b + b"\0" * (-len(b) % 4)
+
+
+def pcapng_bytes(linktype, snaplen, frames):
+    def block(btype, body):
+        body = pad4(body)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+    shb = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    idb = block(1, struct.pack("<HHI", linktype, 0, snaplen))
+    out = shb + idb
+    for sec, usec, orig, data in frames:
+        ts = sec * 1000000 + usec
+        out += block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(data), orig) + data)
+    return out
+
+
+def capture_seeds(outdir, captures):
+    for linktype, snaplen, frames in captures:
+        head, size = [], 24
+        for fr in frames:
+            if size + 16 + len(fr[3]) > MAX_CAPTURE_SEED:
+                break
+            head.append(fr)
+            size += 16 + len(fr[3])
+        if not head:
+            continue
+        classic = pcap_bytes(linktype, snaplen, head)
+        save(outdir, "capture", classic)
+        save(outdir, "capture", pcap_bytes(linktype, snaplen, head, endian=">"))
+        save(outdir, "capture", pcap_bytes(linktype, snaplen, head, nano=True))
+        save(outdir, "capture", pcapng_bytes(linktype, snaplen, head))
+        save(outdir, "capture", classic[:len(classic) - 3])          # cut mid-record
+        save(outdir, "capture", pcap_bytes(linktype, 64, head[:4]))  # caplen above snaplen
+    save(outdir, "capture", b"")
+    save(outdir, "capture", struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+
+
+def rule_seeds(outdir):
+    for path in sorted(glob.glob(os.path.join(TOP, "rules", "**", "*.rules"), recursive=True)):
+        text = open(path, "rb").read()
+        if len(text) <= 8192:
+            save(outdir, "rules", text)
+        logical = b""
+        for line in text.splitlines(keepends=True):
+            logical += line
+            if line.rstrip(b"\r\n").endswith(b"\\"):
+                continue                                 # continued rule
+            if logical.strip() and not logical.lstrip().startswith(b"#"):
+                save(outdir, "rules", logical)
+            logical = b""
+    for rule in BUILTIN_RULES:
+        save(outdir, "rules", rule.encode())
+
+
+BUILTIN_RULES = [
+    'alert tcp $HOME_NET any -> $EXTERNAL_NET 80 (msg:"x"; flow:established,to_server; '
+    'content:"GET"; http.method; content:"/a"; nocase; sid:1; rev:1;)\n',
+    'alert udp any any -> any 53 (msg:"dns"; dns.query; content:"evil"; pcre:"/ev[i]l\\./i"; '
+    'classtype:trojan-activity; sid:2;)\n',
+    'alert tls any any -> any any (msg:"sni"; tls.sni; dataset:isset,bad-sni,type string,'
+    'load bad-sni.lst; threshold:type limit, track by_src, count 1, seconds 60; sid:3;)\n',
+    'alert ip [10.0.0.0/8,!10.1.0.0/16] any <> any [80:90,!85] (msg:"m"; ndpi-protocol:TLS; '
+    'ndpi-risk:NDPI_TLS_SELFSIGNED_CERTIFICATE; geoip:dst,CN,RU; '
+    'detection_filter:track by_src, count 5, seconds 10, unique_on dst_port; '
+    'metadata:affected_product Any, created_at 2024_01_01; priority:1; sid:4; rev:2;)\n',
+    'pass tcp any any -> any any (msg:"hex"; content:"|00 01 0a|abc"; offset:2; depth:10; '
+    'distance:0; within:5; dsize:>10; flags:S,12; sid:5;)\n',
+]
+
+
+def config_seeds(outdir):
+    paths = glob.glob(os.path.join(TOP, "etc", "*.yaml")) + \
+        glob.glob(os.path.join(TOP, "tests", "**", "*.yaml"), recursive=True)
+    for path in sorted(paths):
+        text = open(path, "rb").read()
+        if len(text) <= 8192:
+            save(outdir, "config", text)
+    for snippet in BUILTIN_CONFIGS:
+        save(outdir, "config", snippet.encode())
+
+
+BUILTIN_CONFIGS = [
+    "sensor: { id: sensor-01, segment: office-plane }\n"
+    "vars:\n  address-groups: { HOME_NET: \"[10.0.0.0/8,172.16.0.0/12]\", EXTERNAL_NET: \"!$HOME_NET\" }\n"
+    "  port-groups:    { HTTP_PORTS: \"80\", SSH_PORTS: \"22\" }\n"
+    "capture:  { interfaces: [eth1], bpf: \"\", snaplen: 65535, promisc: yes, workers: auto }\n",
+    "outputs:\n  eve: { enabled: yes, filename: eve.json, types: [alert, anomaly, flow, stats] }\n"
+    "  redis:\n    enabled: no\n    port: 6379\n    mode: stream\n    key: \"xiezhi:alerts\"\n"
+    "    spool: { dir: spool, max-size: 1gb }\nflow:\n  timeouts: { tcp: 5m, udp: 60s }\n"
+    "#set outputs.redis.port=70000\n#set capture.interfaces=[eth0, eth1]\n",
+    "capture:\n  interfaces:\n    - name: eth1\n      bpf: tcp\n    - name: eth2\n"
+    "rules: { dir: rules, files: [extranet.rules, anomaly.rules] }\n",
+    "a: &x 1\nb: *x\n",
+    "%YAML 1.1\n---\nsensor:\n  id: !!str 1\n...\n",
+]
+
+
+DATASET_TYPES = ["string", "ipv4", "ipv6", "md5", "sha256"]
+
+
+def dataset_seeds(outdir):
+    # fuzz_dataset.c: byte 0 picks the type (index into DATASET_TYPES order).
+    for path in sorted(glob.glob(os.path.join(TOP, "rules", "**", "*"), recursive=True)):
+        if not os.path.isfile(path) or path.endswith((".rules", ".config", ".md")):
+            continue
+        text = open(path, "rb").read()[:8000]
+        for t in range(len(DATASET_TYPES)):
+            save(outdir, "dataset", bytes([t]) + text)
+    examples = [
+        b"ZXZpbC5leGFtcGxlLmNvbQ==\nYmFkLmNu\n\n# comment\n",
+        b"10.0.0.1\n192.168.1.255\n0.0.0.0\n",
+        b"2001:db8::1\n::ffff:10.0.0.1\nfe80::1%eth0\n",
+        b"d41d8cd98f00b204e9800998ecf8427e\n",
+        b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n",
+    ]
+    for t, ex in enumerate(examples):
+        save(outdir, "dataset", bytes([t]) + ex)
+        save(outdir, "dataset", bytes([t]) + ex.replace(b"\n", b",1\n"))
+
+
+def json_seeds(outdir):
+    programs = [
+        b"",
+        b"\x03\x03key\x05value\x05\x01k\x00\x00\x00\x00\x00\x00\x00\x2a",
+        b"\x01\x01a\x03\x04\xc3\xa9\xff\x00\x03\x03\xe2\x82\xac\x02\x02",
+        b"\x00\x01o" * 20,
+        b"\x03\x01s\x06\"\\\x01\x7f\xed\xa0" b"\x07\x01d\x7f\xf8\x00\x00\x00\x00\x00\x00",
+    ]
+    for p in programs:
+        save(outdir, "json", p)
+
+
+def regression_seeds(outdir):
+    for path in sorted(glob.glob(os.path.join(TOP, "tests/fuzz/regressions/*/*"))):
+        if os.path.isfile(path) and not path.endswith(".md"):
+            save(outdir, os.path.basename(os.path.dirname(path)), open(path, "rb").read())
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    outdir = sys.argv[1]
+    captures = []
+    for path in sorted(glob.glob(os.path.join(TOP, "pcaps", "*.pcap"))):
+        c = read_pcap(path)
+        if c:
+            captures.append(c)
+    packet_seeds(outdir, captures)
+    capture_seeds(outdir, captures)
+    rule_seeds(outdir)
+    config_seeds(outdir)
+    dataset_seeds(outdir)
+    json_seeds(outdir)
+    regression_seeds(outdir)
+    for target in sorted(os.listdir(outdir)):
+        print("%-8s %5d seeds" % (target, len(os.listdir(os.path.join(outdir, target)))))
+
+
+if __name__ == "__main__":
+    main()
