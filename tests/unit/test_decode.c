@@ -779,6 +779,22 @@ static void test_ipv4_length_lies(void **state)
     assert_dropped(run(1), DECODE_ERR_IPV4_BAD_LENGTH);
 }
 
+static void test_zero_length_offload(void **state)
+{
+    (void)state;
+    eth(0x0800);
+    dgram4();
+    fb[16] = fb[17] = 0;        /* TSO on the capturing host */
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(4);
+    fn = 0;
+    eth(0x86DD);
+    dgram6();
+    fb[18] = fb[19] = 0;
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(6);
+}
+
 static void test_ipv4_length_beyond_wire(void **state)
 {
     (void)state;
@@ -1308,7 +1324,7 @@ int main(void)
         T(test_vlan), T(test_mpls), T(test_pppoe),
         T(test_ip_in_ip), T(test_gre), T(test_tunnel_depth_limit),
         T(test_ipv4_malformed), T(test_ipv4_bad_version), T(test_ipv4_bad_ihl), T(test_ipv4_ihl_beyond),
-        T(test_ipv4_length_lies), T(test_ipv4_length_beyond_wire), T(test_snaplen_truncated),
+        T(test_ipv4_length_lies), T(test_zero_length_offload), T(test_ipv4_length_beyond_wire), T(test_snaplen_truncated),
         T(test_ipv6_malformed), T(test_ipv6_bad_version), T(test_ipv6_bad_length),
         T(test_ipv6_exthdr_truncated), T(test_ipv6_exthdr_too_many),
         T(test_tcp_malformed), T(test_tcp_bad_offset), T(test_udp_malformed), T(test_udp_bad_length),
