@@ -47,8 +47,8 @@ enum decode_status decode_gre(struct decoder *d, struct packet *p, const uint8_t
         return decode_drop(d, DECODE_ERR_GRE_UNSUPPORTED);
     if (len < hlen)
         return decode_drop(d, DECODE_ERR_GRE_TRUNCATED);
-    uint8_t depth = p->tunnel_depth, nvlan = p->vlan_count;
-    uint16_t vlan0 = p->vlan_id[0], vlan1 = p->vlan_id[1];
+    struct tunnel_mark mark;
+    tunnel_mark_take(p, &mark);
     enum decode_status st = decode_tunnel_enter(d, p);
     if (st != DECODE_PACKET)
         return st;
@@ -58,11 +58,6 @@ enum decode_status decode_gre(struct decoder *d, struct packet *p, const uint8_t
         st = decode_ethertype(d, p, proto, data + hlen, len - hlen);
     if (st != DECODE_SKIPPED)
         return st;
-    /* Not IP inside: the GRE datagram itself is the packet. */
-    p->tunnel_depth = depth;
-    p->vlan_count = nvlan;
-    p->vlan_id[0] = vlan0;
-    p->vlan_id[1] = vlan1;
-    d->stats.tunnels--;
+    tunnel_mark_rewind(d, p, &mark);     /* not IP inside: the GRE datagram is the packet */
     return decode_transport(d, p, 47, data, len);
 }

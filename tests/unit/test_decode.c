@@ -732,6 +732,106 @@ static void test_tunnel_depth_limit(void **state)
     decoder_free(d2);
 }
 
+/* Outer IPv4/UDP to port dport around len bytes that the caller adds. */
+static void udp_outer(unsigned dport, unsigned len)
+{
+    eth(0x0800);
+    ip4(17, 8 + len, 5, 0, O4, P4);
+    udp_hdr(40000, dport, len);
+}
+
+static void test_udp_tunnels(void **state)
+{
+    (void)state;
+    /* VXLAN: flags 0x08, VNI 42, Ethernet, IPv4/UDP. */
+    udp_outer(4789, 8 + 14 + 33);
+    put32(0x08000000); put32(42 << 8);
+    eth(0x0800);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(4);
+    assert_int_equal(pkt.tunnel_depth, 1);
+    /* Geneve with 8 bytes of options, Ethernet inside. */
+    fn = 0;
+    udp_outer(6081, 8 + 8 + 14 + 53);
+    put8(2); put8(0); put16(0x6558); put32(7 << 8); putn(0, 8);
+    eth(0x86DD);
+    dgram6();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(6);
+    /* GTP-U G-PDU, plain header. */
+    fn = 0;
+    udp_outer(2152, 8 + 33);
+    put8(0x30); put8(0xFF); put16(33); put32(0x1234);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(4);
+    /* GTP-U with sequence and one extension header (PDU session, 4 bytes). */
+    fn = 0;
+    udp_outer(2152, 12 + 4 + 53);
+    put8(0x36); put8(0xFF); put16(4 + 4 + 53); put32(0x1234);
+    put16(1); put8(0); put8(0x85);
+    put8(1); put8(0x10); put8(0x09); put8(0);
+    dgram6();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(6);
+    assert_int_equal(decoder_stats(dec)->tunnels, 4);
+    assert_int_equal(decoder_stats(dec)->udp, 4);
+    /* GTP-U echo request: signalling, stays a UDP packet to 2152. */
+    fn = 0;
+    udp_outer(2152, 12);
+    put8(0x32); put8(0x01); put16(4); put32(0); put32(0);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 2152);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    assert_memory_equal(pkt.src.bytes, O4, 4);
+    /* VXLAN flags wrong: ordinary UDP. */
+    fn = 0;
+    udp_outer(4789, 8 + 14 + 33);
+    put32(0x0C000000); put32(42 << 8);
+    eth(0x0800);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 4789);
+    assert_int_equal(pkt.payload_len, 8 + 14 + 33);
+    /* ARP inside VXLAN: the outer UDP datagram is the packet. */
+    fn = 0;
+    udp_outer(4789, 8 + 14 + 28);
+    put32(0x08000000); put32(42 << 8);
+    eth(0x0806);
+    putn(0, 28);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 4789);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    assert_int_equal(pkt.vlan_count, 0);
+    assert_int_equal(decoder_stats(dec)->tunnels, 4);
+    /* GTP-U extension chain running off the end. */
+    fn = 0;
+    udp_outer(2152, 12 + 2);
+    put8(0x34); put8(0xFF); put16(6); put32(1);
+    put16(0); put8(0); put8(0x85);
+    put8(3); put8(0);
+    assert_int_equal(run(1), DECODE_DROPPED);
+    assert_int_equal(err(DECODE_ERR_GTPU_TRUNCATED), 1);
+}
+
+static void test_udp_tunnels_off(void **state)
+{
+    (void)state;
+    struct decoder_config cfg = { .max_tunnel_depth = 4 };     /* ports 0: off */
+    struct decoder *d2 = decoder_new(&cfg);
+    struct decoder *saved = dec;
+    dec = d2;
+    udp_outer(2152, 8 + 33);
+    put8(0x30); put8(0xFF); put16(33); put32(0x1234);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 2152);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    dec = saved;
+    decoder_free(d2);
+}
+
 /* ---- malformed IP and transports: one counter each ---- */
 
 static void test_ipv4_malformed(void **state)
@@ -1216,7 +1316,7 @@ static void test_decode_captures(void **state)
     (void)state;
     static const char *const files[] = {
         "eth", "raw", "null", "loop", "sll", "sll2", "ppp", "hdlc", "vlan", "qinq", "mpls",
-        "pppoe", "ipip", "6in4", "4in6", "gre", "ipv6_ext", "frag4", "frag6",
+        "pppoe", "ipip", "6in4", "4in6", "gre", "udp_tunnels", "ipv6_ext", "frag4", "frag6",
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[128];
@@ -1302,6 +1402,10 @@ static void test_config_load(void **state)
     assert_int_equal(dc.max_tunnel_depth, 4);
     assert_int_equal(dc.frag_memcap, 16u << 20);
     assert_int_equal(dc.frag_timeout_usec, 30000000);
+    assert_int_equal(dc.vxlan_port, 4789);
+    assert_int_equal(dc.gtpu_port, 2152);
+    assert_int_equal(config_set_override(cfg, "decoder.gtpu.enabled=no", &diag), 0);
+    assert_int_equal(config_set_override(cfg, "decoder.vxlan.port=8472", &diag), 0);
     assert_int_equal(config_set_override(cfg, "decoder.defrag.memcap=1mb", &diag), 0);
     assert_int_equal(config_set_override(cfg, "decoder.defrag.timeout=500ms", &diag), 0);
     assert_int_equal(config_set_override(cfg, "decoder.max-tunnel-depth=99", &diag), 0);
@@ -1309,6 +1413,9 @@ static void test_config_load(void **state)
     assert_int_equal(dc.frag_memcap, 1u << 20);
     assert_int_equal(dc.frag_timeout_usec, 500000);
     assert_int_equal(dc.max_tunnel_depth, 4);      /* out of range: reported, default kept */
+    assert_int_equal(dc.gtpu_port, 0);
+    assert_int_equal(dc.vxlan_port, 8472);
+    assert_int_equal(dc.geneve_port, 6081);
     assert_int_equal(diag.errors, 1);
     config_free(cfg);
 }
@@ -1323,6 +1430,7 @@ int main(void)
         T(test_link_types), T(test_link_unsupported_and_truncated), T(test_non_ip),
         T(test_vlan), T(test_mpls), T(test_pppoe),
         T(test_ip_in_ip), T(test_gre), T(test_tunnel_depth_limit),
+        T(test_udp_tunnels), T(test_udp_tunnels_off),
         T(test_ipv4_malformed), T(test_ipv4_bad_version), T(test_ipv4_bad_ihl), T(test_ipv4_ihl_beyond),
         T(test_ipv4_length_lies), T(test_zero_length_offload), T(test_ipv4_length_beyond_wire), T(test_snaplen_truncated),
         T(test_ipv6_malformed), T(test_ipv6_bad_version), T(test_ipv6_bad_length),
