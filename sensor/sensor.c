@@ -20,6 +20,7 @@
 #include "enrich/geoip.h"
 #include "event/eve.h"
 #include "event/sequence.h"
+#include "exporters/exporter.h"
 #include "util/log.h"
 #include "worker.h"
 
@@ -46,8 +47,7 @@ struct sensor {
     char *rule_paths[SENSOR_MAX_RULE_FILES];
     size_t nrule_paths;
     char classification_path[PATH_MAX];
-    FILE *eve_file;
-    unsigned eve_types;
+    struct output_set *outputs;
     struct event_sequence *sequence;
     struct worker worker;
     bool worker_ready;
@@ -63,10 +63,7 @@ static uint64_t sensor_next_seq(void *ctx)
 static void sensor_deliver(void *ctx, const struct event_record *record)
 {
     struct sensor *s = ctx;
-    if (!s->eve_file || !(s->eve_types & EVENT_TYPE_MASK(record->type)))
-        return;
-    fwrite(record->json, 1, record->len, s->eve_file);
-    fputc('\n', s->eve_file);
+    outputs_write(s->outputs, record);
 }
 
 static int sensor_load_config(struct sensor *s)
@@ -163,43 +160,24 @@ static int sensor_open_geoip(struct sensor *s)
 
 static int sensor_open_outputs(struct sensor *s)
 {
-    if (!config_get_bool(s->config, "outputs.eve.enabled", true, &s->diag))
-        return 0;
-    s->eve_types = 0;
-    size_t ntypes = config_list_count(s->config, "outputs.eve.types");
-    for (size_t i = 0; i < ntypes; i++) {
-        int t = event_type_from_name(config_list_item(s->config, "outputs.eve.types", i));
-        if (t < 0) {
-            unsigned line;
-            const char *origin = config_origin(s->config, "outputs.eve.types", &line);
-            diag_error(&s->diag, origin, line, "outputs.eve.types: unknown event type '%s'",
-                       config_list_item(s->config, "outputs.eve.types", i));
-            return -1;
-        }
-        s->eve_types |= EVENT_TYPE_MASK(t);
-    }
-    if (!ntypes)
-        s->eve_types = EVENT_TYPE_ALL;
     if (mkdir(s->log_dir, 0755) < 0 && errno != EEXIST) {
         log_error("%s: cannot create log directory: %s", s->log_dir, strerror(errno));
         return -1;
     }
-    char path[PATH_MAX + 64];
     /* event_id sequence state lives beside the events it numbers, so a
      * fresh log directory starts at 1 and a reused one keeps increasing. */
-    snprintf(path, sizeof path, "%s/%s", s->log_dir,
-             config_get_str(s->config, "sensor.state-file", "xiezhi.seq"));
+    const char *state = config_get_str(s->config, "sensor.state-file", "xiezhi.seq");
+    char path[PATH_MAX + 64];
+    if (state[0] == '/')
+        snprintf(path, sizeof path, "%s", state);
+    else
+        snprintf(path, sizeof path, "%s/%s", s->log_dir, state);
     s->sequence = event_sequence_open(path, &s->diag);
     if (!s->sequence)
         return -1;
-    snprintf(path, sizeof path, "%s/%s", s->log_dir,
-             config_get_str(s->config, "outputs.eve.filename", "eve.json"));
-    s->eve_file = fopen(path, "w");
-    if (!s->eve_file) {
-        log_error("%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    struct outputs_env env = { .log_dir = s->log_dir, .sensor_id = s->sensor_id, .version = XIEZHI_VERSION };
+    s->outputs = outputs_open(s->config, &env, &s->diag);
+    return s->outputs ? 0 : -1;
 }
 
 static void sensor_close(struct sensor *s)
@@ -208,8 +186,8 @@ static void sensor_close(struct sensor *s)
         worker_free(&s->worker);
     if (s->capture)
         capture_close(s->capture);
-    if (s->eve_file)
-        fclose(s->eve_file);
+    if (s->outputs)
+        outputs_close(s->outputs);
     if (s->sequence)
         event_sequence_close(s->sequence);
     if (s->detect)
@@ -258,22 +236,21 @@ static void sensor_stage_config(struct sensor *s, struct worker_shared *shared)
     struct flow_table_config *f = &shared->flows;
     flow_table_config_defaults(f);
     f->max_flows = (size_t)config_get_int(c, "flow.max-flows", (int64_t)f->max_flows, 1, INT64_C(1) << 32, d);
-    static const struct {
+    const struct {
         const char *key;
-        size_t offset;
+        uint64_t *field;
     } timeouts[] = {
-        { "flow.timeouts.tcp-new", offsetof(struct flow_table_config, tcp_new_timeout_usec) },
-        { "flow.timeouts.tcp-established", offsetof(struct flow_table_config, tcp_established_timeout_usec) },
-        { "flow.timeouts.tcp-closed", offsetof(struct flow_table_config, tcp_closed_timeout_usec) },
-        { "flow.timeouts.udp", offsetof(struct flow_table_config, udp_timeout_usec) },
-        { "flow.timeouts.icmp", offsetof(struct flow_table_config, icmp_timeout_usec) },
-        { "flow.timeouts.other", offsetof(struct flow_table_config, other_timeout_usec) },
-        { "flow.timeouts.active", offsetof(struct flow_table_config, active_timeout_usec) },
+        { "flow.timeouts.tcp-new", &f->tcp_new_timeout_usec },
+        { "flow.timeouts.tcp-established", &f->tcp_established_timeout_usec },
+        { "flow.timeouts.tcp-closed", &f->tcp_closed_timeout_usec },
+        { "flow.timeouts.udp", &f->udp_timeout_usec },
+        { "flow.timeouts.icmp", &f->icmp_timeout_usec },
+        { "flow.timeouts.other", &f->other_timeout_usec },
+        { "flow.timeouts.active", &f->active_timeout_usec },
     };
-    for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
-        uint64_t *field = (uint64_t *)((char *)f + timeouts[i].offset);
-        *field = (uint64_t)config_get_duration_usec(c, timeouts[i].key, (int64_t)*field, d);
-    }
+    for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++)
+        *timeouts[i].field = (uint64_t)config_get_duration_usec(c, timeouts[i].key,
+                                                                (int64_t)*timeouts[i].field, d);
 }
 
 /* Builds everything a worker needs; returns an exit code on failure, 0 on success. */
@@ -326,9 +303,10 @@ int sensor_main(const struct sensor_options *opts)
         sensor_close(&s);
         return 2;
     }
+    size_t errors_before_outputs = s.diag.errors;
     if (sensor_open_outputs(&s) < 0) {
         sensor_close(&s);
-        return 1;
+        return s.diag.errors > errors_before_outputs ? 2 : 1;
     }
     struct worker_shared shared = {
         .config = s.config,
