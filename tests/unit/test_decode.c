@@ -665,6 +665,15 @@ static void test_gre(void **state)
     dgram4();
     assert_int_equal(run(1), DECODE_PACKET);
     assert_udp_flow(4);
+    /* ERSPAN type I: no sequence, no ERSPAN header. */
+    fn = 0;
+    eth(0x0800);
+    ip4(47, 4 + 14 + 33, 5, 0, O4, P4);
+    put16(0); put16(0x88BE);
+    putn(0x12, 12); put16(0x0800);       /* a MAC starting with nibble 1 */
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(4);
     /* PPTP enhanced GRE (version 1) carrying PPP. */
     fn = 0;
     eth(0x0800);
@@ -684,7 +693,7 @@ static void test_gre(void **state)
     assert_int_equal(pkt.proto, 47);
     assert_int_equal(pkt.tunnel_depth, 0);
     assert_memory_equal(pkt.src.bytes, O4, 4);
-    assert_int_equal(decoder_stats(dec)->tunnels, 5);
+    assert_int_equal(decoder_stats(dec)->tunnels, 6);
     /* Routing bit, version 2: unsupported. */
     fn = 0;
     eth(0x0800);
