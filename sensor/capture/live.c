@@ -8,6 +8,7 @@
 
 #include "capture/capture_int.h"
 #include "config/config.h"
+#include "decode/decode.h"
 #include "util/log.h"
 
 enum { LIVE_DEFAULT_SNAPLEN = 65535, LIVE_DEFAULT_TIMEOUT_MS = 100 };
@@ -17,6 +18,7 @@ struct live_source {
     pcap_t *pcap;
     char *interface;
     int linktype;
+    bool linktype_supported;
     uint64_t pcap_cnt;
     struct capture_stats stats;
     unsigned last_drop, last_ifdrop;  /* raw pcap_stats values seen last */
@@ -61,6 +63,8 @@ static enum capture_status live_next(struct capture_source *base, struct capture
         pkt->data = data;
         s->stats.packets++;
         s->stats.bytes += hdr->caplen;
+        if (!s->linktype_supported)
+            s->stats.unsupported_linktype++;
         return CAPTURE_OK;
     }
     if (r == 0)
@@ -138,6 +142,7 @@ static const char *live_activate(struct live_source *s, const struct capture_liv
         }
     }
     s->linktype = pcap_datalink(p);
+    s->linktype_supported = decode_linktype_supported(s->linktype) != 0;
     return NULL;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -433,6 +434,55 @@ static void test_link_unsupported_and_truncated(void **state)
     putn(0, 30);
     assert_int_equal(run(101), DECODE_DROPPED);      /* raw IP, version 5 */
     assert_int_equal(err(DECODE_ERR_IP_BAD_VERSION), 1);
+}
+
+/* Counts the lines of stderr output that contain needle while fn runs. */
+static int stderr_lines_with(const char *needle, void (*action)(void))
+{
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    dup2(fileno(tmp), 2);
+    action();
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, tmp))
+        n += strstr(line, needle) != NULL;
+    fclose(tmp);
+    return n;
+}
+
+static void decode_unsupported_file(void)
+{
+    log_set_level(LOG_LEVEL_WARNING);
+    uint64_t outcome[4] = { 0 };
+    const char *path = "pcaps/malformed/unsupported_linktype.pcap";
+    struct capture_source *src;
+    assert_int_equal(capture_open_offline(&src, &path, 1), 0);
+    struct capture_packet f;
+    while (capture_next(src, &f) == CAPTURE_OK)
+        outcome[decode_packet(dec, &f, &pkt)]++;
+    capture_close(src);
+    fn = 0;
+    eth(0x0800);
+    dgram4();
+    run(147);                   /* another unsupported type: its own warning */
+    run(147);
+    log_set_level(LOG_LEVEL_ERROR);
+    assert_int_equal(outcome[DECODE_DROPPED], 3);
+}
+
+static void test_unsupported_warned_once(void **state)
+{
+    (void)state;
+    assert_int_equal(stderr_lines_with("link type 105", decode_unsupported_file), 1);
+    assert_int_equal(err(DECODE_ERR_LINK_UNSUPPORTED), 5);
+    assert_int_equal(stderr_lines_with("link type 147", decode_unsupported_file), 0);  /* already warned */
 }
 
 static void test_non_ip(void **state)
@@ -1436,7 +1486,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_eth_ipv4_udp), T(test_eth_padding_trimmed), T(test_ipv4_options_tcp),
         T(test_icmp_sctp_other), T(test_ipv6_udp_and_icmpv6), T(test_ipv6_extension_headers),
-        T(test_link_types), T(test_link_unsupported_and_truncated), T(test_non_ip),
+        T(test_link_types), T(test_link_unsupported_and_truncated), T(test_unsupported_warned_once),
+        T(test_non_ip),
         T(test_vlan), T(test_mpls), T(test_pppoe),
         T(test_ip_in_ip), T(test_gre), T(test_tunnel_depth_limit),
         T(test_udp_tunnels), T(test_udp_tunnels_off),
