@@ -319,7 +319,7 @@ static void test_live_loopback(void **state)
     assert_int_equal(sendto(fd, payload, sizeof payload, 0, (struct sockaddr *)&to, sizeof to),
                      (ssize_t)sizeof payload);
     close(fd);
-    struct capture_packet p;
+    struct capture_packet p = { 0 };
     int got = 0;
     time_t until = time(NULL) + 5;
     while (!got && time(NULL) < until) {
