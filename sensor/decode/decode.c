@@ -9,7 +9,8 @@
 #include "decode/decode_int.h"
 
 enum { DEFAULT_FRAG_MEMCAP = 16 << 20, DEFAULT_MAX_TUNNEL_DEPTH = 4, MAX_TUNNEL_DEPTH = 16,
-       DEFAULT_VXLAN_PORT = 4789, DEFAULT_GENEVE_PORT = 6081, DEFAULT_GTPU_PORT = 2152 };
+       DEFAULT_VXLAN_PORT = 4789, DEFAULT_GENEVE_PORT = 6081, DEFAULT_GTPU_PORT = 2152,
+       DEFAULT_TZSP_PORT = 37008 };
 #define DEFAULT_FRAG_TIMEOUT_USEC (30ull * 1000000)
 
 static const char *const error_names[] = {
@@ -46,6 +47,7 @@ void decoder_config_load(struct decoder_config *out, const struct config *cfg, s
     out->vxlan_port = udp_tunnel_port(cfg, "vxlan", DEFAULT_VXLAN_PORT, diag);
     out->geneve_port = udp_tunnel_port(cfg, "geneve", DEFAULT_GENEVE_PORT, diag);
     out->gtpu_port = udp_tunnel_port(cfg, "gtpu", DEFAULT_GTPU_PORT, diag);
+    out->tzsp_port = udp_tunnel_port(cfg, "tzsp", DEFAULT_TZSP_PORT, diag);
 }
 
 struct decoder *decoder_new(const struct decoder_config *cfg)
@@ -59,10 +61,12 @@ struct decoder *decoder_new(const struct decoder_config *cfg)
     d->cfg.vxlan_port = DEFAULT_VXLAN_PORT;
     d->cfg.geneve_port = DEFAULT_GENEVE_PORT;
     d->cfg.gtpu_port = DEFAULT_GTPU_PORT;
+    d->cfg.tzsp_port = DEFAULT_TZSP_PORT;
     if (cfg) {
         d->cfg.vxlan_port = cfg->vxlan_port;
         d->cfg.geneve_port = cfg->geneve_port;
         d->cfg.gtpu_port = cfg->gtpu_port;
+        d->cfg.tzsp_port = cfg->tzsp_port;
         if (cfg->frag_memcap)
             d->cfg.frag_memcap = cfg->frag_memcap;
         if (cfg->frag_timeout_usec)

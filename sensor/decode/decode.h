@@ -66,8 +66,9 @@ struct decoder_config {
     uint64_t frag_timeout_usec;    /* default 30 s */
     unsigned max_tunnel_depth;     /* default 4 */
     /* UDP ports whose datagrams are decapsulated when the header checks
-     * out (0: off).  Defaults: VXLAN 4789, Geneve 6081, GTP-U 2152. */
-    uint16_t vxlan_port, geneve_port, gtpu_port;
+     * out (0: off).  Defaults: VXLAN 4789, Geneve 6081, GTP-U 2152, TZSP
+     * 37008. */
+    uint16_t vxlan_port, geneve_port, gtpu_port, tzsp_port;
 };
 
 struct decode_stats {
@@ -83,7 +84,7 @@ struct config;
 struct diag;
 /* Fills cfg from the config keys decoder.max-tunnel-depth (0..16, default
  * 4), decoder.defrag.memcap (default 16mb), decoder.defrag.timeout
- * (default 30s), decoder.{vxlan,geneve,gtpu}.enabled (yes) and .port; bad
+ * (default 30s), decoder.{vxlan,geneve,gtpu,tzsp}.enabled (yes) and .port; bad
  * values are reported to diag and the default is kept. */
 void decoder_config_load(struct decoder_config *out, const struct config *cfg, struct diag *diag);
 

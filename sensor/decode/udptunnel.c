@@ -1,5 +1,6 @@
-/* Tunnels carried in UDP: VXLAN (RFC 7348), Geneve (RFC 8926) and GTP-U
- * (3GPP TS 29.281, G-PDU messages), on the ports in decoder_config.  A
+/* Tunnels carried in UDP: VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U
+ * (3GPP TS 29.281, G-PDU messages) and TZSP (remote sniffers relaying
+ * Ethernet frames), on the ports in decoder_config.  A
  * datagram is decapsulated only when its header checks out; otherwise, or
  * when the payload is not IP, it stays an ordinary UDP packet.  The inner
  * datagram then is the packet, as for IP-in-IP and GRE. */
@@ -62,6 +63,34 @@ static enum decode_status decode_gtpu(struct decoder *d, struct packet *p, const
     return st != DECODE_PACKET ? st : decode_ip_guess(d, p, data + hlen, len - hlen);
 }
 
+/* TZSP: version 1, type 0 (received packet), encapsulation 1 (Ethernet),
+ * then tagged fields up to the END tag (1); tag 0 is one byte of padding,
+ * every other tag has a length byte. */
+static enum decode_status decode_tzsp(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len)
+{
+    if (len < 5 || data[0] != 1 || data[1] != 0 || rd16(data + 2) != 1)
+        return DECODE_SKIPPED;
+    uint32_t off = 4;
+    for (;;) {
+        if (off >= len)
+            return DECODE_SKIPPED;
+        uint8_t tag = data[off];
+        if (tag == 1) {
+            off++;
+            break;
+        }
+        if (tag == 0) {
+            off++;
+            continue;
+        }
+        if (len - off < 2 || len - off - 2 < data[off + 1])
+            return DECODE_SKIPPED;
+        off += 2u + data[off + 1];
+    }
+    enum decode_status st = decode_tunnel_enter(d, p);
+    return st != DECODE_PACKET ? st : decode_ethernet(d, p, data + off, len - off);
+}
+
 enum decode_status decode_udp_tunnel(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len)
 {
     const struct {
@@ -71,6 +100,7 @@ enum decode_status decode_udp_tunnel(struct decoder *d, struct packet *p, const 
         { d->cfg.vxlan_port, decode_vxlan },
         { d->cfg.geneve_port, decode_geneve },
         { d->cfg.gtpu_port, decode_gtpu },
+        { d->cfg.tzsp_port, decode_tzsp },
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (!table[i].port || (p->dst_port != table[i].port && p->src_port != table[i].port))

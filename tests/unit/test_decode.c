@@ -834,8 +834,17 @@ static void test_udp_tunnels(void **state)
     dgram6();
     assert_int_equal(run(1), DECODE_PACKET);
     assert_udp_flow(6);
-    assert_int_equal(decoder_stats(dec)->tunnels, 4);
-    assert_int_equal(decoder_stats(dec)->udp, 4);
+    /* TZSP: header, a padding tag, a 2-byte tag, END, Ethernet. */
+    fn = 0;
+    udp_outer(37008, 4 + 1 + 4 + 1 + 14 + 33);
+    put8(1); put8(0); put16(1);
+    put8(0); put8(10); put8(2); put16(0x1234); put8(1);
+    eth(0x0800);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(4);
+    assert_int_equal(decoder_stats(dec)->tunnels, 5);
+    assert_int_equal(decoder_stats(dec)->udp, 5);
     /* GTP-U echo request: signalling, stays a UDP packet to 2152. */
     fn = 0;
     udp_outer(2152, 12);
@@ -844,6 +853,12 @@ static void test_udp_tunnels(void **state)
     assert_int_equal(pkt.dst_port, 2152);
     assert_int_equal(pkt.tunnel_depth, 0);
     assert_memory_equal(pkt.src.bytes, O4, 4);
+    /* TZSP without END tag: ordinary UDP. */
+    fn = 0;
+    udp_outer(37008, 6);
+    put8(1); put8(0); put16(1); put8(10); put8(9);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 37008);
     /* VXLAN flags wrong: ordinary UDP. */
     fn = 0;
     udp_outer(4789, 8 + 14 + 33);
@@ -863,7 +878,7 @@ static void test_udp_tunnels(void **state)
     assert_int_equal(pkt.dst_port, 4789);
     assert_int_equal(pkt.tunnel_depth, 0);
     assert_int_equal(pkt.vlan_count, 0);
-    assert_int_equal(decoder_stats(dec)->tunnels, 4);
+    assert_int_equal(decoder_stats(dec)->tunnels, 5);
     /* GTP-U extension chain running off the end. */
     fn = 0;
     udp_outer(2152, 12 + 2);
