@@ -12,7 +12,7 @@
 # A target is tests/fuzz/fuzz_<name>.c.  Its line "fuzz-needs: sym ..." names
 # the library functions it drives; while one of them is not in the library
 # yet (a stage still being written), the target is skipped with a note.
-# Env: FUZZ_BUILD (build-fuzz), FUZZ_RSS_MB (2048), FUZZ_TIMEOUT (25 s per
+# Env: FUZZ_BUILD (build-fuzz), FUZZ_CFLAGS (added to the compile flags), FUZZ_RSS_MB (2048), FUZZ_TIMEOUT (25 s per
 # input), FUZZ_ARGS (extra libFuzzer flags), FUZZ_KEEP_CORPUS=0 to start from
 # the seeds only (default: grow build-fuzz/work/<target> across runs).
 set -u
@@ -21,7 +21,7 @@ TOP=$PWD
 FB=${FUZZ_BUILD:-build-fuzz}
 RSS=${FUZZ_RSS_MB:-2048}
 TIMEOUT=${FUZZ_TIMEOUT:-25}
-SAN='-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined'
+SAN="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined ${FUZZ_CFLAGS:-}"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
