@@ -170,3 +170,105 @@ class TcpSession:
         self._emit(False, TCP_FIN | TCP_ACK)
         self._emit(True, TCP_ACK)
         return self.t
+
+
+# ---- Added for the decode and malformed-input captures (gen_decode.py,
+# ---- gen_malformed.py).  Existing helpers above are unchanged.
+
+LINKTYPE_LOOP = 108
+LINKTYPE_PPP_HDLC = 50
+LINKTYPE_IPV4 = 228
+LINKTYPE_IPV6 = 229
+
+
+class PcapngWriter:
+    """A minimal little-endian pcapng file: one section, one interface,
+    Enhanced Packet Blocks with microsecond timestamps."""
+
+    def __init__(self, path, linktype=LINKTYPE_ETHERNET, snaplen=65535):
+        self.f = open(path, "wb")
+        shb_body = struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)
+        self._block(0x0A0D0D0A, shb_body)
+        self._block(0x00000001, struct.pack("<HHI", linktype, 0, snaplen))
+
+    def _block(self, btype, body):
+        pad = (-len(body)) % 4
+        total = 12 + len(body) + pad
+        self.f.write(struct.pack("<II", btype, total) + body + b"\0" * pad + struct.pack("<I", total))
+
+    def write(self, ts, frame, wirelen=None):
+        usec_total = ts if isinstance(ts, int) and ts > 10**12 else int(round(ts * 1_000_000))
+        orig = len(frame) if wirelen is None else wirelen
+        body = struct.pack("<IIIII", 0, usec_total >> 32, usec_total & 0xFFFFFFFF, len(frame), orig)
+        body += frame + b"\0" * ((-len(frame)) % 4)
+        self._block(0x00000006, body)
+
+    def close(self):
+        self.f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def vlan_stack(payload, vids, ethertype=0x0800, tpids=None, src="02:00:00:00:00:01", dst="02:00:00:00:00:02"):
+    """Ethernet with a stack of VLAN tags (outermost first) around payload."""
+    tpids = tpids or [0x8100] * len(vids)
+    out = mac(dst) + mac(src)
+    for tpid, vid in zip(tpids, vids):
+        out += struct.pack("!HH", tpid, vid & 0x0FFF)
+    return out + struct.pack("!H", ethertype) + payload
+
+
+def mpls(labels, payload):
+    """An MPLS label stack (list of labels, outermost first) before payload."""
+    out = b""
+    for i, label in enumerate(labels):
+        bos = 1 if i == len(labels) - 1 else 0
+        out += struct.pack("!I", (label << 12) | (bos << 8) | 64)
+    return out + payload
+
+
+def pppoe_session(payload, ppp_proto=0x0021, session=0x1234):
+    body = struct.pack("!H", ppp_proto) + payload
+    return struct.pack("!BBHH", 0x11, 0, session, len(body)) + body
+
+
+def gre(payload, proto=0x0800, key=None, seq=None, csum=False):
+    flags = (0x8000 if csum else 0) | (0x2000 if key is not None else 0) | (0x1000 if seq is not None else 0)
+    out = struct.pack("!HH", flags, proto)
+    if csum:
+        out += struct.pack("!HH", 0, 0)
+    if key is not None:
+        out += struct.pack("!I", key)
+    if seq is not None:
+        out += struct.pack("!I", seq)
+    return out + payload
+
+
+def sctp(sport, dport, payload=b"", vtag=0x01020304):
+    return struct.pack("!HHII", sport, dport, vtag, 0) + payload
+
+
+def ipv4_fragments(src, dst, proto, payload, frag_size, ident=7, ttl=64):
+    """payload (the transport segment) cut into IPv4 fragments of frag_size
+    bytes (a multiple of 8); returns the list of IP datagrams in order."""
+    out = []
+    for off in range(0, len(payload), frag_size):
+        chunk = payload[off:off + frag_size]
+        more = 0x2000 if off + frag_size < len(payload) else 0
+        out.append(ipv4(src, dst, proto, chunk, ttl=ttl, ident=ident, flags_frag=more | (off // 8)))
+    return out
+
+
+def ipv6_fragments(src, dst, next_header, payload, frag_size, ident=0x1234567):
+    """IPv6 fragments (each with a fragment header) of the transport segment."""
+    out = []
+    for off in range(0, len(payload), frag_size):
+        chunk = payload[off:off + frag_size]
+        more = 1 if off + frag_size < len(payload) else 0
+        fh = struct.pack("!BBHI", next_header, 0, off | more, ident)
+        out.append(ipv6(src, dst, 44, fh + chunk))
+    return out

@@ -24,6 +24,16 @@ struct anomaly_params *anomaly_params_parse(const char *value, const struct conf
                                             const char *file, unsigned line, struct diag *diag);
 void anomaly_params_free(struct anomaly_params *params);
 
+/* Which hooks the rule's detector uses, so the engine can skip the calls
+ * that would do nothing.  The kind name is the EVE anomaly.kind. */
+enum { ANOMALY_HOOK_PACKET = 1, ANOMALY_HOOK_FLOW_END = 2 };
+unsigned anomaly_params_hooks(const struct anomaly_params *params);
+const char *anomaly_params_kind(const struct anomaly_params *params);
+
+/* cfg (may be NULL) gives anomaly.memcap (default 64mb, all tables of the
+ * state together) and anomaly.max-tracked (default entries per rule, 65536).
+ * A state holds pointers to the params it has seen: free it before the
+ * params (one state per detect_thread, which lives within its engine). */
 struct anomaly_state *anomaly_state_new(const struct config *cfg);
 void anomaly_state_free(struct anomaly_state *st);
 
@@ -43,6 +53,8 @@ struct anomaly_stats {
     uint64_t tracked_entries;      /* live entries in all tables */
     uint64_t evictions;            /* entries dropped at the memory bound */
     uint64_t alerts, suppressed;
+    uint64_t memory_bytes;         /* bytes held by all tables */
+    uint64_t dropped;              /* events not tracked: memcap with nothing to evict */
 };
 void anomaly_get_stats(const struct anomaly_state *st, struct anomaly_stats *out);
 

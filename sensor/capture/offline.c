@@ -73,7 +73,8 @@ static int add_directory(struct offline_source *s, const char *dir)
         free(path);
     }
     closedir(dh);
-    qsort(s->files + first, s->nfiles - first, sizeof *s->files, cmp_names);
+    if (s->nfiles > first)
+        qsort(s->files + first, s->nfiles - first, sizeof *s->files, cmp_names);
     return rc;
 }
 

@@ -20,6 +20,8 @@ struct classify_stats {
     uint64_t given_up;             /* flows decided by ndpi_detection_giveup */
     uint64_t unknown;              /* flows still unknown at their end */
     uint64_t meta_bytes;           /* bytes held in flow_meta blobs now */
+    uint64_t meta_allocated;       /* flow_meta blobs ever made */
+    uint64_t meta_bytes_total;     /* their total size (average = total / allocated) */
 };
 
 struct classifier *classifier_new(void);

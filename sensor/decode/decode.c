@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "decode/decode_int.h"
+
+enum { DEFAULT_FRAG_MEMCAP = 16 << 20, DEFAULT_MAX_TUNNEL_DEPTH = 4, MAX_TUNNEL_DEPTH = 16 };
+#define DEFAULT_FRAG_TIMEOUT_USEC (30ull * 1000000)
 
 static const char *const error_names[] = {
 #define DECODE_ERROR_NAME(id, name) name,
@@ -19,20 +23,31 @@ const char *decode_error_name(enum decode_error err)
     return error_names[err];
 }
 
+void decoder_config_load(struct decoder_config *out, const struct config *cfg, struct diag *diag)
+{
+    out->max_tunnel_depth = (unsigned)config_get_int(cfg, "decoder.max-tunnel-depth", DEFAULT_MAX_TUNNEL_DEPTH,
+                                                     0, MAX_TUNNEL_DEPTH, diag);
+    out->frag_memcap = (size_t)config_get_int(cfg, "decoder.defrag.memcap", DEFAULT_FRAG_MEMCAP, 4096,
+                                              (int64_t)1 << 40, diag);
+    int64_t t = config_get_duration_usec(cfg, "decoder.defrag.timeout", (int64_t)DEFAULT_FRAG_TIMEOUT_USEC, diag);
+    out->frag_timeout_usec = t > 0 ? (uint64_t)t : DEFAULT_FRAG_TIMEOUT_USEC;
+}
+
 struct decoder *decoder_new(const struct decoder_config *cfg)
 {
     struct decoder *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->cfg.frag_memcap = 16u << 20;
-    d->cfg.frag_timeout_usec = 30ull * 1000000;
-    d->cfg.max_tunnel_depth = 4;
+    d->cfg.frag_memcap = DEFAULT_FRAG_MEMCAP;
+    d->cfg.frag_timeout_usec = DEFAULT_FRAG_TIMEOUT_USEC;
+    d->cfg.max_tunnel_depth = DEFAULT_MAX_TUNNEL_DEPTH;
     if (cfg) {
         if (cfg->frag_memcap)
             d->cfg.frag_memcap = cfg->frag_memcap;
         if (cfg->frag_timeout_usec)
             d->cfg.frag_timeout_usec = cfg->frag_timeout_usec;
-        d->cfg.max_tunnel_depth = cfg->max_tunnel_depth;
+        d->cfg.max_tunnel_depth = cfg->max_tunnel_depth < MAX_TUNNEL_DEPTH ? cfg->max_tunnel_depth
+                                                                            : MAX_TUNNEL_DEPTH;
     }
     d->last_linktype = -1;
     d->defrag = defrag_new(d->cfg.frag_memcap, d->cfg.frag_timeout_usec);

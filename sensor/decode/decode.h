@@ -58,6 +58,8 @@ enum decode_error {
 
 const char *decode_error_name(enum decode_error err);
 
+/* With a cfg, zero memcap/timeout mean the default; max_tunnel_depth is
+ * taken as given (0: tunnels are not followed, capped at 16). */
 struct decoder_config {
     size_t frag_memcap;            /* bytes held for reassembly; default 16 MiB */
     uint64_t frag_timeout_usec;    /* default 30 s */
@@ -72,6 +74,13 @@ struct decode_stats {
     uint64_t truncated;            /* decoded although the snap length cut the datagram */
     uint64_t errors[DECODE_ERROR_COUNT];
 };
+
+struct config;
+struct diag;
+/* Fills cfg from the config keys decoder.max-tunnel-depth (0..16, default
+ * 4), decoder.defrag.memcap (default 16mb) and decoder.defrag.timeout
+ * (default 30s); bad values are reported to diag and the default is kept. */
+void decoder_config_load(struct decoder_config *out, const struct config *cfg, struct diag *diag);
 
 struct decoder;
 

@@ -16,7 +16,10 @@ enum dataset_type { DATASET_STRING, DATASET_IPV4, DATASET_IPV6, DATASET_MD5, DAT
 struct dataset;
 struct dataset_registry;
 
-/* "string", "ipv4", ... -> type; -1 if unknown. */
+/* "string", "ipv4", "ipv6", "ip" (= ipv6, Suricata's name), "md5", "sha256"
+ * -> type; -1 if unknown.  An ipv6 set also holds IPv4 addresses, stored as
+ * struct ip_addr keeps them (4 bytes, then 12 zero bytes); a 4-byte value
+ * given to an ipv6 set is widened that way, so either form matches. */
 int dataset_type_from_name(const char *name);
 
 struct dataset_registry *dataset_registry_new(void);
@@ -40,5 +43,20 @@ int dataset_add(struct dataset *ds, const uint8_t *value, size_t len);
 int dataset_remove(struct dataset *ds, const uint8_t *value, size_t len);
 size_t dataset_size(const struct dataset *ds);
 enum dataset_type dataset_get_type(const struct dataset *ds);
+
+/* Additions (enrichdata) for `save`/`state`, `memcap` and stats. */
+const char *dataset_get_name(const struct dataset *ds);
+/* Looks a dataset up by name without creating it; NULL if unknown. */
+struct dataset *dataset_registry_find(struct dataset_registry *reg, const char *name);
+/* Memory cap for datasets created after the call (default 512 MiB each);
+ * dataset_add returns -1 once a set would exceed it. */
+void dataset_registry_set_memcap(struct dataset_registry *reg, size_t bytes);
+void dataset_set_memcap(struct dataset *ds, size_t bytes);
+/* Bytes held: entries (removed ones too, which stay until the set is
+ * freed so that readers never need a lock), and hash tables. */
+size_t dataset_memory(const struct dataset *ds);
+/* Writes the set in the load format, in insertion order (deterministic),
+ * through path.tmp and a rename.  -1 with a diag message on failure. */
+int dataset_save(struct dataset *ds, const char *path, struct diag *diag);
 
 #endif

@@ -1,0 +1,120 @@
+/* The eve.json exporter: one line per event, appended to <log-dir>/<filename>,
+ * reopened on SIGHUP so logrotate can move the file away.  A lock makes it
+ * safe to call from several worker threads. */
+#include "exporters/exporter.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+struct file_exporter {
+    pthread_mutex_t lock;
+    char *path;
+    FILE *fp;
+    uint64_t written, errors;
+    int error_logged;
+};
+
+static FILE *file_open_path(const char *path)
+{
+    FILE *fp = fopen(path, "ae");
+    if (fp)
+        setvbuf(fp, NULL, _IOFBF, 1 << 16);
+    return fp;
+}
+
+static void *file_open(const struct config *cfg, const char *prefix,
+                       const struct outputs_env *env, struct diag *diag)
+{
+    char key[160];
+    snprintf(key, sizeof key, "%sfilename", prefix);
+    const char *name = config_get_str(cfg, key, "eve.json");
+    struct file_exporter *fe = calloc(1, sizeof *fe);
+    if (!fe)
+        return NULL;
+    pthread_mutex_init(&fe->lock, NULL);
+    fe->path = exporter_path(env->log_dir, name);
+    fe->fp = fe->path ? file_open_path(fe->path) : NULL;
+    if (!fe->fp) {
+        diag_error(diag, fe->path ? fe->path : name, 0, "cannot open for writing: %s",
+                   strerror(errno));
+        free(fe->path);
+        free(fe);
+        return NULL;
+    }
+    return fe;
+}
+
+static void file_write(void *state, const struct event_record *ev)
+{
+    struct file_exporter *fe = state;
+    pthread_mutex_lock(&fe->lock);
+    if (fe->fp && fwrite(ev->json, 1, ev->len, fe->fp) == ev->len && putc('\n', fe->fp) != EOF) {
+        fe->written++;
+    } else {
+        fe->errors++;
+        if (!fe->error_logged) {
+            fe->error_logged = 1;
+            log_error("%s: write failed: %s", fe->path, strerror(errno));
+        }
+    }
+    pthread_mutex_unlock(&fe->lock);
+}
+
+static void file_reopen(void *state)
+{
+    struct file_exporter *fe = state;
+    pthread_mutex_lock(&fe->lock);
+    if (fe->fp)
+        fclose(fe->fp);
+    fe->fp = file_open_path(fe->path);
+    if (!fe->fp)
+        log_error("%s: cannot reopen: %s", fe->path, strerror(errno));
+    fe->error_logged = 0;
+    pthread_mutex_unlock(&fe->lock);
+}
+
+static void file_flush(void *state)
+{
+    struct file_exporter *fe = state;
+    pthread_mutex_lock(&fe->lock);
+    if (fe->fp)
+        fflush(fe->fp);
+    pthread_mutex_unlock(&fe->lock);
+}
+
+static void file_stats(void *state, struct outputs_stats *sum)
+{
+    struct file_exporter *fe = state;
+    pthread_mutex_lock(&fe->lock);
+    sum->written += fe->written;
+    sum->write_errors += fe->errors;
+    pthread_mutex_unlock(&fe->lock);
+}
+
+static void file_close(void *state)
+{
+    struct file_exporter *fe = state;
+    if (fe->fp && fclose(fe->fp) != 0)
+        log_error("%s: close failed: %s", fe->path, strerror(errno));
+    pthread_mutex_destroy(&fe->lock);
+    free(fe->path);
+    free(fe);
+}
+
+const struct exporter_ops exporter_file = {
+    .name = "eve",
+    .default_enabled = true,
+    .default_types = EVENT_TYPE_MASK(EVENT_ALERT) | EVENT_TYPE_MASK(EVENT_ANOMALY) |
+                     EVENT_TYPE_MASK(EVENT_FLOW) | EVENT_TYPE_MASK(EVENT_STATS),
+    .open = file_open,
+    .write = file_write,
+    .reopen = file_reopen,
+    .flush = file_flush,
+    .stats = file_stats,
+    .close = file_close,
+};

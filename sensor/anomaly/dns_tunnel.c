@@ -1,0 +1,271 @@
+/* dns_tunnel: data smuggled through DNS queries.  Each query is parsed from
+ * the packet payload here (nDPI keeps only one name per flow), bounds-checked,
+ * and counted per (source, registered domain) by one of three methods:
+ *   names       queries with a long name or a long high-entropy subdomain
+ *   subdomains  distinct subdomains of one registered domain
+ *   txt_volume  TXT and NULL queries
+ * `count` (or `distinct`) within the window raises one alert with the first
+ * query names as evidence.  Reverse lookups (.arpa) are never counted. */
+#include "anomaly/anomaly_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define NAME_MAX_TEXT 256      /* 253 characters plus room */
+#define MAX_LABELS 128
+#define NAME_WIDTH 256
+#define QTYPE_NULL 10
+#define QTYPE_TXT 16
+
+static const struct opt_word method_words[] = {
+    { "names", DNS_NAMES }, { "subdomains", DNS_SUBDOMAINS }, { "txt_volume", DNS_TXT_VOLUME },
+    { NULL, 0 },
+};
+
+#define P(field) offsetof(struct anomaly_params, field)
+static const struct anomaly_option options[] = {
+    { "method", OPT_WORD, P(method), 0, 0, method_words, 1 },
+    { "count", OPT_COUNT, P(threshold), 1, 1 << 16, NULL, 0 },
+    { "distinct", OPT_COUNT, P(threshold), 2, 1 << 16, NULL, 0 },
+    { "name-length", OPT_COUNT, P(name_length), 1, 255, NULL, 0 },
+    { "min-length", OPT_COUNT, P(min_length), 1, 255, NULL, 0 },
+    { "entropy", OPT_REAL, P(entropy), 0, 8, NULL, 0 },
+    { NULL, 0, 0, 0, 0, NULL, 0 },
+};
+#undef P
+
+static void defaults(struct anomaly_params *p)
+{
+    p->method = DNS_NAMES;
+    p->threshold = 0;          /* per method, in prepare */
+    p->name_length = 100;
+    p->min_length = 24;
+    p->entropy = 4.0;
+    p->evidence = 5;
+}
+
+static int prepare(struct anomaly_params *p, const struct config *cfg, const char *file,
+                   unsigned line, struct diag *diag)
+{
+    (void)cfg;
+    static const uint32_t threshold[] = { [DNS_NAMES] = 5, [DNS_SUBDOMAINS] = 100,
+                                          [DNS_TXT_VOLUME] = 30 };
+    if (p->threshold == 0)
+        p->threshold = threshold[p->method];
+    if (p->method == DNS_SUBDOMAINS && p->threshold < 2) {
+        diag_error(diag, file, line, "anomaly: dns_tunnel subdomains needs distinct >= 2");
+        return -1;
+    }
+    return 0;
+}
+
+static size_t counter_bytes(const struct anomaly_params *p)
+{
+    size_t n = p->method == DNS_SUBDOMAINS ? dset_size(p->threshold) : ring_size(p->threshold);
+    return anomaly_align8(n) + sizeof(double);
+}
+
+static size_t data_size(const struct anomaly_params *p)
+{
+    return counter_bytes(p) + evlist_size(p->evidence, NAME_WIDTH);
+}
+
+struct dns_query {
+    char name[NAME_MAX_TEXT];  /* lower case, dotted, no trailing dot */
+    size_t len;
+    size_t label[MAX_LABELS];  /* offset of each label in name */
+    size_t nlabels;
+    uint16_t qtype;
+};
+
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The first question of a DNS query message; -1 for anything else. */
+static int dns_parse_query(const uint8_t *msg, uint32_t len, struct dns_query *q)
+{
+    if (len < 12)
+        return -1;
+    uint16_t flags = be16(msg + 2);
+    if ((flags & 0x8000) || ((flags >> 11) & 0xF) != 0 || be16(msg + 4) == 0)
+        return -1;
+    uint32_t off = 12;
+    q->len = q->nlabels = 0;
+    for (;;) {
+        if (off >= len)
+            return -1;
+        uint8_t l = msg[off++];
+        if (l == 0)
+            break;
+        if (l > 63 || q->nlabels == MAX_LABELS)
+            return -1;             /* compression pointers have no place in a question */
+        if (off + l > len || q->len + (q->nlabels ? 1u : 0u) + l > 253)
+            return -1;
+        if (q->nlabels)
+            q->name[q->len++] = '.';
+        q->label[q->nlabels++] = q->len;
+        for (uint8_t i = 0; i < l; i++)
+            q->name[q->len++] = (char)tolower(msg[off + i]);
+        off += l;
+    }
+    if (q->nlabels == 0 || off + 4 > len)
+        return -1;
+    q->name[q->len] = '\0';
+    q->qtype = be16(msg + off);
+    return 0;
+}
+
+static bool is_generic_sld(const char *s, size_t n)
+{
+    static const char *const slds[] = { "com", "net", "org", "gov", "edu", "ac", "co", "mil",
+                                        "ne", "or", "go", "gob", "nic" };
+    for (size_t i = 0; i < sizeof slds / sizeof slds[0]; i++)
+        if (strlen(slds[i]) == n && memcmp(slds[i], s, n) == 0)
+            return true;
+    return false;
+}
+
+/* Index of the first label of the registered domain: the last two labels,
+ * or three under a two-letter country code with a generic second level
+ * (gov.cn, com.cn, co.uk) -- an approximation of the public suffix list. */
+static size_t registered_start(const struct dns_query *q)
+{
+    if (q->nlabels <= 2)
+        return 0;
+    size_t tld = q->nlabels - 1, sld = q->nlabels - 2;
+    size_t tld_len = q->len - q->label[tld];
+    size_t sld_len = q->label[tld] - 1 - q->label[sld];
+    if (tld_len == 2 && is_generic_sld(q->name + q->label[sld], sld_len))
+        return q->nlabels - 3;
+    return q->nlabels - 2;
+}
+
+/* Shannon entropy in bits per character, dots left out. */
+static double entropy_of(const char *s, size_t n)
+{
+    unsigned counts[256] = { 0 };
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '.')
+            continue;
+        counts[(unsigned char)s[i]]++;
+        total++;
+    }
+    double h = 0;
+    for (size_t i = 0; i < 256 && total; i++) {
+        if (!counts[i])
+            continue;
+        double pr = (double)counts[i] / (double)total;
+        h -= pr * log2(pr);
+    }
+    return h;
+}
+
+static bool ends_with(const char *s, size_t n, const char *suffix)
+{
+    size_t m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0 && (n == m || s[n - m - 1] == '.');
+}
+
+static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
+{
+    const struct packet *pkt = c->pkt;
+    const struct anomaly_params *p = c->params;
+    if (dir != FLOW_TOSERVER || !pkt->payload)
+        return;
+    const uint8_t *msg = pkt->payload;
+    uint32_t len = pkt->payload_len;
+    if (pkt->proto == 6) {         /* DNS over TCP: a two-byte length first */
+        if (len < 2)
+            return;
+        uint32_t mlen = be16(msg);
+        msg += 2;
+        len -= 2;
+        if (mlen < len)
+            len = mlen;
+    } else if (pkt->proto != 17) {
+        return;
+    }
+    struct dns_query q;
+    if (dns_parse_query(msg, len, &q) < 0 || ends_with(q.name, q.len, "arpa"))
+        return;
+    size_t reg = registered_start(&q);
+    size_t sub_len = reg ? q.label[reg] - 1 : 0;
+    double score = 0;
+    switch ((enum dns_method)p->method) {
+    case DNS_NAMES:
+        score = sub_len >= p->min_length ? entropy_of(q.name, sub_len) : 0;
+        if (q.len < p->name_length && score < p->entropy)
+            return;
+        break;
+    case DNS_SUBDOMAINS:
+        if (!sub_len)
+            return;
+        break;
+    case DNS_TXT_VOLUME:
+        if (q.qtype != QTYPE_TXT && q.qtype != QTYPE_NULL)
+            return;
+        break;
+    }
+
+    struct anomaly_key key;
+    anomaly_key_init(&key);
+    key.a = pkt->src;
+    const char *domain = q.name + q.label[reg];
+    key.extra = anomaly_hash_bytes(domain, q.len - q.label[reg], 53);
+    bool created;
+    struct tracker *t = tracker_get(c, &key, &created);
+    if (!t)
+        return;
+    size_t counter = anomaly_align8(p->method == DNS_SUBDOMAINS ? dset_size(p->threshold)
+                                                                : ring_size(p->threshold));
+    double *max_score = (double *)(void *)(t->data + counter);
+    struct evlist *ev = (struct evlist *)(void *)(t->data + counter_bytes(p));
+    if (created) {
+        if (p->method == DNS_SUBDOMAINS)
+            dset_init((struct dset *)(void *)t->data, p->threshold);
+        else
+            ring_init((struct ring *)(void *)t->data, p->threshold);
+        evlist_init(ev, p->evidence, NAME_WIDTH);
+        *max_score = 0;
+    }
+    uint64_t count;
+    if (p->method == DNS_SUBDOMAINS) {
+        struct dset *set = (struct dset *)(void *)t->data;
+        if (dset_add(set, anomaly_hash_bytes(q.name, sub_len, 0), pkt->ts_usec, p->window_usec))
+            evlist_add(ev, q.name);
+        if (set->live < p->threshold)
+            return;
+        count = set->live;
+        dset_clear(set);
+    } else {
+        struct ring *ring = (struct ring *)(void *)t->data;
+        ring_push(ring, pkt->ts_usec);
+        evlist_add(ev, q.name);
+        if (score > *max_score)
+            *max_score = score;
+        if (ring->n < ring->cap || ring_span(ring) > p->window_usec)
+            return;
+        count = ring->n;
+        ring_clear(ring);
+    }
+    const char *evidence[ANOMALY_MAX_EVIDENCE];
+    size_t n = evlist_view(ev, evidence, ANOMALY_MAX_EVIDENCE);
+    double reported = round(*max_score * 1000) / 1000;
+    anomaly_emit(c, "dns_tunnel", count, reported, evidence, n);
+    evlist_clear(ev);
+    *max_score = 0;
+}
+
+const struct anomaly_detector anomaly_dns_tunnel = {
+    .name = "dns_tunnel",
+    .options = options,
+    .defaults = defaults,
+    .prepare = prepare,
+    .data_size = data_size,
+    .on_packet = on_packet,
+};

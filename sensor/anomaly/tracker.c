@@ -1,0 +1,487 @@
+/* The detectors' bounded memory: one hash table per rule, each entry on
+ * the rule's LRU list, capped per rule (max-tracked) and for the whole state
+ * (anomaly.memcap), expired by packet time.  Also the small fixed-size
+ * structures detectors keep inside entries: distinct sets, rings, evidence. */
+#include "anomaly/anomaly_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+#define TABLE_MIN_BUCKETS 64
+#define EXPIRE_PER_EVENT 4        /* amortised expiry work per event */
+
+struct rule_table {
+    const struct anomaly_params *params;
+    struct tracker **buckets;
+    size_t nbuckets, count;
+    struct tracker *oldest, *newest;  /* LRU: oldest first */
+    uint64_t ttl_usec;
+    size_t data_size;
+};
+
+struct anomaly_state {
+    struct rule_table **tables;
+    size_t ntables, cap;
+    uint64_t memcap;
+    uint32_t max_tracked;          /* default per rule */
+    uint64_t clock;                /* latest packet time seen */
+    struct anomaly_stats stats;
+};
+
+struct anomaly_state *anomaly_state_new(const struct config *cfg)
+{
+    struct anomaly_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->memcap = 64u << 20;
+    st->max_tracked = 65536;
+    if (cfg) {
+        struct diag diag = { 0 };
+        st->memcap = (uint64_t)config_get_int(cfg, "anomaly.memcap", (int64_t)st->memcap,
+                                              64 * 1024, (int64_t)1 << 40, &diag);
+        st->max_tracked = (uint32_t)config_get_int(cfg, "anomaly.max-tracked", st->max_tracked,
+                                                   1, 1 << 24, &diag);
+    }
+    return st;
+}
+
+static void table_free(struct rule_table *t)
+{
+    struct tracker *e = t->oldest;
+    while (e) {
+        struct tracker *next = e->lru_next;
+        free(e);
+        e = next;
+    }
+    free(t->buckets);
+    free(t);
+}
+
+void anomaly_state_free(struct anomaly_state *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->ntables; i++)
+        table_free(st->tables[i]);
+    free(st->tables);
+    free(st);
+}
+
+void anomaly_get_stats(const struct anomaly_state *st, struct anomaly_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (st)
+        *out = st->stats;
+}
+
+struct anomaly_stats *anomaly_state_stats(struct anomaly_state *st)
+{
+    return &st->stats;
+}
+
+uint32_t anomaly_hash_bytes(const void *data, size_t len, uint32_t seed)
+{
+    /* FNV-1a with a final avalanche: cheap, and fine for a capped table
+     * whose worst case is bounded by max-tracked anyway. */
+    const unsigned char *p = data;
+    uint32_t h = 2166136261u ^ seed;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 16777619u;
+    }
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    return h;
+}
+
+struct rule_table *tracker_table(struct anomaly_state *st, const struct anomaly_params *p)
+{
+    for (size_t i = 0; i < st->ntables; i++)
+        if (st->tables[i]->params == p)
+            return st->tables[i];
+    if (st->ntables == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 8;
+        struct rule_table **grown = realloc(st->tables, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        st->tables = grown;
+        st->cap = cap;
+    }
+    struct rule_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->buckets = calloc(TABLE_MIN_BUCKETS, sizeof *t->buckets);
+    if (!t->buckets) {
+        free(t);
+        return NULL;
+    }
+    t->nbuckets = TABLE_MIN_BUCKETS;
+    t->params = p;
+    uint64_t span = p->window_usec > p->suppress_usec ? p->window_usec : p->suppress_usec;
+    uint32_t windows = p->det->ttl_windows ? p->det->ttl_windows : 1;
+    t->ttl_usec = span * windows;
+    t->data_size = p->det->data_size ? p->det->data_size(p) : 0;
+    st->tables[st->ntables++] = t;
+    return t;
+}
+
+static size_t bucket_of(const struct rule_table *t, const struct anomaly_key *k)
+{
+    return anomaly_hash_bytes(k, sizeof *k, 0) & (t->nbuckets - 1);
+}
+
+static void lru_unlink(struct rule_table *t, struct tracker *e)
+{
+    if (e->lru_prev)
+        e->lru_prev->lru_next = e->lru_next;
+    else
+        t->oldest = e->lru_next;
+    if (e->lru_next)
+        e->lru_next->lru_prev = e->lru_prev;
+    else
+        t->newest = e->lru_prev;
+    e->lru_prev = e->lru_next = NULL;
+}
+
+static void lru_append(struct rule_table *t, struct tracker *e)
+{
+    e->lru_prev = t->newest;
+    e->lru_next = NULL;
+    if (t->newest)
+        t->newest->lru_next = e;
+    else
+        t->oldest = e;
+    t->newest = e;
+}
+
+static void entry_remove(struct anomaly_state *st, struct rule_table *t, struct tracker *e)
+{
+    struct tracker **pp = &t->buckets[bucket_of(t, &e->key)];
+    while (*pp && *pp != e)
+        pp = &(*pp)->hash_next;
+    if (*pp)
+        *pp = e->hash_next;
+    lru_unlink(t, e);
+    t->count--;
+    st->stats.tracked_entries--;
+    st->stats.memory_bytes -= e->size;
+    free(e);
+}
+
+static void table_grow(struct rule_table *t)
+{
+    size_t n = t->nbuckets * 2;
+    struct tracker **b = calloc(n, sizeof *b);
+    if (!b)
+        return;               /* keep the old, longer chains */
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        struct tracker *e = t->buckets[i];
+        while (e) {
+            struct tracker *next = e->hash_next;
+            size_t j = anomaly_hash_bytes(&e->key, sizeof e->key, 0) & (n - 1);
+            e->hash_next = b[j];
+            b[j] = e;
+            e = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = b;
+    t->nbuckets = n;
+}
+
+static void table_expire(struct anomaly_state *st, struct rule_table *t, uint64_t now,
+                         size_t budget)
+{
+    while (t->oldest && budget-- > 0 && t->oldest->last_usec + t->ttl_usec < now)
+        entry_remove(st, t, t->oldest);
+}
+
+void anomaly_expire(struct anomaly_state *st, uint64_t now_usec)
+{
+    if (!st)
+        return;
+    if (now_usec > st->clock)
+        st->clock = now_usec;
+    for (size_t i = 0; i < st->ntables; i++)
+        table_expire(st, st->tables[i], st->clock, SIZE_MAX);
+}
+
+/* Makes room for size more bytes: this rule's oldest first, then the
+ * largest other table's oldest.  False when nothing is left to evict. */
+static bool make_room(struct anomaly_state *st, struct rule_table *t, size_t size)
+{
+    while (st->stats.memory_bytes + size > st->memcap) {
+        struct rule_table *victim = t->oldest ? t : NULL;
+        for (size_t i = 0; !victim && i < st->ntables; i++)
+            if (st->tables[i]->oldest && (!victim || st->tables[i]->count > victim->count))
+                victim = st->tables[i];
+        if (!victim)
+            return false;
+        entry_remove(st, victim, victim->oldest);
+        st->stats.evictions++;
+    }
+    return true;
+}
+
+struct tracker *tracker_get(struct anomaly_ctx *c, const struct anomaly_key *key, bool *created)
+{
+    struct anomaly_state *st = c->st;
+    struct rule_table *t = c->table;
+    *created = false;
+    if (c->now > st->clock)
+        st->clock = c->now;
+    table_expire(st, t, st->clock, EXPIRE_PER_EVENT);
+
+    struct tracker **head = &t->buckets[bucket_of(t, key)];
+    for (struct tracker *e = *head; e; e = e->hash_next) {
+        if (memcmp(&e->key, key, sizeof *key) != 0)
+            continue;
+        e->last_usec = st->clock;
+        lru_unlink(t, e);
+        lru_append(t, e);
+        return e;
+    }
+
+    while (t->count >= c->params->max_tracked && t->oldest) {
+        entry_remove(st, t, t->oldest);
+        st->stats.evictions++;
+    }
+    size_t size = sizeof(struct tracker) + (key->tag == TAG_DATA ? t->data_size : 0);
+    if (!make_room(st, t, size)) {
+        st->stats.dropped++;
+        return NULL;
+    }
+    struct tracker *e = calloc(1, size);
+    if (!e) {
+        st->stats.dropped++;
+        return NULL;
+    }
+    e->key = *key;
+    e->first_usec = c->now;
+    e->last_usec = st->clock;
+    e->size = size;
+    if (t->count >= t->nbuckets * 2)
+        table_grow(t);
+    head = &t->buckets[bucket_of(t, key)];
+    e->hash_next = *head;
+    *head = e;
+    lru_append(t, e);
+    t->count++;
+    st->stats.tracked_entries++;
+    st->stats.memory_bytes += size;
+    *created = true;
+    return e;
+}
+
+bool tracker_suppressed(struct anomaly_ctx *c, const struct anomaly_key *key)
+{
+    bool created;
+    struct tracker *e = tracker_get(c, key, &created);
+    if (!e)
+        return false;         /* cannot remember: better a duplicate than silence */
+    if (!created && e->until_usec > c->now) {
+        c->st->stats.suppressed++;
+        return true;
+    }
+    e->until_usec = c->now + c->params->suppress_usec;
+    return false;
+}
+
+/* --- distinct sets: linear probing, backward-shift deletion --- */
+
+static uint32_t mix32(uint32_t v)
+{
+    v ^= v >> 16;
+    v *= 0x7feb352du;
+    v ^= v >> 15;
+    v *= 0x846ca68bu;
+    v ^= v >> 16;
+    return v;
+}
+
+static uint32_t dset_slots(uint32_t threshold)
+{
+    uint32_t n = 8;
+    while (n < threshold * 2u && n < (1u << 30))
+        n *= 2;
+    return n;
+}
+
+size_t dset_size(uint32_t threshold)
+{
+    return sizeof(struct dset) + dset_slots(threshold) * sizeof(struct dset_slot);
+}
+
+void dset_init(struct dset *s, uint32_t threshold)
+{
+    s->nslots = dset_slots(threshold);
+    s->cap = threshold ? threshold : 1;
+    dset_clear(s);
+}
+
+void dset_clear(struct dset *s)
+{
+    s->live = 0;
+    memset(s->slot, 0, s->nslots * sizeof s->slot[0]);
+}
+
+static void dset_remove_at(struct dset *s, uint32_t i)
+{
+    uint32_t mask = s->nslots - 1;
+    uint32_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!s->slot[j].used)
+            break;
+        uint32_t home = mix32(s->slot[j].value) & mask;
+        /* Move j back into the hole at i unless its home lies in (i, j]. */
+        bool in_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (in_between)
+            continue;
+        s->slot[i] = s->slot[j];
+        i = j;
+    }
+    s->slot[i].used = 0;
+    s->live--;
+}
+
+void dset_expire(struct dset *s, uint64_t now, uint64_t window)
+{
+    if (now < window)
+        return;
+    uint64_t cutoff = now - window;
+    bool removed = true;
+    while (removed) {
+        removed = false;
+        for (uint32_t i = 0; i < s->nslots; i++) {
+            while (s->slot[i].used && s->slot[i].ts < cutoff) {
+                dset_remove_at(s, i);
+                removed = true;
+            }
+        }
+    }
+}
+
+static int dset_find(const struct dset *s, uint32_t value, uint32_t *at)
+{
+    uint32_t mask = s->nslots - 1;
+    uint32_t i = mix32(value) & mask;
+    while (s->slot[i].used) {
+        if (s->slot[i].value == value) {
+            *at = i;
+            return 1;
+        }
+        i = (i + 1) & mask;
+    }
+    *at = i;
+    return 0;
+}
+
+int dset_add(struct dset *s, uint32_t value, uint64_t ts, uint64_t window)
+{
+    uint32_t at;
+    if (dset_find(s, value, &at)) {
+        if (ts > s->slot[at].ts)
+            s->slot[at].ts = ts;
+        return 0;
+    }
+    if (s->live >= s->cap) {
+        dset_expire(s, ts, window);
+        if (s->live >= s->cap)
+            return 0;
+        dset_find(s, value, &at);
+    }
+    s->slot[at].used = 1;
+    s->slot[at].value = value;
+    s->slot[at].ts = ts;
+    s->live++;
+    if (s->live >= s->cap)        /* at the threshold: count only the window */
+        dset_expire(s, ts, window);
+    return 1;
+}
+
+/* --- evidence strings --- */
+
+size_t evlist_size(uint32_t max, uint32_t width)
+{
+    return sizeof(struct evlist) + (size_t)max * width;
+}
+
+void evlist_init(struct evlist *e, uint32_t max, uint32_t width)
+{
+    e->max = (uint16_t)max;
+    e->width = (uint16_t)width;
+    evlist_clear(e);
+}
+
+void evlist_clear(struct evlist *e)
+{
+    e->n = 0;
+}
+
+void evlist_add(struct evlist *e, const char *s)
+{
+    if (e->n >= e->max || e->width < 4)
+        return;
+    char *dst = e->text + (size_t)e->n * e->width;
+    size_t len = strlen(s);
+    if (len < e->width) {
+        memcpy(dst, s, len + 1);
+    } else {   /* keep it recognisably cut */
+        memcpy(dst, s, e->width - 4u);
+        memcpy(dst + e->width - 4, "...", 4);
+    }
+    e->n++;
+}
+
+size_t evlist_view(const struct evlist *e, const char **out, size_t max)
+{
+    size_t n = e->n < max ? e->n : max;
+    for (size_t i = 0; i < n; i++)
+        out[i] = e->text + i * e->width;
+    return n;
+}
+
+/* --- rings of event times --- */
+
+size_t ring_size(uint32_t cap)
+{
+    return sizeof(struct ring) + (size_t)(cap ? cap : 1) * sizeof(uint64_t);
+}
+
+void ring_init(struct ring *r, uint32_t cap)
+{
+    r->cap = cap ? cap : 1;
+    ring_clear(r);
+}
+
+void ring_clear(struct ring *r)
+{
+    r->n = r->head = 0;
+}
+
+void ring_push(struct ring *r, uint64_t ts)
+{
+    r->ts[r->head] = ts;
+    r->head = (r->head + 1) % r->cap;
+    if (r->n < r->cap)
+        r->n++;
+}
+
+uint64_t ring_span(const struct ring *r)
+{
+    if (!r->n)
+        return 0;
+    uint64_t min = UINT64_MAX, max = 0;
+    for (uint32_t i = 0; i < r->n; i++) {
+        if (r->ts[i] < min)
+            min = r->ts[i];
+        if (r->ts[i] > max)
+            max = r->ts[i];
+    }
+    return max - min;
+}

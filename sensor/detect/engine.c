@@ -1,0 +1,803 @@
+/* The detection engine: loads rule files into an immutable set of compiled
+ * rules, groups them by transport protocol and destination port, and builds
+ * one Aho-Corasick prefilter per group over the rules' fast patterns, so a
+ * packet only fully evaluates the rules whose pattern occurs in it (plus the
+ * few without a payload pattern).  IP-only rules run on the first packet of
+ * each flow direction.  Per-worker mutable state (pcre scratch, thresholds,
+ * anomaly trackers, candidate lists) lives in detect_thread; per-flow state
+ * (flowbits, once-per-flow rules, pass) in struct detect_flow. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anomaly/anomaly.h"
+#include "classify/classify.h"
+#include "detect/ac.h"
+#include "detect/dataset.h"
+#include "detect/keywords.h"
+#include "util/log.h"
+
+#define RULE_LINE_MAX (256 * 1024)
+#define FLOWBITS_MAX 65535
+#define THRESHOLD_TABLE_MAX 65536
+#define FIRED_PER_FLOW_MAX 4096
+
+
+enum { GROUP_TCP, GROUP_UDP, GROUP_ICMP, GROUP_OTHER, GROUP_COUNT };
+
+struct port_entry {
+    uint16_t port;
+    uint32_t rule;
+};
+
+struct proto_group {
+    uint32_t *anyport;          /* non-prefiltered rules, any destination port */
+    size_t nanyport;
+    struct port_entry *byport;  /* non-prefiltered rules by destination port, sorted */
+    size_t nbyport;
+    uint32_t *iponly;
+    size_t niponly;
+    struct ac *ac;              /* payload fast patterns, id = rule index */
+};
+
+struct detect_engine {
+    struct detect_engine_config cfg;
+    struct diag *diag;          /* during load only */
+    struct classification *classification;
+    struct classifier *own_classifier;
+    const struct classifier *classifier;
+    struct dataset_registry *datasets;
+    char **flowbits;
+    size_t nflowbits, flowbits_cap;
+    char **files;
+    size_t nfiles;
+    struct rule **rules;
+    size_t nrules, rules_cap;
+    struct proto_group groups[GROUP_COUNT];
+    uint32_t *anomaly_rules;
+    size_t nanomaly;
+    struct detect_engine_stats stats;
+    bool passive_warned;
+    int tls_ids[4], http_ids[4];
+    size_t ntls, nhttp;
+};
+
+struct detect_thread {
+    const struct detect_engine *de;
+    pcre2_match_data *md;
+    struct threshold_table *thresholds;
+    struct anomaly_state *anomaly;
+    uint32_t *stamp;            /* per rule: generation it was last queued in */
+    uint32_t gen;
+    uint32_t *cand;
+    size_t ncand;
+    uint32_t *alerts;
+    size_t nalerts;
+};
+
+/* --- services for keywords ------------------------------------------------------- */
+
+int detect_flowbit_id(struct detect_engine *de, const char *name)
+{
+    for (size_t i = 0; i < de->nflowbits; i++)
+        if (strcmp(de->flowbits[i], name) == 0)
+            return (int)i;
+    if (de->nflowbits >= FLOWBITS_MAX)
+        return -1;
+    if (de->nflowbits == de->flowbits_cap) {
+        size_t cap = de->flowbits_cap ? de->flowbits_cap * 2 : 16;
+        char **nv = realloc(de->flowbits, cap * sizeof *nv);
+        if (!nv)
+            return -1;
+        de->flowbits = nv;
+        de->flowbits_cap = cap;
+    }
+    char *copy = strdup(name);
+    if (!copy)
+        return -1;
+    de->flowbits[de->nflowbits] = copy;
+    return (int)de->nflowbits++;
+}
+
+struct dataset_registry *detect_datasets(struct detect_engine *de) { return de->datasets; }
+const struct detect_engine_config *detect_engine_cfg(const struct detect_engine *de)
+{
+    return &de->cfg;
+}
+struct diag *detect_engine_diag(struct detect_engine *de) { return de->diag; }
+const struct classification *detect_classification(const struct detect_engine *de)
+{
+    return de->classification;
+}
+const struct classifier *detect_classifier(const struct detect_engine *de)
+{
+    return de->classifier;
+}
+const struct detect_engine_stats *detect_engine_stats(const struct detect_engine *de)
+{
+    return &de->stats;
+}
+
+bool detect_proto_is(const struct detect_engine *de, const struct flow *f, const char *which)
+{
+    if (strcmp(which, "tls") == 0)
+        return applayer_flow_is(f, de->tls_ids, de->ntls);
+    return applayer_flow_is(f, de->http_ids, de->nhttp);
+}
+
+void *detect_thread_match_data(struct detect_thread *dt) { return dt->md; }
+
+/* --- loading ------------------------------------------------------------------------- */
+
+static const char *intern_file(struct detect_engine *de, const char *path)
+{
+    for (size_t i = 0; i < de->nfiles; i++)
+        if (strcmp(de->files[i], path) == 0)
+            return de->files[i];
+    char **nv = realloc(de->files, (de->nfiles + 1) * sizeof *nv);
+    if (!nv)
+        return NULL;
+    de->files = nv;
+    char *copy = strdup(path);
+    if (!copy)
+        return NULL;
+    de->files[de->nfiles++] = copy;
+    return copy;
+}
+
+static int push_rule(struct detect_engine *de, struct rule *r)
+{
+    if (de->nrules == de->rules_cap) {
+        size_t cap = de->rules_cap ? de->rules_cap * 2 : 256;
+        struct rule **nv = realloc(de->rules, cap * sizeof *nv);
+        if (!nv)
+            return -1;
+        de->rules = nv;
+        de->rules_cap = cap;
+    }
+    de->rules[de->nrules++] = r;
+    return 0;
+}
+
+/* (gid, sid) -> first rule, open addressing; built while loading. */
+struct sid_table {
+    struct rule **slots;
+    size_t cap, n;
+};
+
+static size_t sid_hash(uint32_t gid, uint32_t sid, size_t cap)
+{
+    uint64_t h = ((uint64_t)gid << 32 | sid) * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 17) & (cap - 1);
+}
+
+static struct rule *sid_find_or_add(struct sid_table *t, struct rule *r)
+{
+    if (t->n * 2 >= t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        struct rule **ns = calloc(cap, sizeof *ns);
+        if (!ns)
+            return NULL;
+        for (size_t i = 0; i < t->cap; i++) {
+            struct rule *o = t->slots[i];
+            if (!o)
+                continue;
+            size_t h = sid_hash(o->info.gid, o->info.sid, cap);
+            while (ns[h])
+                h = (h + 1) & (cap - 1);
+            ns[h] = o;
+        }
+        free(t->slots);
+        t->slots = ns;
+        t->cap = cap;
+    }
+    size_t h = sid_hash(r->info.gid, r->info.sid, t->cap);
+    while (t->slots[h]) {
+        struct rule *o = t->slots[h];
+        if (o->info.gid == r->info.gid && o->info.sid == r->info.sid)
+            return o;
+        h = (h + 1) & (t->cap - 1);
+    }
+    t->slots[h] = r;
+    t->n++;
+    return r;
+}
+
+static void load_rule_text(struct detect_engine *de, struct sid_table *sids, const char *text,
+                           const char *file, unsigned line)
+{
+    char err[400];
+    bool unsupported, passive;
+    struct rule *r = rule_parse(de, text, file, line, err, sizeof err, &unsupported, &passive);
+    if (!r) {
+        diag_error(de->diag, file, line, "%s", err);
+        de->stats.rules_failed++;
+        return;
+    }
+    if (passive && !de->passive_warned) {
+        de->passive_warned = true;
+        de->stats.rules_warned++;
+        diag_warning(de->diag, file, line,
+                     "drop/reject act as alert: xiezhi is a passive sensor");
+    }
+    struct rule *first = sid_find_or_add(sids, r);
+    if (first != r) {
+        if (first)
+            diag_error(de->diag, file, line, "duplicate sid %u (first defined at %s:%u)",
+                       r->info.sid, first->file, first->line);
+        else
+            diag_error(de->diag, file, line, "out of memory");
+        de->stats.rules_failed++;
+        rule_free(r);
+        return;
+    }
+    if (push_rule(de, r) < 0) {
+        diag_error(de->diag, file, line, "out of memory");
+        de->stats.rules_failed++;
+        rule_free(r);
+        return;
+    }
+    de->stats.rules_loaded++;
+}
+
+static char *trim_line(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Reads a rule file; a line ending in '\' continues on the next. */
+static int load_file(struct detect_engine *de, struct sid_table *sids, const char *path)
+{
+    const char *file = intern_file(de, path);
+    FILE *f = file ? fopen(path, "r") : NULL;
+    if (!f) {
+        diag_error(de->diag, path, 0, "cannot open rule file");
+        return -1;
+    }
+    char *line = NULL, *rule = NULL;
+    size_t cap = 0, rlen = 0;
+    unsigned lineno = 0, start = 0;
+    ssize_t got;
+    while ((got = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        char *s = trim_line(line);
+        if (!rule && (!*s || *s == '#'))
+            continue;
+        size_t n = strlen(s);
+        bool cont = n > 0 && s[n - 1] == '\\';
+        if (cont)
+            s[--n] = '\0';
+        if (!rule)
+            start = lineno;
+        if (rlen + n + 2 > RULE_LINE_MAX) {
+            diag_error(de->diag, file, start, "rule longer than %d bytes", RULE_LINE_MAX);
+            de->stats.rules_failed++;
+            free(rule);
+            rule = NULL;
+            rlen = 0;
+            continue;
+        }
+        char *nr = realloc(rule, rlen + n + 2);
+        if (!nr)
+            break;
+        rule = nr;
+        memcpy(rule + rlen, s, n);
+        rlen += n;
+        rule[rlen] = '\0';
+        if (cont)
+            continue;
+        load_rule_text(de, sids, rule, file, start);
+        free(rule);
+        rule = NULL;
+        rlen = 0;
+    }
+    if (rule) {
+        load_rule_text(de, sids, rule, file, start);
+        free(rule);
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+/* --- compiling ------------------------------------------------------------------------- */
+
+static int order_class(const struct rule *r)
+{
+    if (r->sets_flowbits && !r->checks_flowbits)
+        return 0;
+    if (!r->sets_flowbits && !r->checks_flowbits)
+        return 1;
+    return r->sets_flowbits ? 2 : 3;
+}
+
+static int rule_order(const void *a, const void *b)
+{
+    const struct rule *x = *(struct rule *const *)a, *y = *(struct rule *const *)b;
+    int ax = x->info.action == RULE_ACTION_PASS ? 0 : 1;
+    int ay = y->info.action == RULE_ACTION_PASS ? 0 : 1;
+    if (ax != ay)
+        return ax - ay;
+    int cx = order_class(x), cy = order_class(y);
+    if (cx != cy)
+        return cx - cy;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static const struct content *pick_fast_pattern(const struct rule *r)
+{
+    const struct inspect_list *l = &r->buf[BUF_PAYLOAD];
+    const struct content *best = NULL;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->v[i].kind != INSPECT_CONTENT)
+            continue;
+        const struct content *c = &l->v[i].u.content;
+        if (c->flags & CF_NEGATED)
+            continue;
+        if (c->flags & CF_FAST_PATTERN)
+            return c;
+        if (!best || c->len > best->len)
+            best = c;
+    }
+    return best;
+}
+
+static bool rule_is_ip_only(const struct rule *r)
+{
+    return r->nchecks == 0 && r->buffers_used == 0 && r->flow_opts == 0 && r->napp_ids == 0 &&
+           r->sp.any && r->dp.any && !r->anomaly && r->nactions == 0;
+}
+
+static bool rule_in_group(const struct rule *r, int g)
+{
+    static const uint8_t group_proto[GROUP_COUNT] = { 6, 17, 1, 0 };
+    if (r->ipproto == 0)
+        return true;
+    if (g == GROUP_ICMP)
+        return r->ipproto == 1 || r->ipproto == 58;
+    if (g == GROUP_OTHER)
+        return r->ipproto != 6 && r->ipproto != 17 && r->ipproto != 1 && r->ipproto != 58;
+    return r->ipproto == group_proto[g];
+}
+
+static int u32_push(uint32_t **v, size_t *n, uint32_t x)
+{
+    uint32_t *nv = realloc(*v, (*n + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    nv[(*n)++] = x;
+    *v = nv;
+    return 0;
+}
+
+static int port_push(struct proto_group *g, uint16_t port, uint32_t rule)
+{
+    struct port_entry *nv = realloc(g->byport, (g->nbyport + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    nv[g->nbyport++] = (struct port_entry){ port, rule };
+    g->byport = nv;
+    return 0;
+}
+
+static int port_entry_cmp(const void *a, const void *b)
+{
+    const struct port_entry *x = a, *y = b;
+    if (x->port != y->port)
+        return x->port < y->port ? -1 : 1;
+    return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* A rule goes into destination-port buckets when its destination ports are
+ * a short positive list and it is one-directional. */
+#define PORT_BUCKET_MAX 32
+
+static int add_nonprefiltered(struct proto_group *g, const struct rule *r)
+{
+    size_t nports = 0;
+    bool bucket = !r->bidir && !r->dp.any && r->dp.npos == r->dp.n;
+    for (size_t i = 0; bucket && i < r->dp.n; i++)
+        nports += (size_t)r->dp.r[i].hi - r->dp.r[i].lo + 1;
+    if (!bucket || nports > PORT_BUCKET_MAX)
+        return u32_push(&g->anyport, &g->nanyport, r->index);
+    for (size_t i = 0; i < r->dp.n; i++)
+        for (uint32_t p = r->dp.r[i].lo; p <= r->dp.r[i].hi; p++)
+            if (port_push(g, (uint16_t)p, r->index) < 0)
+                return -1;
+    return 0;
+}
+
+static int build_groups(struct detect_engine *de)
+{
+    for (int g = 0; g < GROUP_COUNT; g++) {
+        de->groups[g].ac = ac_new();
+        if (!de->groups[g].ac)
+            return -1;
+    }
+    for (size_t i = 0; i < de->nrules; i++) {
+        struct rule *r = de->rules[i];
+        if (r->anomaly && u32_push(&de->anomaly_rules, &de->nanomaly, r->index) < 0)
+            return -1;
+        r->ip_only = rule_is_ip_only(r);
+        r->fast = pick_fast_pattern(r);
+        for (int g = 0; g < GROUP_COUNT; g++) {
+            if (!rule_in_group(r, g))
+                continue;
+            struct proto_group *pg = &de->groups[g];
+            int rc;
+            if (r->ip_only)
+                rc = u32_push(&pg->iponly, &pg->niponly, r->index);
+            else if (r->fast)
+                rc = ac_add(pg->ac, r->fast->pat, r->fast->len, r->fast->flags & CF_NOCASE,
+                            r->index);
+            else
+                rc = add_nonprefiltered(pg, r);
+            if (rc < 0)
+                return -1;
+        }
+    }
+    for (int g = 0; g < GROUP_COUNT; g++) {
+        struct proto_group *pg = &de->groups[g];
+        if (pg->nbyport)
+            qsort(pg->byport, pg->nbyport, sizeof *pg->byport, port_entry_cmp);
+        if (ac_build(pg->ac) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
+                                         struct diag *diag)
+{
+    struct detect_engine *de = calloc(1, sizeof *de);
+    if (!de)
+        return NULL;
+    de->cfg = *cfg;
+    de->diag = diag;
+    de->classifier = cfg->classifier;
+    if (!de->classifier) {
+        de->own_classifier = classifier_new();
+        de->classifier = de->own_classifier;
+    }
+    de->datasets = dataset_registry_new();
+    de->classification = classification_load(cfg->classification_file, diag);
+    if (!de->datasets || !de->classification)
+        goto fail;
+    de->ntls = applayer_ids(de, "tls", de->tls_ids, 4);
+    de->nhttp = applayer_ids(de, "http", de->http_ids, 4);
+    struct sid_table sids = { 0 };
+    for (size_t i = 0; i < cfg->nrule_files; i++)
+        if (load_file(de, &sids, cfg->rule_files[i]) < 0)
+            de->stats.rules_failed += 0;    /* reported; other files still load */
+    free(sids.slots);
+    for (size_t i = 0; i < de->nrules; i++)
+        de->rules[i]->index = (uint32_t)i;
+    qsort(de->rules, de->nrules, sizeof *de->rules, rule_order);
+    for (size_t i = 0; i < de->nrules; i++)
+        de->rules[i]->index = (uint32_t)i;
+    if (build_groups(de) < 0)
+        goto fail;
+    de->diag = NULL;
+    return de;
+fail:
+    diag_error(diag, "detect", 0, "out of memory while compiling rules");
+    detect_engine_free(de);
+    return NULL;
+}
+
+void detect_engine_free(struct detect_engine *de)
+{
+    if (!de)
+        return;
+    for (size_t i = 0; i < de->nrules; i++)
+        rule_free(de->rules[i]);
+    free(de->rules);
+    for (int g = 0; g < GROUP_COUNT; g++) {
+        free(de->groups[g].anyport);
+        free(de->groups[g].byport);
+        free(de->groups[g].iponly);
+        ac_free(de->groups[g].ac);
+    }
+    free(de->anomaly_rules);
+    for (size_t i = 0; i < de->nflowbits; i++)
+        free(de->flowbits[i]);
+    free(de->flowbits);
+    for (size_t i = 0; i < de->nfiles; i++)
+        free(de->files[i]);
+    free(de->files);
+    classification_free(de->classification);
+    dataset_registry_free(de->datasets);
+    if (de->own_classifier)
+        classifier_free(de->own_classifier);
+    free(de);
+}
+
+/* --- per worker ---------------------------------------------------------------------- */
+
+struct detect_thread *detect_thread_new(const struct detect_engine *de)
+{
+    struct detect_thread *dt = calloc(1, sizeof *dt);
+    if (!dt)
+        return NULL;
+    dt->de = de;
+    size_t n = de->nrules ? de->nrules : 1;
+    dt->md = pcre2_match_data_create(32, NULL);
+    dt->thresholds = threshold_table_new(THRESHOLD_TABLE_MAX);
+    dt->stamp = calloc(n, sizeof *dt->stamp);
+    dt->cand = malloc(n * sizeof *dt->cand);
+    dt->alerts = malloc(n * sizeof *dt->alerts);
+    if (de->nanomaly)
+        dt->anomaly = anomaly_state_new(de->cfg.config);
+    if (!dt->md || !dt->thresholds || !dt->stamp || !dt->cand || !dt->alerts ||
+        (de->nanomaly && !dt->anomaly)) {
+        detect_thread_free(dt);
+        return NULL;
+    }
+    return dt;
+}
+
+void detect_thread_free(struct detect_thread *dt)
+{
+    if (!dt)
+        return;
+    pcre2_match_data_free(dt->md);
+    threshold_table_free(dt->thresholds);
+    if (dt->anomaly)
+        anomaly_state_free(dt->anomaly);
+    free(dt->stamp);
+    free(dt->cand);
+    free(dt->alerts);
+    free(dt);
+}
+
+void detect_thread_expire(struct detect_thread *dt, uint64_t now_usec)
+{
+    threshold_table_expire(dt->thresholds, now_usec);
+    if (dt->anomaly)
+        anomaly_expire(dt->anomaly, now_usec);
+}
+
+/* --- matching ----------------------------------------------------------------------- */
+
+static int packet_group(uint8_t proto)
+{
+    switch (proto) {
+    case 6: return GROUP_TCP;
+    case 17: return GROUP_UDP;
+    case 1:
+    case 58: return GROUP_ICMP;
+    default: return GROUP_OTHER;
+    }
+}
+
+static bool flow_established(const struct flow *f)
+{
+    if (!f)
+        return false;
+    if (f->proto == 6)
+        return f->tcp_state >= FLOW_TCP_ESTABLISHED;
+    return f->pkts[FLOW_TOSERVER] > 0 && f->pkts[FLOW_TOCLIENT] > 0;
+}
+
+static bool header_matches(const struct rule *r, const struct ip_addr *src, uint16_t sp,
+                           const struct ip_addr *dst, uint16_t dp)
+{
+    if (addr_set_match(&r->src, src) && addr_set_match(&r->dst, dst) &&
+        port_set_match(&r->sp, sp) && port_set_match(&r->dp, dp))
+        return true;
+    return r->bidir && addr_set_match(&r->src, dst) && addr_set_match(&r->dst, src) &&
+           port_set_match(&r->sp, dp) && port_set_match(&r->dp, sp);
+}
+
+static bool proto_matches(const struct rule *r, uint8_t proto)
+{
+    if (r->ipproto == 0 || r->ipproto == proto)
+        return true;
+    return r->icmp_any && (proto == 1 || proto == 58);
+}
+
+static bool rule_matches(const struct match_env *env, const struct rule *r)
+{
+    const struct packet *p = env->pkt;
+    if (!proto_matches(r, p->proto))
+        return false;
+    if (!header_matches(r, &p->src, p->src_port, &p->dst, p->dst_port))
+        return false;
+    uint32_t fo = r->flow_opts;
+    if (fo) {
+        if ((fo & FLOWOPT_TOSERVER) && env->dir != FLOW_TOSERVER)
+            return false;
+        if ((fo & FLOWOPT_TOCLIENT) && env->dir != FLOW_TOCLIENT)
+            return false;
+        if ((fo & FLOWOPT_ESTABLISHED) && !flow_established(env->flow))
+            return false;
+        if ((fo & FLOWOPT_NOT_ESTABLISHED) && flow_established(env->flow))
+            return false;
+    }
+    if (r->napp_ids && (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
+        return false;
+    for (size_t i = 0; i < r->nchecks; i++)
+        if (!r->checks[i].match(env, r->checks[i].ctx))
+            return false;
+    uint32_t used = r->buffers_used;
+    for (int b = 0; used; b++, used >>= 1) {
+        if (!(used & 1))
+            continue;
+        const uint8_t *data;
+        uint32_t len;
+        if (!detect_buffer_get(env, b, &data, &len))
+            return false;
+        if (!inspect_buffer(env, &r->buf[b], data, len))
+            return false;
+    }
+    return true;
+}
+
+static bool fired_before(const struct flow *f, uint32_t idx)
+{
+    const struct detect_flow *df = f ? f->detect : NULL;
+    if (!df)
+        return false;
+    for (uint32_t i = 0; i < df->nfired; i++)
+        if (df->fired[i] == idx)
+            return true;
+    return false;
+}
+
+static struct detect_flow *flow_state(struct flow *f)
+{
+    if (!f->detect)
+        f->detect = calloc(1, sizeof *f->detect);
+    return f->detect;
+}
+
+static void mark_fired(struct flow *f, uint32_t idx)
+{
+    struct detect_flow *df = flow_state(f);
+    if (!df || df->nfired >= FIRED_PER_FLOW_MAX)
+        return;
+    if (df->nfired == df->fired_cap) {
+        uint32_t cap = df->fired_cap ? df->fired_cap * 2 : 4;
+        uint32_t *nv = realloc(df->fired, cap * sizeof *nv);
+        if (!nv)
+            return;
+        df->fired = nv;
+        df->fired_cap = cap;
+    }
+    df->fired[df->nfired++] = idx;
+}
+
+static inline void queue_rule(struct detect_thread *dt, uint32_t idx)
+{
+    if (dt->stamp[idx] == dt->gen)
+        return;
+    dt->stamp[idx] = dt->gen;
+    dt->cand[dt->ncand++] = idx;
+}
+
+static void ac_hit(void *ctx, uint32_t id)
+{
+    queue_rule(ctx, id);
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void collect_candidates(struct detect_thread *dt, const struct proto_group *g,
+                               const struct flow *flow, const struct packet *pkt,
+                               enum flow_direction dir)
+{
+    if (++dt->gen == 0) {
+        memset(dt->stamp, 0, (dt->de->nrules ? dt->de->nrules : 1) * sizeof *dt->stamp);
+        dt->gen = 1;
+    }
+    dt->ncand = 0;
+    if (!flow || flow->pkts[dir] <= 1)
+        for (size_t i = 0; i < g->niponly; i++)
+            queue_rule(dt, g->iponly[i]);
+    for (size_t i = 0; i < g->nanyport; i++)
+        queue_rule(dt, g->anyport[i]);
+    size_t lo = 0, hi = g->nbyport;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (g->byport[mid].port < pkt->dst_port)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < g->nbyport && g->byport[lo].port == pkt->dst_port; lo++)
+        queue_rule(dt, g->byport[lo].rule);
+    if (pkt->payload_len)
+        ac_scan(g->ac, pkt->payload, pkt->payload_len, ac_hit, dt);
+    if (dt->ncand > 1)
+        qsort(dt->cand, dt->ncand, sizeof *dt->cand, u32_cmp);
+}
+
+/* Thresholds decide after a match whether it becomes an alert. */
+static bool thresholds_allow(struct detect_thread *dt, const struct rule *r,
+                             const struct flow *flow, const struct packet *pkt)
+{
+    if (r->has_detection_filter &&
+        !threshold_check(dt->thresholds, &r->detection_filter, r->info.gid, r->info.sid, flow,
+                         pkt, pkt->ts_usec))
+        return false;
+    if (r->has_threshold &&
+        !threshold_check(dt->thresholds, &r->threshold, r->info.gid, r->info.sid, flow, pkt,
+                         pkt->ts_usec))
+        return false;
+    return true;
+}
+
+void detect_packet(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
+                   enum flow_direction dir, const struct alert_sink *sink)
+{
+    const struct detect_engine *de = dt->de;
+    if (de->nrules == 0 || (flow && flow->detect && flow->detect->passed))
+        return;
+    const struct proto_group *g = &de->groups[packet_group(pkt->proto)];
+    collect_candidates(dt, g, flow, pkt, dir);
+    struct match_env env = { de, dt, flow, pkt, dir };
+    dt->nalerts = 0;
+    for (size_t i = 0; i < dt->ncand; i++) {
+        const struct rule *r = de->rules[dt->cand[i]];
+        if (r->app_layer && fired_before(flow, r->index))
+            continue;
+        if (!rule_matches(&env, r))
+            continue;
+        if (r->app_layer && flow)
+            mark_fired(flow, r->index);
+        for (size_t a = 0; a < r->nactions && flow; a++)
+            r->actions[a].apply(&env, r->actions[a].ctx);
+        if (r->info.action == RULE_ACTION_PASS) {
+            struct detect_flow *df = flow ? flow_state(flow) : NULL;
+            if (df)
+                df->passed = true;
+            dt->nalerts = 0;
+            break;
+        }
+        if (r->anomaly) {
+            anomaly_on_packet(dt->anomaly, r->anomaly, &r->info, flow, pkt, dir, sink);
+            continue;
+        }
+        if (r->noalert || !thresholds_allow(dt, r, flow, pkt))
+            continue;
+        dt->alerts[dt->nalerts++] = r->index;
+    }
+    for (size_t i = 0; i < dt->nalerts && sink; i++)
+        sink->emit(sink->ctx, flow, pkt, &de->rules[dt->alerts[i]]->info, NULL);
+}
+
+static void detect_flow_free(struct detect_flow *df)
+{
+    if (!df)
+        return;
+    free(df->bits);
+    free(df->fired);
+    free(df);
+}
+
+void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct alert_sink *sink)
+{
+    const struct detect_engine *de = dt->de;
+    for (size_t i = 0; i < de->nanomaly && dt->anomaly; i++) {
+        const struct rule *r = de->rules[de->anomaly_rules[i]];
+        if (!proto_matches(r, flow->proto))
+            continue;
+        if (!header_matches(r, &flow->client, flow->client_port, &flow->server,
+                            flow->server_port))
+            continue;
+        anomaly_on_flow_end(dt->anomaly, r->anomaly, &r->info, flow, sink);
+    }
+    detect_flow_free(flow->detect);
+    flow->detect = NULL;
+}

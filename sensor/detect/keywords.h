@@ -1,0 +1,101 @@
+/* The rule keyword table: every option a rule may carry, each set up by a
+ * function in the kw_<family>.c file of its family.  keywords.c holds the one
+ * table; adding a keyword is one function plus one line there. */
+#ifndef XIEZHI_DETECT_KEYWORDS_H
+#define XIEZHI_DETECT_KEYWORDS_H
+
+#include "detect/rule.h"
+
+enum keyword_value {
+    KW_VALUE_NONE,          /* `nocase;` -- a value is an error */
+    KW_VALUE_REQUIRED,      /* `sid:1;` */
+    KW_VALUE_OPTIONAL,      /* `fast_pattern;` or `fast_pattern:only;` */
+};
+
+/* setup returns 0, or -1 after rule_err() said what is wrong.  value is the
+ * option's text with surrounding blanks and quotes removed (NULL if none). */
+typedef int (*keyword_setup_fn)(struct rule_parser *rp, const char *value);
+
+struct keyword {
+    const char *name;
+    enum keyword_value value;
+    keyword_setup_fn setup;     /* NULL: known to Suricata but not supported */
+};
+
+const struct keyword *keyword_find(const char *name);
+size_t keyword_count(void);
+const struct keyword *keyword_at(size_t i);
+
+/* kw_meta.c */
+int kw_msg(struct rule_parser *rp, const char *v);
+int kw_sid(struct rule_parser *rp, const char *v);
+int kw_rev(struct rule_parser *rp, const char *v);
+int kw_gid(struct rule_parser *rp, const char *v);
+int kw_classtype(struct rule_parser *rp, const char *v);
+int kw_priority(struct rule_parser *rp, const char *v);
+int kw_metadata(struct rule_parser *rp, const char *v);
+int kw_reference(struct rule_parser *rp, const char *v);
+int kw_target(struct rule_parser *rp, const char *v);
+int kw_noalert(struct rule_parser *rp, const char *v);
+/* kw_flow.c */
+int kw_flow(struct rule_parser *rp, const char *v);
+/* kw_flowbits.c */
+int kw_flowbits(struct rule_parser *rp, const char *v);
+/* kw_packet.c */
+int kw_ip_proto(struct rule_parser *rp, const char *v);
+int kw_ttl(struct rule_parser *rp, const char *v);
+int kw_flags(struct rule_parser *rp, const char *v);
+int kw_dsize(struct rule_parser *rp, const char *v);
+int kw_itype(struct rule_parser *rp, const char *v);
+int kw_icode(struct rule_parser *rp, const char *v);
+/* kw_content.c */
+int kw_content(struct rule_parser *rp, const char *v);
+int kw_nocase(struct rule_parser *rp, const char *v);
+int kw_depth(struct rule_parser *rp, const char *v);
+int kw_offset(struct rule_parser *rp, const char *v);
+int kw_distance(struct rule_parser *rp, const char *v);
+int kw_within(struct rule_parser *rp, const char *v);
+int kw_startswith(struct rule_parser *rp, const char *v);
+int kw_endswith(struct rule_parser *rp, const char *v);
+int kw_fast_pattern(struct rule_parser *rp, const char *v);
+int kw_bsize(struct rule_parser *rp, const char *v);
+/* kw_pcre.c */
+int kw_pcre(struct rule_parser *rp, const char *v);
+/* kw_buffers.c */
+int kw_buffer_sticky(struct rule_parser *rp, const char *v);
+int kw_buffer_legacy(struct rule_parser *rp, const char *v);
+int kw_pkt_data(struct rule_parser *rp, const char *v);
+/* kw_applayer.c */
+int kw_app_layer_protocol(struct rule_parser *rp, const char *v);
+/* kw_ndpi.c */
+int kw_ndpi_protocol(struct rule_parser *rp, const char *v);
+int kw_ndpi_risk(struct rule_parser *rp, const char *v);
+/* kw_geoip.c */
+int kw_geoip(struct rule_parser *rp, const char *v);
+/* kw_dataset.c */
+int kw_dataset(struct rule_parser *rp, const char *v);
+/* kw_threshold.c */
+int kw_threshold(struct rule_parser *rp, const char *v);
+int kw_detection_filter(struct rule_parser *rp, const char *v);
+/* kw_anomaly.c */
+int kw_anomaly(struct rule_parser *rp, const char *v);
+
+/* The keyword name currently being set up (for sticky/legacy buffer lookup). */
+const char *rule_parser_keyword(const struct rule_parser *rp);
+
+/* Numeric comparisons shared by ttl, dsize, itype, icode, ip_proto, bsize:
+ * "N", "<N", ">N", "<=N", ">=N", "!N", "N-M" and "N<>M" (exclusive). */
+struct num_cmp {
+    uint8_t op;             /* '=', '<', '>', 'l' (<=), 'g' (>=), '!', 'r' (range) */
+    uint64_t a, b;
+};
+int num_cmp_parse(const char *text, uint64_t max, struct num_cmp *out);
+bool num_cmp_match(const struct num_cmp *c, uint64_t v);
+
+/* Suricata app-layer name ("http", "tls", ...) -> nDPI protocol id(s).
+ * Fills ids (up to max), returns the count; 0 when the name is unknown. */
+size_t applayer_ids(const struct detect_engine *de, const char *name, int *ids, size_t max);
+/* Does the flow's nDPI verdict include one of ids? */
+bool applayer_flow_is(const struct flow *flow, const int *ids, size_t n);
+
+#endif

@@ -1,0 +1,338 @@
+/* EVE JSON events.  Field names and their order follow Suricata's EVE so
+ * that existing tooling reads xiezhi's output unchanged; xiezhi's own objects
+ * (ndpi, geoip, anomaly, sensor, event_id) sit beside Suricata's, never
+ * inside them. */
+#include "event/eve.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void eve_writer_init(struct eve_writer *w, const char *sensor_id, const char *segment,
+                     bool offline, const struct classifier *classifier,
+                     const struct geoip *geoip, const struct eve_sink *sink)
+{
+    memset(w, 0, sizeof *w);
+    w->sensor_id = sensor_id;
+    w->segment = segment;
+    w->offline = offline;
+    w->classifier = classifier;
+    w->geoip = geoip;
+    w->sink = *sink;
+    json_init(&w->json);
+}
+
+void eve_writer_free(struct eve_writer *w)
+{
+    json_free(&w->json);
+}
+
+void eve_format_timestamp(uint64_t ts_usec, char *buf, size_t len)
+{
+    time_t sec = (time_t)(ts_usec / 1000000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    char date[24];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%06u+0000", date, (unsigned)(ts_usec % 1000000));
+}
+
+static const struct {
+    uint8_t number;
+    const char *name;
+} proto_names[] = {
+    { 1, "ICMP" }, { 2, "IGMP" }, { 6, "TCP" }, { 17, "UDP" }, { 47, "GRE" },
+    { 50, "ESP" }, { 51, "AH" }, { 58, "IPv6-ICMP" }, { 89, "OSPF" }, { 103, "PIM" },
+    { 112, "VRRP" }, { 132, "SCTP" },
+};
+
+const char *eve_proto_name(uint8_t proto, char *buf, size_t len)
+{
+    for (size_t i = 0; i < sizeof proto_names / sizeof proto_names[0]; i++)
+        if (proto_names[i].number == proto)
+            return proto_names[i].name;
+    snprintf(buf, len, "%u", proto);
+    return buf;
+}
+
+static void write_addr(struct json_writer *j, const char *key, const struct ip_addr *a)
+{
+    char text[INET6_ADDRSTRLEN];
+    if (!inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->bytes, text, sizeof text))
+        text[0] = '\0';
+    json_string(j, key, text);
+}
+
+static bool proto_has_ports(uint8_t proto)
+{
+    return proto == 6 || proto == 17 || proto == 132;
+}
+
+/* The five-tuple, oriented as the event says: packets keep their own
+ * direction, flow events go client -> server. */
+static void write_tuple(struct eve_writer *w, const struct flow *flow, bool reversed)
+{
+    const struct ip_addr *src = reversed ? &flow->server : &flow->client;
+    const struct ip_addr *dst = reversed ? &flow->client : &flow->server;
+    uint16_t sport = reversed ? flow->server_port : flow->client_port;
+    uint16_t dport = reversed ? flow->client_port : flow->server_port;
+    char num[8];
+    if (flow->vlan_id) {
+        json_array_begin(&w->json, "vlan");
+        json_uint(&w->json, NULL, flow->vlan_id);
+        json_array_end(&w->json);
+    }
+    write_addr(&w->json, "src_ip", src);
+    if (proto_has_ports(flow->proto))
+        json_uint(&w->json, "src_port", sport);
+    write_addr(&w->json, "dest_ip", dst);
+    if (proto_has_ports(flow->proto))
+        json_uint(&w->json, "dest_port", dport);
+    json_string(&w->json, "proto", eve_proto_name(flow->proto, num, sizeof num));
+    if (flow->proto == 1 || flow->proto == 58) {
+        /* ICMP flows carry type and code in the port fields of the key. */
+        json_uint(&w->json, "icmp_type", reversed ? flow->server_port : flow->client_port);
+        json_uint(&w->json, "icmp_code", reversed ? flow->client_port : flow->server_port);
+    }
+}
+
+static void write_header(struct eve_writer *w, uint64_t ts_usec, const struct flow *flow)
+{
+    char ts[40];
+    eve_format_timestamp(ts_usec, ts, sizeof ts);
+    json_string(&w->json, "timestamp", ts);
+    if (flow)
+        json_uint(&w->json, "flow_id", flow->flow_id);
+}
+
+static void write_meta_field(struct json_writer *j, const struct flow *flow, const char *key,
+                             enum flow_meta_field field)
+{
+    uint32_t len;
+    const char *value = flow_meta_get(flow->meta, field, &len);
+    if (value)
+        json_string_len(j, key, value, len);
+}
+
+static const struct {
+    const char *key;
+    enum flow_meta_field field;
+} ndpi_meta_fields[] = {
+    { "hostname", META_HOSTNAME },
+    { "dns_query", META_DNS_QUERY },
+    { "ja3", META_JA3_CLIENT },
+    { "ja3s", META_JA3_SERVER },
+    { "tls_version", META_TLS_VERSION },
+    { "alpn", META_TLS_ALPN },
+    { "cert_subject", META_TLS_CERT_SUBJECT },
+    { "cert_issuer", META_TLS_CERT_ISSUER },
+    { "http_url", META_HTTP_URL },
+    { "http_user_agent", META_HTTP_USER_AGENT },
+    { "http_method", META_HTTP_METHOD },
+    { "ssh_client", META_SSH_CLIENT },
+    { "ssh_server", META_SSH_SERVER },
+};
+
+static void write_ndpi(struct eve_writer *w, const struct flow *flow)
+{
+    struct json_writer *j = &w->json;
+    char name[64];
+    json_object_begin(j, "ndpi");
+    json_string(j, "protocol", classify_protocol_name(w->classifier, &flow->app, name, sizeof name));
+    json_string(j, "category", classify_category_name(w->classifier, &flow->app));
+    json_string(j, "confidence", classify_confidence_name(&flow->app));
+    if (flow->app.risk) {
+        const char *risks[64];
+        size_t n = classify_risk_names(flow->app.risk, risks, 64);
+        json_array_begin(j, "risks");
+        for (size_t i = 0; i < n; i++)
+            json_string(j, NULL, risks[i]);
+        json_array_end(j);
+    }
+    for (size_t i = 0; i < sizeof ndpi_meta_fields / sizeof ndpi_meta_fields[0]; i++)
+        write_meta_field(j, flow, ndpi_meta_fields[i].key, ndpi_meta_fields[i].field);
+    if (flow->app.http_response_code)
+        json_uint(j, "http_response_code", flow->app.http_response_code);
+    json_object_end(j);
+}
+
+static void write_geo_side(struct eve_writer *w, const char *key, const struct ip_addr *addr)
+{
+    struct geo_info info;
+    if (!geoip_lookup(w->geoip, addr, &info))
+        return;
+    json_object_begin(&w->json, key);
+    if (info.country[0])
+        json_string(&w->json, "country", info.country);
+    if (info.asn)
+        json_uint(&w->json, "asn", info.asn);
+    if (info.org[0])
+        json_string(&w->json, "org", info.org);
+    json_object_end(&w->json);
+}
+
+static void write_geoip(struct eve_writer *w, const struct flow *flow, bool reversed)
+{
+    if (!w->geoip)
+        return;
+    struct geo_info probe;
+    const struct ip_addr *src = reversed ? &flow->server : &flow->client;
+    const struct ip_addr *dst = reversed ? &flow->client : &flow->server;
+    if (!geoip_lookup(w->geoip, src, &probe) && !geoip_lookup(w->geoip, dst, &probe))
+        return;
+    json_object_begin(&w->json, "geoip");
+    write_geo_side(w, "src", src);
+    write_geo_side(w, "dest", dst);
+    json_object_end(&w->json);
+}
+
+static void write_flow_counters(struct json_writer *j, const struct flow *flow)
+{
+    char ts[40];
+    json_uint(j, "pkts_toserver", flow->pkts[FLOW_TOSERVER]);
+    json_uint(j, "pkts_toclient", flow->pkts[FLOW_TOCLIENT]);
+    json_uint(j, "bytes_toserver", flow->bytes[FLOW_TOSERVER]);
+    json_uint(j, "bytes_toclient", flow->bytes[FLOW_TOCLIENT]);
+    eve_format_timestamp(flow->start_usec, ts, sizeof ts);
+    json_string(j, "start", ts);
+}
+
+static void write_trailer(struct eve_writer *w, uint64_t seq)
+{
+    json_object_begin(&w->json, "sensor");
+    json_string(&w->json, "id", w->sensor_id);
+    if (w->segment && w->segment[0])
+        json_string(&w->json, "segment", w->segment);
+    json_object_end(&w->json);
+    char id[160];
+    snprintf(id, sizeof id, "%s:%" PRIu64, w->sensor_id, seq);
+    json_string(&w->json, "event_id", id);
+}
+
+static void deliver(struct eve_writer *w, enum event_type type, uint64_t seq)
+{
+    json_object_end(&w->json);
+    if (!json_ok(&w->json))
+        return;
+    struct event_record record = { .type = type, .seq = seq, .json = w->json.buf, .len = w->json.len };
+    w->written[type]++;
+    w->sink.deliver(w->sink.ctx, &record);
+}
+
+static void write_anomaly(struct json_writer *j, const struct anomaly_info *anomaly)
+{
+    json_object_begin(j, "anomaly");
+    json_string(j, "kind", anomaly->kind);
+    json_uint(j, "window", anomaly->window_usec / 1000000);
+    json_uint(j, "count", anomaly->count);
+    if (anomaly->score != 0)
+        json_double(j, "score", anomaly->score);
+    json_array_begin(j, "evidence");
+    for (size_t i = 0; i < anomaly->nevidence; i++)
+        json_string(j, NULL, anomaly->evidence[i]);
+    json_array_end(j);
+    json_object_end(j);
+}
+
+static bool packet_is_reversed(const struct flow *flow, const struct packet *pkt)
+{
+    if (!pkt)
+        return false;
+    return memcmp(&pkt->src, &flow->client, sizeof pkt->src) != 0 ||
+           pkt->src_port != flow->client_port;
+}
+
+void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct packet *pkt,
+                     const struct rule_info *rule, const struct anomaly_info *anomaly)
+{
+    enum event_type type = anomaly ? EVENT_ANOMALY : EVENT_ALERT;
+    uint64_t seq = w->sink.next_seq(w->sink.ctx);
+    bool reversed = packet_is_reversed(flow, pkt);
+    struct json_writer *j = &w->json;
+    json_reset(j);
+    json_object_begin(j, NULL);
+    write_header(w, pkt ? pkt->ts_usec : flow->last_usec, flow);
+    if (w->offline && pkt)
+        json_uint(j, "pcap_cnt", pkt->pcap_cnt);
+    json_string(j, "event_type", event_type_name(type));
+    write_tuple(w, flow, reversed);
+    json_string(j, "app_proto", classify_app_proto(w->classifier, &flow->app));
+    json_object_begin(j, "alert");
+    json_string(j, "action", rule->action_name ? rule->action_name : "allowed");
+    json_uint(j, "gid", rule->gid);
+    json_uint(j, "signature_id", rule->sid);
+    json_uint(j, "rev", rule->rev);
+    json_string(j, "signature", rule->msg);
+    json_string(j, "category", rule->category ? rule->category : "");
+    json_int(j, "severity", rule->severity);
+    if (rule->metadata_json)
+        json_raw(j, "metadata", rule->metadata_json);
+    json_object_end(j);
+    json_object_begin(j, "flow");
+    write_flow_counters(j, flow);
+    json_object_end(j);
+    if (anomaly)
+        write_anomaly(j, anomaly);
+    write_ndpi(w, flow);
+    write_geoip(w, flow, reversed);
+    write_trailer(w, seq);
+    deliver(w, type, seq);
+}
+
+void eve_write_flow(struct eve_writer *w, const struct flow *flow)
+{
+    uint64_t seq = w->sink.next_seq(w->sink.ctx);
+    struct json_writer *j = &w->json;
+    char ts[40];
+    json_reset(j);
+    json_object_begin(j, NULL);
+    write_header(w, flow->last_usec, flow);
+    json_string(j, "event_type", "flow");
+    write_tuple(w, flow, false);
+    json_string(j, "app_proto", classify_app_proto(w->classifier, &flow->app));
+    json_object_begin(j, "flow");
+    write_flow_counters(j, flow);
+    eve_format_timestamp(flow->last_usec, ts, sizeof ts);
+    json_string(j, "end", ts);
+    json_uint(j, "age", (flow->last_usec - flow->start_usec) / 1000000);
+    json_string(j, "state", flow_state_name(flow));
+    json_string(j, "reason", flow_end_reason_name((enum flow_end_reason)flow->end_reason));
+    json_object_end(j);
+    if (flow->proto == 6) {
+        json_object_begin(j, "tcp");
+        char flags[3];
+        snprintf(flags, sizeof flags, "%02x",
+                 flow->tcp_flags_seen[FLOW_TOSERVER] | flow->tcp_flags_seen[FLOW_TOCLIENT]);
+        json_string(j, "tcp_flags", flags);
+        snprintf(flags, sizeof flags, "%02x", flow->tcp_flags_seen[FLOW_TOSERVER]);
+        json_string(j, "tcp_flags_ts", flags);
+        snprintf(flags, sizeof flags, "%02x", flow->tcp_flags_seen[FLOW_TOCLIENT]);
+        json_string(j, "tcp_flags_tc", flags);
+        json_object_end(j);
+    }
+    write_ndpi(w, flow);
+    write_geoip(w, flow, false);
+    write_trailer(w, seq);
+    deliver(w, EVENT_FLOW, seq);
+}
+
+struct json_writer *eve_stats_begin(struct eve_writer *w, uint64_t ts_usec, uint64_t uptime_sec)
+{
+    w->stats_seq = w->sink.next_seq(w->sink.ctx);
+    json_reset(&w->json);
+    json_object_begin(&w->json, NULL);
+    write_header(w, ts_usec, NULL);
+    json_string(&w->json, "event_type", "stats");
+    json_object_begin(&w->json, "stats");
+    json_uint(&w->json, "uptime", uptime_sec);
+    return &w->json;
+}
+
+void eve_stats_end(struct eve_writer *w)
+{
+    json_object_end(&w->json);
+    write_trailer(w, w->stats_seq);
+    deliver(w, EVENT_STATS, w->stats_seq);
+}

@@ -1,0 +1,59 @@
+/* EVE JSON formatting: alert, anomaly, flow and stats events, with field
+ * names as Suricata writes them and xiezhi's own objects (ndpi, geoip,
+ * anomaly, sensor, event_id) beside them.  The writer formats one line into
+ * its scratch buffer and hands it to the sink; it does no I/O itself. */
+#ifndef XIEZHI_EVE_H
+#define XIEZHI_EVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "classify/classify.h"
+#include "decode/packet.h"
+#include "detect/detect.h"
+#include "enrich/geoip.h"
+#include "event/event.h"
+#include "event/json.h"
+#include "flow/flow.h"
+
+/* Where formatted events go, and where their sequence numbers come from. */
+struct eve_sink {
+    void *ctx;
+    uint64_t (*next_seq)(void *ctx);
+    void (*deliver)(void *ctx, const struct event_record *record);
+};
+
+struct eve_writer {
+    const char *sensor_id;
+    const char *segment;          /* NULL or "" when not configured */
+    bool offline;                 /* pcap_cnt is written for offline runs */
+    const struct classifier *classifier;
+    const struct geoip *geoip;    /* NULL: no geoip object */
+    struct eve_sink sink;
+    struct json_writer json;
+    uint64_t written[EVENT_TYPE_COUNT];
+    uint64_t stats_seq;           /* between eve_stats_begin and _end */
+};
+
+void eve_writer_init(struct eve_writer *w, const char *sensor_id, const char *segment,
+                     bool offline, const struct classifier *classifier,
+                     const struct geoip *geoip, const struct eve_sink *sink);
+void eve_writer_free(struct eve_writer *w);
+
+/* An alert (anomaly NULL) or an anomaly detection.  pkt may be NULL for
+ * detections made at flow end; the flow's last time is used then. */
+void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct packet *pkt,
+                     const struct rule_info *rule, const struct anomaly_info *anomaly);
+void eve_write_flow(struct eve_writer *w, const struct flow *flow);
+
+/* Stats events are built by the caller (it knows every stage's counters):
+ * begin writes the common header and opens "stats"; end closes and sends. */
+struct json_writer *eve_stats_begin(struct eve_writer *w, uint64_t ts_usec, uint64_t uptime_sec);
+void eve_stats_end(struct eve_writer *w);
+
+/* "2024-01-31T12:00:00.123456+0000" (UTC); buf of at least 32 bytes. */
+void eve_format_timestamp(uint64_t ts_usec, char *buf, size_t len);
+/* "TCP", "UDP", "ICMP", "IPv6-ICMP", ... or the number. */
+const char *eve_proto_name(uint8_t proto, char *buf, size_t len);
+
+#endif

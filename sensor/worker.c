@@ -1,0 +1,209 @@
+/* The packet path of one worker, in order: decode -> flow -> classify ->
+ * enrich (once per flow) -> detect -> events.  Flow ends run the same stages'
+ * end hooks, then the flow event is written. */
+#include "worker.h"
+
+#include <string.h>
+
+#include "util/log.h"
+
+/* Flow timeouts are checked at most this often (packet time). */
+#define WORKER_EXPIRE_INTERVAL_USEC 1000000u
+
+static void worker_emit_alert(void *ctx, const struct flow *flow, const struct packet *pkt,
+                              const struct rule_info *rule, const struct anomaly_info *anomaly)
+{
+    struct worker *w = ctx;
+    if (anomaly)
+        w->counters.anomalies++;
+    else
+        w->counters.alerts++;
+    int severity = rule->severity >= 1 && rule->severity <= 4 ? rule->severity : 0;
+    w->counters.alerts_by_severity[severity]++;
+    w->counters.last_event_usec = pkt ? pkt->ts_usec : flow->last_usec;
+    eve_write_alert(&w->eve, flow, pkt, rule, anomaly);
+}
+
+static void worker_on_flow_end(void *ctx, struct flow *flow)
+{
+    struct worker *w = ctx;
+    classify_flow_end(w->classifier, flow);
+    if (w->detect)
+        detect_flow_end(w->detect, flow, &w->alerts);
+    eve_write_flow(&w->eve, flow);
+    classify_flow_release(flow);
+}
+
+int worker_init(struct worker *w, int id, const struct worker_shared *shared)
+{
+    memset(w, 0, sizeof *w);
+    w->id = id;
+    w->geoip = shared->geoip;
+    w->alerts.ctx = w;
+    w->alerts.emit = worker_emit_alert;
+    w->decoder = decoder_new(&shared->decoder);
+    w->classifier = classifier_new();
+    w->flows = flow_table_new(&shared->flows, worker_on_flow_end, w);
+    if (!w->decoder || !w->classifier || !w->flows) {
+        log_error("worker %d: out of memory", id);
+        worker_free(w);
+        return -1;
+    }
+    if (shared->detect && worker_set_detect(w, shared->detect) < 0) {
+        worker_free(w);
+        return -1;
+    }
+    eve_writer_init(&w->eve, shared->sensor_id, shared->segment, shared->offline,
+                    w->classifier, shared->geoip, &shared->sink);
+    return 0;
+}
+
+int worker_set_detect(struct worker *w, const struct detect_engine *de)
+{
+    struct detect_thread *dt = de ? detect_thread_new(de) : NULL;
+    if (de && !dt) {
+        log_error("worker %d: cannot create detection state", w->id);
+        return -1;
+    }
+    if (w->detect)
+        detect_thread_free(w->detect);
+    w->detect = dt;
+    return 0;
+}
+
+static void worker_advance_time(struct worker *w, uint64_t now_usec)
+{
+    if (now_usec <= w->now_usec)
+        return;
+    w->now_usec = now_usec;
+    if (!w->first_usec)
+        w->first_usec = now_usec;
+    if (now_usec < w->next_expire_usec)
+        return;
+    w->next_expire_usec = now_usec + WORKER_EXPIRE_INTERVAL_USEC;
+    flow_table_expire(w->flows, now_usec);
+    decoder_expire(w->decoder, now_usec);
+    if (w->detect)
+        detect_thread_expire(w->detect, now_usec);
+}
+
+void worker_tick(struct worker *w, uint64_t now_usec)
+{
+    worker_advance_time(w, now_usec);
+}
+
+void worker_process(struct worker *w, const struct capture_packet *frame)
+{
+    struct packet pkt;
+    worker_advance_time(w, frame->ts_usec);
+    if (decode_packet(w->decoder, frame, &pkt) != DECODE_PACKET)
+        return;
+    enum flow_direction dir;
+    bool created;
+    struct flow *flow = flow_table_lookup(w->flows, &pkt, &dir, &created);
+    if (!flow)
+        return;
+    if (created && w->geoip)
+        geoip_enrich_flow(w->geoip, flow);
+    classify_packet(w->classifier, flow, &pkt, dir);
+    if (w->detect)
+        detect_packet(w->detect, flow, &pkt, dir, &w->alerts);
+}
+
+void worker_finish(struct worker *w)
+{
+    flow_table_flush(w->flows, FLOW_END_SHUTDOWN);
+}
+
+static void write_decoder_stats(struct json_writer *j, const struct decode_stats *d)
+{
+    json_object_begin(j, "decoder");
+    json_uint(j, "pkts", d->packets);
+    json_uint(j, "bytes", d->bytes);
+    json_uint(j, "ipv4", d->ipv4);
+    json_uint(j, "ipv6", d->ipv6);
+    json_uint(j, "tcp", d->tcp);
+    json_uint(j, "udp", d->udp);
+    json_uint(j, "icmpv4", d->icmp);
+    json_uint(j, "icmpv6", d->icmpv6);
+    json_uint(j, "sctp", d->sctp);
+    json_uint(j, "other_ip", d->other_ip);
+    json_uint(j, "non_ip", d->non_ip);
+    json_uint(j, "vlan", d->vlan);
+    json_uint(j, "mpls", d->mpls);
+    json_uint(j, "pppoe", d->pppoe);
+    json_uint(j, "tunnels", d->tunnels);
+    json_uint(j, "fragments", d->fragments);
+    json_uint(j, "reassembled", d->reassembled);
+    json_object_begin(j, "errors");
+    for (int i = 0; i < DECODE_ERROR_COUNT; i++)
+        json_uint(j, decode_error_name((enum decode_error)i), d->errors[i]);
+    json_object_end(j);
+    json_object_end(j);
+}
+
+static void write_flow_stats(struct json_writer *j, const struct flow_table_stats *f,
+                             const struct classify_stats *c)
+{
+    json_object_begin(j, "flow");
+    json_uint(j, "created", f->created);
+    json_uint(j, "active", f->active);
+    json_uint(j, "ended", f->ended);
+    json_uint(j, "timeout", f->timed_out);
+    json_uint(j, "active_timeout", f->active_timeouts);
+    json_uint(j, "evicted", f->evicted);
+    json_uint(j, "tcp", f->tcp);
+    json_uint(j, "udp", f->udp);
+    json_uint(j, "icmp", f->icmp);
+    json_uint(j, "other", f->other);
+    json_uint(j, "memory", f->memory_bytes);
+    json_object_end(j);
+    json_object_begin(j, "ndpi");
+    json_uint(j, "states_allocated", c->states_allocated);
+    json_uint(j, "states_live", c->states_live);
+    json_uint(j, "detected", c->detected);
+    json_uint(j, "given_up", c->given_up);
+    json_uint(j, "unknown", c->unknown);
+    json_object_end(j);
+}
+
+void worker_write_stats(struct worker *w, const struct capture_stats *capture,
+                        void (*extra)(void *ctx, struct json_writer *j), void *extra_ctx)
+{
+    uint64_t uptime = w->now_usec > w->first_usec ? (w->now_usec - w->first_usec) / 1000000 : 0;
+    struct json_writer *j = eve_stats_begin(&w->eve, w->now_usec, uptime);
+    json_object_begin(j, "capture");
+    json_uint(j, "kernel_packets", capture->packets);
+    json_uint(j, "kernel_drops", capture->kernel_drops);
+    json_uint(j, "kernel_ifdrops", capture->interface_drops);
+    json_uint(j, "files_failed", capture->files_failed);
+    json_object_end(j);
+    write_decoder_stats(j, decoder_stats(w->decoder));
+    write_flow_stats(j, flow_table_stats(w->flows), classifier_stats(w->classifier));
+    json_object_begin(j, "detect");
+    json_uint(j, "alerts", w->counters.alerts);
+    json_uint(j, "anomalies", w->counters.anomalies);
+    json_object_begin(j, "severity");
+    static const char *const names[5] = { "other", "1", "2", "3", "4" };
+    for (int i = 0; i < 5; i++)
+        json_uint(j, names[i], w->counters.alerts_by_severity[i]);
+    json_object_end(j);
+    json_object_end(j);
+    if (extra)
+        extra(extra_ctx, j);
+    eve_stats_end(&w->eve);
+}
+
+void worker_free(struct worker *w)
+{
+    if (w->detect)
+        detect_thread_free(w->detect);
+    if (w->flows)
+        flow_table_free(w->flows);
+    if (w->classifier)
+        classifier_free(w->classifier);
+    if (w->decoder)
+        decoder_free(w->decoder);
+    eve_writer_free(&w->eve);
+    memset(w, 0, sizeof *w);
+}

@@ -1,0 +1,67 @@
+/* A worker runs the packet path for its share of the traffic: decode, flow,
+ * classify, enrich, detect, event.  Everything mutable is its own (flow
+ * table, nDPI module, detection state, JSON scratch), so several workers can
+ * run side by side; what they share is read-only or thread-safe. */
+#ifndef XIEZHI_WORKER_H
+#define XIEZHI_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "classify/classify.h"
+#include "config/config.h"
+#include "decode/decode.h"
+#include "detect/detect.h"
+#include "enrich/geoip.h"
+#include "event/eve.h"
+#include "flow/flow.h"
+
+/* What the sensor gives every worker. */
+struct worker_shared {
+    const struct config *config;
+    const struct geoip *geoip;             /* NULL when not configured */
+    const struct detect_engine *detect;    /* NULL: no rules */
+    struct eve_sink sink;
+    const char *sensor_id;
+    const char *segment;
+    bool offline;
+    struct decoder_config decoder;
+    struct flow_table_config flows;
+};
+
+struct worker_counters {
+    uint64_t alerts;
+    uint64_t anomalies;
+    uint64_t alerts_by_severity[5];        /* 1..4, [0] for anything else */
+    uint64_t last_event_usec;
+};
+
+struct worker {
+    int id;
+    struct decoder *decoder;
+    struct flow_table *flows;
+    struct classifier *classifier;
+    struct detect_thread *detect;
+    const struct geoip *geoip;
+    struct eve_writer eve;
+    struct alert_sink alerts;
+    uint64_t now_usec;                     /* time of the newest packet */
+    uint64_t first_usec;
+    uint64_t next_expire_usec;
+    struct worker_counters counters;
+};
+
+int worker_init(struct worker *w, int id, const struct worker_shared *shared);
+void worker_process(struct worker *w, const struct capture_packet *frame);
+/* Advances time without a packet (live capture on a quiet link). */
+void worker_tick(struct worker *w, uint64_t now_usec);
+/* Ends every flow (end of input, shutdown): flow events are written. */
+void worker_finish(struct worker *w);
+/* Swaps the rule set (reload): new detection state, flows keep going. */
+int worker_set_detect(struct worker *w, const struct detect_engine *de);
+void worker_write_stats(struct worker *w, const struct capture_stats *capture,
+                        void (*extra)(void *ctx, struct json_writer *j), void *extra_ctx);
+void worker_free(struct worker *w);
+
+#endif
