@@ -16,29 +16,32 @@
 # input), FUZZ_ARGS (extra libFuzzer flags), FUZZ_KEEP_CORPUS=0 to start from
 # the seeds only (default: grow build-fuzz/work/<target> across runs).
 set -u
-cd "$(dirname "$0")/../.."
-TOP=$PWD
-FB=${FUZZ_BUILD:-build-fuzz}
-RSS=${FUZZ_RSS_MB:-2048}
-TIMEOUT=${FUZZ_TIMEOUT:-25}
-SAN="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined ${FUZZ_CFLAGS:-}"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The whole script is one function, so that editing this file while a long
+# run is going does not break the run (bash reads scripts as it goes).
+main() {
+    cd "$(dirname "$0")/../.."
+    TOP=$PWD
+    FB=${FUZZ_BUILD:-build-fuzz}
+    RSS=${FUZZ_RSS_MB:-2048}
+    TIMEOUT=${FUZZ_TIMEOUT:-25}
+    SAN="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined ${FUZZ_CFLAGS:-}"
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-mode=fuzz seconds=600
-case "${1:-}" in
---replay) mode=replay; shift ;;
---build) mode=build; shift ;;
-[0-9]*) seconds=$1; shift ;;
-esac
-
-# Per-target input size limit (bytes) and dictionary.
-max_len() {
-    case $1 in
-    capture) echo 65536 ;;
-    packet) echo 16384 ;;
-    *) echo 8192 ;;
+    mode=fuzz seconds=600
+    case "${1:-}" in
+    --replay) mode=replay; shift ;;
+    --build) mode=build; shift ;;
+    [0-9]*) seconds=$1; shift ;;
     esac
+
+    # Per-target input size limit (bytes) and dictionary.
+    max_len() {
+        case $1 in
+        capture) echo 65536 ;;
+        packet) echo 16384 ;;
+        *) echo 8192 ;;
+        esac
 }
 dict_of() {
     if [ -f "tests/fuzz/$1.dict" ]; then echo "tests/fuzz/$1.dict"; fi
@@ -162,3 +165,6 @@ for t in "${built[@]}"; do
 done
 [ ${#skipped[@]} -gt 0 ] && log "skipped (library code not there yet): ${skipped[*]}"
 [ ${#failed[@]} -eq 0 ] || { log "failed: ${failed[*]}"; exit 1; }
+}
+main "$@"
+exit
