@@ -16,19 +16,12 @@
 
 #include "detect/dataset.h"
 #include "util/log.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "fuzz_dataset: check failed: %s: ", #cond);      \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
+#define CHECK FUZZ_CHECK
 
 static const char *const type_names[] = { "string", "ipv4", "ipv6", "md5", "sha256" };
 static const size_t value_lens[] = { 0, 4, 16, 16, 32 };   /* 0: any length */
@@ -38,7 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    log_set_level((enum log_level)-1);
+    fuzz_quiet_init();
     snprintf(workdir, sizeof workdir, "/dev/shm/xiezhi-fuzz-dataset.%d", (int)getpid());
     if (mkdir(workdir, 0700) != 0)
         snprintf(workdir, sizeof workdir, "/tmp");

@@ -21,6 +21,7 @@
 #include "detect/detect.h"
 #include "flow/flow.h"
 #include "util/log.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -56,7 +57,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    log_set_level((enum log_level)-1);
+    fuzz_quiet_init();
     classifier = classifier_new();
     config = config_new();
     struct diag diag = { .quiet = 1 };
