@@ -287,7 +287,9 @@ static int sensor_collect_rule_files(struct sensor *s)
         if (add_rule_path(s, NULL, s->opts->extra_rule_files[i]) < 0)
             return -1;
     const char *classification = config_get_str(s->config, "rules.classification", "classification.config");
-    if (classification[0] == '/')
+    if (!classification[0])
+        s->classification_path[0] = '\0';     /* none: classtypes are then unknown */
+    else if (classification[0] == '/')
         snprintf(s->classification_path, sizeof s->classification_path, "%s", classification);
     else
         snprintf(s->classification_path, sizeof s->classification_path, "%s/%s", dir, classification);
@@ -376,7 +378,7 @@ static void sensor_reap_engine(struct sensor *s)
             return;
     detect_engine_free(s->retired);
     s->retired = NULL;
-    log_info("rules: previous rule set released");
+    log_notice("rules: previous rule set released");
 }
 
 /* Called by each worker between packets. */
@@ -500,6 +502,18 @@ static void write_output_stats(struct json_writer *j, const struct output_set *o
     json_object_end(j);
 }
 
+/* Packets per worker show how evenly the fanout spreads the traffic. */
+static void write_worker_packets(struct json_writer *j, struct sensor *s)
+{
+    json_array_begin(j, "worker_packets");
+    for (size_t i = 0; i < s->nworkers; i++) {
+        pthread_mutex_lock(&s->workers[i].snap_lock);
+        json_uint(j, NULL, s->workers[i].snap.decode.packets);
+        pthread_mutex_unlock(&s->workers[i].snap_lock);
+    }
+    json_array_end(j);
+}
+
 /* One stats event over all workers.  Offline its time is packet time (so
  * the output is deterministic); live it is the wall clock. */
 static void sensor_write_stats(struct sensor *s)
@@ -511,6 +525,7 @@ static void sensor_write_stats(struct sensor *s)
     uint64_t uptime = now > first ? (now - first) / 1000000 : 0;
     struct json_writer *j = eve_stats_begin(&s->stats_eve, now, uptime);
     json_uint(j, "workers", s->nworkers);
+    write_worker_packets(j, s);
     worker_stats_json(j, &t.snap, &t.cap);
     write_output_stats(j, s->outputs);
     eve_stats_end(&s->stats_eve);
@@ -685,7 +700,8 @@ static int sensor_open_live(struct sensor *s)
             if (capture_open_live(&s->workers[i * per + k].src, &lc, NULL, 0) < 0)
                 return 1;
         log_notice("%s: capturing with %zu worker(s)%s", ifaces[i], per,
-                   per > 1 ? " (PACKET_FANOUT hash)" : "");
+                   per == 1 ? "" : lc.fanout == CAPTURE_FANOUT_FLOW ? " (PACKET_FANOUT by flow)"
+                                                                    : " (PACKET_FANOUT by host pair)");
     }
     return 0;
 }

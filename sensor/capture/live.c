@@ -3,6 +3,7 @@
  * are 32-bit and wrap, so they are accumulated as deltas). */
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@ struct live_source {
     uint64_t pcap_cnt;
     struct capture_stats stats;
     unsigned last_drop, last_ifdrop;  /* raw pcap_stats values seen last */
+    int fd;                           /* selectable descriptor, -1 if none */
+    int timeout_ms;
 };
 
 void capture_live_config_load(struct capture_live_config *out, const struct config *cfg, const char *iface,
@@ -63,12 +66,29 @@ static void live_poll_stats(struct live_source *s)
     s->last_ifdrop = ps.ps_ifdrop;
 }
 
+/* The handle is non-blocking and the wait is ours: with TPACKET_V3 libpcap
+ * blocks until the kernel retires a block, and the kernel never retires an
+ * empty one, so a blocking read on a quiet link would never time out (no
+ * flow expiry, no rule swap, no stop).  Returns pcap_next_ex's result. */
+static int live_read(struct live_source *s, struct pcap_pkthdr **hdr, const u_char **data)
+{
+    int r = pcap_next_ex(s->pcap, hdr, data);
+    if (r != 0 || s->fd < 0)
+        return r;
+    struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+    if (poll(&pfd, 1, s->timeout_ms) <= 0)
+        return 0;
+    return pcap_next_ex(s->pcap, hdr, data);
+}
+
 static enum capture_status live_next(struct capture_source *base, struct capture_packet *pkt)
 {
     struct live_source *s = (struct live_source *)base;
     struct pcap_pkthdr *hdr;
     const u_char *data;
-    int r = pcap_next_ex(s->pcap, &hdr, &data);
+    if (base->interrupted)
+        return CAPTURE_END;
+    int r = live_read(s, &hdr, &data);
     if (r == 1) {
         pkt->ts_usec = (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec;
         pkt->caplen = hdr->caplen;
@@ -242,6 +262,10 @@ static const char *live_activate(struct live_source *s, const struct capture_liv
         }
     }
     s->linktype = pcap_datalink(p);
+    s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : LIVE_DEFAULT_TIMEOUT_MS;
+    s->fd = pcap_get_selectable_fd(p);
+    if (s->fd >= 0 && pcap_setnonblock(p, 1, buf) < 0)
+        s->fd = -1;
     return NULL;
 }
 
