@@ -299,7 +299,7 @@ static uint16_t csum_fold(uint32_t s)
  * from the key, the way the client sent it; returns its length. */
 static size_t synth_header(const struct flow *f, uint8_t *buf, size_t cap)
 {
-    size_t l4 = f->proto == IPPROTO_TCP ? 20 : f->proto == IPPROTO_UDP ? 8 : 8;
+    size_t l4 = f->proto == IPPROTO_TCP ? 20 : 8;   /* UDP, ICMP and others: 8 */
     size_t ip = f->client.family == 6 ? 40 : 20;
     if (ip + l4 > cap)
         return 0;

@@ -227,7 +227,7 @@ struct flow_table *flow_table_new(const struct flow_table_config *cfg, flow_end_
     /* the chains stay about one flow long at the cap */
     ft->max_buckets = pow2_at_least(ft->cfg.max_flows);
     ft->nbuckets = ft->max_buckets < INITIAL_BUCKETS ? ft->max_buckets : INITIAL_BUCKETS;
-    ft->buckets = calloc(ft->nbuckets, sizeof *ft->buckets);
+    ft->buckets = calloc(ft->nbuckets, sizeof(struct flow *));
     if (!ft->buckets) {
         free(ft);
         return NULL;
@@ -264,7 +264,7 @@ static void maybe_grow(struct flow_table *ft)
     if (ft->stats.active <= ft->nbuckets || ft->nbuckets >= ft->max_buckets)
         return;
     size_t n = ft->nbuckets * 2;
-    struct flow **nb = calloc(n, sizeof *nb);
+    struct flow **nb = calloc(n, sizeof(struct flow *));
     if (!nb)
         return;
     for (size_t i = 0; i < ft->nbuckets; i++) {
