@@ -314,14 +314,14 @@ static void test_active_timeout(void **state)
     struct flow_table *ft = flow_table_new(&cfg, on_end, &e);
     enum flow_direction dir;
     bool created;
-    struct flow *f = feed(ft, tcp(1, TCP_SYN, SEC), &dir, &created);
+    feed(ft, tcp(1, TCP_SYN, SEC), &dir, &created);
     feed(ft, tcp(0, TCP_SYN | TCP_ACK, SEC), &dir, &created);
     feed(ft, tcp(1, TCP_ACK, SEC), &dir, &created);
     for (uint64_t t = 2; t < 101; t += 10)
         feed(ft, tcp(0, TCP_ACK, t * SEC), &dir, &created);
     assert_int_equal(e.n, 0);
     /* the server speaks after 100 s: the flow is split, roles kept */
-    f = feed(ft, tcp(0, TCP_ACK, 101 * SEC), &dir, &created);
+    struct flow *f = feed(ft, tcp(0, TCP_ACK, 101 * SEC), &dir, &created);
     assert_true(created);
     assert_int_equal(e.n, 1);
     assert_int_equal(e.reasons[0], FLOW_END_ACTIVE);
