@@ -219,7 +219,8 @@ static void load_rule_text(struct detect_engine *de, struct sid_table *sids, con
     bool unsupported, passive;
     struct rule *r = rule_parse(de, text, file, line, err, sizeof err, &unsupported, &passive);
     if (!r) {
-        diag_error(de->diag, file, line, "%s", err);
+        if (err[0])
+            diag_error(de->diag, file, line, "%s", err);
         de->stats.rules_failed++;
         return;
     }
