@@ -170,7 +170,8 @@ static void port_release(struct event_port *p)
 
 static struct eve_sink port_sink(struct event_port *p)
 {
-    return (struct eve_sink){ .ctx = p, .next_seq = port_next_seq, .deliver = port_deliver };
+    return (struct eve_sink){ .ctx = p, .next_seq = port_next_seq, .deliver = port_deliver,
+                              .wanted = outputs_type_mask(p->sensor->outputs) };
 }
 
 /* ---- configuration and rules ---------------------------------------- */
