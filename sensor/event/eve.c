@@ -27,6 +27,11 @@ void eve_writer_init(struct eve_writer *w, const char *sensor_id, const char *se
     json_init(&w->json);
 }
 
+void eve_writer_set_wanted(struct eve_writer *w, unsigned wanted)
+{
+    w->sink.wanted = wanted ? wanted : EVENT_TYPE_ALL;
+}
+
 bool eve_wants(const struct eve_writer *w, enum event_type type)
 {
     return (w->sink.wanted & EVENT_TYPE_MASK(type)) != 0;

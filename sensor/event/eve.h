@@ -56,6 +56,8 @@ void eve_write_flow(struct eve_writer *w, const struct flow *flow);
 struct json_writer *eve_stats_begin(struct eve_writer *w, uint64_t ts_usec, uint64_t uptime_sec);
 void eve_stats_end(struct eve_writer *w);
 
+/* Limits formatting to these EVENT_TYPE_MASK()s (0: all). */
+void eve_writer_set_wanted(struct eve_writer *w, unsigned wanted);
 /* Whether any output takes events of this type. */
 bool eve_wants(const struct eve_writer *w, enum event_type type);
 
