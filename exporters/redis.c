@@ -55,9 +55,6 @@ struct qent {
 struct redis_exporter {
     /* configuration */
     char *host, *unix_socket, *username, *password;
-    int port, db;
-    enum redis_mode mode;
-    bool exactly_once;             /* MULTI/EXEC + delivered marker per batch */
     char *key, *marker_key, *heartbeat_key, *sensor_id, *version;
     uint64_t maxlen;
     size_t batch_size, queue_size;
@@ -71,29 +68,33 @@ struct redis_exporter {
     pthread_cond_t wake;
     struct qent *ring;
     size_t head, count;
-    bool spooling;                 /* spool non-empty (or about to be): producers append to it */
-    bool stop;
     int64_t stop_deadline_us;      /* close: keep delivering until then */
     struct spool *spool;
     struct sensor_health health;
-    bool health_set;
     uint64_t queued, delivered, spooled, dropped, reconnects, errors, duplicates;
-    bool connected;
 
     /* exporter thread only */
     pthread_t thread;
-    bool thread_started;
     redisContext *ctx;
-    int64_t backoff_us, next_attempt_us, last_heartbeat_us;
-    bool ever_connected, down_logged;
-    bool down;                     /* a connect or a batch failed: events wait on disk */
-    char uncertain[160];           /* marker of a batch cut by a disconnect, "" = none */
+    int64_t backoff_us, next_attempt_us, last_heartbeat_us, error_logged_us;
     uint64_t uncertain_n;
     struct qent *batch;
     struct spool_rec *recs;
     char *buf;
     size_t buf_cap;
-    int64_t error_logged_us;
+    char uncertain[160];           /* marker of a batch cut by a disconnect, "" = none */
+
+    /* small fields last (packing) */
+    int port, db;
+    enum redis_mode mode;
+    bool exactly_once;             /* MULTI/EXEC + delivered marker per batch */
+    bool spooling;                 /* under lock: spool non-empty, producers append to it */
+    bool stop;                     /* under lock */
+    bool health_set;               /* under lock */
+    bool connected;                /* under lock */
+    bool thread_started;
+    bool ever_connected, down_logged;
+    bool down;                     /* a connect or a batch failed: events wait on disk */
 };
 
 static int64_t now_usec(void)

@@ -248,7 +248,8 @@ static int spool_load(struct spool *sp, struct diag *diag)
         sp->segs[sp->nsegs++] = (struct segment){ .id = id, .fd = -1 };
     }
     closedir(d);
-    qsort(sp->segs, sp->nsegs, sizeof *sp->segs, id_compare);
+    if (sp->nsegs > 1)
+        qsort(sp->segs, sp->nsegs, sizeof *sp->segs, id_compare);
     uint64_t cursor_seg = 0;
     uint64_t cursor_off = cursor_load(sp, &cursor_seg);
     for (size_t i = 0; i < sp->nsegs; i++) {
