@@ -69,6 +69,7 @@ struct redis_exporter {
     struct qent *ring;
     size_t head, count;
     int64_t stop_deadline_us;      /* close: keep delivering until then */
+    int64_t opened_at;             /* wall clock, unix seconds */
     struct spool *spool;
     struct sensor_health health;
     uint64_t queued, delivered, spooled, dropped, reconnects, errors, duplicates;
@@ -333,6 +334,7 @@ static void *redis_open(const struct config *cfg, const char *prefix,
         return NULL;
     }
     re->spooling = spool_count(re->spool) > 0;
+    re->opened_at = (int64_t)time(NULL);
     re->backoff_us = 100000;
     if (pthread_create(&re->thread, NULL, redis_thread, re) != 0) {
         diag_error(diag, "outputs.redis", 0, "cannot start the exporter thread");
@@ -733,8 +735,9 @@ static void send_heartbeat(struct redis_exporter *re)
     bool have = re->health_set;
     uint64_t fields[] = { re->count, re->delivered, re->dropped, re->reconnects, re->spooled };
     pthread_mutex_unlock(&re->lock);
-    if (!have)
-        return;
+    /* without the sensor's counters the hash still shows the sensor alive */
+    if (!have || h.start_time == 0)
+        h.start_time = re->opened_at;
     struct spool_stats ss;
     spool_get_stats(re->spool, &ss);
     char v[16][24];
