@@ -24,7 +24,7 @@ echo 'alert tcp any any -> any any (msg:"hostile test"; flow:to_server; sid:9000
     --set outputs.redis.enabled=yes --set outputs.redis.port="$REDIS_PORT" \
     --set "outputs.redis.types=[alert,anomaly,flow,stats]" > "$tmp/stdout" 2> "$tmp/log" ||
     fail "sensor failed: $(tail -3 "$tmp/log")"
-rcli --raw XRANGE xiezhi:alerts - + | awk 'NR % 3 == 0' > "$tmp/redis.lines"
+redis_dump stream xiezhi:alerts > "$tmp/redis.lines"
 
 python3 - "$tmp/out/eve.json" "$tmp/stdout" "$tmp/redis.lines" <<'PY' || exit 1
 import json, sys
