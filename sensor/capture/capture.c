@@ -19,7 +19,16 @@ void capture_fail(struct capture_source *src, const char *fmt, ...)
 
 enum capture_status capture_next(struct capture_source *src, struct capture_packet *pkt)
 {
+    if (src->interrupted)
+        return CAPTURE_END;
     return src->ops->next(src, pkt);
+}
+
+void capture_interrupt(struct capture_source *src)
+{
+    src->interrupted = 1;
+    if (src->ops->interrupt)
+        src->ops->interrupt(src);
 }
 
 void capture_get_stats(struct capture_source *src, struct capture_stats *out)

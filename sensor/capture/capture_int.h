@@ -10,11 +10,13 @@ struct capture_source_ops {
     enum capture_status (*next)(struct capture_source *src, struct capture_packet *pkt);
     void (*stats)(struct capture_source *src, struct capture_stats *out);
     void (*close)(struct capture_source *src);
+    void (*interrupt)(struct capture_source *src);   /* may be NULL */
 };
 
 struct capture_source {
     const struct capture_source_ops *ops;
     int had_errors;
+    volatile int interrupted;
     char last_error[512];
 };
 

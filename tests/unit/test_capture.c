@@ -12,6 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -251,7 +255,89 @@ static void test_whole_malformed_directory(void **state)
     assert_true(r.had_errors);
     /* bad_magic, empty, caplen_huge, truncated_header, truncated_record */
     assert_int_equal(r.stats.files_failed, 5);
+    assert_int_equal(r.stats.files_read, 6);
     assert_true(r.packets > 600);
+}
+
+static void test_unsupported_linktype_counted(void **state)
+{
+    (void)state;
+    const char *paths[] = { "pcaps/malformed/unsupported_linktype.pcap", "pcaps/decode_eth.pcap" };
+    struct run_result r;
+    read_all(paths, 2, &r);
+    assert_int_equal(r.packets, 5);
+    assert_int_equal(r.linktypes[0], 105);
+    assert_int_equal(r.stats.unsupported_linktype, 3);
+    assert_false(r.had_errors);
+}
+
+static void test_interrupt(void **state)
+{
+    (void)state;
+    const char *paths[] = { "pcaps/demo.pcap" };
+    struct capture_source *src;
+    assert_int_equal(capture_open_offline(&src, paths, 1), 0);
+    struct capture_packet p;
+    assert_int_equal(capture_next(src, &p), CAPTURE_OK);
+    capture_interrupt(src);
+    assert_int_equal(capture_next(src, &p), CAPTURE_END);
+    capture_close(src);
+}
+
+static void test_live_errors(void **state)
+{
+    (void)state;
+    struct capture_live_config cfg = { .interface = "xz-no-such0" };
+    struct capture_source *src = NULL;
+    char err[512];
+    assert_int_equal(capture_open_live(&src, &cfg, err, sizeof err), -1);
+    assert_null(src);
+    assert_non_null(strstr(err, "xz-no-such0: cannot capture"));
+    struct capture_live_config bad = { .interface = "lo", .bpf = "udp and and port" };
+    if (capture_open_live(&src, &bad, err, sizeof err) == -1 && strstr(err, "cannot capture"))
+        skip();                 /* no capture privilege here */
+    assert_null(src);
+    assert_non_null(strstr(err, "lo: bad BPF filter 'udp and and port'"));
+}
+
+/* Captures one UDP datagram sent to ourselves on the loopback interface. */
+static void test_live_loopback(void **state)
+{
+    (void)state;
+    struct capture_live_config cfg = { .interface = "lo", .snaplen = 200, .immediate = true,
+                                       .timeout_ms = 50, .bpf = "udp and dst port 47999" };
+    struct capture_source *src;
+    char err[512];
+    if (capture_open_live(&src, &cfg, err, sizeof err) < 0)
+        skip();
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(47999) };
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    char payload[400];
+    memset(payload, 'L', sizeof payload);
+    assert_int_equal(sendto(fd, payload, sizeof payload, 0, (struct sockaddr *)&to, sizeof to),
+                     (ssize_t)sizeof payload);
+    close(fd);
+    struct capture_packet p = { 0 };
+    int got = 0;
+    time_t until = time(NULL) + 5;
+    while (!got && time(NULL) < until) {
+        enum capture_status st = capture_next(src, &p);
+        assert_true(st == CAPTURE_OK || st == CAPTURE_TIMEOUT);
+        got = st == CAPTURE_OK;
+    }
+    assert_true(got);
+    assert_int_equal(p.linktype, 1);               /* Linux lo is Ethernet-framed */
+    assert_int_equal(p.caplen, 200);               /* cut at the snap length */
+    assert_int_equal(p.wirelen, 14 + 20 + 8 + 400);
+    assert_int_equal(p.pcap_cnt, 1);
+    struct capture_stats st;
+    capture_get_stats(src, &st);
+    assert_int_equal(st.packets, 1);
+    capture_interrupt(src);
+    assert_int_equal(capture_next(src, &p), CAPTURE_END);
+    capture_close(src);
 }
 
 int main(void)
@@ -267,6 +353,10 @@ int main(void)
         cmocka_unit_test(test_truncated_part_way),
         cmocka_unit_test(test_caplen_over_snaplen),
         cmocka_unit_test(test_whole_malformed_directory),
+        cmocka_unit_test(test_unsupported_linktype_counted),
+        cmocka_unit_test(test_interrupt),
+        cmocka_unit_test(test_live_errors),
+        cmocka_unit_test(test_live_loopback),
     };
     return cmocka_run_group_tests(tests, quiet, NULL);
 }
