@@ -113,5 +113,5 @@ alert_keys() {
 
 # last_stats EVE: the final stats event.
 last_stats() {
-    jq -c 'select(.event_type == "stats")' "$1" 2>/dev/null | tail -1
+    grep -F '"event_type":"stats"' "$1" | tail -2 | jq -c . 2>/dev/null | tail -1
 }
