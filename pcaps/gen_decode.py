@@ -1,6 +1,6 @@
 """decode_*.pcap: one small capture per link type and per encapsulation the
 decoder reads (VLAN, QinQ, MPLS, PPPoE, GRE, IP-in-IP, 6in4, 4in6, IPv6
-extension headers, IPv4/IPv6 fragments, SCTP; Ethernet, raw IP, BSD
+extension headers, IPv4/IPv6 fragments, SCTP, VXLAN, Geneve, GTP-U; Ethernet, raw IP, BSD
 loopback, Linux cooked v1/v2, PPP, Cisco HDLC), plus one pcapng.  Each
 carries a UDP datagram 10.0.0.1:1111 -> 10.0.0.2:2222 (or its IPv6 twin
 2001:db8::1 -> 2001:db8::2) with payload b"xiezhi-decode", so a test can
@@ -68,6 +68,13 @@ def generate(outdir):
     write(outdir, "decode_gre.pcap", [outer(47, gre(udp4())),
                                       outer(47, gre(udp6(), 0x86DD, key=42, seq=7, csum=True)),
                                       outer(47, gre(ether(udp4()), 0x6558, key=5))])
+
+    # UDP tunnels: VXLAN (4789), Geneve (6081), GTP-U G-PDU (2152).
+    udpo = lambda dport, inner: outer(17, udp("192.0.2.1", "192.0.2.2", 40000, dport, inner))
+    write(outdir, "decode_udp_tunnels.pcap",
+          [udpo(4789, struct.pack("!II", 0x08000000, 42 << 8) + ether(udp4())),
+           udpo(6081, struct.pack("!BBHI", 0, 0, 0x6558, 7 << 8) + ether(udp6(), ethertype=0x86DD)),
+           udpo(2152, struct.pack("!BBHI", 0x30, 0xFF, len(udp4()), 0x1234) + udp4())])
 
     # IPv6 extension headers: hop-by-hop, routing, destination options.
     ext = struct.pack("!BB6x", 43, 0) + struct.pack("!BBBB4x", 60, 0, 0, 0) + struct.pack("!BB6x", 17, 0)

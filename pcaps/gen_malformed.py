@@ -160,8 +160,17 @@ def write_files(outdir):
         w.f.write(struct.pack("<IIII", int(T0) + 1, 0, 0x7FFFFFF0, 0x7FFFFFF0) + b"\0" * 64)
 
 
+def write_unsupported(outdir):
+    """802.11 frames (link type 105): counted and skipped, one warning."""
+    with PcapWriter(os.path.join(outdir, "unsupported_linktype.pcap"), linktype=105) as w:
+        for i in range(3):
+            w.write(T0 + i, struct.pack("<HH6s6s6sH", 0x0008, 0, b"\xff" * 6, b"\x02" * 6, b"\x02" * 6, 0)
+                    + b"\xaa\xaa\x03\0\0\0\x08\0" + ipv4(A4, B4, 17, udp(A4, B4, 1, 2)))
+
+
 def generate(outdir):
     sub = os.path.join(outdir, "malformed")
     os.makedirs(sub, exist_ok=True)
     write_packets(os.path.join(sub, "packets.pcap"))
     write_files(sub)
+    write_unsupported(sub)

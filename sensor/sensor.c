@@ -560,22 +560,21 @@ static void sensor_stage_config(struct sensor *s, struct worker_shared *shared)
     struct flow_table_config *f = &shared->flows;
     flow_table_config_defaults(f);
     f->max_flows = (size_t)config_get_int(c, "flow.max-flows", (int64_t)f->max_flows, 1, INT64_C(1) << 32, d);
-    static const struct {
+    const struct {
         const char *key;
-        size_t offset;
+        uint64_t *field;
     } timeouts[] = {
-        { "flow.timeouts.tcp-new", offsetof(struct flow_table_config, tcp_new_timeout_usec) },
-        { "flow.timeouts.tcp-established", offsetof(struct flow_table_config, tcp_established_timeout_usec) },
-        { "flow.timeouts.tcp-closed", offsetof(struct flow_table_config, tcp_closed_timeout_usec) },
-        { "flow.timeouts.udp", offsetof(struct flow_table_config, udp_timeout_usec) },
-        { "flow.timeouts.icmp", offsetof(struct flow_table_config, icmp_timeout_usec) },
-        { "flow.timeouts.other", offsetof(struct flow_table_config, other_timeout_usec) },
-        { "flow.timeouts.active", offsetof(struct flow_table_config, active_timeout_usec) },
+        { "flow.timeouts.tcp-new", &f->tcp_new_timeout_usec },
+        { "flow.timeouts.tcp-established", &f->tcp_established_timeout_usec },
+        { "flow.timeouts.tcp-closed", &f->tcp_closed_timeout_usec },
+        { "flow.timeouts.udp", &f->udp_timeout_usec },
+        { "flow.timeouts.icmp", &f->icmp_timeout_usec },
+        { "flow.timeouts.other", &f->other_timeout_usec },
+        { "flow.timeouts.active", &f->active_timeout_usec },
     };
-    for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
-        uint64_t *field = (uint64_t *)((char *)f + timeouts[i].offset);
-        *field = (uint64_t)config_get_duration_usec(c, timeouts[i].key, (int64_t)*field, d);
-    }
+    for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++)
+        *timeouts[i].field = (uint64_t)config_get_duration_usec(c, timeouts[i].key,
+                                                                (int64_t)*timeouts[i].field, d);
 }
 
 static int sensor_init_workers(struct sensor *s, size_t n)

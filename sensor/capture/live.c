@@ -10,6 +10,7 @@
 
 #include "capture/capture_int.h"
 #include "config/config.h"
+#include "decode/decode.h"
 #include "util/log.h"
 
 #ifdef __linux__
@@ -25,6 +26,7 @@ struct live_source {
     pcap_t *pcap;
     char *interface;
     int linktype;
+    bool linktype_supported;
     uint64_t pcap_cnt;
     struct capture_stats stats;
     unsigned last_drop, last_ifdrop;  /* raw pcap_stats values seen last */
@@ -98,6 +100,8 @@ static enum capture_status live_next(struct capture_source *base, struct capture
         pkt->data = data;
         s->stats.packets++;
         s->stats.bytes += hdr->caplen;
+        if (!s->linktype_supported)
+            s->stats.unsupported_linktype++;
         return CAPTURE_OK;
     }
     if (r == 0)
@@ -262,6 +266,7 @@ static const char *live_activate(struct live_source *s, const struct capture_liv
         }
     }
     s->linktype = pcap_datalink(p);
+    s->linktype_supported = decode_linktype_supported(s->linktype) != 0;
     s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : LIVE_DEFAULT_TIMEOUT_MS;
     s->fd = pcap_get_selectable_fd(p);
     if (s->fd >= 0 && pcap_setnonblock(p, 1, buf) < 0)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "capture/capture_int.h"
+#include "decode/decode.h"
 
 struct offline_source {
     struct capture_source base;
@@ -21,6 +22,7 @@ struct offline_source {
     uint64_t file_packets;        /* packets read from the open file */
     uint64_t pcap_cnt;            /* packets read in the whole run */
     int linktype;
+    bool linktype_supported;      /* decode reads it; else frames are counted */
     struct capture_stats stats;
 };
 
@@ -101,6 +103,7 @@ static int open_next(struct offline_source *s)
         s->current = path;
         s->file_packets = 0;
         s->linktype = pcap_datalink(s->pcap);
+        s->linktype_supported = decode_linktype_supported(s->linktype) != 0;
         s->stats.files_read++;
         return 1;
     }
@@ -126,6 +129,8 @@ static enum capture_status offline_next(struct capture_source *base, struct capt
             pkt->data = data;
             s->stats.packets++;
             s->stats.bytes += hdr->caplen;
+            if (!s->linktype_supported)
+                s->stats.unsupported_linktype++;
             return CAPTURE_OK;
         }
         if (r != PCAP_ERROR_BREAK) {

@@ -1,13 +1,16 @@
 /* The decoder: per-worker state (counters, reassembly, link-type cache) and
  * the entry point that resets the per-frame state, picks the link decoder
  * from the table in link.c and tallies the outcome. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "decode/decode_int.h"
 
-enum { DEFAULT_FRAG_MEMCAP = 16 << 20, DEFAULT_MAX_TUNNEL_DEPTH = 4, MAX_TUNNEL_DEPTH = 16 };
+enum { DEFAULT_FRAG_MEMCAP = 16 << 20, DEFAULT_MAX_TUNNEL_DEPTH = 4, MAX_TUNNEL_DEPTH = 16,
+       DEFAULT_VXLAN_PORT = 4789, DEFAULT_GENEVE_PORT = 6081, DEFAULT_GTPU_PORT = 2152,
+       DEFAULT_TZSP_PORT = 37008 };
 #define DEFAULT_FRAG_TIMEOUT_USEC (30ull * 1000000)
 
 static const char *const error_names[] = {
@@ -23,6 +26,16 @@ const char *decode_error_name(enum decode_error err)
     return error_names[err];
 }
 
+static uint16_t udp_tunnel_port(const struct config *cfg, const char *kind, uint16_t def, struct diag *diag)
+{
+    char key[64];
+    snprintf(key, sizeof key, "decoder.%s.enabled", kind);
+    if (!config_get_bool(cfg, key, true, diag))
+        return 0;
+    snprintf(key, sizeof key, "decoder.%s.port", kind);
+    return (uint16_t)config_get_int(cfg, key, def, 1, 65535, diag);
+}
+
 void decoder_config_load(struct decoder_config *out, const struct config *cfg, struct diag *diag)
 {
     out->max_tunnel_depth = (unsigned)config_get_int(cfg, "decoder.max-tunnel-depth", DEFAULT_MAX_TUNNEL_DEPTH,
@@ -31,6 +44,10 @@ void decoder_config_load(struct decoder_config *out, const struct config *cfg, s
                                               (int64_t)1 << 40, diag);
     int64_t t = config_get_duration_usec(cfg, "decoder.defrag.timeout", (int64_t)DEFAULT_FRAG_TIMEOUT_USEC, diag);
     out->frag_timeout_usec = t > 0 ? (uint64_t)t : DEFAULT_FRAG_TIMEOUT_USEC;
+    out->vxlan_port = udp_tunnel_port(cfg, "vxlan", DEFAULT_VXLAN_PORT, diag);
+    out->geneve_port = udp_tunnel_port(cfg, "geneve", DEFAULT_GENEVE_PORT, diag);
+    out->gtpu_port = udp_tunnel_port(cfg, "gtpu", DEFAULT_GTPU_PORT, diag);
+    out->tzsp_port = udp_tunnel_port(cfg, "tzsp", DEFAULT_TZSP_PORT, diag);
 }
 
 struct decoder *decoder_new(const struct decoder_config *cfg)
@@ -41,7 +58,15 @@ struct decoder *decoder_new(const struct decoder_config *cfg)
     d->cfg.frag_memcap = DEFAULT_FRAG_MEMCAP;
     d->cfg.frag_timeout_usec = DEFAULT_FRAG_TIMEOUT_USEC;
     d->cfg.max_tunnel_depth = DEFAULT_MAX_TUNNEL_DEPTH;
+    d->cfg.vxlan_port = DEFAULT_VXLAN_PORT;
+    d->cfg.geneve_port = DEFAULT_GENEVE_PORT;
+    d->cfg.gtpu_port = DEFAULT_GTPU_PORT;
+    d->cfg.tzsp_port = DEFAULT_TZSP_PORT;
     if (cfg) {
+        d->cfg.vxlan_port = cfg->vxlan_port;
+        d->cfg.geneve_port = cfg->geneve_port;
+        d->cfg.gtpu_port = cfg->gtpu_port;
+        d->cfg.tzsp_port = cfg->tzsp_port;
         if (cfg->frag_memcap)
             d->cfg.frag_memcap = cfg->frag_memcap;
         if (cfg->frag_timeout_usec)

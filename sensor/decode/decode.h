@@ -35,6 +35,7 @@
     X(TUNNEL_TOO_DEEP, "tunnel_too_deep")                    \
     X(GRE_TRUNCATED, "gre_truncated")                        \
     X(GRE_UNSUPPORTED, "gre_unsupported")                    \
+    X(GTPU_TRUNCATED, "gtpu_truncated")                      \
     X(TCP_TRUNCATED, "tcp_truncated")                        \
     X(TCP_BAD_OFFSET, "tcp_bad_offset")                      \
     X(UDP_TRUNCATED, "udp_truncated")                        \
@@ -64,6 +65,10 @@ struct decoder_config {
     size_t frag_memcap;            /* bytes held for reassembly; default 16 MiB */
     uint64_t frag_timeout_usec;    /* default 30 s */
     unsigned max_tunnel_depth;     /* default 4 */
+    /* UDP ports whose datagrams are decapsulated when the header checks
+     * out (0: off).  Defaults: VXLAN 4789, Geneve 6081, GTP-U 2152, TZSP
+     * 37008. */
+    uint16_t vxlan_port, geneve_port, gtpu_port, tzsp_port;
 };
 
 struct decode_stats {
@@ -78,8 +83,9 @@ struct decode_stats {
 struct config;
 struct diag;
 /* Fills cfg from the config keys decoder.max-tunnel-depth (0..16, default
- * 4), decoder.defrag.memcap (default 16mb) and decoder.defrag.timeout
- * (default 30s); bad values are reported to diag and the default is kept. */
+ * 4), decoder.defrag.memcap (default 16mb), decoder.defrag.timeout
+ * (default 30s), decoder.{vxlan,geneve,gtpu,tzsp}.enabled (yes) and .port; bad
+ * values are reported to diag and the default is kept. */
 void decoder_config_load(struct decoder_config *out, const struct config *cfg, struct diag *diag);
 
 struct decoder;

@@ -73,6 +73,36 @@ enum decode_status decode_ipv6(struct decoder *d, struct packet *p, const uint8_
 /* tunnel.c: IP protocol numbers that carry another IP datagram or GRE. */
 enum decode_status decode_tunnel_enter(struct decoder *d, struct packet *p);
 enum decode_status decode_gre(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
+/* udptunnel.c: VXLAN, Geneve, GTP-U.  Returns DECODE_SKIPPED when the
+ * datagram is no tunnel (or carries nothing xiezhi reads): the caller keeps
+ * it as a UDP packet. */
+enum decode_status decode_udp_tunnel(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
+/* A tunnel whose payload turns out not to be IP (DECODE_SKIPPED) leaves the
+ * outer datagram as the packet: the VLAN and tunnel state the payload
+ * decoder changed are put back from a mark taken before entering.  (A
+ * SKIPPED payload never reached an IP header, so nothing else changed.) */
+struct tunnel_mark {
+    uint8_t depth, nvlan;
+    uint16_t vlan[2];
+};
+
+static inline void tunnel_mark_take(const struct packet *p, struct tunnel_mark *m)
+{
+    m->depth = p->tunnel_depth;
+    m->nvlan = p->vlan_count;
+    m->vlan[0] = p->vlan_id[0];
+    m->vlan[1] = p->vlan_id[1];
+}
+
+static inline void tunnel_mark_rewind(struct decoder *d, struct packet *p, const struct tunnel_mark *m)
+{
+    if (p->tunnel_depth > m->depth)
+        d->stats.tunnels--;
+    p->tunnel_depth = m->depth;
+    p->vlan_count = m->nvlan;
+    p->vlan_id[0] = m->vlan[0];
+    p->vlan_id[1] = m->vlan[1];
+}
 /* transport.c: what follows the innermost IP header. */
 enum decode_status decode_transport(struct decoder *d, struct packet *p, uint8_t proto,
                                     const uint8_t *data, uint32_t len);

@@ -75,14 +75,14 @@ static void set_unlink(struct defrag *df, struct frag_set *s)
     while (*pp != s)
         pp = &(*pp)->hnext;
     *pp = s->hnext;
-    if (s->older)
-        s->older->newer = s->newer;
-    else
+    if (df->oldest == s)
         df->oldest = s->newer;
-    if (s->newer)
-        s->newer->older = s->older;
-    else
+    else if (s->older)
+        s->older->newer = s->newer;
+    if (df->newest == s)
         df->newest = s->older;
+    else if (s->newer)
+        s->newer->older = s->older;
 }
 
 static void set_free(struct defrag *df, struct frag_set *s)
@@ -121,14 +121,16 @@ size_t defrag_sets(const struct defrag *df) { return df->nsets; }
  * keep.  Returns 0 when it fits. */
 static int make_room(struct defrag *df, size_t need, const struct frag_set *keep, struct decode_stats *stats)
 {
+    struct frag_set *victim = df->oldest;
     while (df->mem + need > df->memcap) {
-        struct frag_set *victim = df->oldest;
         if (victim && victim == keep)
             victim = victim->newer;
         if (!victim)
             return -1;
+        struct frag_set *next = victim->newer;
         set_free(df, victim);
         stats->errors[DECODE_ERR_FRAG_MEMCAP]++;
+        victim = next;
     }
     return 0;
 }

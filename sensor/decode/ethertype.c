@@ -78,15 +78,16 @@ static enum decode_status decode_pppoe_session(struct decoder *d, struct packet 
     return decode_ppp_payload(d, p, data + PPPOE_HDR_LEN, len);
 }
 
-/* ERSPAN type II: an 8-byte header (version in the top nibble) then the
- * mirrored Ethernet frame.  Type I (GRE without sequence) has no header; GRE
- * strips nothing extra then, and both arrive here as 0x88BE.  xiezhi reads
- * the version nibble: 1 is type II, anything else is taken as type I. */
+/* ERSPAN type II (GRE with a sequence number; type I has none and is read
+ * as plain Ethernet by GRE): an 8-byte header whose version nibble is 1,
+ * then the mirrored Ethernet frame. */
 static enum decode_status decode_erspan2(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len)
 {
-    if (len >= ERSPAN2_HDR_LEN && (data[0] >> 4) == 1)
-        return decode_ethernet(d, p, data + ERSPAN2_HDR_LEN, len - ERSPAN2_HDR_LEN);
-    return decode_ethernet(d, p, data, len);
+    if (len < ERSPAN2_HDR_LEN)
+        return decode_drop(d, DECODE_ERR_GRE_TRUNCATED);
+    if ((data[0] >> 4) != 1)
+        return decode_drop(d, DECODE_ERR_GRE_UNSUPPORTED);
+    return decode_ethernet(d, p, data + ERSPAN2_HDR_LEN, len - ERSPAN2_HDR_LEN);
 }
 
 /* ERSPAN type III: 12-byte header, plus an 8-byte platform sub-header when

@@ -8,7 +8,10 @@
  * as much); the packet is then marked truncated and counted in
  * stats.truncated.  If the frame was captured whole, such a length is a lie
  * and the packet is dropped (ipv4_bad_length / ipv6_bad_length).  Bytes after
- * the total length (Ethernet padding, trailers) are trimmed. */
+ * the total length (Ethernet padding, trailers) are trimmed.  A length of 0
+ * (IPv4 total length, IPv6 payload length) is what segmentation offload on
+ * the capturing host or an IPv6 jumbogram leaves: the captured bytes are
+ * the datagram then, as Wireshark and nDPI take it. */
 #include <string.h>
 
 #include "decode/decode_int.h"
@@ -154,6 +157,8 @@ enum decode_status decode_ipv4(struct decoder *d, struct packet *p, const uint8_
     if (hlen > len)
         return decode_drop(d, DECODE_ERR_IPV4_TRUNCATED);
     uint32_t total = rd16(data + 2);
+    if (total == 0)     /* segmentation offload on the capturing host: the frame has it all */
+        total = len;
     if (total < hlen)
         return decode_drop(d, DECODE_ERR_IPV4_BAD_LENGTH);
     if (bound_datagram(d, p, total, &len) < 0)
@@ -214,7 +219,7 @@ enum decode_status decode_ipv6(struct decoder *d, struct packet *p, const uint8_
         return decode_drop(d, DECODE_ERR_IPV6_BAD_VERSION);
     uint32_t plen = rd16(data + 4);
     uint8_t nh = data[6];
-    if (plen == 0 && nh == 0)      /* jumbogram: the hop-by-hop option has the length */
+    if (plen == 0)      /* jumbogram (the length is in hop-by-hop) or segmentation offload */
         plen = len - IPV6_HDR;
     if (bound_datagram(d, p, IPV6_HDR + plen, &len) < 0)
         return decode_drop(d, DECODE_ERR_IPV6_BAD_LENGTH);

@@ -41,6 +41,9 @@ static enum decode_status decode_udp(struct decoder *d, struct packet *p, const 
     p->dst_port = rd16(data + 2);
     p->payload = data + UDP_HDR;
     p->payload_len = len - UDP_HDR;
+    enum decode_status st = decode_udp_tunnel(d, p, p->payload, p->payload_len);
+    if (st != DECODE_SKIPPED)
+        return st;            /* the tunnel's inner datagram is the packet */
     d->stats.udp++;
     return DECODE_PACKET;
 }

@@ -8,7 +8,8 @@
 #include "decode/decode_int.h"
 
 enum { GRE_F_CSUM = 0x8000, GRE_F_ROUTING = 0x4000, GRE_F_KEY = 0x2000, GRE_F_SEQ = 0x1000,
-       GRE_F_ACK = 0x0080, GRE_VERSION = 0x0007, GRE_PROTO_PPP = 0x880B };
+       GRE_F_ACK = 0x0080, GRE_VERSION = 0x0007, GRE_PROTO_PPP = 0x880B,
+       GRE_PROTO_ERSPAN = 0x88BE };
 
 enum decode_status decode_tunnel_enter(struct decoder *d, struct packet *p)
 {
@@ -47,22 +48,19 @@ enum decode_status decode_gre(struct decoder *d, struct packet *p, const uint8_t
         return decode_drop(d, DECODE_ERR_GRE_UNSUPPORTED);
     if (len < hlen)
         return decode_drop(d, DECODE_ERR_GRE_TRUNCATED);
-    uint8_t depth = p->tunnel_depth, nvlan = p->vlan_count;
-    uint16_t vlan0 = p->vlan_id[0], vlan1 = p->vlan_id[1];
+    struct tunnel_mark mark;
+    tunnel_mark_take(p, &mark);
     enum decode_status st = decode_tunnel_enter(d, p);
     if (st != DECODE_PACKET)
         return st;
     if ((flags & GRE_VERSION) == 1)
         st = decode_ppp_payload(d, p, data + hlen, len - hlen);
+    else if (proto == GRE_PROTO_ERSPAN && !(flags & GRE_F_SEQ))   /* ERSPAN type I: no header */
+        st = decode_ethernet(d, p, data + hlen, len - hlen);
     else
         st = decode_ethertype(d, p, proto, data + hlen, len - hlen);
     if (st != DECODE_SKIPPED)
         return st;
-    /* Not IP inside: the GRE datagram itself is the packet. */
-    p->tunnel_depth = depth;
-    p->vlan_count = nvlan;
-    p->vlan_id[0] = vlan0;
-    p->vlan_id[1] = vlan1;
-    d->stats.tunnels--;
+    tunnel_mark_rewind(d, p, &mark);     /* not IP inside: the GRE datagram is the packet */
     return decode_transport(d, p, 47, data, len);
 }

@@ -255,7 +255,20 @@ static void test_whole_malformed_directory(void **state)
     assert_true(r.had_errors);
     /* bad_magic, empty, caplen_huge, truncated_header, truncated_record */
     assert_int_equal(r.stats.files_failed, 5);
+    assert_int_equal(r.stats.files_read, 6);
     assert_true(r.packets > 600);
+}
+
+static void test_unsupported_linktype_counted(void **state)
+{
+    (void)state;
+    const char *paths[] = { "pcaps/malformed/unsupported_linktype.pcap", "pcaps/decode_eth.pcap" };
+    struct run_result r;
+    read_all(paths, 2, &r);
+    assert_int_equal(r.packets, 5);
+    assert_int_equal(r.linktypes[0], 105);
+    assert_int_equal(r.stats.unsupported_linktype, 3);
+    assert_false(r.had_errors);
 }
 
 static void test_interrupt(void **state)
@@ -306,7 +319,7 @@ static void test_live_loopback(void **state)
     assert_int_equal(sendto(fd, payload, sizeof payload, 0, (struct sockaddr *)&to, sizeof to),
                      (ssize_t)sizeof payload);
     close(fd);
-    struct capture_packet p;
+    struct capture_packet p = { 0 };
     int got = 0;
     time_t until = time(NULL) + 5;
     while (!got && time(NULL) < until) {
@@ -340,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_truncated_part_way),
         cmocka_unit_test(test_caplen_over_snaplen),
         cmocka_unit_test(test_whole_malformed_directory),
+        cmocka_unit_test(test_unsupported_linktype_counted),
         cmocka_unit_test(test_interrupt),
         cmocka_unit_test(test_live_errors),
         cmocka_unit_test(test_live_loopback),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -435,6 +436,55 @@ static void test_link_unsupported_and_truncated(void **state)
     assert_int_equal(err(DECODE_ERR_IP_BAD_VERSION), 1);
 }
 
+/* Counts the lines of stderr output that contain needle while fn runs. */
+static int stderr_lines_with(const char *needle, void (*action)(void))
+{
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    dup2(fileno(tmp), 2);
+    action();
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, tmp))
+        n += strstr(line, needle) != NULL;
+    fclose(tmp);
+    return n;
+}
+
+static void decode_unsupported_file(void)
+{
+    log_set_level(LOG_LEVEL_WARNING);
+    uint64_t outcome[4] = { 0 };
+    const char *path = "pcaps/malformed/unsupported_linktype.pcap";
+    struct capture_source *src;
+    assert_int_equal(capture_open_offline(&src, &path, 1), 0);
+    struct capture_packet f;
+    while (capture_next(src, &f) == CAPTURE_OK)
+        outcome[decode_packet(dec, &f, &pkt)]++;
+    capture_close(src);
+    fn = 0;
+    eth(0x0800);
+    dgram4();
+    run(147);                   /* another unsupported type: its own warning */
+    run(147);
+    log_set_level(LOG_LEVEL_ERROR);
+    assert_int_equal(outcome[DECODE_DROPPED], 3);
+}
+
+static void test_unsupported_warned_once(void **state)
+{
+    (void)state;
+    assert_int_equal(stderr_lines_with("link type 105", decode_unsupported_file), 1);
+    assert_int_equal(err(DECODE_ERR_LINK_UNSUPPORTED), 5);
+    assert_int_equal(stderr_lines_with("link type 147", decode_unsupported_file), 0);  /* already warned */
+}
+
 static void test_non_ip(void **state)
 {
     (void)state;
@@ -665,6 +715,15 @@ static void test_gre(void **state)
     dgram4();
     assert_int_equal(run(1), DECODE_PACKET);
     assert_udp_flow(4);
+    /* ERSPAN type I: no sequence, no ERSPAN header. */
+    fn = 0;
+    eth(0x0800);
+    ip4(47, 4 + 14 + 33, 5, 0, O4, P4);
+    put16(0); put16(0x88BE);
+    putn(0x12, 12); put16(0x0800);       /* a MAC starting with nibble 1 */
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(4);
     /* PPTP enhanced GRE (version 1) carrying PPP. */
     fn = 0;
     eth(0x0800);
@@ -684,7 +743,7 @@ static void test_gre(void **state)
     assert_int_equal(pkt.proto, 47);
     assert_int_equal(pkt.tunnel_depth, 0);
     assert_memory_equal(pkt.src.bytes, O4, 4);
-    assert_int_equal(decoder_stats(dec)->tunnels, 5);
+    assert_int_equal(decoder_stats(dec)->tunnels, 6);
     /* Routing bit, version 2: unsupported. */
     fn = 0;
     eth(0x0800);
@@ -728,6 +787,121 @@ static void test_tunnel_depth_limit(void **state)
     ip4(4, 33, 3, 0, O4, P4);
     dgram4();
     assert_dropped(run(1), DECODE_ERR_TUNNEL_TOO_DEEP);
+    dec = saved;
+    decoder_free(d2);
+}
+
+/* Outer IPv4/UDP to port dport around len bytes that the caller adds. */
+static void udp_outer(unsigned dport, unsigned len)
+{
+    eth(0x0800);
+    ip4(17, 8 + len, 5, 0, O4, P4);
+    udp_hdr(40000, dport, len);
+}
+
+static void test_udp_tunnels(void **state)
+{
+    (void)state;
+    /* VXLAN: flags 0x08, VNI 42, Ethernet, IPv4/UDP. */
+    udp_outer(4789, 8 + 14 + 33);
+    put32(0x08000000); put32(42 << 8);
+    eth(0x0800);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(4);
+    assert_int_equal(pkt.tunnel_depth, 1);
+    /* Geneve with 8 bytes of options, Ethernet inside. */
+    fn = 0;
+    udp_outer(6081, 8 + 8 + 14 + 53);
+    put8(2); put8(0); put16(0x6558); put32(7 << 8); putn(0, 8);
+    eth(0x86DD);
+    dgram6();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(6);
+    /* GTP-U G-PDU, plain header. */
+    fn = 0;
+    udp_outer(2152, 8 + 33);
+    put8(0x30); put8(0xFF); put16(33); put32(0x1234);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(4);
+    /* GTP-U with sequence and one extension header (PDU session, 4 bytes). */
+    fn = 0;
+    udp_outer(2152, 12 + 4 + 53);
+    put8(0x36); put8(0xFF); put16(4 + 4 + 53); put32(0x1234);
+    put16(1); put8(0); put8(0x85);
+    put8(1); put8(0x10); put8(0x09); put8(0);
+    dgram6();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(6);
+    /* TZSP: header, a padding tag, a 2-byte tag, END, Ethernet. */
+    fn = 0;
+    udp_outer(37008, 4 + 1 + 4 + 1 + 14 + 33);
+    put8(1); put8(0); put16(1);
+    put8(0); put8(10); put8(2); put16(0x1234); put8(1);
+    eth(0x0800);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(4);
+    assert_int_equal(decoder_stats(dec)->tunnels, 5);
+    assert_int_equal(decoder_stats(dec)->udp, 5);
+    /* GTP-U echo request: signalling, stays a UDP packet to 2152. */
+    fn = 0;
+    udp_outer(2152, 12);
+    put8(0x32); put8(0x01); put16(4); put32(0); put32(0);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 2152);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    assert_memory_equal(pkt.src.bytes, O4, 4);
+    /* TZSP without END tag: ordinary UDP. */
+    fn = 0;
+    udp_outer(37008, 6);
+    put8(1); put8(0); put16(1); put8(10); put8(9);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 37008);
+    /* VXLAN flags wrong: ordinary UDP. */
+    fn = 0;
+    udp_outer(4789, 8 + 14 + 33);
+    put32(0x0C000000); put32(42 << 8);
+    eth(0x0800);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 4789);
+    assert_int_equal(pkt.payload_len, 8 + 14 + 33);
+    /* ARP inside VXLAN: the outer UDP datagram is the packet. */
+    fn = 0;
+    udp_outer(4789, 8 + 14 + 28);
+    put32(0x08000000); put32(42 << 8);
+    eth(0x0806);
+    putn(0, 28);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 4789);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    assert_int_equal(pkt.vlan_count, 0);
+    assert_int_equal(decoder_stats(dec)->tunnels, 5);
+    /* GTP-U extension chain running off the end. */
+    fn = 0;
+    udp_outer(2152, 12 + 2);
+    put8(0x34); put8(0xFF); put16(6); put32(1);
+    put16(0); put8(0); put8(0x85);
+    put8(3); put8(0);
+    assert_int_equal(run(1), DECODE_DROPPED);
+    assert_int_equal(err(DECODE_ERR_GTPU_TRUNCATED), 1);
+}
+
+static void test_udp_tunnels_off(void **state)
+{
+    (void)state;
+    struct decoder_config cfg = { .max_tunnel_depth = 4 };     /* ports 0: off */
+    struct decoder *d2 = decoder_new(&cfg);
+    struct decoder *saved = dec;
+    dec = d2;
+    udp_outer(2152, 8 + 33);
+    put8(0x30); put8(0xFF); put16(33); put32(0x1234);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 2152);
+    assert_int_equal(pkt.tunnel_depth, 0);
     dec = saved;
     decoder_free(d2);
 }
@@ -777,6 +951,22 @@ static void test_ipv4_length_lies(void **state)
     fb[16] = 0;
     fb[17] = 19;                /* below the header length */
     assert_dropped(run(1), DECODE_ERR_IPV4_BAD_LENGTH);
+}
+
+static void test_zero_length_offload(void **state)
+{
+    (void)state;
+    eth(0x0800);
+    dgram4();
+    fb[16] = fb[17] = 0;        /* TSO on the capturing host */
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(4);
+    fn = 0;
+    eth(0x86DD);
+    dgram6();
+    fb[18] = fb[19] = 0;
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(6);
 }
 
 static void test_ipv4_length_beyond_wire(void **state)
@@ -1200,7 +1390,7 @@ static void test_decode_captures(void **state)
     (void)state;
     static const char *const files[] = {
         "eth", "raw", "null", "loop", "sll", "sll2", "ppp", "hdlc", "vlan", "qinq", "mpls",
-        "pppoe", "ipip", "6in4", "4in6", "gre", "ipv6_ext", "frag4", "frag6",
+        "pppoe", "ipip", "6in4", "4in6", "gre", "udp_tunnels", "ipv6_ext", "frag4", "frag6",
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[128];
@@ -1286,6 +1476,10 @@ static void test_config_load(void **state)
     assert_int_equal(dc.max_tunnel_depth, 4);
     assert_int_equal(dc.frag_memcap, 16u << 20);
     assert_int_equal(dc.frag_timeout_usec, 30000000);
+    assert_int_equal(dc.vxlan_port, 4789);
+    assert_int_equal(dc.gtpu_port, 2152);
+    assert_int_equal(config_set_override(cfg, "decoder.gtpu.enabled=no", &diag), 0);
+    assert_int_equal(config_set_override(cfg, "decoder.vxlan.port=8472", &diag), 0);
     assert_int_equal(config_set_override(cfg, "decoder.defrag.memcap=1mb", &diag), 0);
     assert_int_equal(config_set_override(cfg, "decoder.defrag.timeout=500ms", &diag), 0);
     assert_int_equal(config_set_override(cfg, "decoder.max-tunnel-depth=99", &diag), 0);
@@ -1293,6 +1487,9 @@ static void test_config_load(void **state)
     assert_int_equal(dc.frag_memcap, 1u << 20);
     assert_int_equal(dc.frag_timeout_usec, 500000);
     assert_int_equal(dc.max_tunnel_depth, 4);      /* out of range: reported, default kept */
+    assert_int_equal(dc.gtpu_port, 0);
+    assert_int_equal(dc.vxlan_port, 8472);
+    assert_int_equal(dc.geneve_port, 6081);
     assert_int_equal(diag.errors, 1);
     config_free(cfg);
 }
@@ -1304,11 +1501,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_eth_ipv4_udp), T(test_eth_padding_trimmed), T(test_ipv4_options_tcp),
         T(test_icmp_sctp_other), T(test_ipv6_udp_and_icmpv6), T(test_ipv6_extension_headers),
-        T(test_link_types), T(test_link_unsupported_and_truncated), T(test_non_ip),
+        T(test_link_types), T(test_link_unsupported_and_truncated), T(test_unsupported_warned_once),
+        T(test_non_ip),
         T(test_vlan), T(test_mpls), T(test_pppoe),
         T(test_ip_in_ip), T(test_gre), T(test_tunnel_depth_limit),
+        T(test_udp_tunnels), T(test_udp_tunnels_off),
         T(test_ipv4_malformed), T(test_ipv4_bad_version), T(test_ipv4_bad_ihl), T(test_ipv4_ihl_beyond),
-        T(test_ipv4_length_lies), T(test_ipv4_length_beyond_wire), T(test_snaplen_truncated),
+        T(test_ipv4_length_lies), T(test_zero_length_offload), T(test_ipv4_length_beyond_wire), T(test_snaplen_truncated),
         T(test_ipv6_malformed), T(test_ipv6_bad_version), T(test_ipv6_bad_length),
         T(test_ipv6_exthdr_truncated), T(test_ipv6_exthdr_too_many),
         T(test_tcp_malformed), T(test_tcp_bad_offset), T(test_udp_malformed), T(test_udp_bad_length),
