@@ -446,6 +446,10 @@ static int sensor_open_outputs(struct sensor *s)
     s->outputs = outputs_open(s->config, &env, &s->diag);
     if (!s->outputs)
         return -1;
+    /* Workers exist already (capture opens first); now they learn which
+     * events anybody takes, so the rest are never formatted. */
+    for (size_t i = 0; i < s->nworkers; i++)
+        eve_writer_set_wanted(&s->workers[i].w.eve, outputs_type_mask(s->outputs));
     s->main_port.sensor = s;
     struct eve_sink sink = port_sink(&s->main_port);
     eve_writer_init(&s->stats_eve, s->sensor_id, s->segment, !s->live, NULL, s->geoip, &sink);
