@@ -50,6 +50,7 @@ struct spool {
     char *wbuf;
     size_t wlen, wcap, wrecs;
     uint64_t drops_unlogged;
+    bool full;             /* refusing appends until delivery frees 10% */
     time_t drop_logged_at;
 };
 
@@ -248,7 +249,8 @@ static int spool_load(struct spool *sp, struct diag *diag)
         sp->segs[sp->nsegs++] = (struct segment){ .id = id, .fd = -1 };
     }
     closedir(d);
-    qsort(sp->segs, sp->nsegs, sizeof *sp->segs, id_compare);
+    if (sp->nsegs > 1)
+        qsort(sp->segs, sp->nsegs, sizeof *sp->segs, id_compare);
     uint64_t cursor_seg = 0;
     uint64_t cursor_off = cursor_load(sp, &cursor_seg);
     for (size_t i = 0; i < sp->nsegs; i++) {
@@ -425,8 +427,11 @@ int spool_append(struct spool *sp, const struct spool_rec *rec)
 {
     int rc = 0;
     pthread_mutex_lock(&sp->lock);
-    if (rec->len > SPOOL_MAX_RECORD ||
-        sp->bytes + SPOOL_RECORD_HEADER + rec->len > sp->max_bytes) {
+    if (sp->full && sp->bytes <= sp->max_bytes / 10 * 9)
+        sp->full = false;
+    if (!sp->full && sp->bytes + SPOOL_RECORD_HEADER + rec->len > sp->max_bytes)
+        sp->full = true;
+    if (rec->len > SPOOL_MAX_RECORD || sp->full) {
         drop_note(sp, "full");
         rc = 1;
     } else {

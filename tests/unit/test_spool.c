@@ -158,11 +158,14 @@ static void test_bound_drops_newest(void **state)
         spool_get_stats(sp, &st);
         int fits = st.bytes + SPOOL_RECORD_HEADER + strlen(buf) <= 20000;
         int rc = append_seq(sp, seq);
-        assert_int_equal(rc, fits ? 0 : 1);   /* an event is dropped only when it does not fit */
-        if (rc == 0)
+        assert_true(rc == 0 || rc == 1);
+        if (rc == 0) {
+            assert_true(fits);
+            assert_int_equal(dropped, 0);   /* once full, every newer event is dropped */
             stored++;
-        else
+        } else {
             dropped++;
+        }
     }
     spool_get_stats(sp, &st);
     assert_true(st.bytes <= 20000);
@@ -183,6 +186,7 @@ static void test_bound_drops_newest(void **state)
         spool_consume(sp, n);
     }
     assert_int_equal(seen, stored);
+    assert_int_equal(last, stored);       /* a gapless prefix 1..stored */
     assert_int_equal(append_seq(sp, 5000), 0);
     spool_close(sp);
 }
