@@ -355,14 +355,14 @@ static int sensor_open_geoip(struct sensor *s)
 /* Returns an exit code: 0 to go on, 2 on a config or (with -T) rule error. */
 static int sensor_prepare(struct sensor *s)
 {
-    if (sensor_load_config(s) < 0 || s->diag.errors)
+    /* -T goes on to the rules after a bad key, to report every problem. */
+    if (sensor_load_config(s) < 0 || (s->diag.errors && !s->opts->test_only))
         return 2;
     if (sensor_open_geoip(s) < 0)
         return 2;
-    size_t config_errors = s->diag.errors;
     if (sensor_load_rules(s) < 0)
         return 2;
-    return s->opts->test_only && s->diag.errors > config_errors ? 2 : 0;
+    return s->opts->test_only && s->diag.errors ? 2 : 0;
 }
 
 /* ---- reload (SIGHUP) ------------------------------------------------- */

@@ -1,9 +1,12 @@
 /* Fuzz target: the dataset loader (Suricata's set files: base64 strings,
  * IPv4/IPv6 addresses, MD5/SHA-256 hex, optional ",reputation").  Byte 0
- * picks the type, the rest is the file.  Then two properties: a saved set
- * loads back to the same size without a complaint, and add/contains/remove
- * agree with each other for values taken from the input.
- * fuzz-needs: dataset_registry_get dataset_save dataset_registry_set_memcap */
+ * picks the type, the rest is the file.  Properties: a readable file always
+ * loads (bad lines are messages, not failures); a saved set loads back to
+ * the same size without a complaint; add/contains/remove agree for values
+ * taken from the input.  The same text is also parsed as the value of
+ * threshold: and detection_filter: (after enrichdata's first version of
+ * this target).
+ * fuzz-needs: dataset_registry_get dataset_save dataset_registry_set_memcap threshold_parse */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "detect/dataset.h"
+#include "detect/threshold.h"
 #include "util/log.h"
 #include "fuzz_util.h"
 
@@ -68,10 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct dataset *ds = dataset_registry_get(reg, "fuzz", (enum dataset_type)type, path, "/",
                                               &diag, "fuzz.rules", 1);
     close(fd);
-    if (!ds) {
-        dataset_registry_free(reg);
-        return 0;
-    }
+    CHECK(ds != NULL, "a readable file did not load: %s", diag.last);
     size_t loaded = dataset_size(ds);
     bool capped = strstr(diag.last, "memory cap") != NULL;
 
@@ -109,6 +110,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!added)                          /* it was there before: put it back */
             CHECK(dataset_add(ds, v, len) == 1, "value cannot be re-added");
     }
+    CHECK(dataset_size(ds) == loaded, "add/remove pairs changed the size from %zu to %zu",
+          loaded, dataset_size(ds));
     dataset_registry_free(reg);
+
+    /* threshold: / detection_filter: values. */
+    char text[600];
+    size_t tl = size < sizeof text - 1 ? size : sizeof text - 1;
+    memcpy(text, data, tl);
+    text[tl] = '\0';
+    for (int df = 0; df < 2; df++) {
+        struct threshold_spec spec;
+        char err[256];
+        if (threshold_parse(text, df, &spec, err, sizeof err) == 0)
+            CHECK(spec.count > 0 && spec.seconds_usec > 0, "accepted a zero count or window");
+    }
     return 0;
 }
