@@ -646,6 +646,39 @@ static bool at_limit(const struct consumer *cs)
     return cs->o->limit && cs->printed >= cs->o->limit;
 }
 
+/* One session on one connection: own pending entries, claims, new entries.
+ * Returns 0 when done (caught up, limit, signal), -1 on a Redis failure. */
+static int consume(struct consumer *cs)
+{
+    const struct options *o = cs->o;
+    char last[64] = "0";
+    /* 1. our own pending entries: printed but not acknowledged last time */
+    char from[64] = "0";
+    long n = 0;
+    while (!stop && !at_limit(cs) && (n = read_group(cs, from, false, last, sizeof last)) > 0)
+        snprintf(from, sizeof from, "%s", last);
+    if (n < 0)
+        return -1;
+    /* 2. entries stuck at dead consumers */
+    if (!stop && !at_limit(cs) && claim_dead(cs) < 0)
+        return -1;
+    /* 3. new entries */
+    time_t last_claim = time(NULL);
+    while (!stop && !at_limit(cs)) {
+        n = read_group(cs, ">", o->follow, last, sizeof last);
+        if (n < 0)
+            return -1;
+        if (n == 0 && !o->follow)
+            return 0;            /* caught up */
+        if (o->follow && time(NULL) - last_claim >= o->claim_idle_ms / 2000 + 1) {
+            last_claim = time(NULL);
+            if (claim_dead(cs) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -657,35 +690,18 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     struct consumer cs = { .o = &o };
-    if (connect_redis(&cs) != 0) {
+    /* --follow survives Redis restarts: reconnect and resume (own pending
+     * entries first, so nothing is missed); otherwise a failure ends the run */
+    for (unsigned attempt = 0;; attempt++) {
+        rc = connect_redis(&cs) == 0 ? consume(&cs) : -1;
         if (cs.c)
             redisFree(cs.c);
-        return 1;
-    }
-    char last[64] = "0";
-    /* 1. our own pending entries: printed but not acknowledged last time */
-    char from[64] = "0";
-    while (!stop && !at_limit(&cs) && read_group(&cs, from, false, last, sizeof last) > 0)
-        snprintf(from, sizeof from, "%s", last);
-    /* 2. entries stuck at dead consumers */
-    if (!stop && !at_limit(&cs) && claim_dead(&cs) < 0)
-        rc = 1;
-    /* 3. new entries */
-    time_t last_claim = time(NULL);
-    while (!stop && rc == 0 && !at_limit(&cs)) {
-        long n = read_group(&cs, ">", o.follow, last, sizeof last);
-        if (n < 0) {
-            rc = 1;
+        cs.c = NULL;
+        if (rc == 0 || stop || !o.follow)
             break;
-        }
-        if (n == 0 && !o.follow)
-            break;            /* caught up */
-        if (o.follow && time(NULL) - last_claim >= o.claim_idle_ms / 2000 + 1) {
-            last_claim = time(NULL);
-            if (claim_dead(&cs) < 0)
-                rc = 1;
-        }
+        if (attempt == 0)
+            fprintf(stderr, "xiezhi-alerts: reconnecting\n");
+        sleep(attempt < 5 ? 1 : 5);
     }
-    redisFree(cs.c);
-    return rc;
+    return rc == 0 ? 0 : 1;
 }

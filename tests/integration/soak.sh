@@ -8,7 +8,8 @@
 # per worker: flow.max-flows flows and anomaly.memcap of detector state
 # (64mb by default, which fresh addresses every loop fill within minutes);
 # the soak sets both small so the plateau shows within its ten minutes.
-#   build: make BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined" build-asan/xiezhi
+#   build: make BUILD=build-asan CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined" build-asan/xiezhi
+#   (the build `make asan` and tests/fuzz/test_asan_regress.sh use)
 . "$(dirname "$0")/live_lib.sh"
 live_require
 XIEZHI=${SOAK_XIEZHI:-$TOP/build-asan/xiezhi}

@@ -274,6 +274,20 @@ static void test_corrupt_record_cut(void **state)
     spool_close(sp);
 }
 
+static void test_crc32_standard(void **state)
+{
+    (void)state;
+    assert_int_equal(spool_crc32(0, "123456789", 9), 0xCBF43926u);   /* the check value */
+    assert_int_equal(spool_crc32(0, "", 0), 0);
+    /* incremental over any split equals one pass */
+    char buf[1000];
+    for (int i = 0; i < 1000; i++)
+        buf[i] = (char)(i * 131 + 7);
+    uint32_t whole = spool_crc32(0, buf, sizeof buf);
+    for (size_t cut = 0; cut <= 17; cut++)
+        assert_int_equal(spool_crc32(spool_crc32(0, buf, cut), buf + cut, sizeof buf - cut), whole);
+}
+
 static void test_big_record(void **state)
 {
     (void)state;
@@ -306,6 +320,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_torn_tail_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_record_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_big_record, setup, teardown),
+        cmocka_unit_test(test_crc32_standard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
