@@ -511,6 +511,7 @@ static void write_output_stats(struct json_writer *j, const struct output_set *o
     json_uint(j, "queued", o.queued);
     json_uint(j, "queue_depth", o.queue_depth);
     json_uint(j, "delivered", o.delivered);
+    json_uint(j, "duplicates_skipped", o.duplicates_skipped);
     json_uint(j, "spooled", o.spooled);
     json_uint(j, "spool_depth", o.spool_depth);
     json_uint(j, "spool_bytes", o.spool_bytes);

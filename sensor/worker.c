@@ -176,6 +176,9 @@ void worker_snapshot(const struct worker *w, struct worker_snapshot *out)
     out->flows = *flow_table_stats(w->flows);
     out->classify = *classifier_stats(w->classifier);
     out->counters = w->counters;
+    memset(&out->anomaly, 0, sizeof out->anomaly);
+    if (w->detect)
+        detect_thread_anomaly_stats(w->detect, &out->anomaly);
     out->first_usec = w->first_usec;
     out->now_usec = w->now_usec;
 }
@@ -194,6 +197,7 @@ _Static_assert(sizeof(struct decode_stats) % sizeof(uint64_t) == 0, "decode_stat
 _Static_assert(sizeof(struct flow_table_stats) % sizeof(uint64_t) == 0, "flow stats: uint64_t only");
 _Static_assert(sizeof(struct classify_stats) % sizeof(uint64_t) == 0, "classify_stats: uint64_t only");
 _Static_assert(sizeof(struct worker_counters) % sizeof(uint64_t) == 0, "counters: uint64_t only");
+_Static_assert(sizeof(struct anomaly_stats) % sizeof(uint64_t) == 0, "anomaly_stats: uint64_t only");
 
 void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapshot *one)
 {
@@ -203,6 +207,7 @@ void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapsh
     add_counters(&sum->flows, &one->flows, sizeof sum->flows);
     add_counters(&sum->classify, &one->classify, sizeof sum->classify);
     add_counters(&sum->counters, &one->counters, sizeof sum->counters);
+    add_counters(&sum->anomaly, &one->anomaly, sizeof sum->anomaly);
     sum->counters.last_event_usec = last_event;
     if (one->first_usec && (!sum->first_usec || one->first_usec < sum->first_usec))
         sum->first_usec = one->first_usec;
@@ -228,6 +233,14 @@ void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap
     static const char *const names[5] = { "other", "1", "2", "3", "4" };
     for (int i = 0; i < 5; i++)
         json_uint(j, names[i], snap->counters.alerts_by_severity[i]);
+    json_object_end(j);
+    json_object_begin(j, "anomaly");
+    json_uint(j, "tracked", snap->anomaly.tracked_entries);
+    json_uint(j, "memory", snap->anomaly.memory_bytes);
+    json_uint(j, "evicted", snap->anomaly.evictions);
+    json_uint(j, "dropped", snap->anomaly.dropped);
+    json_uint(j, "alerts", snap->anomaly.alerts);
+    json_uint(j, "suppressed", snap->anomaly.suppressed);
     json_object_end(j);
     json_object_end(j);
 }

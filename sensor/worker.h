@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "anomaly/anomaly.h"
 #include "capture/capture.h"
 #include "classify/classify.h"
 #include "config/config.h"
@@ -68,6 +69,7 @@ struct worker_snapshot {
     struct flow_table_stats flows;
     struct classify_stats classify;
     struct worker_counters counters;
+    struct anomaly_stats anomaly;
     uint64_t first_usec, now_usec;
 };
 

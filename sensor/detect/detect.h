@@ -79,6 +79,10 @@ void detect_packet(struct detect_thread *dt, struct flow *flow, const struct pac
                    enum flow_direction dir, const struct alert_sink *sink);
 /* At flow end: flow-end detections, then frees flow->detect. */
 void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct alert_sink *sink);
+/* The behavioural detectors' tracking counters of this thread. */
+struct anomaly_stats;
+void detect_thread_anomaly_stats(const struct detect_thread *dt, struct anomaly_stats *out);
+
 /* Expires time-based state (thresholds, trackers) at packet time now_usec. */
 void detect_thread_expire(struct detect_thread *dt, uint64_t now_usec);
 

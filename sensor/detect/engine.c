@@ -936,3 +936,8 @@ void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct a
     detect_flow_free(flow->detect);
     flow->detect = NULL;
 }
+
+void detect_thread_anomaly_stats(const struct detect_thread *dt, struct anomaly_stats *out)
+{
+    anomaly_get_stats(dt->anomaly, out);
+}
