@@ -122,14 +122,20 @@ fuzz: deps
 fuzz-smoke:
 	@tests/fuzz/run.sh $${FUZZ_SECONDS:-30}
 
+# The example config points rules.dir at the installed pack, so it works
+# from any directory; tools that are test helpers are not installed.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/xiezhi/rules \
-	  $(DESTDIR)/etc/xiezhi
-	install -m 0755 $(BUILD)/xiezhi $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/xiezhi/rules/datasets \
+	  $(DESTDIR)$(PREFIX)/share/doc/xiezhi $(DESTDIR)/etc/xiezhi
+	install -m 0755 $(BUILD)/xiezhi $(BUILD)/xiezhi-alerts $(BUILD)/xiezhi-geoip $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 rules/*.rules rules/*.config $(DESTDIR)$(PREFIX)/share/xiezhi/rules/
-	install -m 0644 etc/xiezhi.yaml $(DESTDIR)/etc/xiezhi/xiezhi.yaml.example
-	if [ -f etc/xiezhi.service ]; then install -d $(DESTDIR)/lib/systemd/system && \
-	  install -m 0644 etc/xiezhi.service $(DESTDIR)/lib/systemd/system/; fi
+	install -m 0644 rules/datasets/* $(DESTDIR)$(PREFIX)/share/xiezhi/rules/datasets/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/xiezhi/
+	sed 's|^  dir: rules |  dir: $(PREFIX)/share/xiezhi/rules |' etc/xiezhi.yaml \
+	  > $(DESTDIR)/etc/xiezhi/xiezhi.yaml.example
+	chmod 0644 $(DESTDIR)/etc/xiezhi/xiezhi.yaml.example
+	install -d $(DESTDIR)/lib/systemd/system
+	sed 's|/usr/local|$(PREFIX)|g' etc/xiezhi.service > $(DESTDIR)/lib/systemd/system/xiezhi.service
 
 clean:
 	rm -rf build build-asan build-fuzz
