@@ -300,7 +300,7 @@ int ac_build(struct ac *ac)
         if (ac->out[t] != AC_NONE || ac->dict[t] != 0)
             ac->delta[i] = t | AC_OUT_FLAG;
     }
-    if (ac->nstates < 0x8000) {
+    if (cells > 0 && ac->nstates < 0x8000) {
         ac->delta16 = malloc(cells * sizeof *ac->delta16);
         if (!ac->delta16)
             return -1;

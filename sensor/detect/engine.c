@@ -272,8 +272,7 @@ static int load_file(struct detect_engine *de, struct sid_table *sids, const cha
     char *line = NULL, *rule = NULL;
     size_t cap = 0, rlen = 0;
     unsigned lineno = 0, start = 0;
-    ssize_t got;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    while (getline(&line, &cap, f) >= 0) {
         lineno++;
         char *s = trim_line(line);
         if (!rule && (!*s || *s == '#'))

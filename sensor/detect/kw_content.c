@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 #include "detect/keywords.h"
@@ -252,9 +253,11 @@ int kw_fast_pattern(struct rule_parser *rp, const char *v)
     if (!c)
         return -1;
     if (v && strcmp(v, "only") != 0) {
-        unsigned a, b;
-        char extra;
-        if (sscanf(v, "%u,%u%c", &a, &b, &extra) != 2 || a + b > c->len) {
+        char *end;
+        errno = 0;
+        unsigned long a = strtoul(v, &end, 10);
+        unsigned long b = *end == ',' ? strtoul(end + 1, &end, 10) : ULONG_MAX;
+        if (errno || *end || !isdigit((unsigned char)v[0]) || a > c->len || b > c->len - a) {
             rule_err(rp, "invalid fast_pattern '%s'", v);
             return -1;
         }

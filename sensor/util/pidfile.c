@@ -17,9 +17,15 @@ static pid_t pidfile_read(const char *path)
     FILE *f = fopen(path, "r");
     if (!f)
         return 0;
+    char text[32] = "";
+    char *end = NULL;
     long pid = 0;
-    if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > 0x7fffffffL)
-        pid = 0;
+    if (fgets(text, sizeof text, f)) {
+        errno = 0;
+        pid = strtol(text, &end, 10);
+        if (errno || end == text || (*end && *end != '\n') || pid <= 0 || pid > 0x7fffffffL)
+            pid = 0;
+    }
     fclose(f);
     return (pid_t)pid;
 }
