@@ -5,6 +5,7 @@ one file per seed, named by its SHA-1 like libFuzzer's own corpus files.
 
   packet   bursts of consecutive frames of every pcaps/*.pcap, in the
            fuzz_packet.c record format, the link byte found in its table
+  pipeline the same bursts (fuzz_pipeline.c reads the same format)
   capture  every pcap cut to its first frames, and the same frames as
            pcapng, nanosecond, big-endian and truncated variants
   rules    each rule of rules/*.rules alone, plus each small file whole
@@ -58,8 +59,8 @@ def read_pcap(path):
     return linktype & 0xFFFF, snaplen, frames
 
 
-def linktype_table():
-    src = open(os.path.join(TOP, "tests/fuzz/fuzz_packet.c")).read()
+def linktype_table(name="fuzz_packet.c"):
+    src = open(os.path.join(TOP, "tests/fuzz", name)).read()
     m = re.search(r"linktypes\[\]\s*=\s*\{([^}]*)\}", src)
     return [int(x) for x in m.group(1).replace(",", " ").split()]
 
@@ -68,8 +69,11 @@ def linktype_table():
 FILE_TO_DLT = {101: 12}
 
 
-def packet_seeds(outdir, captures):
+def packet_seeds(outdir, captures, target="packet"):
+    """Seeds for fuzz_packet.c, and fuzz_pipeline.c (same input layout)."""
     table = linktype_table()
+    if target != "packet" and linktype_table("fuzz_%s.c" % target) != table:
+        sys.exit("fuzz_%s.c and fuzz_packet.c have different linktypes[] tables" % target)
     for linktype, _snap, frames in captures:
         dlt = FILE_TO_DLT.get(linktype, linktype)
         if dlt not in table:
@@ -84,13 +88,13 @@ def packet_seeds(outdir, captures):
             prev = t
             rec = struct.pack(">BBH", step, 1 if orig > len(data) else 0, len(data)) + data
             if len(burst) + len(rec) > MAX_PACKET_SEED and len(burst) > 1:
-                save(outdir, "packet", burst)
+                save(outdir, target, burst)
                 burst = head
             burst += rec
             # Each frame alone as well: a short input per packet shape.
-            save(outdir, "packet", head + struct.pack(">BBH", 0, 0, len(data)) + data)
+            save(outdir, target, head + struct.pack(">BBH", 0, 0, len(data)) + data)
         if len(burst) > 1:
-            save(outdir, "packet", burst)
+            save(outdir, target, burst)
 
 
 def pcap_bytes(linktype, snaplen, frames, endian="<", nano=False):
@@ -264,6 +268,7 @@ def main():
         if c:
             captures.append(c)
     packet_seeds(outdir, captures)
+    packet_seeds(outdir, captures, "pipeline")
     capture_seeds(outdir, captures)
     rule_seeds(outdir)
     config_seeds(outdir)
