@@ -19,12 +19,15 @@ import glob
 import hashlib
 import os
 import re
+import shutil
 import struct
 import sys
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MAX_CAPTURE_SEED = 16384
 MAX_PACKET_SEED = 8192
+MAX_BURSTS = 4          # per capture
+MAX_SINGLES = 24        # per capture
 
 
 def save(outdir, target, data):
@@ -70,7 +73,10 @@ FILE_TO_DLT = {101: 12}
 
 
 def packet_seeds(outdir, captures, target="packet"):
-    """Seeds for fuzz_packet.c, and fuzz_pipeline.c (same input layout)."""
+    """Seeds for fuzz_packet.c, and fuzz_pipeline.c (same input layout): per
+    capture the first MAX_BURSTS bursts of consecutive frames, and its first
+    MAX_SINGLES frames alone (the big anomaly captures would otherwise give
+    tens of thousands of near-identical seeds)."""
     table = linktype_table()
     if target != "packet" and linktype_table("fuzz_%s.c" % target) != table:
         sys.exit("fuzz_%s.c and fuzz_packet.c have different linktypes[] tables" % target)
@@ -81,7 +87,8 @@ def packet_seeds(outdir, captures, target="packet"):
         head = bytes([table.index(dlt)])
         prev = None
         burst = head
-        for sec, usec, orig, data in frames:
+        bursts = 0
+        for i, (sec, usec, orig, data) in enumerate(frames):
             t = sec * 1000000 + usec
             # fuzz_packet advances time by step^2 * 10 ms: pick the nearest step.
             step = 0 if prev is None else min(255, int(((max(0, t - prev)) / 10000) ** 0.5))
@@ -90,10 +97,13 @@ def packet_seeds(outdir, captures, target="packet"):
             if len(burst) + len(rec) > MAX_PACKET_SEED and len(burst) > 1:
                 save(outdir, target, burst)
                 burst = head
+                bursts += 1
+                if bursts >= MAX_BURSTS:
+                    break
             burst += rec
-            # Each frame alone as well: a short input per packet shape.
-            save(outdir, target, head + struct.pack(">BBH", 0, 0, len(data)) + data)
-        if len(burst) > 1:
+            if i < MAX_SINGLES:          # the frame alone: a short input per packet shape
+                save(outdir, target, head + struct.pack(">BBH", 0, 0, len(data)) + data)
+        if len(burst) > 1 and bursts < MAX_BURSTS:
             save(outdir, target, burst)
 
 
@@ -262,6 +272,8 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     outdir = sys.argv[1]
+    if os.path.isdir(outdir):            # seeds are rebuilt, never accumulated
+        shutil.rmtree(outdir)
     captures = []
     for path in sorted(glob.glob(os.path.join(TOP, "pcaps", "*.pcap"))):
         c = read_pcap(path)
