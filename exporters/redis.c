@@ -55,9 +55,6 @@ struct qent {
 struct redis_exporter {
     /* configuration */
     char *host, *unix_socket, *username, *password;
-    int port, db;
-    enum redis_mode mode;
-    bool exactly_once;             /* MULTI/EXEC + delivered marker per batch */
     char *key, *marker_key, *heartbeat_key, *sensor_id, *version;
     uint64_t maxlen;
     size_t batch_size, queue_size;
@@ -71,29 +68,34 @@ struct redis_exporter {
     pthread_cond_t wake;
     struct qent *ring;
     size_t head, count;
-    bool spooling;                 /* spool non-empty (or about to be): producers append to it */
-    bool stop;
     int64_t stop_deadline_us;      /* close: keep delivering until then */
+    int64_t opened_at;             /* wall clock, unix seconds */
     struct spool *spool;
     struct sensor_health health;
-    bool health_set;
     uint64_t queued, delivered, spooled, dropped, reconnects, errors, duplicates;
-    bool connected;
 
     /* exporter thread only */
     pthread_t thread;
-    bool thread_started;
     redisContext *ctx;
-    int64_t backoff_us, next_attempt_us, last_heartbeat_us;
-    bool ever_connected, down_logged;
-    bool down;                     /* a connect or a batch failed: events wait on disk */
-    char uncertain[160];           /* marker of a batch cut by a disconnect, "" = none */
+    int64_t backoff_us, next_attempt_us, last_heartbeat_us, error_logged_us;
     uint64_t uncertain_n;
     struct qent *batch;
     struct spool_rec *recs;
     char *buf;
     size_t buf_cap;
-    int64_t error_logged_us;
+    char uncertain[160];           /* marker of a batch cut by a disconnect, "" = none */
+
+    /* small fields last (packing) */
+    int port, db;
+    enum redis_mode mode;
+    bool exactly_once;             /* MULTI/EXEC + delivered marker per batch */
+    bool spooling;                 /* under lock: spool non-empty, producers append to it */
+    bool stop;                     /* under lock */
+    bool health_set;               /* under lock */
+    bool connected;                /* under lock */
+    bool thread_started;
+    bool ever_connected, down_logged;
+    bool down;                     /* a connect or a batch failed: events wait on disk */
 };
 
 static int64_t now_usec(void)
@@ -332,6 +334,7 @@ static void *redis_open(const struct config *cfg, const char *prefix,
         return NULL;
     }
     re->spooling = spool_count(re->spool) > 0;
+    re->opened_at = (int64_t)time(NULL);
     re->backoff_us = 100000;
     if (pthread_create(&re->thread, NULL, redis_thread, re) != 0) {
         diag_error(diag, "outputs.redis", 0, "cannot start the exporter thread");
@@ -732,8 +735,9 @@ static void send_heartbeat(struct redis_exporter *re)
     bool have = re->health_set;
     uint64_t fields[] = { re->count, re->delivered, re->dropped, re->reconnects, re->spooled };
     pthread_mutex_unlock(&re->lock);
-    if (!have)
-        return;
+    /* without the sensor's counters the hash still shows the sensor alive */
+    if (!have || h.start_time == 0)
+        h.start_time = re->opened_at;
     struct spool_stats ss;
     spool_get_stats(re->spool, &ss);
     char v[16][24];

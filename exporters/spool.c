@@ -50,12 +50,13 @@ struct spool {
     char *wbuf;
     size_t wlen, wcap, wrecs;
     uint64_t drops_unlogged;
+    bool full;             /* refusing appends until delivery frees 10% */
     time_t drop_logged_at;
 };
 
-/* ---- CRC-32 (IEEE), table built on first use ---- */
+/* ---- CRC-32 (IEEE), slicing by 8, tables built on first use ---- */
 
-static uint32_t crc_table[256];
+static uint32_t crc_table[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
@@ -64,8 +65,11 @@ static void crc_init(void)
         uint32_t c = i;
         for (int k = 0; k < 8; k++)
             c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[i] = c;
+        crc_table[0][i] = c;
     }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int t = 1; t < 8; t++)
+            crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
 }
 
 uint32_t spool_crc32(uint32_t crc, const void *data, size_t len)
@@ -73,8 +77,17 @@ uint32_t spool_crc32(uint32_t crc, const void *data, size_t len)
     pthread_once(&crc_once, crc_init);
     const unsigned char *p = data;
     crc = ~crc;
-    for (size_t i = 0; i < len; i++)
-        crc = crc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+    while (len >= 8) {
+        uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                             (uint32_t)p[3] << 24);
+        crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+              crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+              crc_table[3][p[4]] ^ crc_table[2][p[5]] ^ crc_table[1][p[6]] ^ crc_table[0][p[7]];
+        p += 8;
+        len -= 8;
+    }
+    while (len--)
+        crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
     return ~crc;
 }
 
@@ -248,7 +261,8 @@ static int spool_load(struct spool *sp, struct diag *diag)
         sp->segs[sp->nsegs++] = (struct segment){ .id = id, .fd = -1 };
     }
     closedir(d);
-    qsort(sp->segs, sp->nsegs, sizeof *sp->segs, id_compare);
+    if (sp->nsegs > 1)
+        qsort(sp->segs, sp->nsegs, sizeof *sp->segs, id_compare);
     uint64_t cursor_seg = 0;
     uint64_t cursor_off = cursor_load(sp, &cursor_seg);
     for (size_t i = 0; i < sp->nsegs; i++) {
@@ -425,8 +439,11 @@ int spool_append(struct spool *sp, const struct spool_rec *rec)
 {
     int rc = 0;
     pthread_mutex_lock(&sp->lock);
-    if (rec->len > SPOOL_MAX_RECORD ||
-        sp->bytes + SPOOL_RECORD_HEADER + rec->len > sp->max_bytes) {
+    if (sp->full && sp->bytes <= sp->max_bytes / 10 * 9)
+        sp->full = false;
+    if (!sp->full && sp->bytes + SPOOL_RECORD_HEADER + rec->len > sp->max_bytes)
+        sp->full = true;
+    if (rec->len > SPOOL_MAX_RECORD || sp->full) {
         drop_note(sp, "full");
         rc = 1;
     } else {

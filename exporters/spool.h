@@ -7,9 +7,11 @@
  * a torn or corrupt tail (a crash in the middle of a write) is cut off and
  * counted, and the records before it are kept.
  *
- * Bound and drop policy: spool_append() refuses a record that would make the
- * spool larger than max_bytes ("drop newest": the incoming event is dropped,
- * counted, and logged at most once a minute with the count).  spool_prepend()
+ * Bound and drop policy ("drop newest"): once a record would make the spool
+ * larger than max_bytes, spool_append() refuses it and every later one until
+ * delivery has brought the spool below 90% of max_bytes, so what is lost is
+ * one contiguous run of the newest events, not a scatter.  Drops are counted
+ * and logged at most once a minute with the count.  spool_prepend()
  * stores events the exporter had already accepted (a failed batch and its
  * in-memory queue); they are never dropped, so the bound can be exceeded by
  * at most one queue's worth.

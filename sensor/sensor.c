@@ -352,17 +352,32 @@ static int sensor_open_geoip(struct sensor *s)
     return s->geoip ? 0 : -1;
 }
 
+/* -T opens no output, but checks what can be checked without opening:
+ * each outputs.<name>.enabled is a boolean and .types names event types. */
+static void check_output_keys(void *ctx, const char *child, const char *full_key)
+{
+    struct sensor *s = ctx;
+    (void)child;
+    char key[256];
+    snprintf(key, sizeof key, "%s.enabled", full_key);
+    config_get_bool(s->config, key, false, &s->diag);
+    snprintf(key, sizeof key, "%s.", full_key);
+    exporter_types(s->config, key, 0, &s->diag);
+}
+
 /* Returns an exit code: 0 to go on, 2 on a config or (with -T) rule error. */
 static int sensor_prepare(struct sensor *s)
 {
-    if (sensor_load_config(s) < 0 || s->diag.errors)
+    /* -T goes on to the rules after a bad key, to report every problem. */
+    if (sensor_load_config(s) < 0 || (s->diag.errors && !s->opts->test_only))
         return 2;
+    if (s->opts->test_only)
+        config_foreach_child(s->config, "outputs", check_output_keys, s);
     if (sensor_open_geoip(s) < 0)
         return 2;
-    size_t config_errors = s->diag.errors;
     if (sensor_load_rules(s) < 0)
         return 2;
-    return s->opts->test_only && s->diag.errors > config_errors ? 2 : 0;
+    return s->opts->test_only && s->diag.errors ? 2 : 0;
 }
 
 /* ---- reload (SIGHUP) ------------------------------------------------- */
@@ -446,6 +461,10 @@ static int sensor_open_outputs(struct sensor *s)
     s->outputs = outputs_open(s->config, &env, &s->diag);
     if (!s->outputs)
         return -1;
+    /* Workers exist already (capture opens first); now they learn which
+     * events anybody takes, so the rest are never formatted. */
+    for (size_t i = 0; i < s->nworkers; i++)
+        eve_writer_set_wanted(&s->workers[i].w.eve, outputs_type_mask(s->outputs));
     s->main_port.sensor = s;
     struct eve_sink sink = port_sink(&s->main_port);
     eve_writer_init(&s->stats_eve, s->sensor_id, s->segment, !s->live, NULL, s->geoip, &sink);

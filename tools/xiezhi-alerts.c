@@ -335,7 +335,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
     };
     int c;
-    long v;
+    long v = 0;
     while ((c = getopt_long(argc, argv, "fjh", longs, NULL)) != -1) {
         int bad = 0;
         switch (c) {
@@ -396,7 +396,7 @@ static const char *clean(const struct jfield *f, const char *def)
         return def;
     char *out = buf[slot++ % 32];
     size_t i = 0;
-    for (; f->value[i] && i < JSON_VALUE_MAX - 1; i++) {
+    for (; i < JSON_VALUE_MAX - 1 && f->value[i]; i++) {
         unsigned char c = (unsigned char)f->value[i];
         out[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
     }
@@ -404,11 +404,22 @@ static const char *clean(const struct jfield *f, const char *def)
     return out;
 }
 
+/* An integer field, or def when absent or not a whole number. */
+static long long field_int(const struct jfield *f, long long def)
+{
+    if (!f->found)
+        return def;
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(f->value, &end, 10);
+    return errno || end == f->value || *end ? def : v;
+}
+
 static bool wanted_event(const struct options *o, const struct jfield *f)
 {
-    if (o->severity && (!f[F_SEV].found || atol(f[F_SEV].value) > o->severity))
+    if (o->severity && field_int(&f[F_SEV], LLONG_MAX) > o->severity)
         return false;
-    if (o->sid >= 0 && (!f[F_SID].found || atoll(f[F_SID].value) != o->sid))
+    if (o->sid >= 0 && field_int(&f[F_SID], -1) != o->sid)
         return false;
     if (o->sensor) {
         size_t n = strlen(o->sensor);
@@ -635,6 +646,39 @@ static bool at_limit(const struct consumer *cs)
     return cs->o->limit && cs->printed >= cs->o->limit;
 }
 
+/* One session on one connection: own pending entries, claims, new entries.
+ * Returns 0 when done (caught up, limit, signal), -1 on a Redis failure. */
+static int consume(struct consumer *cs)
+{
+    const struct options *o = cs->o;
+    char last[64] = "0";
+    /* 1. our own pending entries: printed but not acknowledged last time */
+    char from[64] = "0";
+    long n = 0;
+    while (!stop && !at_limit(cs) && (n = read_group(cs, from, false, last, sizeof last)) > 0)
+        snprintf(from, sizeof from, "%s", last);
+    if (n < 0)
+        return -1;
+    /* 2. entries stuck at dead consumers */
+    if (!stop && !at_limit(cs) && claim_dead(cs) < 0)
+        return -1;
+    /* 3. new entries */
+    time_t last_claim = time(NULL);
+    while (!stop && !at_limit(cs)) {
+        n = read_group(cs, ">", o->follow, last, sizeof last);
+        if (n < 0)
+            return -1;
+        if (n == 0 && !o->follow)
+            return 0;            /* caught up */
+        if (o->follow && time(NULL) - last_claim >= o->claim_idle_ms / 2000 + 1) {
+            last_claim = time(NULL);
+            if (claim_dead(cs) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -646,36 +690,18 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     struct consumer cs = { .o = &o };
-    if (connect_redis(&cs) != 0) {
+    /* --follow survives Redis restarts: reconnect and resume (own pending
+     * entries first, so nothing is missed); otherwise a failure ends the run */
+    for (unsigned attempt = 0;; attempt++) {
+        rc = connect_redis(&cs) == 0 ? consume(&cs) : -1;
         if (cs.c)
             redisFree(cs.c);
-        return 1;
-    }
-    char last[64] = "0";
-    /* 1. our own pending entries: printed but not acknowledged last time */
-    long n;
-    char from[64] = "0";
-    while (!stop && !at_limit(&cs) && (n = read_group(&cs, from, false, last, sizeof last)) > 0)
-        snprintf(from, sizeof from, "%s", last);
-    /* 2. entries stuck at dead consumers */
-    if (!stop && !at_limit(&cs) && claim_dead(&cs) < 0)
-        rc = 1;
-    /* 3. new entries */
-    time_t last_claim = time(NULL);
-    while (!stop && rc == 0 && !at_limit(&cs)) {
-        n = read_group(&cs, ">", o.follow, last, sizeof last);
-        if (n < 0) {
-            rc = 1;
+        cs.c = NULL;
+        if (rc == 0 || stop || !o.follow)
             break;
-        }
-        if (n == 0 && !o.follow)
-            break;            /* caught up */
-        if (o.follow && time(NULL) - last_claim >= o.claim_idle_ms / 2000 + 1) {
-            last_claim = time(NULL);
-            if (claim_dead(&cs) < 0)
-                rc = 1;
-        }
+        if (attempt == 0)
+            fprintf(stderr, "xiezhi-alerts: reconnecting\n");
+        sleep(attempt < 5 ? 1 : 5);
     }
-    redisFree(cs.c);
-    return rc;
+    return rc == 0 ? 0 : 1;
 }

@@ -64,6 +64,8 @@ static void on_flow_end(struct anomaly_ctx *c)
     /* Flows end out of order: sort the starts before taking intervals. */
     uint64_t starts[4096];
     uint32_t n = ring->n;
+    if (n < 3 || n > 4096)
+        return;
     for (uint32_t i = 0; i < n; i++)
         starts[i] = ring->ts[i];
     qsort(starts, n, sizeof starts[0], cmp_u64);

@@ -6,6 +6,7 @@
  * sessions described as evidence. */
 #include "anomaly/anomaly_int.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 #define SESSION_WIDTH 64
@@ -96,8 +97,8 @@ static void on_flow_end(struct anomaly_ctx *c)
     ring_push(ring, f->start_usec);
     uint64_t duration = f->last_usec > f->start_usec ? f->last_usec - f->start_usec : 0;
     char text[SESSION_WIDTH];
-    snprintf(text, sizeof text, "sport=%u dur=%.3fs bytes=%llu %s", (unsigned)f->client_port,
-             (double)duration / 1e6, (unsigned long long)(f->bytes[0] + f->bytes[1]), why);
+    snprintf(text, sizeof text, "sport=%u dur=%.3fs bytes=%" PRIu64 " %s",
+             (unsigned)f->client_port, (double)duration / 1e6, f->bytes[0] + f->bytes[1], why);
     evlist_add(ev, text);
     if (ring->n < ring->cap || ring_span(ring) > p->window_usec) {
         if (ring->n == ring->cap && ev->n == ev->max) {

@@ -105,7 +105,7 @@ struct rule_table *tracker_table(struct anomaly_state *st, const struct anomaly_
             return st->tables[i];
     if (st->ntables == st->cap) {
         size_t cap = st->cap ? st->cap * 2 : 8;
-        struct rule_table **grown = realloc(st->tables, cap * sizeof *grown);
+        struct rule_table **grown = realloc(st->tables, cap * sizeof(struct rule_table *));
         if (!grown)
             return NULL;
         st->tables = grown;
@@ -114,7 +114,7 @@ struct rule_table *tracker_table(struct anomaly_state *st, const struct anomaly_
     struct rule_table *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    t->buckets = calloc(TABLE_MIN_BUCKETS, sizeof *t->buckets);
+    t->buckets = calloc(TABLE_MIN_BUCKETS, sizeof(struct tracker *));
     if (!t->buckets) {
         free(t);
         return NULL;
@@ -136,14 +136,20 @@ static uint32_t key_hash(const struct anomaly_key *k)
 
 static void lru_unlink(struct rule_table *t, struct tracker *e)
 {
-    if (e->lru_prev)
-        e->lru_prev->lru_next = e->lru_next;
-    else
+    /* Ends compared by identity (not by NULL links): says plainly to a
+     * static analyser that the list heads never keep a removed entry. */
+    if (t->oldest == e)
         t->oldest = e->lru_next;
-    if (e->lru_next)
-        e->lru_next->lru_prev = e->lru_prev;
-    else
+    else if (e->lru_prev)
+        e->lru_prev->lru_next = e->lru_next;
+    if (t->newest == e)
         t->newest = e->lru_prev;
+    else if (e->lru_next)
+        e->lru_next->lru_prev = e->lru_prev;
+    if (t->oldest)
+        t->oldest->lru_prev = NULL;
+    if (t->newest)
+        t->newest->lru_next = NULL;
     e->lru_prev = e->lru_next = NULL;
 }
 
@@ -181,7 +187,7 @@ static void entry_remove(struct anomaly_state *st, struct rule_table *t, struct 
 static void table_grow(struct rule_table *t)
 {
     size_t n = t->nbuckets * 2;
-    struct tracker **b = calloc(n, sizeof *b);
+    struct tracker **b = calloc(n, sizeof(struct tracker *));
     if (!b)
         return;               /* keep the old, longer chains */
     for (size_t i = 0; i < t->nbuckets; i++) {
@@ -202,8 +208,12 @@ static void table_grow(struct rule_table *t)
 static void table_expire(struct anomaly_state *st, struct rule_table *t, uint64_t now,
                          size_t budget)
 {
-    while (t->oldest && budget-- > 0 && t->oldest->last_usec + t->ttl_usec < now)
-        entry_remove(st, t, t->oldest);
+    struct tracker *e = t->oldest;
+    for (; e && budget > 0 && e->last_usec + t->ttl_usec < now; budget--) {
+        struct tracker *next = e->lru_next;   /* the oldest after e */
+        entry_remove(st, t, e);
+        e = next;
+    }
 }
 
 void anomaly_expire(struct anomaly_state *st, uint64_t now_usec)

@@ -233,6 +233,11 @@ static int load_allow(struct load *l, const char *item)
     return 0;
 }
 
+static void defaults(struct anomaly_params *p)
+{
+    p->window_usec = 0;        /* each flow is judged alone: EVE window 0 */
+}
+
 static int prepare(struct anomaly_params *p, const struct config *cfg, const char *file,
                    unsigned line, struct diag *diag)
 {
@@ -296,6 +301,7 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
 const struct anomaly_detector anomaly_zone_policy = {
     .name = "zone_policy",
     .options = NULL,
+    .defaults = defaults,
     .prepare = prepare,
     .on_packet = on_packet,
     .release = release,

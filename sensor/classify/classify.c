@@ -151,7 +151,13 @@ static void collect_meta(struct classifier *c, struct flow *f)
     if ((is_proto(f, NDPI_PROTOCOL_DNS) || is_proto(f, NDPI_PROTOCOL_MDNS) ||
          is_proto(f, NDPI_PROTOCOL_LLMNR)) && n->host_server_name[0])
         meta_builder_add(&b, META_DNS_QUERY, n->host_server_name);
-    if (is_tls_family(f)) {
+    /* nDPI's per-protocol state is a union: it belongs to the protocol only
+     * when a dissector named it.  A verdict guessed by port or address says
+     * nothing of what the union holds (another dissector may have written
+     * there), so its pointers are not followed. */
+    bool dissected = n->confidence == NDPI_CONFIDENCE_DPI ||
+                     n->confidence == NDPI_CONFIDENCE_DPI_CACHE;
+    if (dissected && is_tls_family(f)) {
         meta_builder_add(&b, META_JA3_CLIENT, n->protos.tls_quic.ja3_client);
         meta_builder_add(&b, META_JA3_SERVER, n->protos.tls_quic.ja3_server);
         if (n->protos.tls_quic.ssl_version) {
@@ -170,7 +176,7 @@ static void collect_meta(struct classifier *c, struct flow *f)
     if (n->http.method != NDPI_HTTP_METHOD_UNKNOWN)
         meta_builder_add(&b, META_HTTP_METHOD, ndpi_http_method2str(n->http.method));
     f->app.http_response_code = n->http.response_status_code;
-    if (is_proto(f, NDPI_PROTOCOL_SSH)) {
+    if (dissected && is_proto(f, NDPI_PROTOCOL_SSH)) {
         meta_builder_add(&b, META_SSH_CLIENT, n->protos.ssh.client_signature);
         meta_builder_add(&b, META_SSH_SERVER, n->protos.ssh.server_signature);
     }
@@ -293,7 +299,7 @@ static uint16_t csum_fold(uint32_t s)
  * from the key, the way the client sent it; returns its length. */
 static size_t synth_header(const struct flow *f, uint8_t *buf, size_t cap)
 {
-    size_t l4 = f->proto == IPPROTO_TCP ? 20 : f->proto == IPPROTO_UDP ? 8 : 8;
+    size_t l4 = f->proto == IPPROTO_TCP ? 20 : 8;   /* UDP, ICMP and others: 8 */
     size_t ip = f->client.family == 6 ? 40 : 20;
     if (ip + l4 > cap)
         return 0;

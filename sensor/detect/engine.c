@@ -219,7 +219,8 @@ static void load_rule_text(struct detect_engine *de, struct sid_table *sids, con
     bool unsupported, passive;
     struct rule *r = rule_parse(de, text, file, line, err, sizeof err, &unsupported, &passive);
     if (!r) {
-        diag_error(de->diag, file, line, "%s", err);
+        if (err[0])
+            diag_error(de->diag, file, line, "%s", err);
         de->stats.rules_failed++;
         return;
     }
@@ -537,13 +538,14 @@ struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
     de->ntls = applayer_ids(de, "tls", de->tls_ids, 4);
     de->nhttp = applayer_ids(de, "http", de->http_ids, 4);
     struct sid_table sids = { 0 };
+    /* an unreadable file is reported; the other files still load */
     for (size_t i = 0; i < cfg->nrule_files; i++)
-        if (load_file(de, &sids, cfg->rule_files[i]) < 0)
-            de->stats.rules_failed += 0;    /* reported; other files still load */
+        load_file(de, &sids, cfg->rule_files[i]);
     free(sids.slots);
     for (size_t i = 0; i < de->nrules; i++)
         de->rules[i]->index = (uint32_t)i;
-    qsort(de->rules, de->nrules, sizeof *de->rules, rule_order);
+    if (de->nrules > 1)
+        qsort(de->rules, de->nrules, sizeof *de->rules, rule_order);
     for (size_t i = 0; i < de->nrules; i++)
         de->rules[i]->index = (uint32_t)i;
     if (build_groups(de) < 0)

@@ -103,7 +103,8 @@ int kw_dataset(struct rule_parser *rp, const char *v)
                                               (enum dataset_type)type, load, dir,
                                               detect_engine_diag(rp->de), rp->file, rp->line);
     if (!ds) {
-        rule_err(rp, "dataset '%s' could not be set up", name);
+        rp->err[0] = '\0';     /* the registry said why, as file:line: once is enough */
+        rp->reported = true;
         return -1;
     }
     struct inspect *in = rule_add_inspect(rp, INSPECT_DATASET);

@@ -326,7 +326,7 @@ static int apply_option(struct rule_parser *rp, char *name, char *value)
     rp->keyword = kw->name;
     int rc = kw->setup(rp, value);
     rp->keyword = NULL;
-    if (rc < 0 && !rp->err[0])
+    if (rc < 0 && !rp->err[0] && !rp->reported)
         rule_err(rp, "invalid value for '%s'", name);
     return rc;
 }

@@ -217,6 +217,7 @@ struct rule_parser {
     bool value_negated;         /* the value was written !"..." */
     char err[320];              /* set by a failing setup */
     bool unsupported;           /* keyword known but not supported */
+    bool reported;              /* the failure was already reported (err is empty) */
 };
 
 void rule_err(struct rule_parser *rp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -257,7 +258,8 @@ struct detect_flow {
 bool detect_flowbit_isset(const struct flow *flow, int id);
 void detect_flowbit_set(struct flow *flow, int id, bool on);
 
-/* Parses one rule line; returns NULL with rp->err set on error. */
+/* Parses one rule line; returns NULL with err set on error (err is empty
+ * when the problem was already reported through the engine's diag). */
 struct rule *rule_parse(struct detect_engine *de, const char *text, const char *file,
                         unsigned line, char *err, size_t errlen, bool *unsupported,
                         bool *passive_warning);

@@ -21,7 +21,20 @@ void eve_writer_init(struct eve_writer *w, const char *sensor_id, const char *se
     w->classifier = classifier;
     w->geoip = geoip;
     w->sink = *sink;
+    if (!w->sink.wanted)
+        w->sink.wanted = EVENT_TYPE_ALL;
+    w->date_second = UINT64_MAX;
     json_init(&w->json);
+}
+
+void eve_writer_set_wanted(struct eve_writer *w, unsigned wanted)
+{
+    w->sink.wanted = wanted ? wanted : EVENT_TYPE_ALL;
+}
+
+bool eve_wants(const struct eve_writer *w, enum event_type type)
+{
+    return (w->sink.wanted & EVENT_TYPE_MASK(type)) != 0;
 }
 
 void eve_writer_free(struct eve_writer *w)
@@ -29,14 +42,38 @@ void eve_writer_free(struct eve_writer *w)
     json_free(&w->json);
 }
 
-void eve_format_timestamp(uint64_t ts_usec, char *buf, size_t len)
+static void format_date(uint64_t second, char date[24])
 {
-    time_t sec = (time_t)(ts_usec / 1000000);
+    time_t sec = (time_t)second;
     struct tm tm;
     gmtime_r(&sec, &tm);
+    strftime(date, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+void eve_format_timestamp(uint64_t ts_usec, char *buf, size_t len)
+{
     char date[24];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    format_date(ts_usec / 1000000, date);
     snprintf(buf, len, "%s.%06u+0000", date, (unsigned)(ts_usec % 1000000));
+}
+
+/* Events come in bursts within one second: the date part is formatted once
+ * per second, the microseconds every time. */
+static void writer_timestamp(struct eve_writer *w, uint64_t ts_usec, char buf[40])
+{
+    uint64_t second = ts_usec / 1000000;
+    if (second != w->date_second) {
+        format_date(second, w->date_text);
+        w->date_second = second;
+    }
+    unsigned usec = (unsigned)(ts_usec % 1000000);
+    memcpy(buf, w->date_text, 19);
+    buf[19] = '.';
+    for (int i = 25; i >= 20; i--) {
+        buf[i] = (char)('0' + usec % 10);
+        usec /= 10;
+    }
+    memcpy(buf + 26, "+0000", 6);
 }
 
 static const struct {
@@ -82,6 +119,8 @@ static void write_tuple(struct eve_writer *w, const struct flow *flow, bool reve
     if (flow->vlan_id) {
         json_array_begin(&w->json, "vlan");
         json_uint(&w->json, NULL, flow->vlan_id);
+        if (flow->vlan_inner)
+            json_uint(&w->json, NULL, flow->vlan_inner);
         json_array_end(&w->json);
     }
     write_addr(&w->json, "src_ip", src);
@@ -101,7 +140,7 @@ static void write_tuple(struct eve_writer *w, const struct flow *flow, bool reve
 static void write_header(struct eve_writer *w, uint64_t ts_usec, const struct flow *flow)
 {
     char ts[40];
-    eve_format_timestamp(ts_usec, ts, sizeof ts);
+    writer_timestamp(w, ts_usec, ts);
     json_string(&w->json, "timestamp", ts);
     if (flow)
         json_uint(&w->json, "flow_id", flow->flow_id);
@@ -188,14 +227,15 @@ static void write_geoip(struct eve_writer *w, const struct flow *flow, bool reve
     json_object_end(&w->json);
 }
 
-static void write_flow_counters(struct json_writer *j, const struct flow *flow)
+static void write_flow_counters(struct eve_writer *w, const struct flow *flow)
 {
+    struct json_writer *j = &w->json;
     char ts[40];
     json_uint(j, "pkts_toserver", flow->pkts[FLOW_TOSERVER]);
     json_uint(j, "pkts_toclient", flow->pkts[FLOW_TOCLIENT]);
     json_uint(j, "bytes_toserver", flow->bytes[FLOW_TOSERVER]);
     json_uint(j, "bytes_toclient", flow->bytes[FLOW_TOCLIENT]);
-    eve_format_timestamp(flow->start_usec, ts, sizeof ts);
+    writer_timestamp(w, flow->start_usec, ts);
     json_string(j, "start", ts);
 }
 
@@ -248,6 +288,8 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
                      const struct rule_info *rule, const struct anomaly_info *anomaly)
 {
     enum event_type type = anomaly ? EVENT_ANOMALY : EVENT_ALERT;
+    if (!eve_wants(w, type))
+        return;
     uint64_t seq = w->sink.next_seq(w->sink.ctx);
     bool reversed = packet_is_reversed(flow, pkt);
     struct json_writer *j = &w->json;
@@ -271,7 +313,7 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
         json_raw(j, "metadata", rule->metadata_json);
     json_object_end(j);
     json_object_begin(j, "flow");
-    write_flow_counters(j, flow);
+    write_flow_counters(w, flow);
     json_object_end(j);
     if (anomaly)
         write_anomaly(j, anomaly);
@@ -283,6 +325,8 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
 
 void eve_write_flow(struct eve_writer *w, const struct flow *flow)
 {
+    if (!eve_wants(w, EVENT_FLOW))
+        return;
     uint64_t seq = w->sink.next_seq(w->sink.ctx);
     struct json_writer *j = &w->json;
     char ts[40];
@@ -293,8 +337,8 @@ void eve_write_flow(struct eve_writer *w, const struct flow *flow)
     write_tuple(w, flow, false);
     json_string(j, "app_proto", classify_app_proto(w->classifier, &flow->app));
     json_object_begin(j, "flow");
-    write_flow_counters(j, flow);
-    eve_format_timestamp(flow->last_usec, ts, sizeof ts);
+    write_flow_counters(w, flow);
+    writer_timestamp(w, flow->last_usec, ts);
     json_string(j, "end", ts);
     json_uint(j, "age", (flow->last_usec - flow->start_usec) / 1000000);
     json_string(j, "state", flow_state_name(flow));

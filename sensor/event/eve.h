@@ -21,6 +21,9 @@ struct eve_sink {
     void *ctx;
     uint64_t (*next_seq)(void *ctx);
     void (*deliver)(void *ctx, const struct event_record *record);
+    /* EVENT_TYPE_MASK()s some output takes; 0 means all.  Events nobody
+     * takes are not formatted at all (flow events are most of the work). */
+    unsigned wanted;
 };
 
 struct eve_writer {
@@ -33,6 +36,8 @@ struct eve_writer {
     struct json_writer json;
     uint64_t written[EVENT_TYPE_COUNT];
     uint64_t stats_seq;           /* between eve_stats_begin and _end */
+    uint64_t date_second;         /* the second date_text was formatted for */
+    char date_text[24];           /* "2024-01-31T12:00:00" */
 };
 
 void eve_writer_init(struct eve_writer *w, const char *sensor_id, const char *segment,
@@ -50,6 +55,11 @@ void eve_write_flow(struct eve_writer *w, const struct flow *flow);
  * begin writes the common header and opens "stats"; end closes and sends. */
 struct json_writer *eve_stats_begin(struct eve_writer *w, uint64_t ts_usec, uint64_t uptime_sec);
 void eve_stats_end(struct eve_writer *w);
+
+/* Limits formatting to these EVENT_TYPE_MASK()s (0: all). */
+void eve_writer_set_wanted(struct eve_writer *w, unsigned wanted);
+/* Whether any output takes events of this type. */
+bool eve_wants(const struct eve_writer *w, enum event_type type);
 
 /* "2024-01-31T12:00:00.123456+0000" (UTC); buf of at least 32 bytes. */
 void eve_format_timestamp(uint64_t ts_usec, char *buf, size_t len);

@@ -79,7 +79,7 @@ static inline uint64_t load64(const uint8_t *p)
 
 /* Both directions of a flow hash alike: the endpoints are put in a canonical
  * order (lower address, then lower port, first) before hashing. */
-static uint64_t key_hash(uint16_t vlan, uint8_t proto, const struct ip_addr *a, uint16_t pa,
+static uint64_t key_hash(uint32_t vlan, uint8_t proto, const struct ip_addr *a, uint16_t pa,
                          const struct ip_addr *b, uint16_t pb)
 {
     int c = memcmp(a->bytes, b->bytes, sizeof a->bytes);
@@ -96,14 +96,26 @@ static uint64_t key_hash(uint16_t vlan, uint8_t proto, const struct ip_addr *a, 
     h = hash_step(h, load64(a->bytes + 8));
     h = hash_step(h, load64(b->bytes));
     h = hash_step(h, load64(b->bytes + 8));
-    h = hash_step(h, ((uint64_t)pa << 48) | ((uint64_t)pb << 32) | ((uint64_t)vlan << 16) |
-                         ((uint64_t)proto << 8) | a->family);
+    h = hash_step(h, ((uint64_t)pa << 48) | ((uint64_t)pb << 32) | ((uint64_t)proto << 8) |
+                         a->family);
+    h = hash_step(h, vlan);
     return mix64(h);
+}
+
+static uint32_t vlan_key(uint16_t outer, uint16_t inner)
+{
+    return (uint32_t)outer << 16 | inner;
+}
+
+static uint32_t packet_vlan_key(const struct packet *pkt)
+{
+    return vlan_key(pkt->vlan_id[0], pkt->vlan_count > 1 ? pkt->vlan_id[1] : 0);
 }
 
 static uint64_t flow_key_hash(const struct flow *f)
 {
-    return key_hash(f->vlan_id, f->proto, &f->client, f->client_port, &f->server, f->server_port);
+    return key_hash(vlan_key(f->vlan_id, f->vlan_inner), f->proto, &f->client, f->client_port,
+                    &f->server, f->server_port);
 }
 
 /* ---- lists ------------------------------------------------------------ */
@@ -215,7 +227,7 @@ struct flow_table *flow_table_new(const struct flow_table_config *cfg, flow_end_
     /* the chains stay about one flow long at the cap */
     ft->max_buckets = pow2_at_least(ft->cfg.max_flows);
     ft->nbuckets = ft->max_buckets < INITIAL_BUCKETS ? ft->max_buckets : INITIAL_BUCKETS;
-    ft->buckets = calloc(ft->nbuckets, sizeof *ft->buckets);
+    ft->buckets = calloc(ft->nbuckets, sizeof(struct flow *));
     if (!ft->buckets) {
         free(ft);
         return NULL;
@@ -252,7 +264,7 @@ static void maybe_grow(struct flow_table *ft)
     if (ft->stats.active <= ft->nbuckets || ft->nbuckets >= ft->max_buckets)
         return;
     size_t n = ft->nbuckets * 2;
-    struct flow **nb = calloc(n, sizeof *nb);
+    struct flow **nb = calloc(n, sizeof(struct flow *));
     if (!nb)
         return;
     for (size_t i = 0; i < ft->nbuckets; i++) {
@@ -367,6 +379,7 @@ static struct flow *create_flow(struct flow_table *ft, const struct packet *pkt,
         f->server = pkt->dst, f->server_port = pkt->dst_port;
     }
     f->vlan_id = pkt->vlan_id[0];
+    f->vlan_inner = pkt->vlan_count > 1 ? pkt->vlan_id[1] : 0;
     f->proto = pkt->proto;
     f->start_usec = f->last_usec = pkt->ts_usec;
     f->flow_id = make_flow_id(h, pkt->ts_usec);
@@ -392,7 +405,7 @@ static struct flow *create_flow(struct flow_table *ft, const struct packet *pkt,
 /* Which way pkt goes on f, or -1 when it is not f's. */
 static int match_direction(const struct flow *f, const struct packet *pkt)
 {
-    if (f->proto != pkt->proto || f->vlan_id != pkt->vlan_id[0])
+    if (f->proto != pkt->proto || vlan_key(f->vlan_id, f->vlan_inner) != packet_vlan_key(pkt))
         return -1;
     if (f->client_port == pkt->src_port && f->server_port == pkt->dst_port &&
         memcmp(&f->client, &pkt->src, sizeof f->client) == 0 &&
@@ -456,7 +469,7 @@ static void count_packet(struct flow *f, const struct packet *pkt, enum flow_dir
 struct flow *flow_table_lookup(struct flow_table *ft, const struct packet *pkt,
                                enum flow_direction *dir, bool *created)
 {
-    uint64_t h = key_hash(pkt->vlan_id[0], pkt->proto, &pkt->src, pkt->src_port, &pkt->dst,
+    uint64_t h = key_hash(packet_vlan_key(pkt), pkt->proto, &pkt->src, pkt->src_port, &pkt->dst,
                           pkt->dst_port);
     struct flow *f = ft->buckets[(size_t)h & (ft->nbuckets - 1)];
     int d = -1;

@@ -1,5 +1,5 @@
-/* The flow table: bidirectional flows keyed by (VLAN, protocol, addresses,
- * ports).  The client is the side that sent the first packet (or the SYN).
+/* The flow table: bidirectional flows keyed by (VLAN ids, protocol,
+ * addresses, ports).  The client is the side that sent the first packet (or the SYN).
  * Flows end by idle or active timeout, TCP close, LRU eviction under the
  * memory cap, or end of input; each end is handed to the owner's callback
  * before the flow is freed, so later stages can emit events and release the
@@ -47,12 +47,13 @@ struct flow {
     uint64_t flow_id;       /* deterministic: derived from the key and start time */
     struct ip_addr client, server;
     uint16_t client_port, server_port;
-    uint16_t vlan_id;
+    uint16_t vlan_id;       /* outermost VLAN id; 0 if none */
     uint8_t proto;
     uint8_t tcp_state;      /* enum flow_tcp_state */
     uint8_t tcp_flags_seen[2];  /* OR of flags per direction */
     uint8_t end_reason;     /* enum flow_end_reason, set before the end callback */
-    uint8_t pad[3];
+    uint8_t pad[1];
+    uint16_t vlan_inner;    /* second VLAN id (QinQ), part of the key; 0 if none */
     uint64_t start_usec, last_usec;
     uint64_t pkts[2], bytes[2];     /* indexed by enum flow_direction */
 

@@ -41,7 +41,7 @@ veth_up() {
 make_rules() {
     local dir=$1
     mkdir -p "$dir"
-    cp "$TOP"/rules/*.rules "$dir"/ 2>/dev/null
+    cp -r "$TOP"/rules/. "$dir"/ 2>/dev/null
     if [ -f "$TOP/rules/classification.config" ]; then
         cp "$TOP/rules/classification.config" "$dir"/
     else
@@ -60,7 +60,7 @@ alert tcp any any -> any 80 (msg:"live test: HTTP basic credentials"; flow:to_se
 alert udp any any -> any 53 (msg:"live test: mining pool lookup"; content:"minergate"; nocase; classtype:trojan-activity; sid:9990002; rev:1;)
 alert tcp any any -> any 445 (msg:"live test: SMB SYN"; flags:S; classtype:misc-activity; sid:9990003; rev:1;)
 RULES
-    chmod 644 "$dir"/*
+    chmod -R go-w "$dir"
 }
 
 # rule_args DIR: --set options that load every .rules file of DIR.
@@ -113,5 +113,5 @@ alert_keys() {
 
 # last_stats EVE: the final stats event.
 last_stats() {
-    jq -c 'select(.event_type == "stats")' "$1" | tail -1
+    grep -F '"event_type":"stats"' "$1" | tail -2 | jq -c . 2>/dev/null | tail -1
 }

@@ -11,7 +11,7 @@ ALERTS="$TOP/$BUILD/xiezhi-alerts"
 command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed"; exit 0; }
 [ -x "$ALERTS" ] || fail "$ALERTS not built"
 tmp=$(mktemp -d /tmp/xiezhi-alerts-test.XXXXXX)
-trap 'redis_stop; rm -rf "$tmp"' EXIT
+trap '[ -n "${fpid:-}" ] && kill $fpid 2>/dev/null; redis_stop; rm -rf "$tmp"' EXIT
 redis_start "$tmp/redis" || exit 1
 A() { "$ALERTS" --port "$REDIS_PORT" --key alerts "$@"; }
 
@@ -83,7 +83,7 @@ grep -q '"ok"' "$tmp/hostile.out" || fail "the valid entry after the bad ones wa
 [ "$(rcli XPENDING hostile g | head -1)" = 0 ] || fail "hostile entries left pending"
 
 # 7. --follow prints new entries as they arrive, and stops on SIGTERM
-A --group fol --consumer x --json --follow --block 200 > "$tmp/follow" &
+"$ALERTS" --port "$REDIS_PORT" --key alerts --group fol --consumer x --json --follow --block 200 > "$tmp/follow" &
 fpid=$!
 sleep 0.5
 for i in 1 2 3; do rcli XADD alerts '*' eve "{\"event_type\":\"alert\",\"event_id\":\"late:$i\"}" >/dev/null; done
@@ -98,3 +98,18 @@ XIEZHI_REDIS_PASSWORD='pa ss' A --group pw --consumer x --json --limit 5 > "$tmp
 [ "$(wc -l < "$tmp/pw")" = 5 ] || fail "auth run printed $(wc -l < "$tmp/pw")"
 A --group pw --consumer x --json 2>/dev/null && fail "no password accepted by a protected server"
 echo "xiezhi-alerts: resume, claim, own pending, filters, follow, hostile input, auth: ok"
+
+# 9. --follow survives a Redis restart: entries added after it are printed too
+REDISCLI_AUTH="pa ss" rcli CONFIG SET requirepass "" >/dev/null
+rcli CONFIG SET appendonly yes >/dev/null
+"$ALERTS" --port "$REDIS_PORT" --key alerts --group rs --consumer x --json --follow --block 200 > "$tmp/restart" 2>/dev/null &
+fpid=$!
+for _ in $(seq 1 50); do [ "$(wc -l < "$tmp/restart")" -ge 203 ] && break; sleep 0.1; done
+redis_stop
+redis_start "$tmp/redis" || exit 1
+rcli XADD alerts '*' eve '{"event_type":"alert","event_id":"after:1"}' >/dev/null
+for _ in $(seq 1 100); do grep -q '"after:1"' "$tmp/restart" && break; sleep 0.1; done
+kill -TERM $fpid; wait $fpid
+grep -q '"after:1"' "$tmp/restart" || fail "--follow did not resume after a Redis restart"
+[ "$(ids_of "$tmp/restart" | sort | uniq -d | wc -l)" = 0 ] || fail "--follow repeated entries after a restart"
+echo "xiezhi-alerts --follow across a Redis restart: ok"

@@ -43,19 +43,19 @@ check_same() {   # check_same WHAT EXPECTED GOT
 # stream (default): XADD key MAXLEN ~ N * eve <json>; {sensor} in the key
 run_sensor "$tmp/stream" "outputs.redis.key=xiezhi:{sensor}:events"
 expected "$tmp/stream" > "$tmp/stream.want"
-rcli --raw XRANGE xiezhi:t1:events - + | awk 'NR % 3 == 0' > "$tmp/stream.got"
+redis_dump stream xiezhi:t1:events > "$tmp/stream.got"
 [ "$(rcli --raw XRANGE xiezhi:t1:events - + COUNT 1 | sed -n 2p)" = eve ] || fail "stream field is not 'eve'"
 check_same stream "$tmp/stream.want" "$tmp/stream.got"
 
 # list: RPUSH keeps order head to tail; LPUSH ("list") newest first
 run_sensor "$tmp/rpush" outputs.redis.mode=rpush outputs.redis.key=q:rpush
 expected "$tmp/rpush" > "$tmp/rpush.want"
-rcli --raw LRANGE q:rpush 0 -1 > "$tmp/rpush.got"
+redis_dump list q:rpush > "$tmp/rpush.got"
 check_same rpush "$tmp/rpush.want" "$tmp/rpush.got"
 
 run_sensor "$tmp/lpush" outputs.redis.mode=list outputs.redis.key=q:lpush
 expected "$tmp/lpush" > "$tmp/lpush.want"
-rcli --raw LRANGE q:lpush 0 -1 | tac > "$tmp/lpush.got"
+redis_dump list q:lpush | tac > "$tmp/lpush.got"
 check_same "list (LPUSH)" "$tmp/lpush.want" "$tmp/lpush.got"
 
 # channel: PUBLISH to a subscriber that is present for the whole run

@@ -51,7 +51,7 @@ round() {   # round NAME HOW [--set args]
     wait $spid || fail "$name: sensor exit $?: $(tail -5 "$dir.log")"
     spid=""
     grep -v '"event_type":"stats"' "$dir/eve.json" > "$dir/want"
-    rcli --raw XRANGE out:$name - + | awk 'NR % 3 == 0' > "$dir/got"
+    redis_dump stream out:$name > "$dir/got"
     local want got dup
     want=$(wc -l < "$dir/want"); got=$(wc -l < "$dir/got")
     [ "$want" -ge 50000 ] || fail "$name: only $want events in eve.json"

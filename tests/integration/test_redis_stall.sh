@@ -57,7 +57,7 @@ pk_stall=$(grep '"event_type":"stats"' "$tmp/stall/eve.json" | grep -o '"decoder
 kill -CONT "$REDIS_PID"
 # the next start replays the leftover spool before its own events
 sensor "$SMALL" "$tmp/stall" yes --set outputs.redis.close-timeout=60s || fail "replay run failed"
-rcli --raw XRANGE xiezhi:alerts - + | awk 'NR % 3 == 0' > "$tmp/got"
+redis_dump stream xiezhi:alerts > "$tmp/got"
 awk '!seen[$0]++' "$tmp/got" > "$tmp/got.unique"
 head -n "$n" "$tmp/got.unique" > "$tmp/got.first"
 cmp -s "$tmp/stall.events" "$tmp/got.first" || fail "Redis does not hold the stalled run's $n events in order ($(wc -l < "$tmp/got.unique") unique entries)"

@@ -712,6 +712,7 @@ static void test_zone_policy(void **state)
     zone_flow(&fx, v4(10, 20, 0, 4), v4(8, 8, 4, 4), 1);       /* video -> internet */
     assert_int_equal(fx.cap.n, 1);
     assert_string_equal(fx.cap.kind, "zone_policy");
+    assert_int_equal(fx.cap.window, 0);
     assert_int_equal(fx.cap.nevidence, 2);
     assert_string_equal(fx.cap.evidence[0], "video");
     assert_string_equal(fx.cap.evidence[1], "internet");

@@ -15,6 +15,7 @@
 
 #include "detect/ac.h"
 #include "detect/detect.h"
+#include "enrich/geoip.h"
 
 #define MAX_ALERTS 64
 
@@ -44,7 +45,14 @@ struct world {
     char path[64];
 };
 
+static void world_load_geo(struct world *w, const char *rules, const struct geoip *geo);
+
 static void world_load(struct world *w, const char *rules)
+{
+    world_load_geo(w, rules, NULL);
+}
+
+static void world_load_geo(struct world *w, const char *rules, const struct geoip *geo)
 {
     memset(w, 0, sizeof *w);
     strcpy(w->path, "/tmp/xiezhi-engine-XXXXXX");
@@ -55,7 +63,8 @@ static void world_load(struct world *w, const char *rules)
     const char *files[] = { w->path };
     struct diag diag = { .quiet = 1 };
     struct detect_engine_config cfg = { .rule_files = files, .nrule_files = 1,
-                                        .classification_file = "rules/classification.config" };
+                                        .classification_file = "rules/classification.config",
+                                        .geoip = geo };
     w->de = detect_engine_load(&cfg, &diag);
     assert_non_null(w->de);
     if (diag.errors)
@@ -320,6 +329,44 @@ static void test_dataset_ip(void **state)
     unlink(lst);
 }
 
+/* geoip on databases built by tests/tools/make-test-mmdb.pl:
+ * 192.0.2.0/24 is CN, 81.2.69.0/24 GB, private ranges unknown. */
+static void test_geoip(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/xiezhi-geo-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "perl tests/tools/make-test-mmdb.pl '%s' >/dev/null 2>&1", dir);
+    if (system(cmd) != 0)
+        fail_msg("cannot build test databases (libmaxmind-db-writer-perl missing? make deps)");
+    char db[300];
+    snprintf(db, sizeof db, "%s/iplocdb-country.mmdb", dir);
+    struct diag diag = { .quiet = 1 };
+    struct geoip *geo = geoip_open(db, NULL, &diag);
+    assert_non_null(geo);
+    struct world w;
+    world_load_geo(&w,
+        "alert ip any any -> any any (geoip:dst,CN; sid:1;)\n"
+        "alert ip any any -> any any (content:\"x\"; geoip:src,!CN,!HK; sid:2;)\n"
+        "alert ip any any -> any any (content:\"both\"; geoip:both,GB,CN; sid:3;)\n"
+        "alert ip any any -> any any (content:\"any\"; geoip:GB; sid:4;)\n", geo);
+    assert_int_equal(send(&w, "a"), 1);                       /* to 192.0.2.80: CN */
+    assert_int_equal(w.alerts.sid[0], 1);
+    assert_int_equal(send_dir(&w, FLOW_TOCLIENT, "x", 1), 0); /* from CN; to unknown */
+    assert_int_equal(send(&w, "x"), 1);                       /* src 10.0.0.1 unknown: only sid 1 */
+    memcpy(w.flow.client.bytes, "\x51\x02\x45\x05", 4);     /* 81.2.69.5: GB */
+    assert_int_equal(send(&w, "x"), 2);                       /* sid 1 and 2 */
+    assert_int_equal(send(&w, "both any"), 3);                /* 1, 3, 4 */
+    /* the flow's own enrichment wins over a lookup */
+    memcpy(w.flow.geo.country[1], "JP", 2);
+    assert_int_equal(send(&w, "a"), 0);
+    world_free(&w);
+    geoip_close(geo);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* 5,000 content rules: the prefilter picks exactly the rule whose pattern
  * occurs; a rule with only a negated content is still evaluated. */
 static void test_prefilter_many_rules(void **state)
@@ -420,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_app_layer_once_per_flow),
         cmocka_unit_test(test_header_protocol_http),
         cmocka_unit_test(test_dataset_ip),
+        cmocka_unit_test(test_geoip),
         cmocka_unit_test(test_prefilter_many_rules),
         cmocka_unit_test(test_ac_random),
     };

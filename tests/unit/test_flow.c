@@ -100,6 +100,17 @@ static void test_key_symmetry(void **state)
     p.vlan_id[0] = 7;
     assert_ptr_not_equal(feed(ft, p, &dir, &created), a);
     assert_true(created);
+    /* QinQ: the inner VLAN is part of the key too */
+    p = tcp(1, TCP_ACK, 3 * SEC);
+    p.vlan_id[0] = 7, p.vlan_id[1] = 8, p.vlan_count = 2;
+    struct flow *q = feed(ft, p, &dir, &created);
+    assert_true(created);
+    assert_int_equal(q->vlan_id, 7);
+    assert_int_equal(q->vlan_inner, 8);
+    p = tcp(0, TCP_ACK, 3 * SEC);
+    p.vlan_id[0] = 7, p.vlan_id[1] = 8, p.vlan_count = 2;
+    assert_ptr_equal(feed(ft, p, &dir, &created), q);
+    assert_int_equal(dir, FLOW_TOCLIENT);
     p = tcp(1, TCP_ACK, 3 * SEC);
     p.src_port = 40001;
     assert_ptr_not_equal(feed(ft, p, &dir, &created), a);
@@ -110,8 +121,8 @@ static void test_key_symmetry(void **state)
     p = mkpkt(6, v4(10, 0, 0, 1), 80, v4(10, 0, 0, 2), 40000, TCP_ACK, 3 * SEC);
     assert_ptr_not_equal(feed(ft, p, &dir, &created), a);
     assert_true(created);
-    assert_int_equal(flow_table_stats(ft)->active, 5);
-    assert_int_equal(flow_table_stats(ft)->tcp, 4);
+    assert_int_equal(flow_table_stats(ft)->active, 6);
+    assert_int_equal(flow_table_stats(ft)->tcp, 5);
     assert_int_equal(flow_table_stats(ft)->udp, 1);
     flow_table_flush(ft, FLOW_END_SHUTDOWN);
     flow_table_free(ft);
@@ -303,14 +314,14 @@ static void test_active_timeout(void **state)
     struct flow_table *ft = flow_table_new(&cfg, on_end, &e);
     enum flow_direction dir;
     bool created;
-    struct flow *f = feed(ft, tcp(1, TCP_SYN, SEC), &dir, &created);
+    feed(ft, tcp(1, TCP_SYN, SEC), &dir, &created);
     feed(ft, tcp(0, TCP_SYN | TCP_ACK, SEC), &dir, &created);
     feed(ft, tcp(1, TCP_ACK, SEC), &dir, &created);
     for (uint64_t t = 2; t < 101; t += 10)
         feed(ft, tcp(0, TCP_ACK, t * SEC), &dir, &created);
     assert_int_equal(e.n, 0);
     /* the server speaks after 100 s: the flow is split, roles kept */
-    f = feed(ft, tcp(0, TCP_ACK, 101 * SEC), &dir, &created);
+    struct flow *f = feed(ft, tcp(0, TCP_ACK, 101 * SEC), &dir, &created);
     assert_true(created);
     assert_int_equal(e.n, 1);
     assert_int_equal(e.reasons[0], FLOW_END_ACTIVE);
