@@ -5,6 +5,7 @@ one file per seed, named by its SHA-1 like libFuzzer's own corpus files.
 
   packet   bursts of consecutive frames of every pcaps/*.pcap, in the
            fuzz_packet.c record format, the link byte found in its table
+  pipeline the same bursts (fuzz_pipeline.c reads the same format)
   capture  every pcap cut to its first frames, and the same frames as
            pcapng, nanosecond, big-endian and truncated variants
   rules    each rule of rules/*.rules alone, plus each small file whole
@@ -18,12 +19,15 @@ import glob
 import hashlib
 import os
 import re
+import shutil
 import struct
 import sys
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MAX_CAPTURE_SEED = 16384
 MAX_PACKET_SEED = 8192
+MAX_BURSTS = 4          # per capture
+MAX_SINGLES = 24        # per capture
 
 
 def save(outdir, target, data):
@@ -58,8 +62,8 @@ def read_pcap(path):
     return linktype & 0xFFFF, snaplen, frames
 
 
-def linktype_table():
-    src = open(os.path.join(TOP, "tests/fuzz/fuzz_packet.c")).read()
+def linktype_table(name="fuzz_packet.c"):
+    src = open(os.path.join(TOP, "tests/fuzz", name)).read()
     m = re.search(r"linktypes\[\]\s*=\s*\{([^}]*)\}", src)
     return [int(x) for x in m.group(1).replace(",", " ").split()]
 
@@ -68,8 +72,14 @@ def linktype_table():
 FILE_TO_DLT = {101: 12}
 
 
-def packet_seeds(outdir, captures):
+def packet_seeds(outdir, captures, target="packet"):
+    """Seeds for fuzz_packet.c, and fuzz_pipeline.c (same input layout): per
+    capture the first MAX_BURSTS bursts of consecutive frames, and its first
+    MAX_SINGLES frames alone (the big anomaly captures would otherwise give
+    tens of thousands of near-identical seeds)."""
     table = linktype_table()
+    if target != "packet" and linktype_table("fuzz_%s.c" % target) != table:
+        sys.exit("fuzz_%s.c and fuzz_packet.c have different linktypes[] tables" % target)
     for linktype, _snap, frames in captures:
         dlt = FILE_TO_DLT.get(linktype, linktype)
         if dlt not in table:
@@ -77,20 +87,24 @@ def packet_seeds(outdir, captures):
         head = bytes([table.index(dlt)])
         prev = None
         burst = head
-        for sec, usec, orig, data in frames:
+        bursts = 0
+        for i, (sec, usec, orig, data) in enumerate(frames):
             t = sec * 1000000 + usec
             # fuzz_packet advances time by step^2 * 10 ms: pick the nearest step.
             step = 0 if prev is None else min(255, int(((max(0, t - prev)) / 10000) ** 0.5))
             prev = t
             rec = struct.pack(">BBH", step, 1 if orig > len(data) else 0, len(data)) + data
             if len(burst) + len(rec) > MAX_PACKET_SEED and len(burst) > 1:
-                save(outdir, "packet", burst)
+                save(outdir, target, burst)
                 burst = head
+                bursts += 1
+                if bursts >= MAX_BURSTS:
+                    break
             burst += rec
-            # Each frame alone as well: a short input per packet shape.
-            save(outdir, "packet", head + struct.pack(">BBH", 0, 0, len(data)) + data)
-        if len(burst) > 1:
-            save(outdir, "packet", burst)
+            if i < MAX_SINGLES:          # the frame alone: a short input per packet shape
+                save(outdir, target, head + struct.pack(">BBH", 0, 0, len(data)) + data)
+        if len(burst) > 1 and bursts < MAX_BURSTS:
+            save(outdir, target, burst)
 
 
 def pcap_bytes(linktype, snaplen, frames, endian="<", nano=False):
@@ -258,12 +272,15 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     outdir = sys.argv[1]
+    if os.path.isdir(outdir):            # seeds are rebuilt, never accumulated
+        shutil.rmtree(outdir)
     captures = []
     for path in sorted(glob.glob(os.path.join(TOP, "pcaps", "*.pcap"))):
         c = read_pcap(path)
         if c:
             captures.append(c)
     packet_seeds(outdir, captures)
+    packet_seeds(outdir, captures, "pipeline")
     capture_seeds(outdir, captures)
     rule_seeds(outdir)
     config_seeds(outdir)

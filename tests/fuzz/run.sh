@@ -49,7 +49,7 @@ show_report() {
 # library code exists.  Sets built[], skipped[], failed[].
 build_targets() {
     mkdir -p "$FB/logs"
-    if ! make --no-print-directory -s BUILD="$FB" CC=clang CFLAGS="$SAN" "$FB/libxiezhi.a" \
+    if ! make --no-print-directory -s -j"$(nproc)" BUILD="$FB" CC=clang CFLAGS="$SAN" "$FB/libxiezhi.a" \
             >"$FB/logs/build-lib.log" 2>&1; then
         log "FAIL  building $FB/libxiezhi.a:"
         tail -30 "$FB/logs/build-lib.log"

@@ -13,7 +13,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 command -v clang >/dev/null || { echo "clang is not installed (make deps)"; exit 1; }
 SAN='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all'
-if ! make --no-print-directory -s BUILD="$ASAN_BUILD" CC=clang CFLAGS="$SAN" all \
+if ! make --no-print-directory -s -j"$(nproc)" BUILD="$ASAN_BUILD" CC=clang CFLAGS="$SAN" all \
         >"$tmp/build.log" 2>&1; then
     echo "FAIL: building $ASAN_BUILD:"
     tail -30 "$tmp/build.log"
@@ -44,11 +44,17 @@ for t in "${scripts[@]}"; do
     fi
     failed=$((failed + 1))
     printf 'FAIL  %-40s %3ds (exit %d)\n' "$name" $((SECONDS - start)) $rc
+    # Each distinct report once (the same bug usually fires in every run).
+    seen=""
     for r in $reports; do
-        echo "  sanitizer report $r:"
-        grep -a -v '^ *$' "$r" | head -40 | sed 's/^/    | /'
-        rm -f "$r"
+        key=$(grep -a -m1 -E 'ERROR:|runtime error:' "$r")
+        if ! grep -qxF -- "$key" <<<"$seen"; then
+            seen="$seen"$'\n'"$key"
+            echo "  sanitizer report ($(grep -la -F -- "$key" $reports | wc -l) runs):"
+            grep -a -v '^ *$' "$r" | head -40 | sed 's/^/    | /'
+        fi
     done
+    rm -f $reports
     [ -z "$reports" ] && tail -30 "$tmp/$name.log" | sed 's/^/    | /'
 done
 [ $failed -eq 0 ] || { echo "$failed regression suite(s) failed under ASan+UBSan"; exit 1; }
