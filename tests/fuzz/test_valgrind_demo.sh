@@ -6,7 +6,12 @@
 # libraries we link (never for xiezhi's own code); each entry says why.
 set -u
 cd "$(dirname "$0")/../.."
-XIEZHI=${XIEZHI:-$PWD/build/xiezhi}
+# valgrind cannot run a sanitizer build (make asan sets BUILD=build-asan):
+# memcheck always looks at the plain build, made here if it is missing.
+XIEZHI=$PWD/build/xiezhi
+if [ "${BUILD:-build}" != build ] || [ ! -x "$XIEZHI" ]; then
+    make --no-print-directory -s BUILD=build all >/dev/null || { echo "FAIL: cannot build build/xiezhi"; exit 1; }
+fi
 tmp=$(mktemp -d /tmp/xiezhi-valgrind.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
