@@ -103,11 +103,7 @@ asan: deps
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-	  --inline-suppr --std=c11 -D__GNUC__ -I sensor -I . \
-	  --suppressions-list=.cppcheck-suppressions sensor exporters tools
-	clang-tidy --quiet $(LIB_SRCS) sensor/main.c $(TOOL_SRCS) -- \
-	  -std=c11 -D_GNU_SOURCE -DXIEZHI_VERSION='"$(VERSION)"' -I. -Isensor $(PKG_CFLAGS)
+	@tools/lint.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -57,6 +57,7 @@ struct redis_exporter {
     char *host, *unix_socket, *username, *password;
     int port, db;
     enum redis_mode mode;
+    bool exactly_once;             /* MULTI/EXEC + delivered marker per batch */
     char *key, *marker_key, *heartbeat_key, *sensor_id, *version;
     uint64_t maxlen;
     size_t batch_size, queue_size;
@@ -85,6 +86,7 @@ struct redis_exporter {
     redisContext *ctx;
     int64_t backoff_us, next_attempt_us, last_heartbeat_us;
     bool ever_connected, down_logged;
+    bool down;                     /* a connect or a batch failed: events wait on disk */
     char uncertain[160];           /* marker of a batch cut by a disconnect, "" = none */
     uint64_t uncertain_n;
     struct qent *batch;
@@ -289,6 +291,9 @@ static void *redis_open(const struct config *cfg, const char *prefix,
                    key, mode);
         re->mode = MODE_STREAM;
     }
+    char eo_key[200];
+    snprintf(eo_key, sizeof eo_key, "%sexactly-once", prefix);
+    re->exactly_once = config_get_bool(cfg, eo_key, true, diag);
     re->key = expand_sensor(cfg_str(cfg, prefix, "key", "xiezhi:alerts"), sensor_id);
     re->maxlen = (uint64_t)cfg_int(cfg, prefix, "maxlen", 1000000, 0, INT64_MAX, diag);
     re->batch_size = (size_t)cfg_int(cfg, prefix, "batch-size", 512, 1, 1024, diag);
@@ -379,6 +384,7 @@ static void disconnect(struct redis_exporter *re)
     if (re->ctx)
         redisFree(re->ctx);
     re->ctx = NULL;
+    re->down = true;
     pthread_mutex_lock(&re->lock);
     re->connected = false;
     pthread_mutex_unlock(&re->lock);
@@ -466,6 +472,7 @@ static int try_connect(struct redis_exporter *re)
                    waiting);
     re->ever_connected = true;
     re->down_logged = false;
+    re->down = false;
     re->backoff_us = 100000;
     return 0;
 }
@@ -474,7 +481,7 @@ static int try_connect(struct redis_exporter *re)
 
 static bool transactional(const struct redis_exporter *re)
 {
-    return re->mode != MODE_PUBLISH;
+    return re->mode != MODE_PUBLISH && re->exactly_once;
 }
 
 static void batch_marker(const struct redis_exporter *re, const struct spool_rec *recs, size_t n,
@@ -590,6 +597,11 @@ static int resolve_uncertain(struct redis_exporter *re)
     redisReply *r = command_argv(re, 2, argv);
     if (!r)
         return -1;
+    if (r->type == REDIS_REPLY_ERROR) {     /* e.g. LOADING after a restart: ask again later */
+        note_error(re, "cannot check the last batch", r->str);
+        freeReplyObject(r);
+        return -1;
+    }
     bool applied = r->type == REDIS_REPLY_STRING && strcmp(r->str, re->uncertain) == 0;
     freeReplyObject(r);
     if (applied) {
@@ -790,12 +802,14 @@ static void *redis_thread(void *arg)
         pthread_mutex_unlock(&re->lock);
         int64_t now = now_usec();
         /* closing: deliver what is left (queue, then spool) until the deadline */
-        if (stop && (now >= deadline || (queued == 0 && !spooling)))
+        if (stop && (now >= deadline || (queued == 0 && !spooling))) {
             break;
+        }
 
         if (!re->ctx) {
-            if (queued > 0)
+            if (queued > 0 && re->down)
                 queue_to_spool(re, 0);   /* Redis is away: events wait on disk */
+            spool_flush(re->spool);
             if (now < re->next_attempt_us) {
                 int64_t until = re->next_attempt_us;
                 if (stop && deadline < until)

@@ -46,6 +46,9 @@ struct spool {
     uint64_t peek_ends[1024];   /* read_off after each peeked record */
     struct spool_stats st;
     uint64_t bytes;        /* file bytes minus read_off */
+    /* appends are buffered for the tail segment; its size includes them */
+    char *wbuf;
+    size_t wlen, wcap, wrecs;
     uint64_t drops_unlogged;
     time_t drop_logged_at;
 };
@@ -267,10 +270,27 @@ static int spool_load(struct spool *sp, struct diag *diag)
     return 0;
 }
 
+/* mkdir -p: the spool may sit below a log directory not created yet. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return -1;
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 struct spool *spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
                          struct diag *diag)
 {
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (make_dirs(dir) != 0) {
         diag_error(diag, dir, 0, "cannot create spool directory: %s", strerror(errno));
         return NULL;
     }
@@ -323,34 +343,71 @@ static void drop_note(struct spool *sp, const char *why)
     }
 }
 
-/* Writes one record at the end of seg; on failure the file is cut back. */
-static int seg_write(struct spool *sp, struct segment *seg, const struct spool_rec *rec)
+/* Encodes one record at the end of *buf. */
+static int encode_record(char **buf, size_t *len, size_t *cap, const struct spool_rec *rec)
+{
+    size_t need = *len + SPOOL_RECORD_HEADER + rec->len;
+    if (need > *cap) {
+        size_t c = *cap ? *cap : 1 << 16;
+        while (c < need)
+            c *= 2;
+        char *grown = realloc(*buf, c);
+        if (!grown)
+            return -1;
+        *buf = grown;
+        *cap = c;
+    }
+    unsigned char hdr[SPOOL_RECORD_HEADER];
+    record_header(hdr, rec);
+    memcpy(*buf + *len, hdr, sizeof hdr);
+    memcpy(*buf + *len + sizeof hdr, rec->data, rec->len);
+    *len = need;
+    return 0;
+}
+
+/* Writes len bytes at the end of seg's file (at seg->size); cut back on failure. */
+static int seg_write_raw(struct spool *sp, struct segment *seg, uint64_t at, const char *data,
+                         size_t len)
 {
     int fd = seg_fd(sp, seg);
     if (fd < 0)
         return -1;
-    unsigned char hdr[SPOOL_RECORD_HEADER];
-    record_header(hdr, rec);
-    struct iovec iov[2] = { { hdr, sizeof hdr }, { (void *)rec->data, rec->len } };
-    size_t total = sizeof hdr + rec->len;
-    ssize_t n = pwritev(fd, iov, 2, (off_t)seg->size);
-    if (n != (ssize_t)total) {
-        if (ftruncate(fd, (off_t)seg->size) != 0)
-            log_error("%s: cannot cut back a failed write: %s", sp->dir, strerror(errno));
-        return -1;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pwrite(fd, data + done, len - done, (off_t)(at + done));
+        if (n <= 0) {
+            if (ftruncate(fd, (off_t)at) != 0)
+                log_error("%s: cannot cut back a failed write: %s", sp->dir, strerror(errno));
+            return -1;
+        }
+        done += (size_t)n;
     }
-    seg->size += total;
-    seg->records++;
-    sp->bytes += total;
-    sp->st.count++;
-    sp->st.appended++;
     return 0;
+}
+
+/* Writes the buffered appends of the tail segment to its file. */
+static void tail_flush(struct spool *sp)
+{
+    if (sp->wlen == 0 || sp->nsegs == 0)
+        return;
+    struct segment *seg = &sp->segs[sp->nsegs - 1];
+    if (seg_write_raw(sp, seg, seg->size - sp->wlen, sp->wbuf, sp->wlen) != 0) {
+        log_error("%s: cannot write %zu spooled events: %s", sp->dir, sp->wrecs, strerror(errno));
+        seg->size -= sp->wlen;
+        seg->records -= sp->wrecs;
+        sp->bytes -= sp->wlen;
+        sp->st.count -= sp->wrecs;
+        sp->st.dropped += sp->wrecs;
+    }
+    sp->wlen = 0;
+    sp->wrecs = 0;
 }
 
 static struct segment *tail_for_write(struct spool *sp)
 {
     if (sp->nsegs && sp->segs[sp->nsegs - 1].size < sp->seg_bytes)
         return &sp->segs[sp->nsegs - 1];
+    tail_flush(sp);
     if (segs_reserve(sp) != 0)
         return NULL;
     if (sp->nsegs > 1)
@@ -374,9 +431,19 @@ int spool_append(struct spool *sp, const struct spool_rec *rec)
         rc = 1;
     } else {
         struct segment *seg = tail_for_write(sp);
-        if (!seg || seg_write(sp, seg, rec) != 0) {
+        if (!seg || encode_record(&sp->wbuf, &sp->wlen, &sp->wcap, rec) != 0) {
             drop_note(sp, "write failed");
             rc = -1;
+        } else {
+            uint64_t total = SPOOL_RECORD_HEADER + rec->len;
+            seg->size += total;
+            seg->records++;
+            sp->wrecs++;
+            sp->bytes += total;
+            sp->st.count++;
+            sp->st.appended++;
+            if (sp->wlen >= (256u << 10))
+                tail_flush(sp);
         }
     }
     pthread_mutex_unlock(&sp->lock);
@@ -403,12 +470,31 @@ int spool_prepend(struct spool *sp, const struct spool_rec *recs, size_t n)
         memmove(sp->segs + at + 1, sp->segs + at, (sp->nsegs - at) * sizeof *sp->segs);
         sp->nsegs++;
         sp->segs[at] = (struct segment){ .id = id, .fd = -1 };
+        char *buf = NULL;
+        size_t len = 0, cap = 0;
         rc = 0;
         for (size_t i = 0; i < n && rc == 0; i++)
-            if (recs[i].len > SPOOL_MAX_RECORD || seg_write(sp, &sp->segs[at], &recs[i]) != 0)
+            if (recs[i].len > SPOOL_MAX_RECORD || encode_record(&buf, &len, &cap, &recs[i]) != 0)
                 rc = -1;
-        if (rc == 0 && sp->segs[at].fd >= 0)
-            fdatasync(sp->segs[at].fd);
+        struct segment *seg = &sp->segs[at];
+        if (rc == 0 && seg_write_raw(sp, seg, seg->size, buf, len) == 0) {
+            seg->size += len;
+            seg->records += n;
+            sp->bytes += len;
+            sp->st.count += n;
+            sp->st.appended += n;
+        } else {
+            rc = -1;
+        }
+        free(buf);
+        if (seg->size == 0) {              /* nothing written: forget the segment */
+            char path[4096];
+            seg_path(sp, seg->id, path, sizeof path);
+            seg_close_fd(seg);
+            unlink(path);
+            memmove(sp->segs + at, sp->segs + at + 1, (sp->nsegs - at - 1) * sizeof *sp->segs);
+            sp->nsegs--;
+        }
         if (front)
             cursor_save(sp);
     }
@@ -444,6 +530,7 @@ size_t spool_peek(struct spool *sp, struct spool_rec *out, size_t max)
     sp->peek_count = 0;
     if (max > sizeof sp->peek_ends / sizeof sp->peek_ends[0])
         max = sizeof sp->peek_ends / sizeof sp->peek_ends[0];
+    tail_flush(sp);
     while (sp->nsegs && sp->read_off >= sp->segs[0].size && sp->nsegs > 1)
         head_drop(sp);   /* a delivered head left by an earlier consume */
     if (!sp->nsegs || sp->read_off >= sp->segs[0].size) {
@@ -452,9 +539,10 @@ size_t spool_peek(struct spool *sp, struct spool_rec *out, size_t max)
     }
     struct segment *seg = &sp->segs[0];
     int fd = seg_fd(sp, seg);
-    uint64_t want = seg->size - sp->read_off;
-    if (want > (4u << 20))
-        want = 4u << 20;
+    /* read about what max records need (events are ~1 KiB), not the segment */
+    uint64_t want = seg->size - sp->read_off, limit = (uint64_t)max * 2048 + 65536;
+    if (want > limit)
+        want = limit;
     if (fd < 0 || buf_reserve(sp, (size_t)want) != 0) {
         pthread_mutex_unlock(&sp->lock);
         return 0;
@@ -524,6 +612,13 @@ void spool_consume(struct spool *sp, size_t n)
     pthread_mutex_unlock(&sp->lock);
 }
 
+void spool_flush(struct spool *sp)
+{
+    pthread_mutex_lock(&sp->lock);
+    tail_flush(sp);
+    pthread_mutex_unlock(&sp->lock);
+}
+
 uint64_t spool_count(struct spool *sp)
 {
     pthread_mutex_lock(&sp->lock);
@@ -544,6 +639,7 @@ void spool_close(struct spool *sp)
 {
     if (!sp)
         return;
+    tail_flush(sp);
     if (sp->drops_unlogged)
         log_warning("%s: %" PRIu64 " events dropped by the spool in total", sp->dir, sp->st.dropped);
     for (size_t i = 0; i < sp->nsegs; i++) {
@@ -559,6 +655,7 @@ void spool_close(struct spool *sp)
     pthread_mutex_destroy(&sp->lock);
     free(sp->segs);
     free(sp->buf);
+    free(sp->wbuf);
     free(sp->dir);
     free(sp);
 }

@@ -56,6 +56,10 @@ int spool_prepend(struct spool *sp, const struct spool_rec *recs, size_t n);
 size_t spool_peek(struct spool *sp, struct spool_rec *out, size_t max);
 /* Removes the first n records of the last peek. */
 void spool_consume(struct spool *sp, size_t n);
+/* Appends are buffered (up to 256 KiB) and written by the next peek, a full
+ * buffer, this call, or close; the exporter calls it while Redis is down, so
+ * a crash of the sensor loses at most a few seconds of spooled events. */
+void spool_flush(struct spool *sp);
 uint64_t spool_count(struct spool *sp);
 void spool_get_stats(struct spool *sp, struct spool_stats *out);
 void spool_close(struct spool *sp);

@@ -10,7 +10,8 @@ import random
 import struct
 
 from pcapgen import (PcapWriter, TcpSession, eth_tcp4, eth_udp4, ether, ipv4, icmp, udp,
-                     dns_query, TCP_SYN, TCP_ACK, TCP_RST, TCP_FIN, TCP_PSH)
+                     dns_query, eth_tcp4_headers_only, TCP_SYN, TCP_ACK, TCP_RST, TCP_FIN,
+                     TCP_PSH)
 
 TCP_URG = 0x20
 T0 = 1_700_000_000.0          # 2023-11-14 22:13:20 UTC
@@ -211,32 +212,39 @@ def beacon(outdir):
                      [(b"\x17\x03\x03\x00\x40" + bytes(64), b"\x17\x03\x03\x00\x20" + bytes(32))])
 
 
-def _bulk(w, t, client, server, cport, sport, nbytes, seg=1448):
-    """A TCP upload of nbytes from client, acknowledged every 8 segments."""
+def _bulk(w, t, client, server, cport, sport, nbytes, seg=64000, rate=50e6):
+    """A TCP upload of nbytes from client at about rate bytes/s, recorded as
+    a header-only capture with TSO-sized segments (captured on the sending
+    host): the wire lengths carry the volume, the file stays small."""
     s = TcpSession(w, t, client, server, cport, sport).handshake()
-    sent, n = 0, 0
+    t, seq, sent = s.t, s.cseq, 0
     while sent < nbytes:
         chunk = min(seg, nbytes - sent)
-        s.send(bytes(chunk), dt=0.0005)
+        t += chunk / rate
+        frame, wirelen = eth_tcp4_headers_only(client, server, cport, sport, TCP_PSH | TCP_ACK,
+                                               chunk, seq, s.sseq)
+        w.write(t, frame, wirelen=wirelen)
+        seq += chunk
         sent += chunk
-        n += 1
-        if n % 8 == 0:
-            s._emit(False, TCP_ACK, dt=0.0002)
+        if (sent // seg) % 16 == 0:
+            w.write(t + 0.0001, eth_tcp4(server, client, sport, cport, TCP_ACK, seq=s.sseq, ack=seq))
+    s.t, s.cseq = t + 0.001, seq
     s.reply(b"OK\n")
     return s.close()
 
 
 def large_upload(outdir):
-    """An office workstation with 8 hours of ordinary small uploads (a few
-    KB an hour), then 400 KB to an unknown external host: far above its own
-    baseline (the scaled volume rule of the regression test)."""
+    """An office workstation with 8 hours of ordinary uploads (a few MB an
+    hour: mail, web forms), then 300 MB within the hour to an unknown
+    external host: above the pack's 100 MB and far above its own baseline."""
+    rng = random.Random(80)
     with _out(outdir, "large_upload") as w:
         base = (int(T0 // HOUR) + 1) * HOUR
         for hour in range(8):
             for k in range(3):
-                _session(w, base + hour * HOUR + 60 + k * 600, "10.1.3.7", "198.51.100.80",
-                         41000 + hour * 10 + k, 443, [(bytes(1200 + 100 * k), bytes(3000))])
-        _bulk(w, base + 8 * HOUR + 120, "10.1.3.7", "203.0.113.99", 42000, 443, 400_000)
+                _bulk(w, base + hour * HOUR + 60 + k * 600, "10.1.3.7", "198.51.100.80",
+                      41000 + hour * 10 + k, 443, 1_000_000 + rng.randrange(500_000))
+        _bulk(w, base + 8 * HOUR + 120, "10.1.3.7", "203.0.113.99", 42000, 443, 300_000_000)
 
 
 def zone_violation(outdir):
@@ -294,15 +302,16 @@ def benign_resolver(outdir):
 
 
 def benign_backup(outdir):
-    """A nightly off-site backup: 10.1.100.50 sends about 300 KB each night
-    at 02:00 to 203.0.113.80:22 for 6 nights, always the same size give or
-    take a few percent; after its warm-up (4 nights with the scaled rule of
-    the regression test) the host's baseline knows this."""
+    """A nightly off-site backup: 10.1.100.50 sends about 150 MB each night
+    at 02:00 to 203.0.113.80:22 for 9 nights, always the same size give or
+    take a few percent: above the pack's 100 MB threshold every night, but
+    the host is silent while its baseline learns (6 nights) and afterwards
+    the baseline knows this volume."""
     rng = random.Random(7)
     with _out(outdir, "benign_backup") as w:
         base = (int(T0 // 86400) + 1) * 86400 + 2 * HOUR
-        for night in range(6):
-            size = 300_000 + rng.randrange(-9_000, 9_000)
+        for night in range(9):
+            size = 150_000_000 + rng.randrange(-4_500_000, 4_500_000)
             _bulk(w, base + night * 86400 + rng.uniform(0, 30), "10.1.100.50", "203.0.113.80",
                   47000 + night, 22, size)
 

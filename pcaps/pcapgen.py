@@ -272,3 +272,22 @@ def ipv6_fragments(src, dst, next_header, payload, frag_size, ident=0x1234567):
         fh = struct.pack("!BBHI", next_header, 0, off | more, ident)
         out.append(ipv6(src, dst, 44, fh + chunk))
     return out
+
+
+# ---- Added for the anomaly captures (gen_anomaly.py).
+
+def eth_tcp4_headers_only(src, dst, sport, dport, flags, payload_len, seq=1, ack=0, ttl=64):
+    """A TCP/IPv4 frame as a header-only capture sees it (snap length cut
+    after the TCP header): returns (captured bytes, wire length).  The
+    payload is taken to be zeros, so the checksums are exact without it.
+    Lets a capture describe bulk transfers (e.g. TSO-sized segments of up to
+    65495 bytes) without storing their bytes."""
+    tcp_len = 20 + payload_len
+    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+    csum = checksum(_pseudo4(src, dst, 6, tcp_len) + hdr)
+    tcp_hdr = hdr[:16] + struct.pack("!H", csum) + hdr[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + tcp_len, 1, 0x4000, ttl, 6, 0,
+                     ip4(src), ip4(dst))
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    frame = ether(ip + tcp_hdr)
+    return frame, len(frame) + payload_len

@@ -22,6 +22,9 @@ void options_usage(FILE *out)
             "  -l DIR          log directory for eve.json and stats\n"
             "  -T              test the configuration and rules, then exit\n"
             "  --set KEY=VAL   override a configuration key (e.g. outputs.redis.enabled=yes)\n"
+            "  --pidfile FILE  write the process id to FILE (live capture)\n"
+            "  --user USER     drop to this user after opening the capture\n"
+            "  --group GROUP   and this group (default: the user's group)\n"
             "  -v / -q         more / less logging (repeatable)\n"
             "  -V              print the version and library versions\n"
             "  -h              this help\n"
@@ -51,6 +54,9 @@ int options_parse(struct sensor_options *opts, int argc, char **argv)
 {
     static const struct option long_options[] = {
         { "set", required_argument, NULL, 'O' },
+        { "pidfile", required_argument, NULL, 'P' },
+        { "user", required_argument, NULL, 'U' },
+        { "group", required_argument, NULL, 'G' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -69,6 +75,9 @@ int options_parse(struct sensor_options *opts, int argc, char **argv)
         case 'l': opts->log_dir = optarg; break;
         case 'T': opts->test_only = true; break;
         case 'O': rc = push(opts->overrides, &opts->noverrides, optarg, "--set overrides"); break;
+        case 'P': opts->pid_file = optarg; break;
+        case 'U': opts->run_as_user = optarg; break;
+        case 'G': opts->run_as_group = optarg; break;
         case 'v': opts->verbosity++; break;
         case 'q': opts->verbosity--; break;
         case 'V': print_version(); return 1;

@@ -24,6 +24,9 @@ struct sensor_options {
     const char *log_dir;                         /* -l */
     const char *bpf;                             /* trailing arguments, as in tcpdump */
     char bpf_text[4096];
+    const char *pid_file;                        /* --pidfile (overrides pid-file) */
+    const char *run_as_user;                     /* --user (overrides run-as.user) */
+    const char *run_as_group;                    /* --group (overrides run-as.group) */
     bool test_only;                              /* -T */
     int verbosity;                               /* -v adds one, -q removes one */
 };

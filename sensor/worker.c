@@ -61,13 +61,15 @@ int worker_init(struct worker *w, int id, const struct worker_shared *shared)
 int worker_set_detect(struct worker *w, const struct detect_engine *de)
 {
     struct detect_thread *dt = de ? detect_thread_new(de) : NULL;
-    if (de && !dt) {
-        log_error("worker %d: cannot create detection state", w->id);
-        return -1;
-    }
+    /* The old state goes in every case: after a failed swap the worker runs
+     * without rules rather than on an engine the sensor is about to free. */
     if (w->detect)
         detect_thread_free(w->detect);
     w->detect = dt;
+    if (de && !dt) {
+        log_error("worker %d: cannot create detection state; running without rules", w->id);
+        return -1;
+    }
     return 0;
 }
 
@@ -135,6 +137,7 @@ static void write_decoder_stats(struct json_writer *j, const struct decode_stats
     json_uint(j, "tunnels", d->tunnels);
     json_uint(j, "fragments", d->fragments);
     json_uint(j, "reassembled", d->reassembled);
+    json_uint(j, "truncated", d->truncated);
     json_object_begin(j, "errors");
     for (int i = 0; i < DECODE_ERROR_COUNT; i++)
         json_uint(j, decode_error_name((enum decode_error)i), d->errors[i]);
@@ -167,31 +170,66 @@ static void write_flow_stats(struct json_writer *j, const struct flow_table_stat
     json_object_end(j);
 }
 
-void worker_write_stats(struct worker *w, const struct capture_stats *capture,
-                        void (*extra)(void *ctx, struct json_writer *j), void *extra_ctx)
+void worker_snapshot(const struct worker *w, struct worker_snapshot *out)
 {
-    uint64_t uptime = w->now_usec > w->first_usec ? (w->now_usec - w->first_usec) / 1000000 : 0;
-    struct json_writer *j = eve_stats_begin(&w->eve, w->now_usec, uptime);
+    out->decode = *decoder_stats(w->decoder);
+    out->flows = *flow_table_stats(w->flows);
+    out->classify = *classifier_stats(w->classifier);
+    out->counters = w->counters;
+    out->first_usec = w->first_usec;
+    out->now_usec = w->now_usec;
+}
+
+/* The stage counter structs are plain uint64_t fields, so they add up
+ * field by field without naming each one. */
+static void add_counters(void *sum, const void *one, size_t size)
+{
+    uint64_t *a = sum;
+    const uint64_t *b = one;
+    for (size_t i = 0; i < size / sizeof(uint64_t); i++)
+        a[i] += b[i];
+}
+
+_Static_assert(sizeof(struct decode_stats) % sizeof(uint64_t) == 0, "decode_stats: uint64_t only");
+_Static_assert(sizeof(struct flow_table_stats) % sizeof(uint64_t) == 0, "flow stats: uint64_t only");
+_Static_assert(sizeof(struct classify_stats) % sizeof(uint64_t) == 0, "classify_stats: uint64_t only");
+_Static_assert(sizeof(struct worker_counters) % sizeof(uint64_t) == 0, "counters: uint64_t only");
+
+void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapshot *one)
+{
+    uint64_t last_event = sum->counters.last_event_usec > one->counters.last_event_usec
+                              ? sum->counters.last_event_usec : one->counters.last_event_usec;
+    add_counters(&sum->decode, &one->decode, sizeof sum->decode);
+    add_counters(&sum->flows, &one->flows, sizeof sum->flows);
+    add_counters(&sum->classify, &one->classify, sizeof sum->classify);
+    add_counters(&sum->counters, &one->counters, sizeof sum->counters);
+    sum->counters.last_event_usec = last_event;
+    if (one->first_usec && (!sum->first_usec || one->first_usec < sum->first_usec))
+        sum->first_usec = one->first_usec;
+    if (one->now_usec > sum->now_usec)
+        sum->now_usec = one->now_usec;
+}
+
+void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap,
+                       const struct capture_stats *capture)
+{
     json_object_begin(j, "capture");
     json_uint(j, "kernel_packets", capture->packets);
     json_uint(j, "kernel_drops", capture->kernel_drops);
     json_uint(j, "kernel_ifdrops", capture->interface_drops);
     json_uint(j, "files_failed", capture->files_failed);
     json_object_end(j);
-    write_decoder_stats(j, decoder_stats(w->decoder));
-    write_flow_stats(j, flow_table_stats(w->flows), classifier_stats(w->classifier));
+    write_decoder_stats(j, &snap->decode);
+    write_flow_stats(j, &snap->flows, &snap->classify);
     json_object_begin(j, "detect");
-    json_uint(j, "alerts", w->counters.alerts);
-    json_uint(j, "anomalies", w->counters.anomalies);
+    json_uint(j, "alerts", snap->counters.alerts);
+    json_uint(j, "anomalies", snap->counters.anomalies);
     json_object_begin(j, "severity");
     static const char *const names[5] = { "other", "1", "2", "3", "4" };
     for (int i = 0; i < 5; i++)
-        json_uint(j, names[i], w->counters.alerts_by_severity[i]);
+        json_uint(j, names[i], snap->counters.alerts_by_severity[i]);
     json_object_end(j);
     json_object_end(j);
-    if (extra)
-        extra(extra_ctx, j);
-    eve_stats_end(&w->eve);
 }
 
 void worker_free(struct worker *w)

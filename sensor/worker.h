@@ -60,8 +60,24 @@ void worker_tick(struct worker *w, uint64_t now_usec);
 void worker_finish(struct worker *w);
 /* Swaps the rule set (reload): new detection state, flows keep going. */
 int worker_set_detect(struct worker *w, const struct detect_engine *de);
-void worker_write_stats(struct worker *w, const struct capture_stats *capture,
-                        void (*extra)(void *ctx, struct json_writer *j), void *extra_ctx);
+
+/* Stats leave a worker as a copy of its counters, taken in its own thread,
+ * so the sensor can add up several workers and write one stats event. */
+struct worker_snapshot {
+    struct decode_stats decode;
+    struct flow_table_stats flows;
+    struct classify_stats classify;
+    struct worker_counters counters;
+    uint64_t first_usec, now_usec;
+};
+
+void worker_snapshot(const struct worker *w, struct worker_snapshot *out);
+/* Adds one worker's counters into sum (times: earliest first, latest now). */
+void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapshot *one);
+/* Writes the "capture", "decoder", "flow", "ndpi" and "detect" members of a
+ * stats event into j (between eve_stats_begin and eve_stats_end). */
+void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap,
+                       const struct capture_stats *capture);
 void worker_free(struct worker *w);
 
 #endif

@@ -72,11 +72,19 @@ struct tracker {
     struct anomaly_key key;
     uint64_t first_usec, last_usec;
     uint64_t until_usec;           /* suppression entries: silent until */
-    uint64_t size;                 /* bytes charged against the memcap */
+    uint32_t size;                 /* bytes charged against the memcap */
+    uint32_t hash;                 /* of key: bucket, and a cheap first compare */
     _Alignas(8) unsigned char data[];
 };
 
 struct rule_table;
+
+/* A part of a tracker's data at an 8-aligned offset (detectors lay their
+ * data out with anomaly_align8), as void * so no cast widens alignment. */
+static inline void *tracker_part(struct tracker *t, size_t offset)
+{
+    return t->data + offset;
+}
 
 /* What a detector gets for one event. */
 struct anomaly_ctx {

@@ -54,7 +54,7 @@ static void on_flow_end(struct anomaly_ctx *c)
     struct tracker *t = tracker_get(c, &key, &created);
     if (!t)
         return;
-    struct ring *ring = (struct ring *)(void *)t->data;   /* data is _Alignas(8) */
+    struct ring *ring = tracker_part(t, 0);   /* data is _Alignas(8) */
     if (created)
         ring_init(ring, p->threshold);
     ring_push(ring, f->start_usec);

@@ -87,8 +87,8 @@ static void on_flow_end(struct anomaly_ctx *c)
     struct tracker *t = tracker_get(c, &key, &created);
     if (!t)
         return;
-    struct ring *ring = (struct ring *)(void *)t->data;
-    struct evlist *ev = (struct evlist *)(void *)(t->data + ring_bytes(p));
+    struct ring *ring = tracker_part(t, 0);
+    struct evlist *ev = tracker_part(t, ring_bytes(p));
     if (created) {
         ring_init(ring, p->threshold);
         evlist_init(ev, p->evidence, SESSION_WIDTH);

@@ -223,19 +223,19 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
         return;
     size_t counter = anomaly_align8(p->method == DNS_SUBDOMAINS ? dset_size(p->threshold)
                                                                 : ring_size(p->threshold));
-    double *max_score = (double *)(void *)(t->data + counter);
-    struct evlist *ev = (struct evlist *)(void *)(t->data + counter_bytes(p));
+    double *max_score = tracker_part(t, counter);
+    struct evlist *ev = tracker_part(t, counter_bytes(p));
     if (created) {
         if (p->method == DNS_SUBDOMAINS)
-            dset_init((struct dset *)(void *)t->data, p->threshold);
+            dset_init(tracker_part(t, 0), p->threshold);
         else
-            ring_init((struct ring *)(void *)t->data, p->threshold);
+            ring_init(tracker_part(t, 0), p->threshold);
         evlist_init(ev, p->evidence, NAME_WIDTH);
         *max_score = 0;
     }
     uint64_t count;
     if (p->method == DNS_SUBDOMAINS) {
-        struct dset *set = (struct dset *)(void *)t->data;
+        struct dset *set = tracker_part(t, 0);
         if (dset_add(set, anomaly_hash_bytes(q.name, sub_len, 0), pkt->ts_usec, p->window_usec))
             evlist_add(ev, q.name);
         if (set->live < p->threshold)
@@ -243,7 +243,7 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
         count = set->live;
         dset_clear(set);
     } else {
-        struct ring *ring = (struct ring *)(void *)t->data;
+        struct ring *ring = tracker_part(t, 0);
         ring_push(ring, pkt->ts_usec);
         evlist_add(ev, q.name);
         if (score > *max_score)

@@ -48,8 +48,8 @@ static void on_flow_end(struct anomaly_ctx *c)
     struct tracker *t = tracker_get(c, &key, &created);
     if (!t)
         return;
-    struct dset *set = (struct dset *)(void *)t->data;
-    struct evlist *ev = (struct evlist *)(void *)(t->data + set_bytes(p));
+    struct dset *set = tracker_part(t, 0);
+    struct evlist *ev = tracker_part(t, set_bytes(p));
     if (created) {
         dset_init(set, p->threshold);
         evlist_init(ev, p->evidence, PORT_WIDTH);

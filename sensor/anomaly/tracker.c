@@ -129,9 +129,9 @@ struct rule_table *tracker_table(struct anomaly_state *st, const struct anomaly_
     return t;
 }
 
-static size_t bucket_of(const struct rule_table *t, const struct anomaly_key *k)
+static uint32_t key_hash(const struct anomaly_key *k)
 {
-    return anomaly_hash_bytes(k, sizeof *k, 0) & (t->nbuckets - 1);
+    return anomaly_hash_bytes(k, sizeof *k, 0);
 }
 
 static void lru_unlink(struct rule_table *t, struct tracker *e)
@@ -158,9 +158,10 @@ static void lru_append(struct rule_table *t, struct tracker *e)
     t->newest = e;
 }
 
-static void entry_remove(struct anomaly_state *st, struct rule_table *t, struct tracker *e)
+/* Takes e out of its table; the caller frees or reuses it. */
+static void entry_detach(struct anomaly_state *st, struct rule_table *t, struct tracker *e)
 {
-    struct tracker **pp = &t->buckets[bucket_of(t, &e->key)];
+    struct tracker **pp = &t->buckets[e->hash & (t->nbuckets - 1)];
     while (*pp && *pp != e)
         pp = &(*pp)->hash_next;
     if (*pp)
@@ -169,6 +170,11 @@ static void entry_remove(struct anomaly_state *st, struct rule_table *t, struct 
     t->count--;
     st->stats.tracked_entries--;
     st->stats.memory_bytes -= e->size;
+}
+
+static void entry_remove(struct anomaly_state *st, struct rule_table *t, struct tracker *e)
+{
+    entry_detach(st, t, e);
     free(e);
 }
 
@@ -182,7 +188,7 @@ static void table_grow(struct rule_table *t)
         struct tracker *e = t->buckets[i];
         while (e) {
             struct tracker *next = e->hash_next;
-            size_t j = anomaly_hash_bytes(&e->key, sizeof e->key, 0) & (n - 1);
+            size_t j = e->hash & (n - 1);
             e->hash_next = b[j];
             b[j] = e;
             e = next;
@@ -211,8 +217,11 @@ void anomaly_expire(struct anomaly_state *st, uint64_t now_usec)
 }
 
 /* Makes room for size more bytes: this rule's oldest first, then the
- * largest other table's oldest.  False when nothing is left to evict. */
-static bool make_room(struct anomaly_state *st, struct rule_table *t, size_t size)
+ * largest other table's oldest.  An evicted entry of exactly this size is
+ * handed back in *reuse (a scan evicts one entry per new one: recycling
+ * spares the allocator).  False when nothing is left to evict. */
+static bool make_room(struct anomaly_state *st, struct rule_table *t, size_t size,
+                      struct tracker **reuse)
 {
     while (st->stats.memory_bytes + size > st->memcap) {
         struct rule_table *victim = t->oldest ? t : NULL;
@@ -221,8 +230,13 @@ static bool make_room(struct anomaly_state *st, struct rule_table *t, size_t siz
                 victim = st->tables[i];
         if (!victim)
             return false;
-        entry_remove(st, victim, victim->oldest);
+        struct tracker *e = victim->oldest;
+        entry_detach(st, victim, e);
         st->stats.evictions++;
+        if (!*reuse && e->size == size)
+            *reuse = e;
+        else
+            free(e);
     }
     return true;
 }
@@ -236,37 +250,48 @@ struct tracker *tracker_get(struct anomaly_ctx *c, const struct anomaly_key *key
         st->clock = c->now;
     table_expire(st, t, st->clock, EXPIRE_PER_EVENT);
 
-    struct tracker **head = &t->buckets[bucket_of(t, key)];
-    for (struct tracker *e = *head; e; e = e->hash_next) {
-        if (memcmp(&e->key, key, sizeof *key) != 0)
+    uint32_t hash = key_hash(key);
+    for (struct tracker *e = t->buckets[hash & (t->nbuckets - 1)]; e; e = e->hash_next) {
+        if (e->hash != hash || memcmp(&e->key, key, sizeof *key) != 0)
             continue;
         e->last_usec = st->clock;
-        lru_unlink(t, e);
-        lru_append(t, e);
+        if (e != t->newest) {
+            lru_unlink(t, e);
+            lru_append(t, e);
+        }
         return e;
     }
 
-    while (t->count >= c->params->max_tracked && t->oldest) {
-        entry_remove(st, t, t->oldest);
-        st->stats.evictions++;
-    }
     size_t size = sizeof(struct tracker) + (key->tag == TAG_DATA ? t->data_size : 0);
-    if (!make_room(st, t, size)) {
+    struct tracker *e = NULL;
+    while (t->count >= c->params->max_tracked && t->oldest) {
+        struct tracker *old = t->oldest;
+        entry_detach(st, t, old);
+        st->stats.evictions++;
+        if (!e && old->size == size)
+            e = old;
+        else
+            free(old);
+    }
+    if (!make_room(st, t, size, &e)) {
+        free(e);
         st->stats.dropped++;
         return NULL;
     }
-    struct tracker *e = calloc(1, size);
-    if (!e) {
+    if (e)
+        memset(e, 0, size);
+    else if (!(e = calloc(1, size))) {
         st->stats.dropped++;
         return NULL;
     }
     e->key = *key;
+    e->hash = hash;
     e->first_usec = c->now;
     e->last_usec = st->clock;
-    e->size = size;
-    if (t->count >= t->nbuckets * 2)
+    e->size = (uint32_t)size;
+    if (t->count >= t->nbuckets)
         table_grow(t);
-    head = &t->buckets[bucket_of(t, key)];
+    struct tracker **head = &t->buckets[hash & (t->nbuckets - 1)];
     e->hash_next = *head;
     *head = e;
     lru_append(t, e);

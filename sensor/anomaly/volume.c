@@ -80,8 +80,8 @@ static void on_flow_end(struct anomaly_ctx *c)
     struct tracker *t = tracker_get(c, &key, &created);
     if (!t)
         return;
-    struct volume_data *v = (struct volume_data *)(void *)t->data;
-    struct evlist *ev = (struct evlist *)(void *)(t->data + anomaly_align8(sizeof *v));
+    struct volume_data *v = tracker_part(t, 0);
+    struct evlist *ev = tracker_part(t, anomaly_align8(sizeof *v));
     uint64_t index = f->last_usec / p->window_usec;
     if (created) {
         memset(v, 0, sizeof *v);

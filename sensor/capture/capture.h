@@ -52,11 +52,21 @@ struct capture_live_config {
     int timeout_ms;            /* read timeout; <= 0: 100 ms */
     bool immediate;            /* deliver each frame at once (no batching) */
     const char *bpf;           /* a BPF filter, NULL or "" for none */
+    int fanout_group;          /* > 0: join this PACKET_FANOUT group so several
+                                * handles on one interface share its traffic
+                                * (both directions of a flow on one handle);
+                                * 0: none */
+    enum capture_fanout {
+        CAPTURE_FANOUT_HOST_PAIR,  /* by the IP address pair: all flows between two
+                                    * hosts on one handle (scans, brute force) */
+        CAPTURE_FANOUT_FLOW,       /* the kernel's symmetric 5-tuple hash */
+    } fanout;
 };
 struct config;
 struct diag;
 /* Fills cfg for iface from capture.snaplen, capture.promisc,
- * capture.buffer-size, capture.immediate and capture.bpf. */
+ * capture.buffer-size, capture.immediate, capture.bpf and capture.fanout
+ * (host-pair | flow). */
 void capture_live_config_load(struct capture_live_config *out, const struct config *cfg, const char *iface,
                               struct diag *diag);
 /* Returns 0, or -1 with one message naming the interface (no such device,

@@ -16,12 +16,15 @@
 /* ndpiReader's limits: past these many packets a flow is given up on. */
 #define MAX_TCP_DISSECTED_PKTS 80
 #define MAX_UDP_DISSECTED_PKTS 24
+/* Interned metadata values (JA3, user agents, issuers...) kept at most. */
+#define META_POOL_MAX_BYTES (4u << 20)
 
 struct classifier {
     struct ndpi_detection_module_struct *ndpi;
     /* A scratch nDPI state for flows that end without ever carrying
      * payload: it replays their first header to get nDPI's guess. */
     struct ndpi_flow_struct *scratch;
+    struct meta_pool *pool;
     bool eager;     /* diagnostic: allocate at the first packet, as ndpiReader */
     /* nDPI's protocol names in lower case, by id (EVE app_proto). */
     char **lower_names;
@@ -76,7 +79,8 @@ struct classifier *classifier_new(void)
         return NULL;
     }
     memset(c->scratch, 0, SIZEOF_FLOW_STRUCT);
-    if (!make_lower_names(c)) {
+    c->pool = meta_pool_new(META_POOL_MAX_BYTES);
+    if (!c->pool || !make_lower_names(c)) {
         classifier_free(c);
         return NULL;
     }
@@ -90,6 +94,7 @@ void classifier_free(struct classifier *c)
     if (!c)
         return;
     ndpi_flow_free(c->scratch);
+    meta_pool_free(c->pool);
     ndpi_exit_detection_module(c->ndpi);
     for (unsigned i = 0; i < c->nlower; i++)
         free(c->lower_names[i]);
@@ -140,7 +145,7 @@ static void collect_meta(struct classifier *c, struct flow *f)
     const struct ndpi_flow_struct *n = f->ndpi;
     struct meta_builder b;
     char version[32];       /* must outlive the builder */
-    meta_builder_init(&b);
+    meta_builder_init(&b, c->pool);
     if (n->host_server_name[0])
         meta_builder_add(&b, META_HOSTNAME, n->host_server_name);
     if ((is_proto(f, NDPI_PROTOCOL_DNS) || is_proto(f, NDPI_PROTOCOL_MDNS) ||
@@ -181,6 +186,7 @@ static void collect_meta(struct classifier *c, struct flow *f)
         c->stats.meta_allocated++;
         c->stats.meta_bytes_total += sz;
     }
+    c->stats.meta_pool_bytes = meta_pool_bytes(c->pool);
 }
 
 static void set_verdict(struct flow *f, ndpi_protocol p, ndpi_confidence_t conf, ndpi_risk risk)

@@ -22,6 +22,7 @@ struct classify_stats {
     uint64_t meta_bytes;           /* bytes held in flow_meta blobs now */
     uint64_t meta_allocated;       /* flow_meta blobs ever made */
     uint64_t meta_bytes_total;     /* their total size (average = total / allocated) */
+    uint64_t meta_pool_bytes;      /* interned values shared by all flows (bounded) */
 };
 
 struct classifier *classifier_new(void);
@@ -32,7 +33,9 @@ void classify_packet(struct classifier *c, struct flow *flow, const struct packe
                      enum flow_direction dir);
 /* At flow end: give up on undetected flows, free the nDPI state. */
 void classify_flow_end(struct classifier *c, struct flow *flow);
-/* Frees what classify still holds on the flow (its metadata). */
+/* Frees what classify still holds on the flow (its metadata).  Metadata
+ * strings may point into the classifier's pool: release every flow before
+ * classifier_free. */
 void classify_flow_release(struct flow *flow);
 
 const struct classify_stats *classifier_stats(const struct classifier *c);

@@ -1,7 +1,12 @@
-/* Aho-Corasick as a full DFA over a compressed alphabet: only the (case
- * folded) bytes that occur in patterns get their own column, every other
- * byte shares column 0, which keeps the table small for thousands of
- * patterns.  Outputs hang off states and are chained by dictionary links. */
+/* The prefilter's multi-pattern matcher, in two parts.  Patterns of four
+ * bytes or more are found through their first four (case-folded) bytes: a
+ * rolling 32-bit window is hashed into a 256 kbit bitmap that fits the L1
+ * cache, and only on a set bit are the patterns of that hash bucket
+ * verified; every byte costs one independent bitmap load, so the CPU
+ * pipelines the scan.  Shorter patterns go into an Aho-Corasick automaton,
+ * a full DFA over a compressed alphabet (only the case-folded bytes that
+ * occur in patterns get a column), with outputs chained by dictionary
+ * links. */
 #include "detect/ac.h"
 
 #include <ctype.h>
@@ -9,21 +14,45 @@
 #include <string.h>
 
 #define AC_NONE UINT32_MAX
+/* The automaton holds at most this many leading bytes of each pattern; the
+ * rest is verified on a hit.  Shallow tries share most states, so thousands
+ * of patterns stay a table that fits the cache. */
+#define AC_PREFIX_MAX 3
+/* Set in a transition when the target state reports something. */
+#define AC_OUT_FLAG 0x80000000u
 
 struct ac_pattern {
     uint8_t *pat;
     uint32_t len;
+    uint32_t depth;         /* bytes in the automaton: min(len, AC_PREFIX_MAX) */
     uint32_t id;
     uint32_t next;          /* next pattern ending in the same state */
     bool nocase;
 };
 
+struct window_entry {
+    uint32_t key;           /* the four raw bytes as loaded from the text */
+    uint32_t pattern;
+    uint32_t next;          /* next entry in the bucket */
+};
+
+#define WIN 4                   /* patterns this long or longer use the window filter */
+#define BITMAP_BITS 18
+#define BUCKET_BITS 14
+
 struct ac {
+    uint64_t *bitmap;       /* 1 << BITMAP_BITS bits over window hashes */
+    uint64_t *bitmap2;      /* the same with a second hash: both must be set */
+    uint32_t *bucket;       /* 1 << BUCKET_BITS heads of pattern chains, AC_NONE if empty */
+    struct window_entry *went;  /* (window, pattern) pairs; nocase adds case variants */
+    size_t nwent, went_cap;
+    size_t nlong;
     struct ac_pattern *pats;
     size_t npats, pats_cap;
     uint8_t cls[256];       /* byte -> column */
     uint32_t ncls;
     uint32_t *delta;        /* nstates * ncls */
+    uint16_t *delta16;      /* the same, when the states fit 15 bits (cache) */
     uint32_t *out;          /* first pattern ending here, AC_NONE if none */
     uint32_t *dict;         /* nearest proper suffix state with output, 0 if none */
     uint32_t *fail;
@@ -43,7 +72,12 @@ void ac_free(struct ac *ac)
     for (size_t i = 0; i < ac->npats; i++)
         free(ac->pats[i].pat);
     free(ac->pats);
+    free(ac->bitmap);
+    free(ac->bitmap2);
+    free(ac->bucket);
+    free(ac->went);
     free(ac->delta);
+    free(ac->delta16);
     free(ac->out);
     free(ac->dict);
     free(ac->fail);
@@ -66,7 +100,8 @@ int ac_add(struct ac *ac, const uint8_t *pat, uint32_t len, bool nocase, uint32_
     if (!copy)
         return -1;
     memcpy(copy, pat, len);
-    ac->pats[ac->npats++] = (struct ac_pattern){ copy, len, id, AC_NONE, nocase };
+    uint32_t depth = len < AC_PREFIX_MAX ? len : AC_PREFIX_MAX;
+    ac->pats[ac->npats++] = (struct ac_pattern){ copy, len, depth, id, AC_NONE, nocase };
     return 0;
 }
 
@@ -99,7 +134,7 @@ static void ac_alphabet(struct ac *ac)
 {
     bool used[256] = { false };
     for (size_t i = 0; i < ac->npats; i++)
-        for (uint32_t j = 0; j < ac->pats[i].len; j++)
+        for (uint32_t j = 0; j < ac->pats[i].depth && ac->pats[i].len < WIN; j++)
             used[tolower(ac->pats[i].pat[j])] = true;
     uint8_t lower_cls[256] = { 0 };
     uint32_t n = 1;
@@ -111,10 +146,92 @@ static void ac_alphabet(struct ac *ac)
     ac->ncls = n;
 }
 
+static inline uint32_t window_hash(uint32_t key)
+{
+    return (key * 2654435761u) >> (32 - BITMAP_BITS);
+}
+
+static inline uint32_t window_hash2(uint32_t key)
+{
+    return ((key ^ (key >> 15)) * 0x85ebca6bu) >> (32 - BITMAP_BITS);
+}
+
+static uint32_t load32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static int window_add(struct ac *ac, const uint8_t *w, uint32_t pattern)
+{
+    if (ac->nwent == ac->went_cap) {
+        size_t cap = ac->went_cap ? ac->went_cap * 2 : 256;
+        struct window_entry *nv = realloc(ac->went, cap * sizeof *nv);
+        if (!nv)
+            return -1;
+        ac->went = nv;
+        ac->went_cap = cap;
+    }
+    uint32_t key = load32(w);
+    uint32_t h = window_hash(key), h2 = window_hash2(key);
+    ac->bitmap[h >> 6] |= 1ull << (h & 63);
+    ac->bitmap2[h2 >> 6] |= 1ull << (h2 & 63);
+    uint32_t b = h >> (BITMAP_BITS - BUCKET_BITS);
+    ac->went[ac->nwent] = (struct window_entry){ key, pattern, ac->bucket[b] };
+    ac->bucket[b] = (uint32_t)ac->nwent++;
+    return 0;
+}
+
+/* The raw bytes are hashed (no case folding per scanned byte): a nocase
+ * pattern enters every upper/lower spelling of its first four bytes. */
+static int window_add_pattern(struct ac *ac, uint32_t i)
+{
+    const struct ac_pattern *p = &ac->pats[i];
+    uint8_t w[WIN];
+    unsigned variants = 1;
+    for (int k = 0; k < WIN && p->nocase; k++)
+        if (tolower(p->pat[k]) != toupper(p->pat[k]))
+            variants <<= 1;
+    for (unsigned v = 0; v < variants; v++) {
+        unsigned bit = 0;
+        for (int k = 0; k < WIN; k++) {
+            uint8_t c = p->pat[k];
+            if (p->nocase && tolower(c) != toupper(c))
+                c = (uint8_t)((v >> bit++) & 1 ? toupper(c) : tolower(c));
+            w[k] = c;
+        }
+        if (window_add(ac, w, i) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int build_window(struct ac *ac)
+{
+    ac->bitmap = calloc((1u << BITMAP_BITS) / 64, sizeof *ac->bitmap);
+    ac->bitmap2 = calloc((1u << BITMAP_BITS) / 64, sizeof *ac->bitmap2);
+    ac->bucket = malloc((1u << BUCKET_BITS) * sizeof *ac->bucket);
+    if (!ac->bitmap || !ac->bitmap2 || !ac->bucket)
+        return -1;
+    memset(ac->bucket, 0xff, (1u << BUCKET_BITS) * sizeof *ac->bucket);
+    /* Insert in reverse so each chain lists patterns in the order added. */
+    for (size_t i = ac->npats; i-- > 0;) {
+        if (ac->pats[i].len < WIN)
+            continue;
+        if (window_add_pattern(ac, (uint32_t)i) < 0)
+            return -1;
+        ac->nlong++;
+    }
+    return 0;
+}
+
 int ac_build(struct ac *ac)
 {
     if (ac->built)
         return 0;
+    if (build_window(ac) < 0)
+        return -1;
     ac_alphabet(ac);
     uint32_t root;
     if (ac_new_state(ac, &root) < 0)
@@ -122,7 +239,9 @@ int ac_build(struct ac *ac)
     for (size_t i = 0; i < ac->npats; i++) {
         uint32_t s = root;
         const struct ac_pattern *p = &ac->pats[i];
-        for (uint32_t j = 0; j < p->len; j++) {
+        if (p->len >= WIN)
+            continue;       /* window filter */
+        for (uint32_t j = 0; j < p->depth; j++) {
             size_t cell = (size_t)s * ac->ncls + ac->cls[p->pat[j]];
             if (ac->delta[cell] == AC_NONE) {
                 uint32_t ns;
@@ -168,20 +287,76 @@ int ac_build(struct ac *ac)
         }
     }
     free(queue);
-    /* Mark states with no output of their own but a dictionary link, so the
-     * scan loop tests one array. */
+    /* Flag every transition into a state that reports (its own output or a
+     * dictionary link), so the scan loop tests the value it already has. */
+    size_t cells = ac->nstates * ac->ncls;
+    for (size_t i = 0; i < cells; i++) {
+        uint32_t t = ac->delta[i];
+        if (ac->out[t] != AC_NONE || ac->dict[t] != 0)
+            ac->delta[i] = t | AC_OUT_FLAG;
+    }
+    if (ac->nstates < 0x8000) {
+        ac->delta16 = malloc(cells * sizeof *ac->delta16);
+        if (!ac->delta16)
+            return -1;
+        for (size_t i = 0; i < cells; i++) {
+            uint32_t t = ac->delta[i];
+            ac->delta16[i] = (uint16_t)((t & ~AC_OUT_FLAG) | ((t & AC_OUT_FLAG) ? 0x8000u : 0));
+        }
+        free(ac->delta);
+        ac->delta = NULL;
+    }
     ac->built = true;
     return 0;
 }
 
-static size_t ac_report(const struct ac *ac, uint32_t s, const uint8_t *text, size_t end,
-                        ac_hit_fn hit, void *ctx)
+static bool verify(const struct ac_pattern *p, const uint8_t *at)
+{
+    if (!p->nocase)
+        return memcmp(at, p->pat, p->len) == 0;
+    for (uint32_t i = 0; i < p->len; i++)
+        if (tolower(at[i]) != tolower(p->pat[i]))
+            return false;
+    return true;
+}
+
+static size_t ac_report(const struct ac *ac, uint32_t s, const uint8_t *text, size_t len,
+                        size_t end, ac_hit_fn hit, void *ctx)
 {
     size_t hits = 0;
     for (; s != 0; s = ac->dict[s]) {
         for (uint32_t p = ac->out[s]; p != AC_NONE; p = ac->pats[p].next) {
             const struct ac_pattern *pat = &ac->pats[p];
-            if (!pat->nocase && memcmp(text + end + 1 - pat->len, pat->pat, pat->len) != 0)
+            size_t start = end + 1 - pat->depth;
+            if (start + pat->len > len || !verify(pat, text + start))
+                continue;
+            hit(ctx, pat->id);
+            hits++;
+        }
+    }
+    return hits;
+}
+
+static size_t window_scan(const struct ac *ac, const uint8_t *text, size_t len, ac_hit_fn hit,
+                          void *ctx)
+{
+    if (ac->nlong == 0 || len < WIN)
+        return 0;
+    const uint64_t *bitmap = ac->bitmap;
+    size_t hits = 0;
+    for (size_t start = 0; start + WIN <= len; start++) {
+        uint32_t w = load32(text + start);
+        uint32_t h = window_hash(w);
+        if (!(bitmap[h >> 6] & (1ull << (h & 63))))
+            continue;
+        uint32_t h2 = window_hash2(w);
+        if (!(ac->bitmap2[h2 >> 6] & (1ull << (h2 & 63))))
+            continue;
+        for (uint32_t e = ac->bucket[h >> (BITMAP_BITS - BUCKET_BITS)]; e != AC_NONE;
+             e = ac->went[e].next) {
+            const struct window_entry *we = &ac->went[e];
+            const struct ac_pattern *pat = &ac->pats[we->pattern];
+            if (we->key != w || start + pat->len > len || !verify(pat, text + start))
                 continue;
             hit(ctx, pat->id);
             hits++;
@@ -194,15 +369,28 @@ size_t ac_scan(const struct ac *ac, const uint8_t *text, size_t len, ac_hit_fn h
 {
     if (!ac->built || ac->npats == 0)
         return 0;
-    const uint32_t *delta = ac->delta;
+    size_t hits = window_scan(ac, text, len, hit, ctx);
+    if (ac->npats == ac->nlong)
+        return hits;
     const uint8_t *cls = ac->cls;
     const uint32_t ncls = ac->ncls;
-    size_t hits = 0;
     uint32_t s = 0;
+    if (ac->delta16) {
+        const uint16_t *d16 = ac->delta16;
+        for (size_t i = 0; i < len; i++) {
+            uint32_t t = d16[s * ncls + cls[text[i]]];
+            s = t & 0x7fffu;
+            if (t & 0x8000u)
+                hits += ac_report(ac, s, text, len, i, hit, ctx);
+        }
+        return hits;
+    }
+    const uint32_t *delta = ac->delta;
     for (size_t i = 0; i < len; i++) {
-        s = delta[(size_t)s * ncls + cls[text[i]]];
-        if (ac->out[s] != AC_NONE || ac->dict[s] != 0)
-            hits += ac_report(ac, s, text, i, hit, ctx);
+        uint32_t t = delta[(size_t)s * ncls + cls[text[i]]];
+        s = t & ~AC_OUT_FLAG;
+        if (t & AC_OUT_FLAG)
+            hits += ac_report(ac, s, text, len, i, hit, ctx);
     }
     return hits;
 }

@@ -93,7 +93,7 @@ static slot_t slot_make(struct ds_entry *e)
 
 static struct ds_entry *slot_entry(slot_t s)
 {
-    return (struct ds_entry *)(uintptr_t)(s & SLOT_PTR_MASK);
+    return (struct ds_entry *)(uintptr_t)(s & SLOT_PTR_MASK); // NOLINT(performance-no-int-to-ptr)
 }
 
 /* Large blocks on 2 MiB boundaries with transparent huge pages where the
@@ -118,13 +118,13 @@ static uint64_t rotl64(uint64_t x, int b)
     return (x << b) | (x >> (64 - b));
 }
 
-#define SIPROUND(v0, v1, v2, v3)                                                         \
-    do {                                                                                 \
-        v0 += v1; v1 = rotl64(v1, 13); v1 ^= v0; v0 = rotl64(v0, 32);                    \
-        v2 += v3; v3 = rotl64(v3, 16); v3 ^= v2;                                         \
-        v0 += v3; v3 = rotl64(v3, 21); v3 ^= v0;                                         \
-        v2 += v1; v1 = rotl64(v1, 17); v1 ^= v2; v2 = rotl64(v2, 32);                    \
-    } while (0)
+static inline void sipround(uint64_t v[4])
+{
+    v[0] += v[1]; v[1] = rotl64(v[1], 13); v[1] ^= v[0]; v[0] = rotl64(v[0], 32);
+    v[2] += v[3]; v[3] = rotl64(v[3], 16); v[3] ^= v[2];
+    v[0] += v[3]; v[3] = rotl64(v[3], 21); v[3] ^= v[0];
+    v[2] += v[1]; v[1] = rotl64(v[1], 17); v[1] ^= v[2]; v[2] = rotl64(v[2], 32);
+}
 
 static uint64_t read_le64(const uint8_t *p)
 {
@@ -136,26 +136,26 @@ static uint64_t read_le64(const uint8_t *p)
 
 static uint64_t siphash13(const uint64_t key[2], const uint8_t *data, size_t len)
 {
-    uint64_t v0 = 0x736f6d6570736575ull ^ key[0], v1 = 0x646f72616e646f6dull ^ key[1];
-    uint64_t v2 = 0x6c7967656e657261ull ^ key[0], v3 = 0x7465646279746573ull ^ key[1];
+    uint64_t v[4] = {0x736f6d6570736575ull ^ key[0], 0x646f72616e646f6dull ^ key[1],
+                     0x6c7967656e657261ull ^ key[0], 0x7465646279746573ull ^ key[1]};
     size_t full = len & ~(size_t)7;
     for (size_t i = 0; i < full; i += 8) {
         uint64_t m = read_le64(data + i);
-        v3 ^= m;
-        SIPROUND(v0, v1, v2, v3);
-        v0 ^= m;
+        v[3] ^= m;
+        sipround(v);
+        v[0] ^= m;
     }
     uint64_t last = (uint64_t)len << 56;
     for (size_t i = 0; i < (len & 7); i++)
         last |= (uint64_t)data[full + i] << (8 * i);
-    v3 ^= last;
-    SIPROUND(v0, v1, v2, v3);
-    v0 ^= last;
-    v2 ^= 0xff;
-    SIPROUND(v0, v1, v2, v3);
-    SIPROUND(v0, v1, v2, v3);
-    SIPROUND(v0, v1, v2, v3);
-    return v0 ^ v1 ^ v2 ^ v3;
+    v[3] ^= last;
+    sipround(v);
+    v[0] ^= last;
+    v[2] ^= 0xff;
+    sipround(v);
+    sipround(v);
+    sipround(v);
+    return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
 /* ------------------------------------------------------------------ types */
@@ -267,7 +267,12 @@ static struct ds_entry *arena_alloc(struct dataset *ds, size_t len)
     size_t need = entry_bytes(len);
     struct arena_chunk *c = ds->arena_last;
     if (!c || c->cap - c->used < need) {
-        size_t cap = need > ARENA_CHUNK ? need : ARENA_CHUNK;
+        /* chunks grow from 4 KiB to 1 MiB: small sets stay small */
+        size_t cap = c ? c->cap * 2 : 4096;
+        if (cap > ARENA_CHUNK)
+            cap = ARENA_CHUNK;
+        if (cap < need)
+            cap = need;
         if (ds->memory + sizeof *c + cap > ds->memcap)
             return NULL;
         c = big_alloc(sizeof *c + cap);
@@ -308,7 +313,7 @@ static int table_rebuild(struct dataset *ds, size_t expect)
         cap = old->mask + 1;    /* shrink only when mostly empty */
     if (ds->n_retired == ds->retired_cap) {
         size_t ncap = ds->retired_cap ? ds->retired_cap * 2 : 8;
-        struct ds_table **r = realloc(ds->retired, ncap * sizeof *r);
+        struct ds_table **r = realloc(ds->retired, ncap * sizeof(struct ds_table *));
         if (!r)
             return -1;
         ds->retired = r;
@@ -339,6 +344,8 @@ static int table_rebuild(struct dataset *ds, size_t expect)
 static bool normalise(const struct dataset *ds, const uint8_t **value, size_t *len,
                       uint8_t tmp[16])
 {
+    if (!*value)
+        *value = (const uint8_t *)"";   /* the empty value (len is 0 here) */
     if (ds->type == DATASET_STRING)
         return *len <= DATASET_MAX_VALUE;
     if (ds->type == DATASET_IPV6 && *len == 4) {

@@ -39,12 +39,16 @@ struct proto_group {
     size_t nbyport;
     uint32_t *iponly;
     size_t niponly;
+    uint32_t *app_static;       /* evaluated once per flow direction, verdict final */
+    size_t napp_static;
     struct ac *ac;              /* payload fast patterns, id = rule index */
+    bool ac_shared;             /* owned by an earlier group */
 };
 
 struct detect_engine {
     struct detect_engine_config cfg;
-    struct diag *diag;          /* during load only */
+    struct diag *diag;          /* the caller's during load, then quiet_diag */
+    struct diag quiet_diag;
     struct classification *classification;
     struct classifier *own_classifier;
     const struct classifier *classifier;
@@ -58,8 +62,11 @@ struct detect_engine {
     struct proto_group groups[GROUP_COUNT];
     uint32_t *anomaly_rules;
     size_t nanomaly;
+    uint32_t *flow_end_rules;   /* app-layer rules that can still fire at flow end */
+    size_t nflow_end;
     struct detect_engine_stats stats;
     bool passive_warned;
+    bool has_thresholds;        /* any threshold/detection_filter: workers need a table */
     int tls_ids[4], http_ids[4];
     size_t ntls, nhttp;
 };
@@ -349,6 +356,18 @@ static const struct content *pick_fast_pattern(const struct rule *r)
     return best;
 }
 
+static bool rule_is_app_static(const struct rule *r)
+{
+    if (!r->app_layer || r->anomaly || r->buf[BUF_PAYLOAD].n ||
+        (r->buffers_used & ((1u << BUF_IP_SRC) | (1u << BUF_IP_DST))) ||
+        (r->flow_opts & ~(uint32_t)(FLOWOPT_TOSERVER | FLOWOPT_TOCLIENT)) || r->checks_flowbits)
+        return false;
+    for (size_t i = 0; i < r->nchecks; i++)
+        if (!r->checks[i].flow_static)
+            return false;
+    return true;
+}
+
 static bool rule_is_ip_only(const struct rule *r)
 {
     return r->nchecks == 0 && r->buffers_used == 0 && r->flow_opts == 0 && r->napp_ids == 0 &&
@@ -414,43 +433,88 @@ static int add_nonprefiltered(struct proto_group *g, const struct rule *r)
     return 0;
 }
 
-static int build_groups(struct detect_engine *de)
+static bool same_rules(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+    return na == nb && (na == 0 || memcmp(a, b, na * sizeof *a) == 0);
+}
+
+/* One automaton per group over its rules' fast patterns; groups with the
+ * same prefiltered rules (every rule "ip", say) share one automaton. */
+static int build_automata(struct detect_engine *de, uint32_t *const *pre, const size_t *npre)
 {
     for (int g = 0; g < GROUP_COUNT; g++) {
-        de->groups[g].ac = ac_new();
-        if (!de->groups[g].ac)
+        for (int h = 0; h < g && !de->groups[g].ac; h++) {
+            if (same_rules(pre[g], npre[g], pre[h], npre[h])) {
+                de->groups[g].ac = de->groups[h].ac;
+                de->groups[g].ac_shared = true;
+            }
+        }
+        if (de->groups[g].ac)
+            continue;
+        struct ac *ac = ac_new();
+        if (!ac)
+            return -1;
+        de->groups[g].ac = ac;
+        for (size_t i = 0; i < npre[g]; i++) {
+            const struct rule *r = de->rules[pre[g][i]];
+            if (ac_add(ac, r->fast->pat, r->fast->len, r->fast->flags & CF_NOCASE, r->index) < 0)
+                return -1;
+        }
+        if (ac_build(ac) < 0)
             return -1;
     }
+    return 0;
+}
+
+static int build_groups(struct detect_engine *de)
+{
+    uint32_t *pre[GROUP_COUNT] = { NULL };
+    size_t npre[GROUP_COUNT] = { 0 };
+    int rc = -1;
     for (size_t i = 0; i < de->nrules; i++) {
         struct rule *r = de->rules[i];
-        if (r->anomaly && u32_push(&de->anomaly_rules, &de->nanomaly, r->index) < 0)
-            return -1;
+        unsigned hooks = r->anomaly ? anomaly_params_hooks(r->anomaly) : 0;
+        if ((hooks & ANOMALY_HOOK_FLOW_END) &&
+            u32_push(&de->anomaly_rules, &de->nanomaly, r->index) < 0)
+            goto out;
+        if (r->anomaly && !(hooks & ANOMALY_HOOK_PACKET))
+            continue;       /* flow-end detector only: no packet evaluation */
+        if (r->app_layer && !r->anomaly && r->info.action == RULE_ACTION_ALERT &&
+            r->buf[BUF_PAYLOAD].n == 0 &&
+            u32_push(&de->flow_end_rules, &de->nflow_end, r->index) < 0)
+            goto out;
         r->ip_only = rule_is_ip_only(r);
+        r->app_static = rule_is_app_static(r);
+        if (r->has_threshold || r->has_detection_filter)
+            de->has_thresholds = true;
         r->fast = pick_fast_pattern(r);
         for (int g = 0; g < GROUP_COUNT; g++) {
             if (!rule_in_group(r, g))
                 continue;
             struct proto_group *pg = &de->groups[g];
-            int rc;
+            int prc;
             if (r->ip_only)
-                rc = u32_push(&pg->iponly, &pg->niponly, r->index);
+                prc = u32_push(&pg->iponly, &pg->niponly, r->index);
+            else if (r->app_static)
+                prc = u32_push(&pg->app_static, &pg->napp_static, r->index);
             else if (r->fast)
-                rc = ac_add(pg->ac, r->fast->pat, r->fast->len, r->fast->flags & CF_NOCASE,
-                            r->index);
+                prc = u32_push(&pre[g], &npre[g], r->index);
             else
-                rc = add_nonprefiltered(pg, r);
-            if (rc < 0)
-                return -1;
+                prc = add_nonprefiltered(pg, r);
+            if (prc < 0)
+                goto out;
         }
     }
     for (int g = 0; g < GROUP_COUNT; g++) {
         struct proto_group *pg = &de->groups[g];
         if (pg->nbyport)
             qsort(pg->byport, pg->nbyport, sizeof *pg->byport, port_entry_cmp);
-        if (ac_build(pg->ac) < 0)
-            return -1;
     }
-    return 0;
+    rc = build_automata(de, pre, npre);
+out:
+    for (int g = 0; g < GROUP_COUNT; g++)
+        free(pre[g]);
+    return rc;
 }
 
 struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
@@ -484,7 +548,8 @@ struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
         de->rules[i]->index = (uint32_t)i;
     if (build_groups(de) < 0)
         goto fail;
-    de->diag = NULL;
+    de->quiet_diag.quiet = 1;
+    de->diag = &de->quiet_diag;
     return de;
 fail:
     diag_error(diag, "detect", 0, "out of memory while compiling rules");
@@ -503,9 +568,12 @@ void detect_engine_free(struct detect_engine *de)
         free(de->groups[g].anyport);
         free(de->groups[g].byport);
         free(de->groups[g].iponly);
-        ac_free(de->groups[g].ac);
+        free(de->groups[g].app_static);
+        if (!de->groups[g].ac_shared)
+            ac_free(de->groups[g].ac);
     }
     free(de->anomaly_rules);
+    free(de->flow_end_rules);
     for (size_t i = 0; i < de->nflowbits; i++)
         free(de->flowbits[i]);
     free(de->flowbits);
@@ -529,14 +597,13 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
     dt->de = de;
     size_t n = de->nrules ? de->nrules : 1;
     dt->md = pcre2_match_data_create(32, NULL);
-    dt->thresholds = threshold_table_new(THRESHOLD_TABLE_MAX);
+    if (de->has_thresholds)
+        dt->thresholds = threshold_table_new(THRESHOLD_TABLE_MAX);
     dt->stamp = calloc(n, sizeof *dt->stamp);
     dt->cand = malloc(n * sizeof *dt->cand);
     dt->alerts = malloc(n * sizeof *dt->alerts);
-    if (de->nanomaly)
-        dt->anomaly = anomaly_state_new(de->cfg.config);
-    if (!dt->md || !dt->thresholds || !dt->stamp || !dt->cand || !dt->alerts ||
-        (de->nanomaly && !dt->anomaly)) {
+    dt->anomaly = anomaly_state_new(de->cfg.config);
+    if (!dt->md || (de->has_thresholds && !dt->thresholds) || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly) {
         detect_thread_free(dt);
         return NULL;
     }
@@ -550,7 +617,7 @@ void detect_thread_free(struct detect_thread *dt)
     pcre2_match_data_free(dt->md);
     threshold_table_free(dt->thresholds);
     if (dt->anomaly)
-        anomaly_state_free(dt->anomaly);
+        anomaly_state_free(dt->anomaly);    /* before the engine frees the params */
     free(dt->stamp);
     free(dt->cand);
     free(dt->alerts);
@@ -559,7 +626,8 @@ void detect_thread_free(struct detect_thread *dt)
 
 void detect_thread_expire(struct detect_thread *dt, uint64_t now_usec)
 {
-    threshold_table_expire(dt->thresholds, now_usec);
+    if (dt->thresholds)
+        threshold_table_expire(dt->thresholds, now_usec);
     if (dt->anomaly)
         anomaly_expire(dt->anomaly, now_usec);
 }
@@ -577,13 +645,22 @@ static int packet_group(uint8_t proto)
     }
 }
 
-static bool flow_established(const struct flow *f)
+/* Suricata's view: a TCP flow is established from the packet after the one
+ * that completed the three-way handshake; other flows once both sides
+ * spoke. */
+static bool flow_established(const struct flow *f, const struct packet *p,
+                             enum flow_direction dir)
 {
     if (!f)
         return false;
-    if (f->proto == 6)
-        return f->tcp_state >= FLOW_TCP_ESTABLISHED;
-    return f->pkts[FLOW_TOSERVER] > 0 && f->pkts[FLOW_TOCLIENT] > 0;
+    if (f->proto != 6)
+        return f->pkts[FLOW_TOSERVER] > 0 && f->pkts[FLOW_TOCLIENT] > 0;
+    if (f->tcp_state < FLOW_TCP_ESTABLISHED)
+        return false;
+    bool handshake_ack = dir == FLOW_TOSERVER && f->pkts[FLOW_TOSERVER] == 2 &&
+                         (f->tcp_flags_seen[FLOW_TOSERVER] & TCP_SYN) &&
+                         (p->tcp_flags & (TCP_ACK | TCP_SYN)) == TCP_ACK;
+    return !handshake_ack;
 }
 
 static bool header_matches(const struct rule *r, const struct ip_addr *src, uint16_t sp,
@@ -616,9 +693,11 @@ static bool rule_matches(const struct match_env *env, const struct rule *r)
             return false;
         if ((fo & FLOWOPT_TOCLIENT) && env->dir != FLOW_TOCLIENT)
             return false;
-        if ((fo & FLOWOPT_ESTABLISHED) && !flow_established(env->flow))
+        bool est = (fo & (FLOWOPT_ESTABLISHED | FLOWOPT_NOT_ESTABLISHED)) &&
+                   flow_established(env->flow, p, env->dir);
+        if ((fo & FLOWOPT_ESTABLISHED) && !est)
             return false;
-        if ((fo & FLOWOPT_NOT_ESTABLISHED) && flow_established(env->flow))
+        if ((fo & FLOWOPT_NOT_ESTABLISHED) && est)
             return false;
     }
     if (r->napp_ids && (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
@@ -693,8 +772,15 @@ static int u32_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static bool verdict_final(const struct flow *f)
+{
+    return f && (f->app.state == CLASSIFY_DONE || f->app.state == CLASSIFY_GIVEN_UP);
+}
+
+static struct detect_flow *flow_state(struct flow *f);
+
 static void collect_candidates(struct detect_thread *dt, const struct proto_group *g,
-                               const struct flow *flow, const struct packet *pkt,
+                               struct flow *flow, const struct packet *pkt,
                                enum flow_direction dir)
 {
     if (++dt->gen == 0) {
@@ -705,6 +791,16 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
     if (!flow || flow->pkts[dir] <= 1)
         for (size_t i = 0; i < g->niponly; i++)
             queue_rule(dt, g->iponly[i]);
+    /* nDPI's verdict and metadata only change until detection is final:
+     * rules on them alone need one look per direction after that. */
+    if (g->napp_static && verdict_final(flow)) {
+        struct detect_flow *df = flow_state(flow);
+        if (df && !(df->app_done & (1u << dir))) {
+            df->app_done |= (uint8_t)(1u << dir);
+            for (size_t i = 0; i < g->napp_static; i++)
+                queue_rule(dt, g->app_static[i]);
+        }
+    }
     for (size_t i = 0; i < g->nanyport; i++)
         queue_rule(dt, g->anyport[i]);
     size_t lo = 0, hi = g->nbyport;
@@ -750,8 +846,8 @@ void detect_packet(struct detect_thread *dt, struct flow *flow, const struct pac
     dt->nalerts = 0;
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
-        if (r->app_layer && fired_before(flow, r->index))
-            continue;
+        if (r->app_layer && (!verdict_final(flow) || fired_before(flow, r->index)))
+            continue;       /* no verdict, no metadata yet; or fired already */
         if (!rule_matches(&env, r))
             continue;
         if (r->app_layer && flow)
@@ -786,9 +882,46 @@ static void detect_flow_free(struct detect_flow *df)
     free(df);
 }
 
+/* nDPI often completes its metadata only when the flow ends (a DNS query
+ * without an answer, a flow given up on): like Suricata's flow-timeout
+ * pseudo packets, app-layer rules that have not fired yet get one last look
+ * in each direction.  Their alerts carry no packet. */
+static void detect_flow_end_app_layer(struct detect_thread *dt, struct flow *flow,
+                                      const struct alert_sink *sink)
+{
+    const struct detect_engine *de = dt->de;
+    if (de->nflow_end == 0 || (flow->detect && flow->detect->passed))
+        return;
+    for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
+        struct packet pseudo;
+        memset(&pseudo, 0, sizeof pseudo);
+        pseudo.ts_usec = flow->last_usec;
+        pseudo.proto = flow->proto;
+        pseudo.ip_version = flow->client.family;
+        pseudo.src = d == FLOW_TOSERVER ? flow->client : flow->server;
+        pseudo.dst = d == FLOW_TOSERVER ? flow->server : flow->client;
+        pseudo.src_port = d == FLOW_TOSERVER ? flow->client_port : flow->server_port;
+        pseudo.dst_port = d == FLOW_TOSERVER ? flow->server_port : flow->client_port;
+        struct match_env env = { de, dt, flow, &pseudo, (enum flow_direction)d };
+        for (size_t i = 0; i < de->nflow_end; i++) {
+            const struct rule *r = de->rules[de->flow_end_rules[i]];
+            if (fired_before(flow, r->index) || !rule_matches(&env, r))
+                continue;
+            mark_fired(flow, r->index);
+            for (size_t a = 0; a < r->nactions; a++)
+                r->actions[a].apply(&env, r->actions[a].ctx);
+            if (r->noalert || !thresholds_allow(dt, r, flow, &pseudo))
+                continue;
+            if (sink)
+                sink->emit(sink->ctx, flow, NULL, &r->info, NULL);
+        }
+    }
+}
+
 void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct alert_sink *sink)
 {
     const struct detect_engine *de = dt->de;
+    detect_flow_end_app_layer(dt, flow, sink);
     for (size_t i = 0; i < de->nanomaly && dt->anomaly; i++) {
         const struct rule *r = de->rules[de->anomaly_rules[i]];
         if (!proto_matches(r, flow->proto))

@@ -117,6 +117,8 @@ static bool step_pcre(struct chain *c, size_t i, uint32_t prev_end)
             return false;
         if (chain_from(c, i + 1, me))
             return true;
+        if (pcre_is_relative(pm))
+            return false;   /* anchored to the previous match: one try */
         start = ms + 1;
     }
     return false;

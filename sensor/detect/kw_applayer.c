@@ -142,5 +142,5 @@ int kw_app_layer_protocol(struct rule_parser *rp, const char *v)
         return -1;
     }
     rp->rule->app_layer = true;
-    return rule_add_check(rp, match_applayer, c, free);
+    return rule_add_flow_check(rp, match_applayer, c, free);
 }

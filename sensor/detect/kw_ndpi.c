@@ -70,7 +70,7 @@ int kw_ndpi_protocol(struct rule_parser *rp, const char *v)
     }
     *pc = c;
     rp->rule->app_layer = true;
-    return rule_add_check(rp, match_ndpi_protocol, pc, free);
+    return rule_add_flow_check(rp, match_ndpi_protocol, pc, free);
 }
 
 struct ndpi_risk_ctx {
@@ -119,5 +119,5 @@ int kw_ndpi_risk(struct rule_parser *rp, const char *v)
     }
     *rc = c;
     rp->rule->app_layer = true;
-    return rule_add_check(rp, match_ndpi_risk, rc, free);
+    return rule_add_flow_check(rp, match_ndpi_risk, rc, free);
 }

@@ -33,6 +33,8 @@ void pcre_match_free(struct pcre_match *pm)
     free(pm);
 }
 
+/* A relative pcre sees the buffer from start on, so that ^ anchors there
+ * (as in Suricata); otherwise start is only where the search begins. */
 bool pcre_inspect(const struct match_env *env, const struct pcre_match *pm,
                   const uint8_t *buf, uint32_t len, uint32_t start, uint32_t *mstart,
                   uint32_t *mend)
@@ -41,12 +43,15 @@ bool pcre_inspect(const struct match_env *env, const struct pcre_match *pm,
         return false;
     pcre2_match_data *md = detect_thread_match_data(env->dt);
     static const uint8_t empty[1] = { 0 };
-    int rc = pcre2_match(pm->code, len ? buf : empty, len, start, 0, md, pm->mctx);
+    uint32_t base = pm->relative ? start : 0;
+    const uint8_t *subject = len > base ? buf + base : empty;
+    int rc = pcre2_match(pm->code, subject, len - base, pm->relative ? 0 : start, 0, md,
+                         pm->mctx);
     if (rc < 0)
         return false;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-    *mstart = (uint32_t)ov[0];
-    *mend = (uint32_t)ov[1];
+    *mstart = base + (uint32_t)ov[0];
+    *mend = base + (uint32_t)ov[1];
     return true;
 }
 

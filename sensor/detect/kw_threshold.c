@@ -12,7 +12,7 @@ static int setup(struct rule_parser *rp, const char *v, bool is_df)
     char msg[200] = "";
     struct threshold_spec *spec = is_df ? &r->detection_filter : &r->threshold;
     if (threshold_parse(v, is_df, spec, msg, sizeof msg) < 0) {
-        rule_err(rp, "%s: %s", rp->keyword, msg[0] ? msg : "invalid value");
+        rule_err(rp, "%s", msg[0] ? msg : "invalid value");
         return -1;
     }
     if (is_df)

@@ -40,7 +40,17 @@ int rule_add_check(struct rule_parser *rp, bool (*match)(const struct match_env 
         r->checks = nc;
         r->checks_cap = cap;
     }
-    r->checks[r->nchecks++] = (struct check){ match, ctx, free_ctx };
+    r->checks[r->nchecks++] = (struct check){ match, ctx, free_ctx, false };
+    return 0;
+}
+
+int rule_add_flow_check(struct rule_parser *rp,
+                        bool (*match)(const struct match_env *, const void *), void *ctx,
+                        void (*free_ctx)(void *))
+{
+    if (rule_add_check(rp, match, ctx, free_ctx) < 0)
+        return -1;
+    rp->rule->checks[rp->rule->nchecks - 1].flow_static = true;
     return 0;
 }
 
@@ -189,6 +199,13 @@ static size_t header_fields(char *h, char **fields, size_t max)
 
 static int parse_header(struct rule_parser *rp, char *header, bool *passive)
 {
+    int nest = 0;
+    for (const char *p = header; *p && nest >= 0; p++)
+        nest += *p == '[' ? 1 : *p == ']' ? -1 : 0;
+    if (nest != 0) {
+        rule_err(rp, "unbalanced brackets in the rule header");
+        return -1;
+    }
     char *f[8];
     size_t n = header_fields(header, f, 7);
     if (n != 7) {

@@ -142,6 +142,7 @@ struct check {
     bool (*match)(const struct match_env *env, const void *ctx);
     void *ctx;
     void (*free_ctx)(void *ctx);
+    bool flow_static;       /* depends only on the flow's final nDPI verdict */
 };
 
 /* Something a matching rule does to the flow (flowbits set/unset/toggle). */
@@ -191,6 +192,7 @@ struct rule {
     struct anomaly_params *anomaly;
     bool noalert;
     bool app_layer;             /* fires once per flow */
+    bool app_static;            /* app-layer only: outcome fixed per flow direction */
     bool ip_only;               /* evaluated on the first packet of each direction */
     bool sets_flowbits, checks_flowbits;
     bool priority_set;
@@ -222,6 +224,11 @@ void rule_err(struct rule_parser *rp, const char *fmt, ...) __attribute__((forma
 /* Rule building helpers for keywords. */
 int rule_add_check(struct rule_parser *rp, bool (*match)(const struct match_env *, const void *),
                    void *ctx, void (*free_ctx)(void *));
+/* Same, for a check on the flow's final nDPI verdict only (ndpi-protocol,
+ * app-layer-protocol): lets the engine evaluate it once per direction. */
+int rule_add_flow_check(struct rule_parser *rp,
+                        bool (*match)(const struct match_env *, const void *), void *ctx,
+                        void (*free_ctx)(void *));
 int rule_add_action(struct rule_parser *rp, void (*apply)(const struct match_env *, const void *),
                     void *ctx);
 struct inspect *rule_add_inspect(struct rule_parser *rp, enum inspect_kind kind);
@@ -240,6 +247,7 @@ struct diag *detect_engine_diag(struct detect_engine *de);
 /* Per-flow state (flowbits, once-per-flow rules, pass). */
 struct detect_flow {
     bool passed;
+    uint8_t app_done;           /* directions whose app-layer rules were evaluated */
     uint16_t nbits, bits_cap;
     uint16_t *bits;             /* flowbit ids set on the flow */
     uint32_t nfired, fired_cap;

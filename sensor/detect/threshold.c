@@ -303,6 +303,7 @@ struct threshold_table {
     uint32_t *buckets;          /* index+1, 0 = empty */
     uint32_t bucket_mask;
     uint32_t max_entries, used;
+    uint64_t used_count;        /* = used, as a counter for threshold_table_entries */
     uint32_t free_head;         /* chain of unused entries through hnext */
     uint32_t lru_head, lru_tail;
     uint64_t seed;
@@ -381,9 +382,31 @@ void threshold_table_free(struct threshold_table *t)
     free(t);
 }
 
+/* Counters are read under the lock: workers may be counting meanwhile. */
+static uint64_t read_counter(const struct threshold_table *t, const uint64_t *field)
+{
+    if (!t)
+        return 0;
+    pthread_mutex_t *lock = (pthread_mutex_t *)&t->lock;
+    pthread_mutex_lock(lock);
+    uint64_t v = *field;
+    pthread_mutex_unlock(lock);
+    return v;
+}
+
 uint64_t threshold_table_evictions(const struct threshold_table *t)
 {
-    return t ? t->evictions : 0;
+    return t ? read_counter(t, &t->evictions) : 0;
+}
+
+size_t threshold_table_entries(const struct threshold_table *t)
+{
+    return t ? (size_t)read_counter(t, &t->used_count) : 0;
+}
+
+uint64_t threshold_table_port_alloc_failures(const struct threshold_table *t)
+{
+    return t ? read_counter(t, &t->port_alloc_failures) : 0;
 }
 
 static void lru_unlink(struct threshold_table *t, uint32_t idx)
@@ -428,6 +451,7 @@ static void entry_remove(struct threshold_table *t, uint32_t idx)
     e->hnext = t->free_head;
     t->free_head = idx;
     t->used--;
+    t->used_count = t->used;
 }
 
 /* A new entry for key: from the free list, else the least recently used one
@@ -437,7 +461,7 @@ static uint32_t entry_new(struct threshold_table *t, const struct th_key *key, u
 {
     if (!t->free_head) {
         uint32_t victim = t->lru_tail;
-        if (now <= t->entries[victim - 1].window_end)
+        if (now < t->entries[victim - 1].window_end)
             t->evictions++;
         entry_remove(t, victim);
     }
@@ -453,6 +477,7 @@ static uint32_t entry_new(struct threshold_table *t, const struct th_key *key, u
     *bucket = idx;
     lru_push_front(t, idx);
     t->used++;
+    t->used_count = t->used;
     return idx;
 }
 
@@ -582,7 +607,7 @@ bool threshold_check(struct threshold_table *t, const struct threshold_spec *spe
     struct th_entry *e = &t->entries[idx - 1];
     /* A new entry or a passed window: start a window at this match.  A packet
      * older than the window start (out-of-order input) counts in it. */
-    if (e->window_end == 0 || now_usec > e->window_end) {
+    if (e->window_end == 0 || now_usec >= e->window_end) {
         e->window_start = now_usec;
         e->window_end = now_usec + spec->seconds_usec;
         e->count = 0;
@@ -606,13 +631,13 @@ void threshold_table_expire(struct threshold_table *t, uint64_t now_usec)
     if (!t)
         return;
     pthread_mutex_lock(&t->lock);
-    if (now_usec > t->min_window_end) {
+    if (now_usec >= t->min_window_end) {
         uint64_t min_end = UINT64_MAX;
         for (uint32_t i = 0; i < t->max_entries; i++) {
             struct th_entry *e = &t->entries[i];
             if (!e->used)
                 continue;
-            if (now_usec > e->window_end)
+            if (now_usec >= e->window_end)
                 entry_remove(t, i + 1);
             else if (e->window_end < min_end)
                 min_end = e->window_end;

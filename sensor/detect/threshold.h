@@ -43,4 +43,12 @@ void threshold_table_expire(struct threshold_table *t, uint64_t now_usec);
 /* Entries dropped because the table was full (counted in stats). */
 uint64_t threshold_table_evictions(const struct threshold_table *t);
 
+/* Additions (enrichdata), for stats.  The table is thread-safe (one mutex
+ * inside), so one table may serve every worker: by_src/by_dst/by_rule
+ * counts are only right when all matches of a rule reach the same table. */
+size_t threshold_table_entries(const struct threshold_table *t);
+/* unique_on matches that found the distinct-port memory cap reached and
+ * were counted as plain matches instead. */
+uint64_t threshold_table_port_alloc_failures(const struct threshold_table *t);
+
 #endif

@@ -112,6 +112,52 @@ bool geoip_has_asn(const struct geoip *g)
     return g && g->asn.open;
 }
 
+/* Addresses that are nobody's in particular: private, loopback, link-local,
+ * shared (CGN), multicast, reserved.  They are never looked up, so a
+ * database that (wrongly) places them in a country -- the npm
+ * geo-whois-asn-country data puts 172.16/12 and 192.168/16 in AU -- cannot
+ * make internal traffic look foreign.  Documentation ranges stay
+ * lookupable: crafted captures and test databases use them. */
+static const struct {
+    uint8_t family, bits;
+    uint8_t prefix[16];
+} local_nets[] = {
+    {4, 8, {0}},                    /* "this network" */
+    {4, 8, {10}},
+    {4, 10, {100, 64}},
+    {4, 8, {127}},
+    {4, 16, {169, 254}},
+    {4, 12, {172, 16}},
+    {4, 16, {192, 168}},
+    {4, 4, {224}},                  /* multicast */
+    {4, 4, {240}},                  /* reserved and broadcast */
+    {6, 128, {0}},                  /* :: */
+    {6, 128, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}},
+    {6, 10, {0xfe, 0x80}},
+    {6, 7, {0xfc}},                 /* unique local */
+    {6, 8, {0xff}},                 /* multicast */
+};
+
+static bool prefix_match(const uint8_t *a, const uint8_t *prefix, unsigned bits)
+{
+    unsigned full = bits / 8, rest = bits % 8;
+    if (memcmp(a, prefix, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    uint8_t mask = (uint8_t)(0xff << (8 - rest));
+    return (a[full] & mask) == (prefix[full] & mask);
+}
+
+bool geoip_is_local_address(const struct ip_addr *addr)
+{
+    for (size_t i = 0; i < LEN(local_nets); i++)
+        if (local_nets[i].family == addr->family &&
+            prefix_match(addr->bytes, local_nets[i].prefix, local_nets[i].bits))
+            return true;
+    return false;
+}
+
 /* The database's record for addr, or found=false. */
 static MMDB_lookup_result_s db_lookup(const struct geoip_db *db, const struct ip_addr *addr)
 {
@@ -234,7 +280,7 @@ static void read_org(MMDB_lookup_result_s *r, char *org, size_t orglen)
 bool geoip_lookup(const struct geoip *g, const struct ip_addr *addr, struct geo_info *out)
 {
     memset(out, 0, sizeof *out);
-    if (!g || !addr)
+    if (!g || !addr || geoip_is_local_address(addr))
         return false;
     bool found = false;
     if (g->country.open) {

@@ -27,6 +27,10 @@ void geoip_close(struct geoip *g);
 bool geoip_has_country(const struct geoip *g);
 bool geoip_has_asn(const struct geoip *g);
 
+/* Addition (enrichdata): private, loopback, link-local, CGN, multicast and
+ * reserved addresses, which geoip_lookup never looks up (no country). */
+bool geoip_is_local_address(const struct ip_addr *addr);
+
 /* Fills *out; returns true when anything was found. */
 bool geoip_lookup(const struct geoip *g, const struct ip_addr *addr, struct geo_info *out);
 /* Copies country codes and ASNs of both endpoints onto a new flow. */

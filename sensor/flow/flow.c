@@ -33,6 +33,9 @@ struct flow_table {
     size_t nbuckets;            /* power of two */
     size_t max_buckets;
     struct flow_list lists[TC_COUNT];
+    /* No flow expires before this time: expire() called on every packet
+     * returns at once until then. */
+    uint64_t next_expiry;
 
     struct flow *spare;         /* freed flow structs kept for reuse */
     size_t nspare;
@@ -208,6 +211,7 @@ struct flow_table *flow_table_new(const struct flow_table_config *cfg, flow_end_
     ft->timeout_usec[TC_OTHER] = ft->cfg.other_timeout_usec;
     ft->on_end = on_end;
     ft->ctx = ctx;
+    ft->next_expiry = UINT64_MAX;
     /* the chains stay about one flow long at the cap */
     ft->max_buckets = pow2_at_least(ft->cfg.max_flows);
     ft->nbuckets = ft->max_buckets < INITIAL_BUCKETS ? ft->max_buckets : INITIAL_BUCKETS;
@@ -493,18 +497,28 @@ struct flow *flow_table_lookup(struct flow_table *ft, const struct packet *pkt,
     }
     *dir = (enum flow_direction)d;
     count_packet(f, pkt, *dir);
-    list_append(&ft->lists[flow_timeout_class(f)], f);
+    enum timeout_class tc = flow_timeout_class(f);
+    list_append(&ft->lists[tc], f);
+    uint64_t expiry = f->last_usec + ft->timeout_usec[tc];
+    if (expiry < ft->next_expiry)
+        ft->next_expiry = expiry;
     return f;
 }
 
 void flow_table_expire(struct flow_table *ft, uint64_t now_usec)
 {
+    if (now_usec < ft->next_expiry)
+        return;
+    uint64_t next = UINT64_MAX;
     for (int c = 0; c < TC_COUNT; c++) {
         uint64_t timeout = ft->timeout_usec[c];
         struct flow *f;
         while ((f = ft->lists[c].head) && f->last_usec + timeout <= now_usec)
             end_flow(ft, f, FLOW_END_TIMEOUT);
+        if (f && f->last_usec + timeout < next)
+            next = f->last_usec + timeout;
     }
+    ft->next_expiry = next;
 }
 
 void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)

@@ -14,15 +14,21 @@
 #include "capture/capture.h"
 #include "decode/decode.h"
 #include "util/log.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static struct decoder *dec;    /* one for the run; fragments expired after each input */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    log_set_level((enum log_level)-1);
+    fuzz_quiet_init();
+    dec = decoder_new(NULL);
+    if (!dec)
+        abort();
     return 0;
 }
 
@@ -40,9 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *paths[] = { path };
 
     struct capture_source *src = NULL;
-    struct decoder *dec = decoder_new(NULL);
-    if (!dec)
-        abort();
     if (capture_open_offline(&src, paths, 1) == 0 && src) {
         struct capture_packet pkt;
         enum capture_status st;
@@ -52,21 +55,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (uint32_t i = 0; i < pkt.caplen; i++)
                 acc ^= pkt.data[i];
             sink = acc;
-            if (pkt.pcap_cnt != ++n)
-                abort();              /* pcap_cnt counts frames from 1 */
+            n++;
+            FUZZ_CHECK(pkt.pcap_cnt == n, "frame %llu has pcap_cnt %llu",
+                       (unsigned long long)n, (unsigned long long)pkt.pcap_cnt);
             struct packet out;
             decode_packet(dec, &pkt, &out);
         }
-        if (st == CAPTURE_TIMEOUT)
-            abort();                  /* offline sources never time out */
+        FUZZ_CHECK(st != CAPTURE_TIMEOUT, "an offline source timed out");
         struct capture_stats stats;
         capture_get_stats(src, &stats);
-        if (stats.packets != n)
-            abort();
+        FUZZ_CHECK(stats.packets == n, "stats say %llu packets, %llu were read",
+                   (unsigned long long)stats.packets, (unsigned long long)n);
         (void)capture_had_errors(src);
         capture_close(src);
     }
-    decoder_free(dec);
+    decoder_expire(dec, UINT64_MAX);
     close(fd);
     return 0;
 }

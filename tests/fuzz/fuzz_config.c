@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "util/log.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -50,7 +51,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    log_set_level((enum log_level)-1);   /* below error: silent */
+    fuzz_quiet_init();
     return 0;
 }
 

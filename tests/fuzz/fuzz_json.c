@@ -15,8 +15,18 @@
 #include <string.h>
 
 #include "event/json.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fuzz_quiet_init();
+    return 0;
+}
 
 #define MAX_STRINGS 512
 #define MAX_STR     300
@@ -31,15 +41,7 @@ struct expected {
 
 static struct expected want;
 
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "fuzz_json: check failed: %s: ", #cond);         \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
+#define CHECK FUZZ_CHECK
 
 /* Independent UTF-8 validation (RFC 3629): length of the sequence at s, 0 if
  * it is not a valid one. */

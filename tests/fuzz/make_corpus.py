@@ -153,10 +153,22 @@ def rule_seeds(outdir):
                 continue                                 # continued rule
             if logical.strip() and not logical.lstrip().startswith(b"#"):
                 save(outdir, "rules", logical)
+                save(outdir, "rules", logical.rstrip(b"\n") + b"\n#payload\n")
             logical = b""
     for rule in BUILTIN_RULES:
         save(outdir, "rules", rule.encode())
+        for payload in PAYLOADS:
+            save(outdir, "rules", rule.encode() + b"#payload\n" + payload)
 
+
+# fuzz_rules.c: the input after a line "#payload" is the test traffic's payload.
+PAYLOADS = [
+    b"",
+    b"GET /a/index.html HTTP/1.1\r\nHost: evil.example.cn\r\nUser-Agent: x\r\n\r\n",
+    b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04evil\x07example\x00\x00\x01\x00\x01",
+    b"\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03" + bytes(32) + b"\x00\x00\x02\x13\x01\x01\x00",
+    bytes(range(256)),
+]
 
 BUILTIN_RULES = [
     'alert tcp $HOME_NET any -> $EXTERNAL_NET 80 (msg:"x"; flow:established,to_server; '

@@ -27,6 +27,10 @@ REF_LINE = re.compile(
     r"(?P<b>\[[^\]]+\]|[^ \[]+?):(?P<bp>\d+) (?:\[VLAN: \d+\])?\[proto: [^/\]]*/(?P<app>[^\]]+)\]")
 
 
+HOST = re.compile(r"\[Hostname/SNI: ([^\]]*)\]")
+JA3C = re.compile(r"\[JA3C: ([0-9a-f]+)\]")
+
+
 def proto_number(name):
     name = str(name).upper()
     if name.isdigit():
@@ -56,7 +60,9 @@ def read_ref(path):
             if not m:
                 continue
             key = flow_key(m["proto"], m["a"], m["ap"], m["b"], m["bp"])
-            flows[key].append(m["app"])
+            host = HOST.search(line)
+            ja3 = JA3C.search(line)
+            flows[key].append((m["app"], host[1] if host else "", ja3[1] if ja3 else ""))
     return flows
 
 
@@ -73,9 +79,13 @@ def read_eve(path):
             key = flow_key(ev.get("proto", "?"), ev.get("src_ip", "?"), ev.get("src_port", 0),
                            ev.get("dest_ip", "?"), ev.get("dest_port", 0))
             start = (ev.get("flow") or {}).get("start", "")
-            flows[key].append((start, ev.get("ndpi", {}).get("protocol", "Unknown")))
+            ndpi = ev.get("ndpi") or {}
+            # ndpiReader shows an SSH client's banner as its Hostname/SNI
+            host = ndpi.get("hostname") or ndpi.get("ssh_client", "")
+            flows[key].append((start, (ndpi.get("protocol", "Unknown"), host,
+                                       ndpi.get("ja3", ""))))
     for key in flows:   # in start order, so a split flow's first part comes first
-        flows[key] = [app for _, app in sorted(flows[key], key=lambda x: x[0])]
+        flows[key] = [f for _, f in sorted(flows[key], key=lambda x: x[0])]
     return flows
 
 
@@ -84,33 +94,45 @@ def fmt(key):
     return f"{proto} {a[0]}:{a[1]} <-> {b[0]}:{b[1]}"
 
 
-def compare(name, ref, eve, out):
+def compare(name, ref, eve, out, meta):
     """xiezhi ends flows on idle timeouts (as Suricata does); ndpiReader keeps
     one flow per endpoints for the whole capture.  When xiezhi has more flows
     for the same endpoints, the first ones (in start order) stand for
-    ndpiReader's flows and the later parts are listed as SPLIT, not counted."""
+    ndpiReader's flows and the later parts are listed as SPLIT, not counted.
+    Flows are (protocol, hostname, ja3); the hostname and JA3 of flows that
+    agree on the protocol are compared too, for information."""
     agree = disagree = only_ref = only_eve = 0
     for key in sorted(set(ref) | set(eve), key=str):
         r, e = list(ref.get(key, [])), list(eve.get(key, []))
         if r and len(e) > len(r):
-            for app in e[len(r):]:
-                out.append(f"{name}: SPLIT  {fmt(key)}  later part of a flow: {app}")
+            for f in e[len(r):]:
+                out.append(f"{name}: SPLIT  {fmt(key)}  later part of a flow: {f[0]}")
             e = e[:len(r)]
-        # same key several times (VLANs, split flows): pair equal names first
-        for app in list(r):
-            if app in e:
-                r.remove(app)
-                e.remove(app)
-                agree += 1
+        # same key several times (VLANs): pair equal protocol names first
+        for rf in list(r):
+            ef = next((x for x in e if x[0] == rf[0]), None)
+            if ef is None:
+                continue
+            r.remove(rf)
+            e.remove(ef)
+            agree += 1
+            for i, field in ((1, "hostname"), (2, "ja3")):
+                if rf[i]:
+                    meta[field][0] += 1
+                    if rf[i] == ef[i]:
+                        meta[field][1] += 1
+                    else:
+                        out.append(f"{name}: META-DIFFER  {fmt(key)}  {field}: "
+                                   f"ndpiReader={rf[i]!r}  xiezhi={ef[i]!r}")
         while r and e:
             disagree += 1
-            out.append(f"{name}: DIFFER  {fmt(key)}  ndpiReader={r.pop(0)}  xiezhi={e.pop(0)}")
-        for app in r:
+            out.append(f"{name}: DIFFER  {fmt(key)}  ndpiReader={r.pop(0)[0]}  xiezhi={e.pop(0)[0]}")
+        for f in r:
             only_ref += 1
-            out.append(f"{name}: ONLY-NDPIREADER  {fmt(key)}  {app}")
-        for app in e:
+            out.append(f"{name}: ONLY-NDPIREADER  {fmt(key)}  {f[0]}")
+        for f in e:
             only_eve += 1
-            out.append(f"{name}: ONLY-XIEZHI  {fmt(key)}  {app}")
+            out.append(f"{name}: ONLY-XIEZHI  {fmt(key)}  {f[0]}")
     return agree, disagree, only_ref, only_eve
 
 
@@ -125,9 +147,10 @@ def main(argv):
         return 2
     totals = [0, 0, 0, 0]
     lines = []
+    meta = {"hostname": [0, 0], "ja3": [0, 0]}
     for i in range(0, len(args), 3):
         name, ref_path, eve_path = args[i:i + 3]
-        counts = compare(name, read_ref(ref_path), read_eve(eve_path), lines)
+        counts = compare(name, read_ref(ref_path), read_eve(eve_path), lines, meta)
         totals = [t + c for t, c in zip(totals, counts)]
     for line in lines:
         print(line)
@@ -136,6 +159,8 @@ def main(argv):
     pct = 100.0 * agree / total if total else 0.0
     print(f"flows: {total} total, {agree} agree, {disagree} differ, "
           f"{only_ref} only in ndpiReader, {only_eve} only in xiezhi")
+    for field, (seen, same) in meta.items():
+        print(f"{field}: {same} of {seen} flows where ndpiReader shows one agree")
     print(f"agreement: {pct:.2f}% (required {minimum:.2f}%)")
     return 0 if total and pct >= minimum else 1
 

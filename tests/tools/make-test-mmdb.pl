@@ -79,6 +79,11 @@ write_db('geolite2-asn.mmdb', 'GeoLite2-ASN', 6,
 
 write_db('iplocdb-country.mmdb', 'country ipvAll', 6,
     '81.2.69.0/24'      => { country_code => 'GB' },
+    # private ranges placed in a country, as the npm data wrongly does:
+    # xiezhi must not report them
+    '172.16.0.0/12'     => { country_code => 'AU' },
+    '192.168.0.0/16'    => { country_code => 'AU' },
+    'fd00::/8'          => { country_code => 'AU' },
     '192.0.2.0/24'      => { country_code => 'CN' },
     '2001:db8:200::/48' => { country_code => 'JP' },
 );

@@ -180,6 +180,44 @@ static void test_parse_errors(void **state)
     assert_null(anomaly_params_parse(NULL, NULL, "t.rules", 1, &d));
 }
 
+static void test_parse_hostile(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "port_scan", "host_sweep", "brute_force", "dns_tunnel", "beacon", "volume",
+        "zone_policy", ",", ", ", "window", "suppress", "distinct", "count", "probe", "track",
+        "method", "entropy", "jitter", "threshold", " ", "60s", "1e308", "-1", "0", "99999999999",
+        "syn|udp", "|", "\"", "by_pair", "names", "1.5", "10zb", "nan", "inf", "\t", "ms",
+    };
+    unsigned seed = 99;
+    char text[400];
+    size_t accepted = 0;
+    for (unsigned round = 0; round < 20000; round++) {
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        unsigned n = (seed >> 16) % 12;
+        for (unsigned i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])];
+            size_t l = strlen(p);
+            if (len + l + 1 >= sizeof text)
+                break;
+            memcpy(text + len, p, l);
+            len += l;
+        }
+        text[len] = '\0';
+        struct diag d = { .quiet = 1 };
+        struct anomaly_params *p = anomaly_params_parse(text, NULL, "f", 1, &d);
+        if (p) {
+            accepted++;
+            anomaly_params_free(p);
+        } else {
+            assert_int_equal(d.errors, 1);     /* exactly one clear message */
+        }
+    }
+    assert_true(accepted > 0);
+}
+
 /* --- port scan --- */
 
 static void test_port_scan_syn(void **state)
@@ -301,6 +339,23 @@ static void test_host_sweep(void **state)
     assert_int_equal(fx.cap.nevidence, 3);
     assert_string_equal(fx.cap.evidence[0], "10.1.0.1");
     assert_string_equal(fx.cap.evidence[2], "10.1.0.3");
+    fx_done(&fx);
+
+    /* IPv6 hosts, and ICMP echo sweeps (no port). */
+    fx_init(&fx, "host_sweep, distinct 4, probe icmp", NULL);
+    for (unsigned i = 1; i <= 4; i++) {
+        struct ip_addr h6 = { .family = 6 };
+        h6.bytes[0] = 0x20, h6.bytes[1] = 0x01, h6.bytes[2] = 0x0d, h6.bytes[3] = 0xb8;
+        h6.bytes[15] = (uint8_t)i;
+        struct ip_addr me = h6;
+        me.bytes[15] = 0xff;
+        struct flow f = mkflow(me, 0, h6, 0, 58, T0 + i);
+        f.pkts[0] = 1;
+        end(&fx, &f);
+    }
+    assert_int_equal(fx.cap.n, 1);
+    assert_string_equal(fx.cap.evidence[0], "2001:db8::1");
+    assert_string_equal(fx.cap.evidence[3], "2001:db8::4");
     fx_done(&fx);
 }
 
@@ -663,6 +718,19 @@ static void test_zone_policy(void **state)
     zone_flow(&fx, v4(10, 1, 100, 5), v4(10, 20, 1, 1), 1);    /* servers -> video */
     assert_int_equal(fx.cap.n, 2);
     assert_string_equal(fx.cap.evidence[0], "servers");
+    /* IPv6: fd00:20::/32 is video; 2001:db8::1 is in no zone (internet is
+     * IPv4 only here), so it is not judged. */
+    struct ip_addr cam6 = { .family = 6 }, ext6 = { .family = 6 }, rec6 = { .family = 6 };
+    cam6.bytes[0] = 0xfd, cam6.bytes[3] = 0x20, cam6.bytes[15] = 5;
+    ext6.bytes[0] = 0x20, ext6.bytes[1] = 0x01, ext6.bytes[2] = 0x0d, ext6.bytes[3] = 0xb8;
+    ext6.bytes[15] = 1;
+    zone_flow(&fx, cam6, ext6, 1);
+    assert_int_equal(fx.cap.n, 2);
+    rec6 = v4(10, 2, 0, 1);                                    /* video -> office */
+    zone_flow(&fx, cam6, rec6, 1);
+    assert_int_equal(fx.cap.n, 3);
+    assert_string_equal(fx.cap.evidence[0], "video");
+    assert_string_equal(fx.cap.evidence[1], "office");
     fx_done(&fx);
     config_free(cfg);
 
@@ -777,6 +845,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_ok),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_parse_hostile),
         cmocka_unit_test(test_port_scan_syn),
         cmocka_unit_test(test_port_scan_window_slides),
         cmocka_unit_test(test_probe_kinds),

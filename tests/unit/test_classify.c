@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
@@ -358,6 +359,44 @@ static void test_states_freed(void **state)
     assert_string_equal(find(r, "6 192.168.0.77:47991-5.153.231.21:9418")->proto, "Git");
 }
 
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Memory per flow once classified, over the whole corpus through one
+ * classifier (as in the sensor): the flow struct plus the average metadata
+ * blob must stay under 256 bytes.  The pool of interned values is shared and
+ * bounded (it grows with distinct values, not with flows); it is printed
+ * spread over the corpus's flows, which are few, so it weighs most here. */
+static void test_memory_per_flow(void **state)
+{
+    struct run *r = *state;
+    struct dirent **names;
+    int n = scandir(CORPUS, &names, NULL, by_name);
+    assert_true(n > 10);
+    for (int i = 0; i < n; i++) {
+        if (names[i]->d_name[0] != '.')
+            run_pcap(r, names[i]->d_name);
+        free(names[i]);
+    }
+    free(names);
+    const struct classify_stats *s = classifier_stats(r->c);
+    assert_true(r->n > 1000);
+    double blob = (double)s->meta_bytes_total / (double)r->n;
+    double pool = (double)s->meta_pool_bytes / (double)r->n;
+    double per_flow = (double)sizeof(struct flow) + blob;
+    printf("memory per classified flow: %zu (struct flow) + %.1f (metadata blob, average over "
+           "%zu flows, %llu blobs) = %.1f bytes; shared pool of interned values %llu bytes "
+           "(%.1f per flow here)\n",
+           sizeof(struct flow), blob, r->n, (unsigned long long)s->meta_allocated, per_flow,
+           (unsigned long long)s->meta_pool_bytes, pool);
+    assert_true(per_flow < 256.0);
+    assert_int_equal(s->states_live, 0);
+    /* flows that never carried payload never had an nDPI state */
+    assert_true(s->states_allocated < r->n);
+}
+
 static void test_names(void **state)
 {
     struct run *r = *state;
@@ -407,6 +446,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ssh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syn_scan_allocates_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_states_freed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_per_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

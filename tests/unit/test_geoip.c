@@ -126,6 +126,10 @@ static void test_iplocdb_schema(void **state)
     expect(g, "2001:db8:200::5", true, "JP", 2497, "Internet Initiative Japan Inc.");
     expect(g, "81.2.69.1", true, "GB", 0, "");
     expect(g, "2001:db8:201::5", false, "", 0, "");
+    /* in the database, but private: never reported */
+    expect(g, "172.31.3.224", false, "", 0, "");
+    expect(g, "192.168.1.1", false, "", 0, "");
+    expect(g, "fd12:3456::1", false, "", 0, "");
     geoip_close(g);
 
     /* an IPv4-only tree answers IPv4 and simply misses IPv6 */
@@ -135,6 +139,32 @@ static void test_iplocdb_schema(void **state)
     expect(g, "192.0.2.200", false, "", 0, "");
     expect(g, "2001:db8:200::5", false, "", 0, "");
     geoip_close(g);
+}
+
+static void test_local_addresses(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ip;
+        bool local;
+    } cases[] = {
+        {"0.1.2.3", true},          {"10.0.0.1", true},        {"11.0.0.1", false},
+        {"100.63.255.255", false},  {"100.64.0.0", true},      {"100.127.255.255", true},
+        {"100.128.0.0", false},     {"127.0.0.1", true},       {"169.254.9.9", true},
+        {"172.15.255.255", false},  {"172.16.0.0", true},      {"172.31.255.255", true},
+        {"172.32.0.0", false},      {"192.168.0.1", true},     {"192.169.0.1", false},
+        {"192.0.2.1", false},       {"224.0.0.251", true},     {"239.255.255.250", true},
+        {"240.0.0.1", true},        {"255.255.255.255", true}, {"8.8.8.8", false},
+        {"::", true},               {"::1", true},             {"::2", false},
+        {"fe80::1", true},          {"febf:ffff::1", true},    {"fec0::1", false},
+        {"fc00::1", true},          {"fdff::1", true},         {"fe00::1", false},
+        {"ff02::1", true},          {"2001:db8::1", false},    {"2a02:cf40::1", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ip_addr a = addr(cases[i].ip);
+        if (geoip_is_local_address(&a) != cases[i].local)
+            fail_msg("%s: local should be %d", cases[i].ip, cases[i].local);
+    }
 }
 
 static void test_one_or_none(void **state)
@@ -252,6 +282,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_geoip2_schema),
         cmocka_unit_test(test_iplocdb_schema),
+        cmocka_unit_test(test_local_addresses),
         cmocka_unit_test(test_one_or_none),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_enrich_flow),

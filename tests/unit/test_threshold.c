@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -162,11 +163,13 @@ static void test_type_limit(void **state)
     char out[32];
     run_pattern(t, &s, &p, 0, 5 * SEC, 8, out);      /* 0..35 s */
     assert_string_equal(out, "11000000");
-    /* window boundary: 60 s after the start is still inside, just after is not */
-    assert_false(threshold_check(t, &s, 1, 1000, NULL, &p, 60 * SEC));
-    assert_true(threshold_check(t, &s, 1, 1000, NULL, &p, 60 * SEC + 1));
+    /* window boundary (Suricata: inside while now - start < seconds): just
+     * before 60 s is inside, 60 s starts a new window */
+    assert_false(threshold_check(t, &s, 1, 1000, NULL, &p, 60 * SEC - 1));
+    assert_true(threshold_check(t, &s, 1, 1000, NULL, &p, 60 * SEC));
     assert_true(threshold_check(t, &s, 1, 1000, NULL, &p, 61 * SEC));
-    assert_false(threshold_check(t, &s, 1, 1000, NULL, &p, 62 * SEC));
+    assert_false(threshold_check(t, &s, 1, 1000, NULL, &p, 119 * SEC));
+    assert_true(threshold_check(t, &s, 1, 1000, NULL, &p, 120 * SEC));
     threshold_table_free(t);
 }
 
@@ -351,6 +354,68 @@ static void test_eviction_bound(void **state)
     threshold_table_free(t);
 }
 
+/* The distinct-port sets share a memory cap (1 MiB for a small table):
+ * past it, matches count plainly and a counter says how often. */
+static void test_port_memory_cap(void **state)
+{
+    (void)state;
+    struct threshold_table *t = threshold_table_new(300);
+    struct threshold_spec big =
+        parse_ok("track by_dst, count 5000, seconds 60, unique_on dst_port", true);
+    for (int i = 0; i < 300; i++) {
+        struct packet p = make_pkt(1, (uint8_t)i, 1000, 80);
+        p.dst.bytes[2] = (uint8_t)(i >> 8);
+        assert_false(threshold_check(t, &big, 1, 1, NULL, &p, SEC));
+    }
+    assert_int_equal(threshold_table_entries(t), 300);
+    assert_int_equal(threshold_table_evictions(t), 0);
+    /* 8 KiB bitmaps: about 127 fit in 1 MiB */
+    uint64_t failures = threshold_table_port_alloc_failures(t);
+    assert_true(failures >= 150 && failures <= 180);
+    /* a capped entry counts every match: the 5001st alerts, same port or not */
+    struct packet last = make_pkt(1, (uint8_t)299, 1000, 80);     /* the last one, i = 299 */
+    last.dst.bytes[2] = 1;
+    int first = -1;
+    for (int k = 2; k <= 5001 && first < 0; k++)
+        if (threshold_check(t, &big, 1, 1, NULL, &last, SEC + (uint64_t)k))
+            first = k;
+    assert_int_equal(first, 5001);
+    threshold_table_free(t);
+}
+
+struct hammer {
+    struct threshold_table *t;
+    const struct threshold_spec *spec;
+    int alerts;
+};
+
+static void *hammer_thread(void *arg)
+{
+    struct hammer *h = arg;
+    for (int i = 0; i < 50000; i++) {
+        struct packet p = make_pkt((uint8_t)(i % 200), 1, (uint16_t)i, 80);
+        h->alerts += threshold_check(h->t, h->spec, 1, 9, NULL, &p, SEC + (uint64_t)i);
+    }
+    return NULL;
+}
+
+/* One table shared by two workers: by_rule limit 1000 gives exactly 1000
+ * alerts in total however the matches interleave. */
+static void test_shared_between_threads(void **state)
+{
+    (void)state;
+    struct threshold_table *t = threshold_table_new(64);
+    struct threshold_spec s = parse_ok("type limit, track by_rule, count 1000, seconds 60", false);
+    struct hammer a = {t, &s, 0}, b = {t, &s, 0};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, hammer_thread, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, hammer_thread, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.alerts + b.alerts, 1000);
+    threshold_table_free(t);
+}
+
 static void test_expire(void **state)
 {
     (void)state;
@@ -390,6 +455,8 @@ int main(void)
         cmocka_unit_test(test_unique_on_dst_port),
         cmocka_unit_test(test_unique_on_src_port_large),
         cmocka_unit_test(test_eviction_bound),
+        cmocka_unit_test(test_port_memory_cap),
+        cmocka_unit_test(test_shared_between_threads),
         cmocka_unit_test(test_expire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,46 @@
+#!/bin/bash
+# xiezhi against nDPI's reference reader on nDPI's own test captures: for each
+# capture, ndpiReader's flow list (run now, from Debian's libndpi-bin) and
+# xiezhi's EVE flow events must agree on the flows (IP protocol and
+# endpoints) and on the application protocol name for at least 97% of all
+# flows.  Every disagreement is printed; docs/classification.md explains
+# the ones that remain.
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+XIEZHI=${XIEZHI:-$TOP/build/xiezhi}
+corpus="$TOP/../shared/corpus/ndpi-4.2/pcap"
+min=${NDPI_COMPARE_MIN:-97}
+
+command -v ndpiReader >/dev/null || { echo "ndpiReader not installed (apt-get install libndpi-bin)"; exit 1; }
+[ -x "$XIEZHI" ] || { echo "no xiezhi binary at $XIEZHI"; exit 1; }
+[ -d "$corpus" ] || { echo "no corpus at $corpus"; exit 1; }
+
+tmp=$(mktemp -d /tmp/xiezhi-ndpi-compare.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# no rules: this test is about flows and their classification
+: >"$tmp/empty.rules"
+args=()
+n=0
+for pcap in "$corpus"/*; do
+    [ -f "$pcap" ] || continue
+    name=$(basename "$pcap")
+    ref="$tmp/$name.ndpi.txt"
+    out="$tmp/$name.out"
+    mkdir -p "$out"
+    if ! ndpiReader -q -t -i "$pcap" -w "$ref" -v 2 >"$tmp/$name.ndpi.log" 2>&1; then
+        echo "$name: ndpiReader failed:"; tail -3 "$tmp/$name.ndpi.log"; exit 1
+    fi
+    # xiezhi may exit 1 on a capture that is corrupt part-way (it says so);
+    # the flows it read up to there are still compared.
+    "$XIEZHI" -r "$pcap" -S "$tmp/empty.rules" -l "$out" >"$tmp/$name.xiezhi.log" 2>&1
+    rc=$?
+    if [ $rc -gt 1 ] || [ ! -f "$out/eve.json" ]; then
+        echo "$name: xiezhi failed (exit $rc):"; tail -3 "$tmp/$name.xiezhi.log"; exit 1
+    fi
+    args+=("$name" "$ref" "$out/eve.json")
+    n=$((n + 1))
+done
+[ $n -gt 0 ] || { echo "no captures in $corpus"; exit 1; }
+echo "captures: $n"
+python3 "$TOP/tests/regress/ndpi_compare.py" --min "$min" "${args[@]}"

@@ -1,0 +1,427 @@
+/* Detection engine tests on crafted packets and flows: content modifiers and
+ * backtracking, pcre, flowbits, thresholds, alert semantics (one alert per
+ * rule per packet, once per flow for app-layer keywords, IP-only rules,
+ * pass), the prefilter with thousands of rules, and the Aho-Corasick matcher
+ * against a naive search on random inputs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "detect/ac.h"
+#include "detect/detect.h"
+
+#define MAX_ALERTS 64
+
+struct alerts {
+    size_t n;
+    uint32_t sid[MAX_ALERTS];
+};
+
+static void record(void *ctx, const struct flow *flow, const struct packet *pkt,
+                   const struct rule_info *rule, const struct anomaly_info *anomaly)
+{
+    (void)flow;
+    (void)pkt;
+    (void)anomaly;
+    struct alerts *a = ctx;
+    if (a->n < MAX_ALERTS)
+        a->sid[a->n++] = rule->sid;
+}
+
+struct world {
+    struct detect_engine *de;
+    struct detect_thread *dt;
+    struct alerts alerts;
+    struct alert_sink sink;
+    struct flow flow;
+    struct packet pkt;
+    char path[64];
+};
+
+static void world_load(struct world *w, const char *rules)
+{
+    memset(w, 0, sizeof *w);
+    strcpy(w->path, "/tmp/xiezhi-engine-XXXXXX");
+    int fd = mkstemp(w->path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, rules, strlen(rules)), (ssize_t)strlen(rules));
+    close(fd);
+    const char *files[] = { w->path };
+    struct diag diag = { .quiet = 1 };
+    struct detect_engine_config cfg = { .rule_files = files, .nrule_files = 1,
+                                        .classification_file = "rules/classification.config" };
+    w->de = detect_engine_load(&cfg, &diag);
+    assert_non_null(w->de);
+    if (diag.errors)
+        fail_msg("rule errors: %s", diag.last);
+    w->dt = detect_thread_new(w->de);
+    assert_non_null(w->dt);
+    w->sink.ctx = &w->alerts;
+    w->sink.emit = record;
+    /* a TCP flow 10.0.0.1:40000 -> 192.0.2.80:80, established */
+    w->flow.client.family = w->flow.server.family = 4;
+    memcpy(w->flow.client.bytes, "\x0a\x00\x00\x01", 4);
+    memcpy(w->flow.server.bytes, "\xc0\x00\x02\x50", 4);
+    w->flow.client_port = 40000;
+    w->flow.server_port = 80;
+    w->flow.proto = 6;
+    w->flow.tcp_state = FLOW_TCP_ESTABLISHED;
+    w->flow.pkts[0] = 3;
+    w->flow.pkts[1] = 2;
+    w->pkt.ip_version = 4;
+    w->pkt.proto = 6;
+    w->pkt.ttl = 64;
+    w->pkt.tcp_flags = TCP_ACK | TCP_PSH;
+    w->pkt.ts_usec = 1700000000000000ull;
+}
+
+static void world_free(struct world *w)
+{
+    if (w->flow.detect)
+        detect_flow_end(w->dt, &w->flow, &w->sink);
+    detect_thread_free(w->dt);
+    detect_engine_free(w->de);
+    unlink(w->path);
+}
+
+/* Sends payload in direction dir; returns the number of alerts it raised. */
+static size_t send_dir(struct world *w, enum flow_direction dir, const char *payload, size_t len)
+{
+    struct packet *p = &w->pkt;
+    p->src = dir == FLOW_TOSERVER ? w->flow.client : w->flow.server;
+    p->dst = dir == FLOW_TOSERVER ? w->flow.server : w->flow.client;
+    p->src_port = dir == FLOW_TOSERVER ? w->flow.client_port : w->flow.server_port;
+    p->dst_port = dir == FLOW_TOSERVER ? w->flow.server_port : w->flow.client_port;
+    p->payload = (const uint8_t *)payload;
+    p->payload_len = (uint32_t)len;
+    p->ts_usec += 1000;
+    size_t before = w->alerts.n;
+    detect_packet(w->dt, &w->flow, p, dir, &w->sink);
+    return w->alerts.n - before;
+}
+
+static size_t send(struct world *w, const char *payload)
+{
+    return send_dir(w, FLOW_TOSERVER, payload, strlen(payload));
+}
+
+static void test_content_modifiers(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert tcp any any -> any any (content:\"AllWorkAndNoPlayMakesWill\"; content:\"DullBoy\"; distance:1; within:7; sid:1;)\n"
+        "alert tcp any any -> any any (content:\"evil\"; nocase; offset:2; depth:8; sid:2;)\n"
+        "alert tcp any any -> any any (content:\"GET\"; startswith; content:\"HTTP/1.0\"; endswith; sid:3;)\n"
+        "alert tcp any any -> any any (content:\"ab\"; content:\"cd\"; distance:0; within:2; sid:4;)\n"
+        "alert tcp any any -> any any (content:\"user\"; content:!\"admin\"; distance:0; within:10; sid:5;)\n"
+        "alert tcp any any -> any any (content:\"|de ad be ef|\"; sid:6;)\n");
+    assert_int_equal(send(&w, "xxAllWorkAndNoPlayMakesWill DullBoyxx"), 1);
+    assert_int_equal(w.alerts.sid[0], 1);
+    assert_int_equal(send(&w, "AllWorkAndNoPlayMakesWill  DullBoy"), 0);   /* outside within */
+    assert_int_equal(send(&w, "AllWorkAndNoPlayMakesWillDullBoy"), 0);    /* distance 1 */
+    assert_int_equal(send(&w, "..EVIL"), 1);
+    assert_int_equal(send(&w, ".EVIL"), 0);          /* before offset 2 */
+    assert_int_equal(send(&w, "..1234EviL"), 1);     /* ends at 2+8 */
+    assert_int_equal(send(&w, "..12345EviL"), 0);    /* past depth */
+    assert_int_equal(send(&w, "GET / HTTP/1.0"), 1);
+    assert_int_equal(send(&w, " GET / HTTP/1.0"), 0);
+    assert_int_equal(send(&w, "GET / HTTP/1.0 "), 0);
+    /* backtracking: the first "ab" is not followed by "cd", the second is */
+    assert_int_equal(send(&w, "abxxabcd"), 1);
+    assert_int_equal(w.alerts.sid[w.alerts.n - 1], 4);
+    assert_int_equal(send(&w, "user=bob"), 1);
+    assert_int_equal(send(&w, "user=admin"), 0);
+    assert_int_equal(send(&w, "user=0123456789admin"), 1);
+    assert_int_equal(send_dir(&w, FLOW_TOSERVER, "\x00\xde\xad\xbe\xef", 5), 1);
+    world_free(&w);
+}
+
+static void test_pcre(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert tcp any any -> any any (content:\"id=\"; pcre:\"/^\\d{3}\\b/R\"; sid:1;)\n"
+        "alert tcp any any -> any any (pcre:\"/select.+from/is\"; sid:2;)\n"
+        "alert tcp any any -> any any (content:\"token\"; pcre:!\"/token=[a-f0-9]{8}/\"; sid:3;)\n");
+    assert_int_equal(send(&w, "x id=123 y"), 1);
+    assert_int_equal(send(&w, "x id=12 y"), 0);
+    assert_int_equal(send(&w, "x id=ab id=456"), 1);     /* second id= via backtracking */
+    assert_int_equal(send(&w, "SELECT *\nFROM t"), 1);
+    assert_int_equal(send(&w, "token=deadbeef"), 0);
+    assert_int_equal(send(&w, "token=zz"), 1);
+    world_free(&w);
+}
+
+static void test_flowbits(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert tcp any any -> any any (content:\"secret\"; flowbits:isset,logged_in; sid:2;)\n"
+        "alert tcp any any -> any any (content:\"LOGIN ok\"; flowbits:set,logged_in; flowbits:noalert; sid:1;)\n"
+        "alert tcp any any -> any any (content:\"LOGOUT\"; flowbits:unset,logged_in; flowbits:noalert; sid:3;)\n"
+        "alert tcp any any -> any any (content:\"ping\"; flowbits:isnotset,logged_in; sid:4;)\n");
+    assert_int_equal(send(&w, "secret"), 0);
+    assert_int_equal(send(&w, "ping"), 1);
+    assert_int_equal(send(&w, "LOGIN ok"), 0);           /* noalert */
+    assert_int_equal(send(&w, "secret"), 1);
+    assert_int_equal(w.alerts.sid[w.alerts.n - 1], 2);
+    assert_int_equal(send(&w, "ping"), 0);
+    assert_int_equal(send(&w, "LOGOUT"), 0);
+    assert_int_equal(send(&w, "secret"), 0);
+    /* setter and checker in one packet: the setter runs first */
+    assert_int_equal(send(&w, "LOGIN ok, secret"), 1);
+    world_free(&w);
+}
+
+static void test_thresholds(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert tcp any any -> any any (content:\"A\"; threshold:type limit, track by_src, count 1, seconds 60; sid:1;)\n"
+        "alert tcp any any -> any any (content:\"B\"; detection_filter:track by_src, count 2, seconds 60; sid:2;)\n"
+        "alert tcp any any -> any any (content:\"C\"; threshold:type threshold, track by_dst, count 3, seconds 60; sid:3;)\n");
+    size_t a = 0, b = 0, c = 0;
+    for (int i = 0; i < 6; i++) {
+        a += send(&w, "A");
+        b += send(&w, "B");
+        c += send(&w, "C");
+    }
+    assert_int_equal(a, 1);      /* limit 1 */
+    assert_int_equal(b, 4);      /* after the 2nd match */
+    assert_int_equal(c, 2);      /* every 3rd */
+    world_free(&w);
+}
+
+static void test_alert_semantics(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert tcp any any -> any any (content:\"x\"; sid:10;)\n"
+        "alert tcp any any -> any any (content:\"x\"; content:\"y\"; sid:11;)\n"
+        "alert tcp any any -> any 81 (content:\"x\"; sid:12;)\n"
+        "alert tcp any any -> any any (content:\"x\"; flow:to_client; sid:13;)\n"
+        "alert tcp any any -> any any (content:\"x\"; noalert; sid:14;)\n"
+        "alert tcp any any -> any any (dsize:>100; sid:15;)\n"
+        "alert tcp any 80 <> any any (content:\"bidir\"; sid:16;)\n");
+    assert_int_equal(send(&w, "x x x x y"), 2);     /* one alert per rule per packet */
+    assert_int_equal(w.alerts.sid[0], 10);
+    assert_int_equal(w.alerts.sid[1], 11);
+    assert_int_equal(send_dir(&w, FLOW_TOCLIENT, "x", 1), 2);     /* 10 and 13 */
+    assert_int_equal(w.alerts.sid[w.alerts.n - 1], 13);
+    char big[150];
+    memset(big, 'q', sizeof big);
+    assert_int_equal(send_dir(&w, FLOW_TOSERVER, big, sizeof big), 1);
+    assert_int_equal(send_dir(&w, FLOW_TOCLIENT, "bidir", 5), 1);
+    assert_int_equal(send(&w, "bidir"), 1);
+    world_free(&w);
+}
+
+static void test_ip_only_and_flow_state(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert ip 10.0.0.1 any -> any any (sid:1;)\n"
+        "alert tcp any any -> any any (flow:not_established; content:\"hi\"; sid:2;)\n"
+        "alert tcp any any -> any any (flow:established,to_server; content:\"hi\"; sid:3;)\n");
+    w.flow.pkts[0] = 1;
+    assert_int_equal(send(&w, ""), 1);       /* first packet to server */
+    w.flow.pkts[0] = 2;
+    assert_int_equal(send(&w, ""), 0);       /* evaluated once per direction */
+    w.flow.pkts[1] = 1;
+    assert_int_equal(send_dir(&w, FLOW_TOCLIENT, "", 0), 0);   /* src is not 10.0.0.1 */
+    assert_int_equal(send(&w, "hi"), 1);
+    assert_int_equal(w.alerts.sid[w.alerts.n - 1], 3);
+    w.flow.tcp_state = FLOW_TCP_NONE;
+    assert_int_equal(send(&w, "hi"), 1);
+    assert_int_equal(w.alerts.sid[w.alerts.n - 1], 2);
+    world_free(&w);
+}
+
+static void test_pass(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert tcp any any -> any any (content:\"x\"; sid:1;)\n"
+        "pass tcp any any -> any any (content:\"trusted\"; sid:2;)\n");
+    assert_int_equal(send(&w, "x"), 1);
+    assert_int_equal(send(&w, "x trusted"), 0);  /* pass wins for the packet */
+    assert_int_equal(send(&w, "x"), 0);          /* and for the rest of the flow */
+    world_free(&w);
+}
+
+static void test_app_layer_once_per_flow(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert ip any any -> any any (ndpi-risk:NDPI_CLEAR_TEXT_CREDENTIALS; sid:1;)\n"
+        "alert tcp any any -> any any (app-layer-protocol:!tls; sid:2;)\n"
+        "alert tcp any any -> any any (ndpi-risk:!NDPI_TLS_WEAK_CIPHER; content:\"z\"; sid:3;)\n");
+    assert_int_equal(send(&w, "a"), 0);          /* nothing known yet */
+    w.flow.app.risk = 1ull << 2;                  /* not the bit we want */
+    assert_int_equal(send(&w, "a"), 0);
+    w.flow.app.master_protocol = 7;               /* HTTP in nDPI */
+    w.flow.app.state = CLASSIFY_DONE;
+    w.flow.app.risk = 0;
+    struct alerts *al = &w.alerts;
+    assert_int_equal(send(&w, "a"), 1);           /* !tls on an HTTP flow */
+    assert_int_equal(al->sid[al->n - 1], 2);
+    assert_int_equal(send(&w, "a"), 0);           /* once per flow */
+    assert_int_equal(send(&w, "z"), 1);
+    assert_int_equal(send(&w, "z"), 0);
+    world_free(&w);
+}
+
+static void test_header_protocol_http(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w, "alert http any any -> any any (flow:to_server; sid:1;)\n");
+    assert_int_equal(send(&w, "a"), 0);           /* not classified yet */
+    w.flow.app.master_protocol = 7;
+    assert_int_equal(send(&w, "a"), 1);           /* every packet: no app keyword */
+    assert_int_equal(send(&w, "b"), 1);
+    world_free(&w);
+}
+
+static void test_dataset_ip(void **state)
+{
+    (void)state;
+    char lst[] = "/tmp/xiezhi-ds-XXXXXX";
+    int fd = mkstemp(lst);
+    assert_true(fd >= 0);
+    const char *content = "# iocs\n192.0.2.80\n";
+    assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+    close(fd);
+    char rules[512];
+    snprintf(rules, sizeof rules,
+             "alert ip any any -> any any (ip.dst; dataset:isset,ioc,type ipv4,load %s; sid:1;)\n"
+             "alert ip any any -> any any (content:\"q\"; ip.src; dataset:isnotset,ioc,type ipv4; sid:2;)\n",
+             lst);
+    struct world w;
+    world_load(&w, rules);
+    assert_int_equal(send(&w, "p"), 1);                       /* to 192.0.2.80 */
+    assert_int_equal(send_dir(&w, FLOW_TOCLIENT, "p", 1), 0);  /* from it */
+    assert_int_equal(send(&w, "q"), 2);
+    world_free(&w);
+    unlink(lst);
+}
+
+/* 5,000 content rules: the prefilter picks exactly the rule whose pattern
+ * occurs; a rule with only a negated content is still evaluated. */
+static void test_prefilter_many_rules(void **state)
+{
+    (void)state;
+    size_t cap = 5000 * 120;
+    char *rules = malloc(cap);
+    size_t n = 0;
+    for (int i = 1; i <= 5000; i++)
+        n += (size_t)snprintf(rules + n, cap - n,
+                              "alert tcp any any -> any any (content:\"pattern-%05d-x\"; sid:%d;)\n", i, i);
+    n += (size_t)snprintf(rules + n, cap - n,
+                          "alert tcp any any -> any any (content:!\"nothing-here\"; sid:9999;)\n");
+    struct world w;
+    world_load(&w, rules);
+    free(rules);
+    assert_int_equal(send(&w, "........pattern-01234-x......"), 2);
+    assert_int_equal(w.alerts.sid[0], 1234);
+    assert_int_equal(w.alerts.sid[1], 9999);
+    assert_int_equal(send(&w, "pattern-0123-x nothing-here"), 0);
+    world_free(&w);
+}
+
+/* --- Aho-Corasick against a naive search ------------------------------------------------ */
+
+struct hits {
+    size_t *count;
+};
+
+static void count_hit(void *ctx, uint32_t id)
+{
+    struct hits *h = ctx;
+    h->count[id]++;
+}
+
+static size_t naive_count(const uint8_t *text, size_t tlen, const uint8_t *pat, size_t plen,
+                          bool nocase)
+{
+    size_t n = 0;
+    for (size_t i = 0; i + plen <= tlen; i++) {
+        size_t j = 0;
+        while (j < plen && (nocase ? ((text[i + j] | 0x20) == (pat[j] | 0x20) &&
+                                      ((text[i + j] >= 'A' && text[i + j] <= 'Z') ||
+                                       (text[i + j] >= 'a' && text[i + j] <= 'z'))) ||
+                                         text[i + j] == pat[j]
+                                   : text[i + j] == pat[j]))
+            j++;
+        n += j == plen;
+    }
+    return n;
+}
+
+static void test_ac_random(void **state)
+{
+    (void)state;
+    srand(12345);
+    static const char alphabet[] = "abcAB\x00\xff";
+    for (int round = 0; round < 200; round++) {
+        size_t np = 1 + (size_t)rand() % 40;
+        uint8_t pats[40][8];
+        size_t plen[40];
+        bool nocase[40];
+        struct ac *ac = ac_new();
+        for (size_t i = 0; i < np; i++) {
+            plen[i] = 1 + (size_t)rand() % 6;
+            nocase[i] = rand() % 2;
+            for (size_t j = 0; j < plen[i]; j++)
+                pats[i][j] = (uint8_t)alphabet[rand() % 7];
+            assert_int_equal(ac_add(ac, pats[i], (uint32_t)plen[i], nocase[i], (uint32_t)i), 0);
+        }
+        assert_int_equal(ac_build(ac), 0);
+        uint8_t text[300];
+        size_t tlen = (size_t)rand() % sizeof text;
+        for (size_t i = 0; i < tlen; i++)
+            text[i] = (uint8_t)alphabet[rand() % 7];
+        size_t count[40] = { 0 };
+        struct hits h = { count };
+        ac_scan(ac, text, tlen, count_hit, &h);
+        for (size_t i = 0; i < np; i++) {
+            size_t expect = naive_count(text, tlen, pats[i], plen[i], nocase[i]);
+            if (count[i] != expect)
+                fail_msg("round %d pattern %zu: ac %zu naive %zu", round, i, count[i], expect);
+        }
+        ac_free(ac);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_content_modifiers),
+        cmocka_unit_test(test_pcre),
+        cmocka_unit_test(test_flowbits),
+        cmocka_unit_test(test_thresholds),
+        cmocka_unit_test(test_alert_semantics),
+        cmocka_unit_test(test_ip_only_and_flow_state),
+        cmocka_unit_test(test_pass),
+        cmocka_unit_test(test_app_layer_once_per_flow),
+        cmocka_unit_test(test_header_protocol_http),
+        cmocka_unit_test(test_dataset_ip),
+        cmocka_unit_test(test_prefilter_many_rules),
+        cmocka_unit_test(test_ac_random),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
