@@ -60,7 +60,8 @@ enum decode_error {
 const char *decode_error_name(enum decode_error err);
 
 /* With a cfg, zero memcap/timeout mean the default; max_tunnel_depth is
- * taken as given (0: tunnels are not followed, capped at 16). */
+ * taken as given (capped at 16; 0: no tunnel is followed, the outer
+ * datagram is the packet). */
 struct decoder_config {
     size_t frag_memcap;            /* bytes held for reassembly; default 16 MiB */
     uint64_t frag_timeout_usec;    /* default 30 s */

@@ -70,7 +70,9 @@ enum decode_status decode_ethertype(struct decoder *d, struct packet *p, uint16_
 enum decode_status decode_ip_guess(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
 enum decode_status decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
 enum decode_status decode_ipv6(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
-/* tunnel.c: IP protocol numbers that carry another IP datagram or GRE. */
+/* tunnel.c: one more encapsulation: DECODE_PACKET when it may be followed,
+ * DECODE_SKIPPED (tunnel_too_deep counted) when the outer datagram must stay
+ * the packet. */
 enum decode_status decode_tunnel_enter(struct decoder *d, struct packet *p);
 enum decode_status decode_gre(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
 /* udptunnel.c: VXLAN, Geneve, GTP-U.  Returns DECODE_SKIPPED when the

@@ -18,16 +18,19 @@
 
 enum { IPV4_MIN_HDR = 20, IPV6_HDR = 40, IPV6_FRAG_HDR = 8, IP_MAX_DATAGRAM = 65535 };
 
+/* IP in IP: past the depth limit the outer datagram stays the packet. */
 static enum decode_status decode_ipip(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len)
 {
-    enum decode_status st = decode_tunnel_enter(d, p);
-    return st != DECODE_PACKET ? st : decode_ipv4(d, p, data, len);
+    if (decode_tunnel_enter(d, p) != DECODE_PACKET)
+        return decode_transport(d, p, 4, data, len);
+    return decode_ipv4(d, p, data, len);
 }
 
 static enum decode_status decode_ip6ip(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len)
 {
-    enum decode_status st = decode_tunnel_enter(d, p);
-    return st != DECODE_PACKET ? st : decode_ipv6(d, p, data, len);
+    if (decode_tunnel_enter(d, p) != DECODE_PACKET)
+        return decode_transport(d, p, 41, data, len);
+    return decode_ipv6(d, p, data, len);
 }
 
 /* IP protocols that carry another layer xiezhi decodes; all others are the

@@ -11,10 +11,15 @@ enum { GRE_F_CSUM = 0x8000, GRE_F_ROUTING = 0x4000, GRE_F_KEY = 0x2000, GRE_F_SE
        GRE_F_ACK = 0x0080, GRE_VERSION = 0x0007, GRE_PROTO_PPP = 0x880B,
        GRE_PROTO_ERSPAN = 0x88BE };
 
+/* Beyond the depth limit the encapsulation is not followed: counted, and
+ * the caller keeps the outer datagram as the packet (DECODE_SKIPPED), so
+ * nesting tunnels deeply cannot make a flow disappear. */
 enum decode_status decode_tunnel_enter(struct decoder *d, struct packet *p)
 {
-    if (p->tunnel_depth >= d->cfg.max_tunnel_depth)
-        return decode_drop(d, DECODE_ERR_TUNNEL_TOO_DEEP);
+    if (p->tunnel_depth >= d->cfg.max_tunnel_depth) {
+        d->stats.errors[DECODE_ERR_TUNNEL_TOO_DEEP]++;
+        return DECODE_SKIPPED;
+    }
     p->tunnel_depth++;
     d->stats.tunnels++;
     return DECODE_PACKET;
@@ -52,7 +57,7 @@ enum decode_status decode_gre(struct decoder *d, struct packet *p, const uint8_t
     tunnel_mark_take(p, &mark);
     enum decode_status st = decode_tunnel_enter(d, p);
     if (st != DECODE_PACKET)
-        return st;
+        return decode_transport(d, p, 47, data, len);
     if ((flags & GRE_VERSION) == 1)
         st = decode_ppp_payload(d, p, data + hlen, len - hlen);
     else if (proto == GRE_PROTO_ERSPAN && !(flags & GRE_F_SEQ))   /* ERSPAN type I: no header */

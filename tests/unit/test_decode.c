@@ -786,7 +786,46 @@ static void test_tunnel_depth_limit(void **state)
     ip4(4, 20 + 33, 2, 0, O4, P4);
     ip4(4, 33, 3, 0, O4, P4);
     dgram4();
-    assert_dropped(run(1), DECODE_ERR_TUNNEL_TOO_DEEP);
+    /* The third encapsulation is not followed: the second-level datagram
+     * (protocol 4) is the packet, and the event is counted. */
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 4);
+    assert_int_equal(pkt.tunnel_depth, 2);
+    assert_ptr_equal(pkt.ip_header, fb + 14 + 40);
+    assert_int_equal(pkt.payload_len, 33);       /* the innermost datagram, not decoded */
+    assert_int_equal(err(DECODE_ERR_TUNNEL_TOO_DEEP), 1);
+    /* The same for GRE, and a UDP tunnel stays UDP. */
+    fn = 0;
+    eth(0x0800);
+    ip4(47, 4 + 20 + 4 + 20 + 4 + 33, 1, 0, O4, P4);
+    put16(0); put16(0x0800);
+    ip4(47, 4 + 20 + 4 + 33, 2, 0, O4, P4);
+    put16(0); put16(0x0800);
+    ip4(47, 4 + 33, 3, 0, A4, B4);
+    put16(0); put16(0x0800);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 47);
+    assert_memory_equal(pkt.src.bytes, A4, 4);
+    assert_int_equal(err(DECODE_ERR_TUNNEL_TOO_DEEP), 2);
+    fn = 0;
+    eth(0x0800);
+    ip4(4, 20 + 20 + 8 + 8 + 14 + 33, 1, 0, O4, P4);
+    ip4(4, 20 + 8 + 8 + 14 + 33, 2, 0, O4, P4);
+    ip4(17, 8 + 8 + 14 + 33, 3, 0, A4, B4);
+    udp_hdr(40000, 4789, 8 + 14 + 33);
+    put32(0x08000000); put32(42 << 8);
+    eth(0x0800);
+    dgram4();
+    struct decoder_config cfg3 = { .max_tunnel_depth = 2, .vxlan_port = 4789 };
+    struct decoder *d3 = decoder_new(&cfg3);
+    dec = d3;
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 17);
+    assert_int_equal(pkt.dst_port, 4789);
+    assert_int_equal(pkt.tunnel_depth, 2);
+    assert_int_equal(err(DECODE_ERR_TUNNEL_TOO_DEEP), 1);
+    decoder_free(d3);
     dec = saved;
     decoder_free(d2);
 }
