@@ -290,6 +290,29 @@ static int expr_parse(struct expr *e, const char *text, bool negated, int depth)
     return 0;
 }
 
+/* Address and port sets have the same shape (any, n, npos, r[] with a
+ * negated flag), so one body finishes either from the parsed list.  "any"
+ * among the positives leaves only the negations to restrict. */
+#define SET_FROM_EXPR(out, e)                                      \
+    do {                                                           \
+        (out)->r = (e).v;                                          \
+        (out)->n = (e).n;                                          \
+        if ((e).any_positive_any) {                                \
+            size_t k_ = 0;                                         \
+            for (size_t i_ = 0; i_ < (out)->n; i_++)               \
+                if ((out)->r[i_].negated)                          \
+                    (out)->r[k_++] = (out)->r[i_];                 \
+            (out)->n = k_;                                         \
+        }                                                          \
+        for (size_t i_ = 0; i_ < (out)->n; i_++)                   \
+            (out)->npos += !(out)->r[i_].negated;                  \
+        (out)->any = (out)->n == 0;                                \
+        if ((out)->any) {                                          \
+            free((out)->r);                                        \
+            (out)->r = NULL;                                       \
+        }                                                          \
+    } while (0)
+
 int parse_addr_set(const struct config *cfg, const char *text, struct addr_set *out,
                    char *err, size_t errlen)
 {
@@ -300,22 +323,7 @@ int parse_addr_set(const struct config *cfg, const char *text, struct addr_set *
         free(e.v);
         return -1;
     }
-    out->r = e.v;
-    out->n = e.n;
-    if (e.any_positive_any) {
-        size_t k = 0;       /* "any" among the positives: only negations restrict */
-        for (size_t i = 0; i < out->n; i++)
-            if (out->r[i].negated)
-                out->r[k++] = out->r[i];
-        out->n = k;
-    }
-    for (size_t i = 0; i < out->n; i++)
-        out->npos += !out->r[i].negated;
-    out->any = out->n == 0;
-    if (out->any) {
-        free(out->r);
-        out->r = NULL;
-    }
+    SET_FROM_EXPR(out, e);
     return 0;
 }
 
@@ -329,22 +337,7 @@ int parse_port_set(const struct config *cfg, const char *text, struct port_set *
         free(e.v);
         return -1;
     }
-    out->r = e.v;
-    out->n = e.n;
-    if (e.any_positive_any) {
-        size_t k = 0;
-        for (size_t i = 0; i < out->n; i++)
-            if (out->r[i].negated)
-                out->r[k++] = out->r[i];
-        out->n = k;
-    }
-    for (size_t i = 0; i < out->n; i++)
-        out->npos += !out->r[i].negated;
-    out->any = out->n == 0;
-    if (out->any) {
-        free(out->r);
-        out->r = NULL;
-    }
+    SET_FROM_EXPR(out, e);
     return 0;
 }
 
