@@ -51,3 +51,19 @@ void capture_close(struct capture_source *src)
     if (src)
         src->ops->close(src);
 }
+
+void capture_take_record(struct capture_packet *pkt, const struct pcap_pkthdr *hdr,
+                         const u_char *data, int linktype, bool linktype_supported,
+                         uint64_t *pcap_cnt, struct capture_stats *stats)
+{
+    pkt->ts_usec = (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec;
+    pkt->caplen = hdr->caplen;
+    pkt->wirelen = hdr->len;
+    pkt->linktype = linktype;
+    pkt->pcap_cnt = ++*pcap_cnt;
+    pkt->data = data;
+    stats->packets++;
+    stats->bytes += hdr->caplen;
+    if (!linktype_supported)
+        stats->unsupported_linktype++;
+}

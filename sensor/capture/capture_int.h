@@ -4,6 +4,9 @@
 #ifndef XIEZHI_CAPTURE_INT_H
 #define XIEZHI_CAPTURE_INT_H
 
+#include <pcap/pcap.h>
+#include <stdbool.h>
+
 #include "capture/capture.h"
 
 struct capture_source_ops {
@@ -23,5 +26,12 @@ struct capture_source {
 /* Logs an error, keeps it as last_error and marks the run as failed. */
 __attribute__((format(printf, 2, 3)))
 void capture_fail(struct capture_source *src, const char *fmt, ...);
+
+/* What every libpcap-backed source does with one record: fill pkt (pcap_cnt
+ * runs over the whole run) and count it, including frames of a link type
+ * decode cannot read. */
+void capture_take_record(struct capture_packet *pkt, const struct pcap_pkthdr *hdr,
+                         const u_char *data, int linktype, bool linktype_supported,
+                         uint64_t *pcap_cnt, struct capture_stats *stats);
 
 #endif

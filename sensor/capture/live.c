@@ -92,16 +92,8 @@ static enum capture_status live_next(struct capture_source *base, struct capture
         return CAPTURE_END;
     int r = live_read(s, &hdr, &data);
     if (r == 1) {
-        pkt->ts_usec = (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec;
-        pkt->caplen = hdr->caplen;
-        pkt->wirelen = hdr->len;
-        pkt->linktype = s->linktype;
-        pkt->pcap_cnt = ++s->pcap_cnt;
-        pkt->data = data;
-        s->stats.packets++;
-        s->stats.bytes += hdr->caplen;
-        if (!s->linktype_supported)
-            s->stats.unsupported_linktype++;
+        capture_take_record(pkt, hdr, data, s->linktype, s->linktype_supported, &s->pcap_cnt,
+                            &s->stats);
         return CAPTURE_OK;
     }
     if (r == 0)

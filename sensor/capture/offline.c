@@ -121,16 +121,8 @@ static enum capture_status offline_next(struct capture_source *base, struct capt
         int r = pcap_next_ex(s->pcap, &hdr, &data);
         if (r == 1) {
             s->file_packets++;
-            pkt->ts_usec = (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec;
-            pkt->caplen = hdr->caplen;
-            pkt->wirelen = hdr->len;
-            pkt->linktype = s->linktype;
-            pkt->pcap_cnt = ++s->pcap_cnt;
-            pkt->data = data;
-            s->stats.packets++;
-            s->stats.bytes += hdr->caplen;
-            if (!s->linktype_supported)
-                s->stats.unsupported_linktype++;
+            capture_take_record(pkt, hdr, data, s->linktype, s->linktype_supported,
+                                &s->pcap_cnt, &s->stats);
             return CAPTURE_OK;
         }
         if (r != PCAP_ERROR_BREAK) {
