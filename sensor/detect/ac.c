@@ -31,21 +31,24 @@ struct ac_pattern {
 };
 
 struct window_entry {
-    uint32_t key;           /* the four raw bytes as loaded from the text */
+    uint32_t key;           /* the window's four bytes, case-folded, as loaded */
     uint32_t pattern;
+    uint32_t offset;        /* where the window sits in the pattern */
     uint32_t next;          /* next entry in the bucket */
 };
 
 #define WIN 4                   /* patterns this long or longer use the window filter */
-#define BITMAP_BITS 18
-#define BUCKET_BITS 14
+/* The longest stride of the window filter: a pattern enters the filter
+ * under this many windows at most. */
+#define STEP_MAX 8
 
 struct ac {
-    uint64_t *bitmap;       /* 1 << BITMAP_BITS bits over window hashes */
-    uint64_t *bitmap2;      /* the same with a second hash: both must be set */
-    uint32_t *bucket;       /* 1 << BUCKET_BITS heads of pattern chains, AC_NONE if empty */
-    uint8_t skip[256];      /* Horspool on the window's last byte: safe jump, 0 = test */
-    struct window_entry *went;  /* (window, pattern) pairs; nocase adds case variants */
+    uint64_t *bloom;        /* blocked Bloom filter: three bits in one word per window */
+    uint32_t bloom_shift;   /* 64 - log2(words) */
+    uint32_t *bucket;       /* heads of entry chains, AC_NONE if empty */
+    uint32_t bucket_shift;  /* 64 - log2(buckets) */
+    uint32_t step;          /* the filter looks at every step-th window only */
+    struct window_entry *went;  /* (window, pattern, offset) triples */
     size_t nwent, went_cap;
     size_t nlong;
     struct ac_pattern *pats;
@@ -73,8 +76,7 @@ void ac_free(struct ac *ac)
     for (size_t i = 0; i < ac->npats; i++)
         free(ac->pats[i].pat);
     free(ac->pats);
-    free(ac->bitmap);
-    free(ac->bitmap2);
+    free(ac->bloom);
     free(ac->bucket);
     free(ac->went);
     free(ac->delta);
@@ -147,16 +149,6 @@ static void ac_alphabet(struct ac *ac)
     ac->ncls = n;
 }
 
-static inline uint32_t window_hash(uint32_t key)
-{
-    return (key * 2654435761u) >> (32 - BITMAP_BITS);
-}
-
-static inline uint32_t window_hash2(uint32_t key)
-{
-    return ((key ^ (key >> 15)) * 0x85ebca6bu) >> (32 - BITMAP_BITS);
-}
-
 static uint32_t load32(const uint8_t *p)
 {
     uint32_t v;
@@ -164,7 +156,23 @@ static uint32_t load32(const uint8_t *p)
     return v;
 }
 
-static int window_add(struct ac *ac, const uint8_t *w, uint32_t pattern)
+/* Setting bit 5 of every byte folds letters to lower case; it merges a few
+ * other byte pairs too, which only costs a verification. */
+#define FOLD4 0x20202020u
+
+static inline uint64_t window_hash(uint32_t folded)
+{
+    return (uint64_t)folded * 0x9e3779b97f4a7c15ull;
+}
+
+/* The filter's bits come from the middle of the product, its word and
+ * bucket from the top: the low bits of a multiplicative hash are weak. */
+static inline uint64_t bloom_bits(uint64_t h)
+{
+    return (1ull << ((h >> 20) & 63)) | (1ull << ((h >> 26) & 63)) | (1ull << ((h >> 32) & 63));
+}
+
+static int window_add(struct ac *ac, uint32_t pattern, uint32_t offset)
 {
     if (ac->nwent == ac->went_cap) {
         size_t cap = ac->went_cap ? ac->went_cap * 2 : 256;
@@ -174,59 +182,57 @@ static int window_add(struct ac *ac, const uint8_t *w, uint32_t pattern)
         ac->went = nv;
         ac->went_cap = cap;
     }
-    uint32_t key = load32(w);
-    for (int j = 0; j < WIN; j++)
-        if (ac->skip[w[j]] > WIN - 1 - j)
-            ac->skip[w[j]] = (uint8_t)(WIN - 1 - j);
-    uint32_t h = window_hash(key), h2 = window_hash2(key);
-    ac->bitmap[h >> 6] |= 1ull << (h & 63);
-    ac->bitmap2[h2 >> 6] |= 1ull << (h2 & 63);
-    uint32_t b = h >> (BITMAP_BITS - BUCKET_BITS);
-    ac->went[ac->nwent] = (struct window_entry){ key, pattern, ac->bucket[b] };
+    uint32_t key = load32(ac->pats[pattern].pat + offset) | FOLD4;
+    uint64_t h = window_hash(key);
+    ac->bloom[h >> ac->bloom_shift] |= bloom_bits(h);
+    uint32_t b = (uint32_t)(h >> ac->bucket_shift);
+    ac->went[ac->nwent] = (struct window_entry){ key, pattern, offset, ac->bucket[b] };
     ac->bucket[b] = (uint32_t)ac->nwent++;
     return 0;
 }
 
-/* The raw bytes are hashed (no case folding per scanned byte): a nocase
- * pattern enters every upper/lower spelling of its first four bytes. */
-static int window_add_pattern(struct ac *ac, uint32_t i)
+static uint32_t log2_at_least(size_t n, uint32_t lo, uint32_t hi)
 {
-    const struct ac_pattern *p = &ac->pats[i];
-    uint8_t w[WIN];
-    unsigned variants = 1;
-    for (int k = 0; k < WIN && p->nocase; k++)
-        if (tolower(p->pat[k]) != toupper(p->pat[k]))
-            variants <<= 1;
-    for (unsigned v = 0; v < variants; v++) {
-        unsigned bit = 0;
-        for (int k = 0; k < WIN; k++) {
-            uint8_t c = p->pat[k];
-            if (p->nocase && tolower(c) != toupper(c))
-                c = (uint8_t)((v >> bit++) & 1 ? toupper(c) : tolower(c));
-            w[k] = c;
-        }
-        if (window_add(ac, w, i) < 0)
-            return -1;
-    }
-    return 0;
+    uint32_t b = lo;
+    while (b < hi && ((size_t)1 << b) < n)
+        b++;
+    return b;
 }
 
+/* Every pattern is at least step + WIN - 1 bytes long, so each occurrence
+ * covers a window starting at a multiple of step: the scan looks only at
+ * those, and each pattern enters the filter under its first step windows.
+ * An occurrence is found exactly once, through the one window of it that
+ * is aligned. */
 static int build_window(struct ac *ac)
 {
-    ac->bitmap = calloc((1u << BITMAP_BITS) / 64, sizeof *ac->bitmap);
-    ac->bitmap2 = calloc((1u << BITMAP_BITS) / 64, sizeof *ac->bitmap2);
-    ac->bucket = malloc((1u << BUCKET_BITS) * sizeof *ac->bucket);
-    if (!ac->bitmap || !ac->bitmap2 || !ac->bucket)
+    ac->step = STEP_MAX;
+    for (size_t i = 0; i < ac->npats; i++) {
+        uint32_t len = ac->pats[i].len;
+        if (len < WIN)
+            continue;
+        if (len - WIN + 1 < ac->step)
+            ac->step = len - WIN + 1;
+        ac->nlong++;
+    }
+    size_t entries = ac->nlong * ac->step;
+    /* about four windows (twelve bits) per 64-bit word, a chain of one per bucket */
+    uint32_t word_bits = log2_at_least(entries / 4, 6, 20);
+    uint32_t bucket_bits = log2_at_least(entries, 8, 22);
+    ac->bloom_shift = 64 - word_bits;
+    ac->bucket_shift = 64 - bucket_bits;
+    ac->bloom = calloc((size_t)1 << word_bits, sizeof *ac->bloom);
+    ac->bucket = malloc(((size_t)1 << bucket_bits) * sizeof *ac->bucket);
+    if (!ac->bloom || !ac->bucket)
         return -1;
-    memset(ac->bucket, 0xff, (1u << BUCKET_BITS) * sizeof *ac->bucket);
-    memset(ac->skip, WIN, sizeof ac->skip);
+    memset(ac->bucket, 0xff, ((size_t)1 << bucket_bits) * sizeof *ac->bucket);
     /* Insert in reverse so each chain lists patterns in the order added. */
     for (size_t i = ac->npats; i-- > 0;) {
         if (ac->pats[i].len < WIN)
             continue;
-        if (window_add_pattern(ac, (uint32_t)i) < 0)
-            return -1;
-        ac->nlong++;
+        for (uint32_t k = ac->step; k-- > 0;)
+            if (window_add(ac, (uint32_t)i, k) < 0)
+                return -1;
     }
     return 0;
 }
@@ -342,38 +348,41 @@ static size_t ac_report(const struct ac *ac, uint32_t s, const uint8_t *text, si
     return hits;
 }
 
+static size_t window_verify(const struct ac *ac, uint32_t e, uint32_t key, const uint8_t *text,
+                            size_t len, size_t at, ac_hit_fn hit, void *ctx)
+{
+    size_t hits = 0;
+    for (; e != AC_NONE; e = ac->went[e].next) {
+        const struct window_entry *we = &ac->went[e];
+        if (we->key != key || we->offset > at)
+            continue;
+        const struct ac_pattern *pat = &ac->pats[we->pattern];
+        size_t start = at - we->offset;
+        if (start + pat->len > len || !verify(pat, text + start))
+            continue;
+        hit(ctx, pat->id);
+        hits++;
+    }
+    return hits;
+}
+
+/* One load of the filter per looked-at window, with no branch but the
+ * rarely taken one: the iterations are independent and pipeline. */
 static size_t window_scan(const struct ac *ac, const uint8_t *text, size_t len, ac_hit_fn hit,
                           void *ctx)
 {
     if (ac->nlong == 0 || len < WIN)
         return 0;
-    const uint64_t *bitmap = ac->bitmap, *bitmap2 = ac->bitmap2;
+    const uint64_t *bloom = ac->bloom;
+    const uint32_t shift = ac->bloom_shift, step = ac->step;
     size_t hits = 0;
-    const uint8_t *skip = ac->skip;
-    /* A byte that occurs in no pattern's first four bytes lets every window
-     * containing it be jumped over (binary payloads are mostly such bytes). */
-    for (size_t end = WIN - 1; end < len;) {
-        uint8_t sk = skip[text[end]];
-        if (sk) {
-            end += sk;
+    for (size_t at = 0; at + WIN <= len; at += step) {
+        uint32_t key = load32(text + at) | FOLD4;
+        uint64_t h = window_hash(key), bits = bloom_bits(h);
+        if ((bloom[h >> shift] & bits) != bits)
             continue;
-        }
-        size_t start = end++ + 1 - WIN;
-        uint32_t w = load32(text + start);
-        /* both loads unconditionally: one rarely taken branch instead of
-         * two, the first of which mispredicts on every tenth window */
-        uint32_t h = window_hash(w), h2 = window_hash2(w);
-        if (!((bitmap[h >> 6] >> (h & 63)) & (bitmap2[h2 >> 6] >> (h2 & 63)) & 1))
-            continue;
-        for (uint32_t e = ac->bucket[h >> (BITMAP_BITS - BUCKET_BITS)]; e != AC_NONE;
-             e = ac->went[e].next) {
-            const struct window_entry *we = &ac->went[e];
-            const struct ac_pattern *pat = &ac->pats[we->pattern];
-            if (we->key != w || start + pat->len > len || !verify(pat, text + start))
-                continue;
-            hit(ctx, pat->id);
-            hits++;
-        }
+        hits += window_verify(ac, ac->bucket[h >> ac->bucket_shift], key, text, len, at, hit,
+                              ctx);
     }
     return hits;
 }

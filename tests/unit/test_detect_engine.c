@@ -3,6 +3,7 @@
  * rule per packet, once per flow for app-layer keywords, IP-only rules,
  * pass), the prefilter with thousands of rules, and the Aho-Corasick matcher
  * against a naive search on random inputs. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -419,39 +420,60 @@ static size_t naive_count(const uint8_t *text, size_t tlen, const uint8_t *pat, 
     return n;
 }
 
-static void test_ac_random(void **state)
+/* Random patterns against random text, every occurrence counted and
+ * compared with a naive search.  max_len above six makes the window
+ * filter look at every second, third, ... window only. */
+static void ac_random_rounds(unsigned seed, size_t max_len, const char *alphabet, size_t nalpha)
 {
-    (void)state;
-    srand(12345);
-    static const char alphabet[] = "abcAB\x00\xff";
+    srand(seed);
     for (int round = 0; round < 200; round++) {
         size_t np = 1 + (size_t)rand() % 40;
-        uint8_t pats[40][8];
+        uint8_t pats[40][24];
         size_t plen[40];
         bool nocase[40];
         struct ac *ac = ac_new();
+        size_t min_len = (size_t)rand() % max_len;
         for (size_t i = 0; i < np; i++) {
-            plen[i] = 1 + (size_t)rand() % 6;
+            plen[i] = 1 + min_len + (size_t)rand() % (max_len - min_len);
             nocase[i] = rand() % 2;
             for (size_t j = 0; j < plen[i]; j++)
-                pats[i][j] = (uint8_t)alphabet[rand() % 7];
+                pats[i][j] = (uint8_t)alphabet[(size_t)rand() % nalpha];
             assert_int_equal(ac_add(ac, pats[i], (uint32_t)plen[i], nocase[i], (uint32_t)i), 0);
         }
         assert_int_equal(ac_build(ac), 0);
         uint8_t text[300];
         size_t tlen = (size_t)rand() % sizeof text;
         for (size_t i = 0; i < tlen; i++)
-            text[i] = (uint8_t)alphabet[rand() % 7];
+            text[i] = (uint8_t)alphabet[(size_t)rand() % nalpha];
+        /* plant some patterns, in random case, so long ones occur at all */
+        for (size_t k = 0; k < 4 && tlen > 0; k++) {
+            size_t i = (size_t)rand() % np, at = (size_t)rand() % tlen;
+            for (size_t j = 0; j < plen[i] && at + j < tlen; j++)
+                text[at + j] = (uint8_t)(rand() % 2 && isalpha(pats[i][j]) ? pats[i][j] ^ 0x20
+                                                                          : pats[i][j]);
+        }
         size_t count[40] = { 0 };
         struct hits h = { count };
         ac_scan(ac, text, tlen, count_hit, &h);
         for (size_t i = 0; i < np; i++) {
             size_t expect = naive_count(text, tlen, pats[i], plen[i], nocase[i]);
             if (count[i] != expect)
-                fail_msg("round %d pattern %zu: ac %zu naive %zu", round, i, count[i], expect);
+                fail_msg("seed %u round %d pattern %zu (len %zu): ac %zu naive %zu", seed, round,
+                         i, plen[i], count[i], expect);
         }
         ac_free(ac);
     }
+}
+
+static void test_ac_random(void **state)
+{
+    (void)state;
+    static const char small[] = "abcAB\x00\xff";
+    ac_random_rounds(12345, 6, small, sizeof small - 1);
+    static const char wide[] = "abAB@`_\x7f.- \x00\xff";
+    ac_random_rounds(777, 20, wide, sizeof wide - 1);
+    static const char two[] = "aA";
+    ac_random_rounds(4242, 12, two, sizeof two - 1);
 }
 
 int main(void)
