@@ -177,8 +177,11 @@ void worker_snapshot(const struct worker *w, struct worker_snapshot *out)
     out->classify = *classifier_stats(w->classifier);
     out->counters = w->counters;
     memset(&out->anomaly, 0, sizeof out->anomaly);
-    if (w->detect)
+    memset(&out->inspect, 0, sizeof out->inspect);
+    if (w->detect) {
         detect_thread_anomaly_stats(w->detect, &out->anomaly);
+        detect_thread_stats(w->detect, &out->inspect);
+    }
     out->first_usec = w->first_usec;
     out->now_usec = w->now_usec;
 }
@@ -198,6 +201,7 @@ _Static_assert(sizeof(struct flow_table_stats) % sizeof(uint64_t) == 0, "flow st
 _Static_assert(sizeof(struct classify_stats) % sizeof(uint64_t) == 0, "classify_stats: uint64_t only");
 _Static_assert(sizeof(struct worker_counters) % sizeof(uint64_t) == 0, "counters: uint64_t only");
 _Static_assert(sizeof(struct anomaly_stats) % sizeof(uint64_t) == 0, "anomaly_stats: uint64_t only");
+_Static_assert(sizeof(struct detect_thread_stats) % sizeof(uint64_t) == 0, "detect stats: uint64_t only");
 
 void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapshot *one)
 {
@@ -208,6 +212,7 @@ void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapsh
     add_counters(&sum->classify, &one->classify, sizeof sum->classify);
     add_counters(&sum->counters, &one->counters, sizeof sum->counters);
     add_counters(&sum->anomaly, &one->anomaly, sizeof sum->anomaly);
+    add_counters(&sum->inspect, &one->inspect, sizeof sum->inspect);
     sum->counters.last_event_usec = last_event;
     if (one->first_usec && (!sum->first_usec || one->first_usec < sum->first_usec))
         sum->first_usec = one->first_usec;
@@ -233,6 +238,11 @@ void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap
     static const char *const names[5] = { "other", "1", "2", "3", "4" };
     for (int i = 0; i < 5; i++)
         json_uint(j, names[i], snap->counters.alerts_by_severity[i]);
+    json_object_end(j);
+    json_object_begin(j, "payload");
+    json_uint(j, "bytes_inspected", snap->inspect.payload_bytes_inspected);
+    json_uint(j, "encrypted_packets_skipped", snap->inspect.encrypted_packets_skipped);
+    json_uint(j, "encrypted_bytes_skipped", snap->inspect.encrypted_bytes_skipped);
     json_object_end(j);
     json_object_begin(j, "anomaly");
     json_uint(j, "tracked", snap->anomaly.tracked_entries);

@@ -70,6 +70,7 @@ struct worker_snapshot {
     struct classify_stats classify;
     struct worker_counters counters;
     struct anomaly_stats anomaly;
+    struct detect_thread_stats inspect;
     uint64_t first_usec, now_usec;
 };
 

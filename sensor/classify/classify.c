@@ -482,6 +482,32 @@ const char *classify_app_proto(const struct classifier *c, const struct classify
     return classifier_lower_name(c, id);
 }
 
+/* nDPI 4.2 puts TLS-carried applications (Tor, IMAPS, a named web
+ * service, ...) under master protocol TLS or QUIC, so ids are checked on
+ * both sides of the verdict. */
+static const uint16_t encrypted_protocols[] = {
+    NDPI_PROTOCOL_TLS,        NDPI_PROTOCOL_DTLS,       NDPI_PROTOCOL_QUIC,
+    NDPI_PROTOCOL_SSH,        NDPI_PROTOCOL_MAIL_IMAPS, NDPI_PROTOCOL_MAIL_POPS,
+    NDPI_PROTOCOL_MAIL_SMTPS,
+};
+
+static bool protocol_encrypted(uint16_t id)
+{
+    for (size_t i = 0; i < sizeof encrypted_protocols / sizeof encrypted_protocols[0]; i++)
+        if (encrypted_protocols[i] == id)
+            return true;
+    return false;
+}
+
+bool classify_payload_encrypted(const struct classify_result *r)
+{
+    /* A verdict from the port or a given-up flow proves nothing about the
+     * bytes: plain text on port 443 stays inspected. */
+    if (r->state != CLASSIFY_DONE || r->confidence != NDPI_CONFIDENCE_DPI)
+        return false;
+    return protocol_encrypted(r->master_protocol) || protocol_encrypted(r->app_protocol);
+}
+
 const char *classify_category_name(const struct classifier *c, const struct classify_result *r)
 {
     const char *s = ndpi_category_get_name(c->ndpi, (ndpi_protocol_category_t)r->category);

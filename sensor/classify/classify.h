@@ -4,6 +4,7 @@
 #ifndef XIEZHI_CLASSIFY_H
 #define XIEZHI_CLASSIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,10 @@ const char *classify_protocol_name(const struct classifier *c, const struct clas
 const char *classify_app_proto(const struct classifier *c, const struct classify_result *r);
 const char *classify_category_name(const struct classifier *c, const struct classify_result *r);
 const char *classify_confidence_name(const struct classify_result *r);
+/* True once nDPI has detected, by inspection, a protocol that encrypts what
+ * follows its handshake (TLS and protocols over it, DTLS, QUIC, SSH) and
+ * detection is over: payload bytes from then on are ciphertext. */
+bool classify_payload_encrypted(const struct classify_result *r);
 
 /* Risk bits set in r->risk, as nDPI's enum names without prefix
  * (e.g. "TLS_SELFSIGNED_CERTIFICATE"): fills names, returns the count. */

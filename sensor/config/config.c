@@ -478,6 +478,24 @@ bool config_get_bool(const struct config *cfg, const char *key, bool def, struct
     return def;
 }
 
+size_t config_get_choice(const struct config *cfg, const char *key, const char *const *names,
+                         size_t n, size_t def, struct diag *diag)
+{
+    const struct config_entry *e = config_find(cfg, key);
+    if (!e)
+        return def;
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(e->value, names[i]) == 0)
+            return i;
+    char expected[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n && used < sizeof expected; i++)
+        used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s",
+                                 i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+    diag_error(diag, e->origin, e->line, "%s: '%s' is not %s", key, e->value, expected);
+    return def;
+}
+
 size_t config_list_count(const struct config *cfg, const char *key)
 {
     size_t n = 0;

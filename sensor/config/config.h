@@ -37,6 +37,10 @@ int64_t config_get_int(const struct config *cfg, const char *key, int64_t def,
 int64_t config_get_duration_usec(const struct config *cfg, const char *key, int64_t def_usec,
                                  struct diag *diag);
 bool config_get_bool(const struct config *cfg, const char *key, bool def, struct diag *diag);
+/* One of n names (case-insensitive); returns its index, def when absent or
+ * not one of them (the latter reported). */
+size_t config_get_choice(const struct config *cfg, const char *key, const char *const *names,
+                         size_t n, size_t def, struct diag *diag);
 
 /* List values: count, and item i (NULL past the end).  A scalar counts as a
  * one-element list, so "types: alert" and "types: [alert]" read alike. */

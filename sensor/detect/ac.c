@@ -43,7 +43,7 @@ struct window_entry {
 #define STEP_MAX 8
 
 struct ac {
-    uint64_t *bloom;        /* blocked Bloom filter: three bits in one word per window */
+    uint64_t *bloom;        /* blocked Bloom filter: four bits in one word per window */
     uint32_t bloom_shift;   /* 64 - log2(words) */
     uint32_t *bucket;       /* heads of entry chains, AC_NONE if empty */
     uint32_t bucket_shift;  /* 64 - log2(buckets) */
@@ -169,7 +169,8 @@ static inline uint64_t window_hash(uint32_t folded)
  * bucket from the top: the low bits of a multiplicative hash are weak. */
 static inline uint64_t bloom_bits(uint64_t h)
 {
-    return (1ull << ((h >> 20) & 63)) | (1ull << ((h >> 26) & 63)) | (1ull << ((h >> 32) & 63));
+    return (1ull << ((h >> 20) & 63)) | (1ull << ((h >> 26) & 63)) | (1ull << ((h >> 32) & 63)) |
+           (1ull << ((h >> 38) & 63));
 }
 
 static int window_add(struct ac *ac, uint32_t pattern, uint32_t offset)
@@ -216,8 +217,10 @@ static int build_window(struct ac *ac)
         ac->nlong++;
     }
     size_t entries = ac->nlong * ac->step;
-    /* about four windows (twelve bits) per 64-bit word, a chain of one per bucket */
-    uint32_t word_bits = log2_at_least(entries / 4, 6, 20);
+    /* about two windows (eight bits) per 64-bit word, a chain of one per
+     * bucket: a false positive costs two cache misses, so the filter is
+     * sized for fewer than one in a thousand windows */
+    uint32_t word_bits = log2_at_least(entries / 2, 6, 20);
     uint32_t bucket_bits = log2_at_least(entries, 8, 22);
     ac->bloom_shift = 64 - word_bits;
     ac->bucket_shift = 64 - bucket_bits;

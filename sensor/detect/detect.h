@@ -79,6 +79,15 @@ void detect_packet(struct detect_thread *dt, struct flow *flow, const struct pac
                    enum flow_direction dir, const struct alert_sink *sink);
 /* At flow end: flow-end detections, then frees flow->detect. */
 void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct alert_sink *sink);
+/* What one thread's rules looked at: payload bytes given to the payload
+ * keywords, and packets and bytes of encrypted flows left out
+ * (detect.encryption-handling). */
+struct detect_thread_stats {
+    uint64_t payload_bytes_inspected;
+    uint64_t encrypted_packets_skipped;
+    uint64_t encrypted_bytes_skipped;
+};
+void detect_thread_stats(const struct detect_thread *dt, struct detect_thread_stats *out);
 /* The behavioural detectors' tracking counters of this thread. */
 struct anomaly_stats;
 void detect_thread_anomaly_stats(const struct detect_thread *dt, struct anomaly_stats *out);

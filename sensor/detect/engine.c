@@ -69,6 +69,7 @@ struct detect_engine {
     bool has_thresholds;        /* any threshold/detection_filter: workers need a table */
     int tls_ids[4], http_ids[4];
     size_t ntls, nhttp;
+    bool inspect_encrypted;     /* detect.encryption-handling: full */
 };
 
 struct detect_thread {
@@ -82,6 +83,7 @@ struct detect_thread {
     size_t ncand;
     uint32_t *alerts;
     size_t nalerts;
+    struct detect_thread_stats stats;
 };
 
 /* --- services for keywords ------------------------------------------------------- */
@@ -534,6 +536,11 @@ struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
     de->classification = classification_load(cfg->classification_file, diag);
     if (!de->datasets || !de->classification)
         goto fail;
+    if (cfg->config) {
+        static const char *const handling[] = { "default", "full" };
+        de->inspect_encrypted = config_get_choice(cfg->config, "detect.encryption-handling",
+                                                  handling, 2, 0, diag) == 1;
+    }
     de->ntls = applayer_ids(de, "tls", de->tls_ids, 4);
     de->nhttp = applayer_ids(de, "http", de->http_ids, 4);
     struct sid_table sids = { 0 };
@@ -780,9 +787,27 @@ static bool verdict_final(const struct flow *f)
 
 static struct detect_flow *flow_state(struct flow *f);
 
+/* As Suricata's default encryption handling: once nDPI has seen a
+ * handshake through, the rest of a TLS, QUIC or SSH flow is ciphertext, in
+ * which a content match is noise, and most of the bytes on a modern network.
+ * Metadata rules (tls.sni, ja3.hash, ndpi-protocol, ...) still run. */
+static bool payload_inspected(struct detect_thread *dt, const struct flow *flow,
+                              const struct packet *pkt)
+{
+    if (!pkt->payload_len)
+        return false;
+    if (!dt->de->inspect_encrypted && flow && classify_payload_encrypted(&flow->app)) {
+        dt->stats.encrypted_packets_skipped++;
+        dt->stats.encrypted_bytes_skipped += pkt->payload_len;
+        return false;
+    }
+    dt->stats.payload_bytes_inspected += pkt->payload_len;
+    return true;
+}
+
 static void collect_candidates(struct detect_thread *dt, const struct proto_group *g,
                                struct flow *flow, const struct packet *pkt,
-                               enum flow_direction dir)
+                               enum flow_direction dir, bool payload)
 {
     if (++dt->gen == 0) {
         memset(dt->stamp, 0, (dt->de->nrules ? dt->de->nrules : 1) * sizeof *dt->stamp);
@@ -814,7 +839,7 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
     }
     for (; lo < g->nbyport && g->byport[lo].port == pkt->dst_port; lo++)
         queue_rule(dt, g->byport[lo].rule);
-    if (pkt->payload_len)
+    if (payload)
         ac_scan(g->ac, pkt->payload, pkt->payload_len, ac_hit, dt);
     if (dt->ncand > 1)
         qsort(dt->cand, dt->ncand, sizeof *dt->cand, u32_cmp);
@@ -842,13 +867,16 @@ void detect_packet(struct detect_thread *dt, struct flow *flow, const struct pac
     if (de->nrules == 0 || (flow && flow->detect && flow->detect->passed))
         return;
     const struct proto_group *g = &de->groups[packet_group(pkt->proto)];
-    collect_candidates(dt, g, flow, pkt, dir);
+    bool payload = payload_inspected(dt, flow, pkt);
+    collect_candidates(dt, g, flow, pkt, dir, payload);
     struct match_env env = { de, dt, flow, pkt, dir };
     dt->nalerts = 0;
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
         if (r->app_layer && (!verdict_final(flow) || fired_before(flow, r->index)))
             continue;       /* no verdict, no metadata yet; or fired already */
+        if (!payload && r->buf[BUF_PAYLOAD].n)
+            continue;
         if (!rule_matches(&env, r))
             continue;
         if (r->app_layer && flow)
@@ -934,6 +962,11 @@ void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct a
     }
     detect_flow_free(flow->detect);
     flow->detect = NULL;
+}
+
+void detect_thread_stats(const struct detect_thread *dt, struct detect_thread_stats *out)
+{
+    *out = dt->stats;
 }
 
 void detect_thread_anomaly_stats(const struct detect_thread *dt, struct anomaly_stats *out)
