@@ -24,6 +24,8 @@ struct rule_table {
 
 struct anomaly_state {
     struct rule_table **tables;
+    const struct anomaly_params **owners;   /* tables[i]->params, contiguous: the lookup
+                                             * runs per packet and per anomaly rule */
     size_t ntables, cap;
     uint64_t memcap;
     uint32_t max_tracked;          /* default per rule */
@@ -67,6 +69,7 @@ void anomaly_state_free(struct anomaly_state *st)
     for (size_t i = 0; i < st->ntables; i++)
         table_free(st->tables[i]);
     free(st->tables);
+    free(st->owners);
     free(st);
 }
 
@@ -101,7 +104,7 @@ uint32_t anomaly_hash_bytes(const void *data, size_t len, uint32_t seed)
 struct rule_table *tracker_table(struct anomaly_state *st, const struct anomaly_params *p)
 {
     for (size_t i = 0; i < st->ntables; i++)
-        if (st->tables[i]->params == p)
+        if (st->owners[i] == p)
             return st->tables[i];
     if (st->ntables == st->cap) {
         size_t cap = st->cap ? st->cap * 2 : 8;
@@ -109,6 +112,10 @@ struct rule_table *tracker_table(struct anomaly_state *st, const struct anomaly_
         if (!grown)
             return NULL;
         st->tables = grown;
+        const struct anomaly_params **owners = realloc(st->owners, cap * sizeof *owners);
+        if (!owners)
+            return NULL;
+        st->owners = owners;
         st->cap = cap;
     }
     struct rule_table *t = calloc(1, sizeof *t);
@@ -125,6 +132,7 @@ struct rule_table *tracker_table(struct anomaly_state *st, const struct anomaly_
     uint32_t windows = p->det->ttl_windows ? p->det->ttl_windows : 1;
     t->ttl_usec = span * windows;
     t->data_size = p->det->data_size ? p->det->data_size(p) : 0;
+    st->owners[st->ntables] = p;
     st->tables[st->ntables++] = t;
     return t;
 }

@@ -370,10 +370,18 @@ static bool rule_is_app_static(const struct rule *r)
     return true;
 }
 
+/* A rule that sees nothing but what is fixed for a flow direction (the
+ * header, flow:to_server/to_client, and ip.src/ip.dst with a dataset: an
+ * IOC list of addresses) gives the same answer on every packet of that
+ * direction, so it is evaluated on the first only, like Suricata's IP-only
+ * rules.  A threshold on it counts flows, not packets. */
 static bool rule_is_ip_only(const struct rule *r)
 {
-    return r->nchecks == 0 && r->buffers_used == 0 && r->flow_opts == 0 && r->napp_ids == 0 &&
-           r->sp.any && r->dp.any && !r->anomaly && r->nactions == 0;
+    const uint32_t fixed_buffers = (1u << BUF_IP_SRC) | (1u << BUF_IP_DST);
+    const uint32_t fixed_flow = FLOWOPT_TOSERVER | FLOWOPT_TOCLIENT;
+    return r->nchecks == 0 && (r->buffers_used & ~fixed_buffers) == 0 &&
+           (r->flow_opts & ~fixed_flow) == 0 && r->napp_ids == 0 && !r->anomaly &&
+           r->nactions == 0;
 }
 
 static bool rule_in_group(const struct rule *r, int g)
@@ -780,6 +788,23 @@ static int u32_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Rules run in index order.  A packet has a handful of candidates, for
+ * which insertion sort beats qsort's call per comparison. */
+static void sort_candidates(uint32_t *v, size_t n)
+{
+    if (n > 32) {
+        qsort(v, n, sizeof *v, u32_cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 static bool verdict_final(const struct flow *f)
 {
     return f && (f->app.state == CLASSIFY_DONE || f->app.state == CLASSIFY_GIVEN_UP);
@@ -841,8 +866,7 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
         queue_rule(dt, g->byport[lo].rule);
     if (payload)
         ac_scan(g->ac, pkt->payload, pkt->payload_len, ac_hit, dt);
-    if (dt->ncand > 1)
-        qsort(dt->cand, dt->ncand, sizeof *dt->cand, u32_cmp);
+    sort_candidates(dt->cand, dt->ncand);
 }
 
 /* Thresholds decide after a match whether it becomes an alert. */

@@ -341,12 +341,35 @@ int parse_port_set(const struct config *cfg, const char *text, struct port_set *
     return 0;
 }
 
+/* Network-order bytes as a big-endian number, so integers compare as the
+ * addresses do (a memcmp of variable length is a library call per rule). */
+static uint64_t be_load(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static int addr_cmp(const uint8_t *x, const uint8_t *y, int family)
+{
+    if (family == 4) {
+        uint64_t a = be_load(x, 4), b = be_load(y, 4);
+        return (a > b) - (a < b);
+    }
+    uint64_t a = be_load(x, 8), b = be_load(y, 8);
+    if (a == b) {
+        a = be_load(x + 8, 8);
+        b = be_load(y + 8, 8);
+    }
+    return (a > b) - (a < b);
+}
+
 static bool range_has(const struct addr_range *r, const struct ip_addr *a)
 {
     if (r->family != a->family)
         return false;
-    size_t n = a->family == 4 ? 4 : 16;
-    return memcmp(a->bytes, r->lo, n) >= 0 && memcmp(a->bytes, r->hi, n) <= 0;
+    return addr_cmp(a->bytes, r->lo, a->family) >= 0 && addr_cmp(a->bytes, r->hi, a->family) <= 0;
 }
 
 bool addr_set_match(const struct addr_set *s, const struct ip_addr *a)

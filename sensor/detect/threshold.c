@@ -304,7 +304,8 @@ struct threshold_table {
     uint32_t bucket_mask;
     uint32_t max_entries, used;
     uint64_t used_count;        /* = used, as a counter for threshold_table_entries */
-    uint32_t free_head;         /* chain of unused entries through hnext */
+    uint32_t free_head;         /* chain of released entries through hnext */
+    uint32_t fresh;             /* entries below this index+1 have been used */
     uint32_t lru_head, lru_tail;
     uint64_t seed;
     uint64_t min_window_end;    /* no entry ends before this: expire is O(1) until then */
@@ -358,9 +359,8 @@ struct threshold_table *threshold_table_new(size_t max_entries)
     }
     t->bucket_mask = nb - 1;
     t->max_entries = (uint32_t)max_entries;
-    for (uint32_t i = 0; i < t->max_entries; i++)
-        t->entries[i].hnext = i + 2 <= t->max_entries ? i + 2 : 0;
-    t->free_head = 1;
+    /* Entries are taken in index order before any is reused, so the pages
+     * of a table that never fills are never touched. */
     if (getrandom(&t->seed, sizeof t->seed, GRND_NONBLOCK) != sizeof t->seed)
         t->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uintptr_t)t;
     t->min_window_end = UINT64_MAX;
@@ -459,15 +459,20 @@ static void entry_remove(struct threshold_table *t, uint32_t idx)
 static uint32_t entry_new(struct threshold_table *t, const struct th_key *key, uint32_t hash,
                           uint64_t now)
 {
-    if (!t->free_head) {
+    if (!t->free_head && t->fresh == t->max_entries) {
         uint32_t victim = t->lru_tail;
         if (now < t->entries[victim - 1].window_end)
             t->evictions++;
         entry_remove(t, victim);
     }
-    uint32_t idx = t->free_head;
+    uint32_t idx;
+    if (t->free_head) {
+        idx = t->free_head;
+        t->free_head = t->entries[idx - 1].hnext;
+    } else {
+        idx = ++t->fresh;
+    }
     struct th_entry *e = &t->entries[idx - 1];
-    t->free_head = e->hnext;
     memset(e, 0, sizeof *e);
     e->key = *key;
     e->hash = hash;

@@ -323,9 +323,16 @@ static void test_dataset_ip(void **state)
              lst);
     struct world w;
     world_load(&w, rules);
+    /* rule 1 sees only addresses: once per flow direction, like IP-only */
+    w.flow.pkts[0] = 1;
     assert_int_equal(send(&w, "p"), 1);                       /* to 192.0.2.80 */
+    assert_int_equal(w.alerts.sid[w.alerts.n - 1], 1);
+    w.flow.pkts[1] = 1;
     assert_int_equal(send_dir(&w, FLOW_TOCLIENT, "p", 1), 0);  /* from it */
-    assert_int_equal(send(&w, "q"), 2);
+    w.flow.pkts[0] = 2;
+    assert_int_equal(send(&w, "p"), 0);                       /* not evaluated again */
+    assert_int_equal(send(&w, "q"), 1);                       /* rule 2: payload, every packet */
+    assert_int_equal(w.alerts.sid[w.alerts.n - 1], 2);
     world_free(&w);
     unlink(lst);
 }
