@@ -396,23 +396,43 @@ static bool rule_in_group(const struct rule *r, int g)
     return r->ipproto == group_proto[g];
 }
 
-static int u32_push(uint32_t **v, size_t *n, uint32_t x)
+/* The index arrays keep no capacity: it is the next power of two of the
+ * count (at least 4), so growing is amortised O(1) rather than a realloc,
+ * and often a copy, per rule. */
+static bool array_full(size_t n)
 {
-    uint32_t *nv = realloc(*v, (*n + 1) * sizeof *nv);
+    return n == 0 || (n >= 4 && (n & (n - 1)) == 0);
+}
+
+static int array_grow(void **v, size_t n, size_t elem)
+{
+    if (!array_full(n))
+        return 0;
+    size_t cap = n ? 2 * n : 4;
+    void *nv = realloc(*v, cap * elem);
     if (!nv)
         return -1;
-    nv[(*n)++] = x;
     *v = nv;
+    return 0;
+}
+
+static int u32_push(uint32_t **v, size_t *n, uint32_t x)
+{
+    void *p = *v;
+    if (array_grow(&p, *n, sizeof **v) < 0)
+        return -1;
+    *v = p;
+    (*v)[(*n)++] = x;
     return 0;
 }
 
 static int port_push(struct proto_group *g, uint16_t port, uint32_t rule)
 {
-    struct port_entry *nv = realloc(g->byport, (g->nbyport + 1) * sizeof *nv);
-    if (!nv)
+    void *p = g->byport;
+    if (array_grow(&p, g->nbyport, sizeof *g->byport) < 0)
         return -1;
-    nv[g->nbyport++] = (struct port_entry){ port, rule };
-    g->byport = nv;
+    g->byport = p;
+    g->byport[g->nbyport++] = (struct port_entry){ port, rule };
     return 0;
 }
 
