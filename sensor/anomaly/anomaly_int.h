@@ -181,6 +181,15 @@ void evlist_add(struct evlist *e, const char *s);
 size_t evlist_view(const struct evlist *e, const char **out, size_t max);
 void evlist_clear(struct evlist *e);
 
+/* "threshold distinct values within the window", with the first values'
+ * text as evidence: a dset and an evlist in one tracker (port_scan counts
+ * ports of a host, host_sweep hosts on a port).  distinct_seen adds value
+ * (its text: evidence when new) under key and emits one alert of kind
+ * when the set reaches params->threshold, then starts over. */
+size_t distinct_data_size(const struct anomaly_params *p, uint32_t width);
+void distinct_seen(struct anomaly_ctx *c, const struct anomaly_key *key, uint32_t value,
+                   const char *text, uint32_t width, uint64_t ts, const char *kind);
+
 /* The last n event times, for "n events within the window". */
 struct ring { uint32_t n, cap, head, pad; uint64_t ts[]; };
 size_t ring_size(uint32_t cap);

@@ -5,7 +5,6 @@
  * first hosts as evidence. */
 #include "anomaly/anomaly_int.h"
 
-#include <stdio.h>
 
 #define HOST_WIDTH 48
 
@@ -23,48 +22,23 @@ static void defaults(struct anomaly_params *p)
     p->probes = PROBE_FAILED;
 }
 
-static size_t set_bytes(const struct anomaly_params *p)
-{
-    return anomaly_align8(dset_size(p->threshold));
-}
-
 static size_t data_size(const struct anomaly_params *p)
 {
-    return set_bytes(p) + evlist_size(p->evidence, HOST_WIDTH);
+    return distinct_data_size(p, HOST_WIDTH);
 }
 
 static void on_flow_end(struct anomaly_ctx *c)
 {
     const struct flow *f = c->flow;
-    const struct anomaly_params *p = c->params;
-    if (!(anomaly_probe_of(f) & p->probes))
+    if (!(anomaly_probe_of(f) & c->params->probes))
         return;
     struct anomaly_key key;
     anomaly_key_init(&key);
     key.a = f->client;
     key.extra = (uint32_t)f->server_port | (uint32_t)f->proto << 16;
-    bool created;
-    struct tracker *t = tracker_get(c, &key, &created);
-    if (!t)
-        return;
-    struct dset *set = tracker_part(t, 0);
-    struct evlist *ev = tracker_part(t, set_bytes(p));
-    if (created) {
-        dset_init(set, p->threshold);
-        evlist_init(ev, p->evidence, HOST_WIDTH);
-    }
-    if (dset_add(set, anomaly_addr_hash(&f->server), f->start_usec, p->window_usec)) {
-        char host[HOST_WIDTH];
-        anomaly_addr_text(&f->server, host, sizeof host);
-        evlist_add(ev, host);
-    }
-    if (set->live < p->threshold)
-        return;
-    const char *evidence[ANOMALY_MAX_EVIDENCE];
-    size_t n = evlist_view(ev, evidence, ANOMALY_MAX_EVIDENCE);
-    anomaly_emit(c, "host_sweep", set->live, 0, evidence, n);
-    dset_clear(set);
-    evlist_clear(ev);
+    char host[HOST_WIDTH];
+    anomaly_addr_text(&f->server, host, sizeof host);
+    distinct_seen(c, &key, anomaly_addr_hash(&f->server), host, HOST_WIDTH, f->start_usec, "host_sweep");
 }
 
 const struct anomaly_detector anomaly_host_sweep = {

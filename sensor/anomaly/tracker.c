@@ -528,3 +528,40 @@ uint64_t ring_span(const struct ring *r)
     }
     return max - min;
 }
+
+/* --- distinct values with evidence ------------------------------------------- */
+
+static size_t distinct_set_bytes(const struct anomaly_params *p)
+{
+    return anomaly_align8(dset_size(p->threshold));
+}
+
+size_t distinct_data_size(const struct anomaly_params *p, uint32_t width)
+{
+    return distinct_set_bytes(p) + evlist_size(p->evidence, width);
+}
+
+void distinct_seen(struct anomaly_ctx *c, const struct anomaly_key *key, uint32_t value,
+                   const char *text, uint32_t width, uint64_t ts, const char *kind)
+{
+    const struct anomaly_params *p = c->params;
+    bool created;
+    struct tracker *t = tracker_get(c, key, &created);
+    if (!t)
+        return;
+    struct dset *set = tracker_part(t, 0);
+    struct evlist *ev = tracker_part(t, distinct_set_bytes(p));
+    if (created) {
+        dset_init(set, p->threshold);
+        evlist_init(ev, p->evidence, width);
+    }
+    if (dset_add(set, value, ts, p->window_usec))
+        evlist_add(ev, text);
+    if (set->live < p->threshold)
+        return;
+    const char *evidence[ANOMALY_MAX_EVIDENCE];
+    size_t n = evlist_view(ev, evidence, ANOMALY_MAX_EVIDENCE);
+    anomaly_emit(c, kind, set->live, 0, evidence, n);
+    dset_clear(set);
+    evlist_clear(ev);
+}
