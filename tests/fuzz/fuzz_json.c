@@ -1,6 +1,6 @@
 /* Fuzz target: the EVE JSON writer.  The input is a little program (open
  * object/array, close, string, numbers, bool) run against json_writer; the
- * output must parse with the strict RFC 8259 parser below, and every string
+ * output must parse with the strict RFC 8259 checker of json_check.h, and every string
  * must come back: byte for byte through the writer's own escape convention
  * (\u00XX for a byte that is not UTF-8), and through standard JSON decoding
  * whenever the original was valid UTF-8.  Any mismatch aborts.
@@ -16,6 +16,7 @@
 
 #include "event/json.h"
 #include "fuzz_util.h"
+#include "json_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -43,92 +44,18 @@ static struct expected want;
 
 #define CHECK FUZZ_CHECK
 
-/* Independent UTF-8 validation (RFC 3629): length of the sequence at s, 0 if
- * it is not a valid one. */
-static size_t utf8_len(const uint8_t *s, size_t avail)
-{
-    uint8_t c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    uint8_t lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c == 0xE0) {
-        n = 3;
-        lo = 0xA0;
-    } else if (c == 0xED) {
-        n = 3;
-        hi = 0x9F;
-    } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF)
-        n = 3;
-    else if (c == 0xF0) {
-        n = 4;
-        lo = 0x90;
-    } else if (c >= 0xF1 && c <= 0xF3)
-        n = 4;
-    else if (c == 0xF4) {
-        n = 4;
-        hi = 0x8F;
-    } else
-        return 0;
-    if (avail < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
-}
+/* The output is checked by json_check.h (strict RFC 8259, written apart
+ * from the writer); each string it finds comes here to be decoded two ways
+ * and compared with what was written, in order. */
 
 static bool utf8_valid(const uint8_t *s, size_t len)
 {
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_len(s + i, len - i);
+        size_t n = jc_utf8_len(s + i, len - i);
         if (!n)
             return false;
         i += n;
     }
-    return true;
-}
-
-/* ---- a strict JSON parser that checks the strings as it goes ---- */
-
-struct parser {
-    const uint8_t *p, *end;
-    size_t nstr;             /* strings seen so far */
-    int depth;
-};
-
-static void ws(struct parser *ps)
-{
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
-        ps->p++;
-}
-
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static bool read_u4(struct parser *ps, uint32_t *out)
-{
-    if (ps->end - ps->p < 4)
-        return false;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(ps->p[i]);
-        if (h < 0)
-            return false;
-        v = (v << 4) | (uint32_t)h;
-    }
-    ps->p += 4;
-    *out = v;
     return true;
 }
 
@@ -156,65 +83,53 @@ static size_t put_utf8(uint8_t *out, uint32_t cp)
     return 4;
 }
 
-/* Decodes one string two ways: std (standard JSON: code points as UTF-8) and
- * raw (the writer's convention: \u0080..\u00ff is the byte itself). */
-static bool parse_string(struct parser *ps)
+/* Four hex digits the checker has already validated. */
+static uint32_t hex4(const uint8_t *p)
 {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v = v << 4 | (uint32_t)(p[i] <= '9' ? p[i] - '0' : (p[i] | 0x20) - 'a' + 10);
+    return v;
+}
+
+struct strings_seen {
+    size_t n;
+};
+
+/* Decodes one valid string body two ways: std (standard JSON: code points
+ * as UTF-8) and raw (the writer's convention: \u0080..\u00ff is the byte
+ * itself), and compares both with the string written. */
+static bool check_string(void *ctx, const uint8_t *s, size_t len)
+{
+    struct strings_seen *seen = ctx;
     static uint8_t std[MAX_STR * 6], raw[MAX_STR * 6];
     size_t nstd = 0, nraw = 0;
-    if (ps->p >= ps->end || *ps->p != '"')
-        return false;
-    ps->p++;
-    for (;;) {
-        if (ps->p >= ps->end)
-            return false;
-        uint8_t c = *ps->p;
-        if (c == '"') {
-            ps->p++;
-            break;
-        }
-        if (c < 0x20)
-            return false;                     /* raw control character */
+    static const char simple_in[] = "\"\\/bfnrt";
+    static const char simple_out[] = "\"\\/\b\f\n\r\t";
+    for (size_t i = 0; i < len;) {
         if (nstd + 8 > sizeof std || nraw + 8 > sizeof raw)
             return false;
-        if (c != '\\') {
-            size_t n = utf8_len(ps->p, (size_t)(ps->end - ps->p));
-            if (!n)
-                return false;                 /* raw bytes must be UTF-8 */
-            memcpy(std + nstd, ps->p, n);
-            memcpy(raw + nraw, ps->p, n);
+        if (s[i] != '\\') {
+            size_t n = jc_utf8_len(s + i, len - i);
+            memcpy(std + nstd, s + i, n);
+            memcpy(raw + nraw, s + i, n);
             nstd += n;
             nraw += n;
-            ps->p += n;
+            i += n;
             continue;
         }
-        ps->p++;
-        if (ps->p >= ps->end)
-            return false;
-        uint8_t e = *ps->p++;
-        static const char simple_in[] = "\"\\/bfnrt";
-        static const char simple_out[] = "\"\\/\b\f\n\r\t";
-        const char *hit = e ? strchr(simple_in, e) : NULL;
-        if (hit) {
-            std[nstd++] = (uint8_t)simple_out[hit - simple_in];
-            raw[nraw++] = (uint8_t)simple_out[hit - simple_in];
+        uint8_t e = s[i + 1];
+        if (e != 'u') {
+            char out = simple_out[strchr(simple_in, e) - simple_in];
+            std[nstd++] = raw[nraw++] = (uint8_t)out;
+            i += 2;
             continue;
         }
-        if (e != 'u')
-            return false;
-        uint32_t cp;
-        if (!read_u4(ps, &cp))
-            return false;
-        if (cp >= 0xDC00 && cp <= 0xDFFF)
-            return false;                     /* lone low surrogate */
+        uint32_t cp = hex4(s + i + 2);
+        i += 6;
         if (cp >= 0xD800 && cp <= 0xDBFF) {
-            uint32_t lo;
-            if (ps->end - ps->p < 2 || ps->p[0] != '\\' || ps->p[1] != 'u')
-                return false;
-            ps->p += 2;
-            if (!read_u4(ps, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-                return false;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (hex4(s + i + 2) - 0xDC00);
+            i += 6;
         }
         nstd += put_utf8(std + nstd, cp);
         if (cp >= 0x80 && cp <= 0xFF)
@@ -222,123 +137,16 @@ static bool parse_string(struct parser *ps)
         else
             nraw += put_utf8(raw + nraw, cp);
     }
-    /* Compare with what was written. */
-    CHECK(ps->nstr < want.nstr, "more strings in the output (%zu) than written", ps->nstr + 1);
-    const uint8_t *orig = want.str[ps->nstr];
-    size_t olen = want.len[ps->nstr];
+    CHECK(seen->n < want.nstr, "more strings in the output (%zu) than written", seen->n + 1);
+    const uint8_t *orig = want.str[seen->n];
+    size_t olen = want.len[seen->n];
     CHECK(nraw == olen && memcmp(raw, orig, olen) == 0,
-          "string %zu does not round-trip byte for byte", ps->nstr);
+          "string %zu does not round-trip byte for byte", seen->n);
     if (utf8_valid(orig, olen))
         CHECK(nstd == olen && memcmp(std, orig, olen) == 0,
-              "valid UTF-8 string %zu does not decode to itself", ps->nstr);
-    ps->nstr++;
+              "valid UTF-8 string %zu does not decode to itself", seen->n);
+    seen->n++;
     return true;
-}
-
-static bool parse_number(struct parser *ps)
-{
-    const uint8_t *p = ps->p, *end = ps->end;
-    if (p < end && *p == '-')
-        p++;
-    if (p >= end)
-        return false;
-    if (*p == '0')
-        p++;
-    else if (*p >= '1' && *p <= '9')
-        while (p < end && *p >= '0' && *p <= '9')
-            p++;
-    else
-        return false;
-    if (p < end && *p == '.') {
-        p++;
-        if (p >= end || *p < '0' || *p > '9')
-            return false;
-        while (p < end && *p >= '0' && *p <= '9')
-            p++;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        if (p < end && (*p == '+' || *p == '-'))
-            p++;
-        if (p >= end || *p < '0' || *p > '9')
-            return false;
-        while (p < end && *p >= '0' && *p <= '9')
-            p++;
-    }
-    ps->p = p;
-    return true;
-}
-
-static bool literal(struct parser *ps, const char *word)
-{
-    size_t n = strlen(word);
-    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
-        return false;
-    ps->p += n;
-    return true;
-}
-
-static bool parse_value(struct parser *ps);
-
-static bool parse_container(struct parser *ps, uint8_t close, bool is_object)
-{
-    if (++ps->depth > 64)
-        return false;
-    ps->p++;
-    ws(ps);
-    if (ps->p < ps->end && *ps->p == close) {
-        ps->p++;
-        ps->depth--;
-        return true;
-    }
-    for (;;) {
-        ws(ps);
-        if (is_object) {
-            if (!parse_string(ps))
-                return false;
-            ws(ps);
-            if (ps->p >= ps->end || *ps->p != ':')
-                return false;
-            ps->p++;
-            ws(ps);
-        }
-        if (!parse_value(ps))
-            return false;
-        ws(ps);
-        if (ps->p >= ps->end)
-            return false;
-        if (*ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (*ps->p != close)
-            return false;
-        ps->p++;
-        ps->depth--;
-        return true;
-    }
-}
-
-static bool parse_value(struct parser *ps)
-{
-    if (ps->p >= ps->end)
-        return false;
-    switch (*ps->p) {
-    case '{':
-        return parse_container(ps, '}', true);
-    case '[':
-        return parse_container(ps, ']', false);
-    case '"':
-        return parse_string(ps);
-    case 't':
-        return literal(ps, "true");
-    case 'f':
-        return literal(ps, "false");
-    case 'n':
-        return literal(ps, "null");
-    default:
-        return parse_number(ps);
-    }
 }
 
 /* ---- the program ---- */
@@ -403,13 +211,11 @@ static void check_output(const struct json_writer *w)
 {
     CHECK(w->buf != NULL, "no output");
     CHECK(strlen(w->buf) == w->len, "NUL byte inside the output");
-    struct parser ps = { .p = (const uint8_t *)w->buf, .end = (const uint8_t *)w->buf + w->len };
-    ws(&ps);
-    bool ok = parse_value(&ps);
-    ws(&ps);
-    CHECK(ok && ps.p == ps.end, "output is not JSON at offset %td: %.200s",
-          (const char *)ps.p - w->buf, w->buf);
-    CHECK(ps.nstr == want.nstr, "%zu strings written, %zu parsed", want.nstr, ps.nstr);
+    struct strings_seen seen = { 0 };
+    size_t bad;
+    bool ok = json_check(w->buf, w->len, false, &bad, check_string, &seen);
+    CHECK(ok, "output is not JSON at offset %zu: %.200s", bad, w->buf);
+    CHECK(seen.n == want.nstr, "%zu strings written, %zu parsed", want.nstr, seen.n);
 }
 
 static void run_program(struct json_writer *w, const uint8_t *data, size_t size)

@@ -14,6 +14,11 @@
 struct jc {
     const uint8_t *p, *end;
     int depth;
+    /* Called with each string's body (between the quotes, escapes as
+     * written) once it is known to be valid; false fails the check.
+     * fuzz_json decodes and compares them here. */
+    bool (*on_string)(void *ctx, const uint8_t *body, size_t len);
+    void *ctx;
 };
 
 static size_t jc_utf8_len(const uint8_t *s, size_t avail)
@@ -75,12 +80,12 @@ static bool jc_string(struct jc *c)
 {
     if (c->p >= c->end || *c->p != '"')
         return false;
-    c->p++;
+    const uint8_t *body = ++c->p;
     while (c->p < c->end) {
         uint8_t b = *c->p;
         if (b == '"') {
             c->p++;
-            return true;
+            return !c->on_string || c->on_string(c->ctx, body, (size_t)(c->p - 1 - body));
         }
         if (b < 0x20)
             return false;
@@ -203,17 +208,25 @@ static bool jc_value(struct jc *c)
     }
 }
 
-/* True when text[0..len) is exactly one JSON object; *bad_offset says where
- * it went wrong otherwise. */
-static inline bool json_check_object(const char *text, size_t len, size_t *bad_offset)
+/* True when text[0..len) is exactly one JSON value (with object, one
+ * object); *bad_offset says where it went wrong otherwise.  on_string, if
+ * set, sees every string as in struct jc. */
+static inline bool json_check(const char *text, size_t len, bool object, size_t *bad_offset,
+                              bool (*on_string)(void *, const uint8_t *, size_t), void *ctx)
 {
-    struct jc c = { (const uint8_t *)text, (const uint8_t *)text + len, 0 };
+    struct jc c = { .p = (const uint8_t *)text, .end = (const uint8_t *)text + len,
+                    .on_string = on_string, .ctx = ctx };
     jc_ws(&c);
-    bool ok = c.p < c.end && *c.p == '{' && jc_value(&c);
+    bool ok = c.p < c.end && (!object || *c.p == '{') && jc_value(&c);
     jc_ws(&c);
     ok = ok && c.p == c.end;
     *bad_offset = (size_t)(c.p - (const uint8_t *)text);
     return ok;
+}
+
+static inline bool json_check_object(const char *text, size_t len, size_t *bad_offset)
+{
+    return json_check(text, len, true, bad_offset, NULL, NULL);
 }
 
 #endif
