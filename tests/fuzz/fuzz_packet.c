@@ -1,6 +1,7 @@
 /* Fuzz target: the data plane, decode -> flow table -> nDPI classification,
  * fed a burst of raw frames of one link type.  Input layout:
- *   byte 0          link type, an index into linktypes[] below
+ *   byte 0          link type, an index into fuzz_linktypes[] (frames.h:
+ *                   every DLT decode reads, and two it does not)
  *   then records    [u8 time step][u8 flags][u16 big-endian length][frame]
  * The time step advances packet time by step^2 * 10 ms (up to ~11 minutes,
  * so fragment and flow timeouts fire); flags bit 0 claims a wire length
@@ -19,13 +20,12 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 #include "util/log.h"
+#include "frames.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-/* DLT_* values: every link type decode reads, and two it does not. */
-static const int linktypes[] = { 1, 12, 14, 101, 228, 229, 0, 108, 113, 276, 9, 50, 104, 105, 147 };
 
 /* nDPI's detection module and the decoder (its fragment table) are costly
  * to build: one each for the whole run, as a worker keeps them for its
@@ -74,11 +74,10 @@ static void touch(const uint8_t *p, uint32_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
+    uint64_t now = 1700000000ull * 1000000;
+    struct fuzz_frames frames;
+    if (!fuzz_frames_begin(&frames, data, size, &now))
         return 0;
-    int linktype = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];
-    data++;
-    size--;
 
     struct flow_table_config fcfg;
     flow_table_config_defaults(&fcfg);
@@ -88,32 +87,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ft)
         abort();
 
-    uint64_t now = 1700000000ull * 1000000;
-    uint64_t cnt = 0;
-    while (size >= 4) {
-        uint64_t step = data[0];
-        int snapped = data[1] & 1;
-        size_t len = (size_t)data[2] << 8 | data[3];
-        data += 4;
-        size -= 4;
-        if (len > size)
-            len = size;
-        uint8_t *frame = malloc(len ? len : 1);
-        if (!frame)
-            break;
-        memcpy(frame, data, len);
-        data += len;
-        size -= len;
-
-        now += step * step * 10000;
-        struct capture_packet cp = {
-            .ts_usec = now,
-            .caplen = (uint32_t)len,
-            .wirelen = (uint32_t)len + (snapped ? 1000 : 0),
-            .linktype = linktype,
-            .pcap_cnt = ++cnt,
-            .data = frame,
-        };
+    struct capture_packet cp;
+    uint8_t *frame;
+    while ((frame = fuzz_frames_next(&frames, &cp))) {
         decoder_expire(dec, now);
         flow_table_expire(ft, now);
         struct packet pkt;

@@ -3,7 +3,7 @@
  * fed a burst of raw frames, then every flow ended and a stats event
  * written.  Every EVE line the worker hands out must be exactly one valid
  * JSON object (json_check.h): whatever the network sent, the output parses.
- * Input layout as fuzz_packet.c: byte 0 picks the link type, then records
+ * Input layout as fuzz_packet.c (frames.h): byte 0 picks the link type, then records
  * [u8 time step][u8 flags][u16 big-endian length][frame].
  * fuzz-needs: worker_init worker_process eve_write_flow detect_engine_load */
 #include <glob.h>
@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "detect/detect.h"
 #include "worker.h"
+#include "frames.h"
 #include "fuzz_util.h"
 #include "json_check.h"
 
@@ -23,7 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* The same table as fuzz_packet.c (make_corpus.py checks they agree). */
-static const int linktypes[] = { 1, 12, 14, 101, 228, 229, 0, 108, 113, 276, 9, 50, 104, 105, 147 };
 
 static struct config *config;
 static struct detect_engine *engine;
@@ -102,35 +102,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
+    struct fuzz_frames frames;
+    if (!fuzz_frames_begin(&frames, data, size, &clock_usec))
         return 0;
-    int linktype = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];
-    data++;
-    size--;
-    uint64_t cnt = 0;
-    while (size >= 4) {
-        uint64_t step = data[0];
-        int snapped = data[1] & 1;
-        size_t len = (size_t)data[2] << 8 | data[3];
-        data += 4;
-        size -= 4;
-        if (len > size)
-            len = size;
-        uint8_t *frame = malloc(len ? len : 1);
-        if (!frame)
-            abort();
-        memcpy(frame, data, len);
-        data += len;
-        size -= len;
-        clock_usec += step * step * 10000;
-        struct capture_packet cp = {
-            .ts_usec = clock_usec,
-            .caplen = (uint32_t)len,
-            .wirelen = (uint32_t)len + (snapped ? 1000 : 0),
-            .linktype = linktype,
-            .pcap_cnt = ++cnt,
-            .data = frame,
-        };
+    struct capture_packet cp;
+    uint8_t *frame;
+    while ((frame = fuzz_frames_next(&frames, &cp))) {
         worker_process(&worker, &cp);
         free(frame);
     }
@@ -138,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* A stats event from this worker's counters, as the sensor writes it. */
     struct worker_snapshot snap;
     worker_snapshot(&worker, &snap);
-    struct capture_stats cap = { .packets = cnt };
+    struct capture_stats cap = { .packets = frames.count };
     struct json_writer *j = eve_stats_begin(&worker.eve, clock_usec, 1);
     worker_stats_json(j, &snap, &cap);
     eve_stats_end(&worker.eve);

@@ -62,9 +62,9 @@ def read_pcap(path):
     return linktype & 0xFFFF, snaplen, frames
 
 
-def linktype_table(name="fuzz_packet.c"):
+def linktype_table(name="frames.h"):
     src = open(os.path.join(TOP, "tests/fuzz", name)).read()
-    m = re.search(r"linktypes\[\]\s*=\s*\{([^}]*)\}", src)
+    m = re.search(r"fuzz_linktypes\[\]\s*=\s*\{([^}]*)\}", src)
     return [int(x) for x in m.group(1).replace(",", " ").split()]
 
 
@@ -73,13 +73,11 @@ FILE_TO_DLT = {101: 12}
 
 
 def packet_seeds(outdir, captures, target="packet"):
-    """Seeds for fuzz_packet.c, and fuzz_pipeline.c (same input layout): per
+    """Seeds for fuzz_packet.c, and fuzz_pipeline.c (same input layout, frames.h): per
     capture the first MAX_BURSTS bursts of consecutive frames, and its first
     MAX_SINGLES frames alone (the big anomaly captures would otherwise give
     tens of thousands of near-identical seeds)."""
     table = linktype_table()
-    if target != "packet" and linktype_table("fuzz_%s.c" % target) != table:
-        sys.exit("fuzz_%s.c and fuzz_packet.c have different linktypes[] tables" % target)
     for linktype, _snap, frames in captures:
         dlt = FILE_TO_DLT.get(linktype, linktype)
         if dlt not in table:
@@ -90,7 +88,7 @@ def packet_seeds(outdir, captures, target="packet"):
         bursts = 0
         for i, (sec, usec, orig, data) in enumerate(frames):
             t = sec * 1000000 + usec
-            # fuzz_packet advances time by step^2 * 10 ms: pick the nearest step.
+            # frames.h advances time by step^2 * 10 ms: pick the nearest step.
             step = 0 if prev is None else min(255, int(((max(0, t - prev)) / 10000) ** 0.5))
             prev = t
             rec = struct.pack(">BBH", step, 1 if orig > len(data) else 0, len(data)) + data
