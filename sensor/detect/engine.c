@@ -3,9 +3,11 @@
  * one Aho-Corasick prefilter per group over the rules' fast patterns, so a
  * packet only fully evaluates the rules whose pattern occurs in it (plus the
  * few without a payload pattern).  IP-only rules run on the first packet of
- * each flow direction.  Per-worker mutable state (pcre scratch, thresholds,
- * anomaly trackers, candidate lists) lives in detect_thread; per-flow state
- * (flowbits, once-per-flow rules, pass) in struct detect_flow. */
+ * each flow direction.  Per-worker mutable state (pcre scratch, anomaly
+ * trackers, candidate lists) lives in detect_thread; per-flow state
+ * (flowbits, once-per-flow rules, pass) in struct detect_flow.  The
+ * threshold table is the engine's, shared by the workers under its lock:
+ * a by_src count must see a source's flows whichever worker has them. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdio.h>
@@ -66,7 +68,8 @@ struct detect_engine {
     size_t nflow_end;
     struct detect_engine_stats stats;
     bool passive_warned;
-    bool has_thresholds;        /* any threshold/detection_filter: workers need a table */
+    bool has_thresholds;        /* any threshold/detection_filter */
+    struct threshold_table *thresholds;     /* then: the workers' shared table */
     int tls_ids[4], http_ids[4];
     size_t ntls, nhttp;
     bool inspect_encrypted;     /* detect.encryption-handling: full */
@@ -75,7 +78,7 @@ struct detect_engine {
 struct detect_thread {
     const struct detect_engine *de;
     pcre2_match_data *md;
-    struct threshold_table *thresholds;
+    struct threshold_table *thresholds;     /* the engine's, not owned */
     struct anomaly_state *anomaly;
     uint32_t *stamp;            /* per rule: generation it was last queued in */
     uint32_t gen;
@@ -584,6 +587,8 @@ struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
         de->rules[i]->index = (uint32_t)i;
     if (build_groups(de) < 0)
         goto fail;
+    if (de->has_thresholds && !(de->thresholds = threshold_table_new(THRESHOLD_TABLE_MAX)))
+        goto fail;
     de->quiet_diag.quiet = 1;
     de->diag = &de->quiet_diag;
     return de;
@@ -616,6 +621,7 @@ void detect_engine_free(struct detect_engine *de)
     for (size_t i = 0; i < de->nfiles; i++)
         free(de->files[i]);
     free(de->files);
+    threshold_table_free(de->thresholds);
     classification_free(de->classification);
     dataset_registry_free(de->datasets);
     if (de->own_classifier)
@@ -633,13 +639,12 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
     dt->de = de;
     size_t n = de->nrules ? de->nrules : 1;
     dt->md = pcre2_match_data_create(32, NULL);
-    if (de->has_thresholds)
-        dt->thresholds = threshold_table_new(THRESHOLD_TABLE_MAX);
+    dt->thresholds = de->thresholds;
     dt->stamp = calloc(n, sizeof *dt->stamp);
     dt->cand = malloc(n * sizeof *dt->cand);
     dt->alerts = malloc(n * sizeof *dt->alerts);
     dt->anomaly = anomaly_state_new(de->cfg.config);
-    if (!dt->md || (de->has_thresholds && !dt->thresholds) || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly) {
+    if (!dt->md || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly) {
         detect_thread_free(dt);
         return NULL;
     }
@@ -651,7 +656,6 @@ void detect_thread_free(struct detect_thread *dt)
     if (!dt)
         return;
     pcre2_match_data_free(dt->md);
-    threshold_table_free(dt->thresholds);
     if (dt->anomaly)
         anomaly_state_free(dt->anomaly);    /* before the engine frees the params */
     free(dt->stamp);

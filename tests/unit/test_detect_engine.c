@@ -212,6 +212,27 @@ static void test_thresholds(void **state)
     world_free(&w);
 }
 
+/* Two workers share the engine's threshold table: a source's matches count
+ * together whichever worker sees them (with host-pair fanout, flows of one
+ * source to different hosts land on different workers). */
+static void test_thresholds_across_workers(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert tcp any any -> any any (content:\"A\"; threshold:type threshold, track by_src, count 2, seconds 60; sid:1;)\n");
+    struct detect_thread *first = w.dt, *second = detect_thread_new(w.de);
+    assert_non_null(second);
+    assert_int_equal(send(&w, "A"), 0);     /* worker 1: first match */
+    w.dt = second;
+    assert_int_equal(send(&w, "A"), 1);     /* worker 2: the second of the source */
+    assert_int_equal(send(&w, "A"), 0);
+    w.dt = first;
+    assert_int_equal(send(&w, "A"), 1);     /* and the fourth, back on worker 1 */
+    detect_thread_free(second);
+    world_free(&w);
+}
+
 static void test_alert_semantics(void **state)
 {
     (void)state;
@@ -490,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_pcre),
         cmocka_unit_test(test_flowbits),
         cmocka_unit_test(test_thresholds),
+        cmocka_unit_test(test_thresholds_across_workers),
         cmocka_unit_test(test_alert_semantics),
         cmocka_unit_test(test_ip_only_and_flow_state),
         cmocka_unit_test(test_pass),
