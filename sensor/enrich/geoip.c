@@ -4,6 +4,8 @@
  * database; the databases are mmap'ed read-only and shared by all workers. */
 #include "enrich/geoip.h"
 
+#include "util/utf8.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <maxminddb.h>
@@ -249,20 +251,27 @@ static uint32_t read_asn(MMDB_lookup_result_s *r)
     return 0;
 }
 
-/* Copies at most outlen-1 bytes, never splitting a UTF-8 sequence and
- * stopping at a NUL, so the result is a clean C string. */
+/* Copies the string into out as clean UTF-8: a byte that does not start a
+ * valid sequence becomes '?', a sequence that does not fit is dropped, and
+ * a NUL ends it.  The database's "utf8_string" type is whatever its writer
+ * put there. */
 static void copy_utf8(char *out, size_t outlen, const char *s, uint32_t len)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t n = 0;
-    while (n < len && n + 1 < outlen && s[n] != '\0')
-        n++;
-    if (n < len && n > 0) {
-        size_t cut = n;     /* truncated: back off to a character boundary */
-        while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-            cut--;
-        n = cut;
+    for (size_t i = 0; i < len && u[i] != '\0';) {
+        size_t k = utf8_sequence_length(u + i, len - i);
+        if (n + (k ? k : 1) + 1 > outlen)
+            break;
+        if (k == 0) {
+            out[n++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(out + n, u + i, k);
+        n += k;
+        i += k;
     }
-    memcpy(out, s, n);
     out[n] = '\0';
 }
 

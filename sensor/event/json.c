@@ -2,6 +2,8 @@
  * per nesting level so callers only say what to write. */
 #include "event/json.h"
 
+#include "util/utf8.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -60,38 +62,6 @@ static void append(struct json_writer *w, const char *s, size_t n)
 static void append_char(struct json_writer *w, char c)
 {
     append(w, &c, 1);
-}
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one.
- * Overlong forms, surrogates and code points above U+10FFFF are invalid. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t avail)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (avail < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
 }
 
 void json_escape(struct json_writer *w, const char *str, size_t len)

@@ -12,6 +12,7 @@ one file per seed, named by its SHA-1 like libFuzzer's own corpus files.
   config   etc/*.yaml, tests' config snippets, built-in examples
   dataset  every rules/**/ dataset file, plus one example per type
   json     a few writer programs (see fuzz_json.c)
+  geoip    the tiny .mmdb files of tests/tools/make-test-mmdb.pl, one per schema
 and tests/fuzz/regressions/<target>/* are added to their target's seeds.
 
 Usage: python3 tests/fuzz/make_corpus.py OUTDIR"""
@@ -21,7 +22,9 @@ import os
 import re
 import shutil
 import struct
+import subprocess
 import sys
+import tempfile
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MAX_CAPTURE_SEED = 16384
@@ -260,6 +263,20 @@ def json_seeds(outdir):
         save(outdir, "json", p)
 
 
+def geoip_seeds(outdir):
+    """The tiny databases of every schema the GeoIP tests use (their writer
+    needs libmaxmind-db-writer-perl, which `make deps` installs)."""
+    tmp = tempfile.mkdtemp(prefix="xiezhi-mmdb-")
+    try:
+        script = os.path.join(TOP, "tests/tools/make-test-mmdb.pl")
+        if subprocess.run(["perl", script, tmp], stdout=subprocess.DEVNULL).returncode != 0:
+            sys.exit("make-test-mmdb.pl failed: no GeoIP seeds")
+        for name in sorted(os.listdir(tmp)):
+            save(outdir, "geoip", open(os.path.join(tmp, name), "rb").read())
+    finally:
+        shutil.rmtree(tmp)
+
+
 def regression_seeds(outdir):
     for path in sorted(glob.glob(os.path.join(TOP, "tests/fuzz/regressions/*/*"))):
         if os.path.isfile(path) and not path.endswith(".md"):
@@ -284,6 +301,7 @@ def main():
     config_seeds(outdir)
     dataset_seeds(outdir)
     json_seeds(outdir)
+    geoip_seeds(outdir)
     regression_seeds(outdir)
     for target in sorted(os.listdir(outdir)):
         print("%-8s %5d seeds" % (target, len(os.listdir(os.path.join(outdir, target)))))
