@@ -5,9 +5,9 @@
  * the pending entries of consumers idle longer than --claim-idle (dead
  * consumers), then reads new entries; --follow keeps waiting like tail -f.
  *
- * The JSON comes from the network via the sensor, so the small parser below
- * validates every entry fully (depth and length bounded) and everything
- * printed is stripped of control characters. */
+ * The JSON comes from the network via the sensor, so every entry is parsed
+ * whole by sensor/event/eve_fields.c (depth and lengths bounded, fuzzed)
+ * and everything printed is stripped of control characters. */
 #include <errno.h>
 #include <getopt.h>
 #include <hiredis.h>
@@ -21,245 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- a minimal JSON reader: finds scalar values by dotted path ---- */
-
-#define JSON_MAX_NEST 64
-#define JSON_VALUE_MAX 512
-
-struct jfield {
-    const char *path;          /* "alert.signature" */
-    char value[JSON_VALUE_MAX];/* unescaped (strings) or raw (numbers, bools) */
-    bool found;
-};
-
-struct jparser {
-    const char *p, *end;
-    char path[512];
-    size_t path_len;
-    int depth;
-    struct jfield *fields;
-    size_t nfields;
-};
-
-static void skip_ws(struct jparser *jp)
-{
-    while (jp->p < jp->end && (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r'))
-        jp->p++;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static void out_byte(char *out, size_t *n, size_t cap, char c)
-{
-    if (out && *n + 1 < cap)
-        out[(*n)++] = c;
-}
-
-/* Parses a string at jp->p (at the quote); unescaped text into out (may be NULL). */
-static int parse_string(struct jparser *jp, char *out, size_t cap)
-{
-    size_t n = 0;
-    if (jp->p >= jp->end || *jp->p != '"')
-        return -1;
-    jp->p++;
-    while (jp->p < jp->end) {
-        unsigned char c = (unsigned char)*jp->p++;
-        if (c == '"') {
-            if (out)
-                out[n] = '\0';
-            return 0;
-        }
-        if (c < 0x20)
-            return -1;
-        if (c != '\\') {
-            out_byte(out, &n, cap, (char)c);
-            continue;
-        }
-        if (jp->p >= jp->end)
-            return -1;
-        char e = *jp->p++;
-        static const char simple_in[] = "\"\\/bfnrt", simple_out[] = "\"\\/\b\f\n\r\t";
-        const char *k = strchr(simple_in, e);
-        if (e && k) {
-            out_byte(out, &n, cap, simple_out[k - simple_in]);
-            continue;
-        }
-        if (e != 'u' || jp->end - jp->p < 4)
-            return -1;
-        unsigned cp = 0;
-        for (int i = 0; i < 4; i++) {
-            int h = hexval(jp->p[i]);
-            if (h < 0)
-                return -1;
-            cp = cp << 4 | (unsigned)h;
-        }
-        jp->p += 4;
-        /* non-ASCII is shown as '?': the line is for a terminal */
-        out_byte(out, &n, cap, cp < 0x80 ? (char)cp : '?');
-    }
-    return -1;
-}
-
-static int parse_value(struct jparser *jp);
-
-static struct jfield *wanted(struct jparser *jp)
-{
-    for (size_t i = 0; i < jp->nfields; i++)
-        if (!jp->fields[i].found && strcmp(jp->fields[i].path, jp->path) == 0)
-            return &jp->fields[i];
-    return NULL;
-}
-
-static int parse_object(struct jparser *jp)
-{
-    jp->p++;   /* { */
-    skip_ws(jp);
-    if (jp->p < jp->end && *jp->p == '}') {
-        jp->p++;
-        return 0;
-    }
-    for (;;) {
-        char key[128];
-        skip_ws(jp);
-        if (parse_string(jp, key, sizeof key) != 0)
-            return -1;
-        skip_ws(jp);
-        if (jp->p >= jp->end || *jp->p++ != ':')
-            return -1;
-        size_t saved = jp->path_len;
-        int w = snprintf(jp->path + saved, sizeof jp->path - saved, "%s%s", saved ? "." : "", key);
-        if (w < 0 || (size_t)w >= sizeof jp->path - saved)
-            return -1;
-        jp->path_len += (size_t)w;
-        skip_ws(jp);
-        if (parse_value(jp) != 0)
-            return -1;
-        jp->path_len = saved;
-        jp->path[saved] = '\0';
-        skip_ws(jp);
-        if (jp->p >= jp->end)
-            return -1;
-        if (*jp->p == ',') {
-            jp->p++;
-            continue;
-        }
-        if (*jp->p++ != '}')
-            return -1;
-        return 0;
-    }
-}
-
-static int parse_array(struct jparser *jp)
-{
-    jp->p++;   /* [ */
-    skip_ws(jp);
-    if (jp->p < jp->end && *jp->p == ']') {
-        jp->p++;
-        return 0;
-    }
-    /* array elements are not addressable by path: hide them from wanted() */
-    size_t saved = jp->path_len;
-    if (saved + 3 >= sizeof jp->path)
-        return -1;
-    memcpy(jp->path + saved, "[]", 3);
-    jp->path_len += 2;
-    for (;;) {
-        skip_ws(jp);
-        if (parse_value(jp) != 0)
-            return -1;
-        skip_ws(jp);
-        if (jp->p >= jp->end)
-            return -1;
-        if (*jp->p == ',') {
-            jp->p++;
-            continue;
-        }
-        if (*jp->p++ != ']')
-            return -1;
-        jp->path_len = saved;
-        jp->path[saved] = '\0';
-        return 0;
-    }
-}
-
-static int parse_scalar(struct jparser *jp)
-{
-    const char *start = jp->p;
-    static const char *const words[] = { "true", "false", "null" };
-    for (size_t i = 0; i < 3; i++) {
-        size_t n = strlen(words[i]);
-        if ((size_t)(jp->end - jp->p) >= n && memcmp(jp->p, words[i], n) == 0) {
-            jp->p += n;
-            goto found;
-        }
-    }
-    if (jp->p < jp->end && *jp->p == '-')
-        jp->p++;
-    if (jp->p >= jp->end || *jp->p < '0' || *jp->p > '9')
-        return -1;
-    while (jp->p < jp->end && ((*jp->p >= '0' && *jp->p <= '9') || *jp->p == '.' || *jp->p == 'e' ||
-                               *jp->p == 'E' || *jp->p == '+' || *jp->p == '-'))
-        jp->p++;
-found:;
-    struct jfield *f = wanted(jp);
-    if (f) {
-        size_t n = (size_t)(jp->p - start);
-        if (n >= sizeof f->value)
-            n = sizeof f->value - 1;
-        memcpy(f->value, start, n);
-        f->value[n] = '\0';
-        f->found = true;
-    }
-    return 0;
-}
-
-static int parse_value(struct jparser *jp)
-{
-    if (jp->p >= jp->end)
-        return -1;
-    if (*jp->p == '{' || *jp->p == '[') {
-        if (++jp->depth > JSON_MAX_NEST)
-            return -1;
-        int rc = *jp->p == '{' ? parse_object(jp) : parse_array(jp);
-        jp->depth--;
-        return rc;
-    }
-    if (*jp->p == '"') {
-        struct jfield *f = wanted(jp);
-        if (parse_string(jp, f ? f->value : NULL, f ? sizeof f->value : 0) != 0)
-            return -1;
-        if (f)
-            f->found = true;
-        return 0;
-    }
-    return parse_scalar(jp);
-}
-
-/* 0 if text is one valid JSON object (fields filled), -1 otherwise. */
-static int json_extract(const char *text, size_t len, struct jfield *fields, size_t n)
-{
-    struct jparser jp = { .p = text, .end = text + len, .fields = fields, .nfields = n };
-    for (size_t i = 0; i < n; i++) {
-        fields[i].found = false;
-        fields[i].value[0] = '\0';
-    }
-    skip_ws(&jp);
-    if (jp.p >= jp.end || *jp.p != '{')
-        return -1;
-    if (parse_value(&jp) != 0)
-        return -1;
-    skip_ws(&jp);
-    return jp.p == jp.end ? 0 : -1;
-}
+#include "event/eve_fields.h"
 
 /* ---- options ---- */
 
@@ -388,15 +150,15 @@ static const char *const field_paths[F_COUNT] = {
 
 /* Copies s with control and non-ASCII bytes replaced, so a hostile event
  * cannot drive the analyst's terminal. */
-static const char *clean(const struct jfield *f, const char *def)
+static const char *clean(const struct eve_field *f, const char *def)
 {
-    static char buf[32][JSON_VALUE_MAX];
+    static char buf[32][EVE_FIELD_MAX];
     static int slot;
     if (!f->found || !f->value[0])
         return def;
     char *out = buf[slot++ % 32];
     size_t i = 0;
-    for (; i < JSON_VALUE_MAX - 1 && f->value[i]; i++) {
+    for (; i < EVE_FIELD_MAX - 1 && f->value[i]; i++) {
         unsigned char c = (unsigned char)f->value[i];
         out[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
     }
@@ -405,7 +167,7 @@ static const char *clean(const struct jfield *f, const char *def)
 }
 
 /* An integer field, or def when absent or not a whole number. */
-static long long field_int(const struct jfield *f, long long def)
+static long long field_int(const struct eve_field *f, long long def)
 {
     if (!f->found)
         return def;
@@ -415,7 +177,7 @@ static long long field_int(const struct jfield *f, long long def)
     return errno || end == f->value || *end ? def : v;
 }
 
-static bool wanted_event(const struct options *o, const struct jfield *f)
+static bool wanted_event(const struct options *o, const struct eve_field *f)
 {
     if (o->severity && field_int(&f[F_SEV], LLONG_MAX) > o->severity)
         return false;
@@ -434,10 +196,10 @@ static bool wanted_event(const struct options *o, const struct jfield *f)
 
 static void print_event(const struct options *o, const char *id, const char *json, size_t len)
 {
-    struct jfield f[F_COUNT];
+    struct eve_field f[F_COUNT];
     for (int i = 0; i < F_COUNT; i++)
         f[i].path = field_paths[i];
-    if (json_extract(json, len, f, F_COUNT) != 0) {
+    if (eve_fields_extract(json, len, f, F_COUNT) != 0) {
         fprintf(stderr, "xiezhi-alerts: entry %s: not a JSON object; acknowledged and skipped\n", id);
         return;
     }

@@ -13,6 +13,7 @@ one file per seed, named by its SHA-1 like libFuzzer's own corpus files.
   dataset  every rules/**/ dataset file, plus one example per type
   json     a few writer programs (see fuzz_json.c)
   geoip    the tiny .mmdb files of tests/tools/make-test-mmdb.pl, one per schema
+  eve_fields  EVE lines as xiezhi-alerts reads them from Redis, hostile ones too
 and tests/fuzz/regressions/<target>/* are added to their target's seeds.
 
 Usage: python3 tests/fuzz/make_corpus.py OUTDIR"""
@@ -263,6 +264,30 @@ def json_seeds(outdir):
         save(outdir, "json", p)
 
 
+def eve_fields_seeds(outdir):
+    """EVE lines as the consumer reads them from Redis: an alert, a flow, an
+    anomaly with evidence, hostile escapes, deep nesting, long keys."""
+    lines = [
+        b'{"timestamp":"2026-01-01T00:00:00.000000+0000","event_type":"alert","src_ip":"10.0.0.1",'
+        b'"src_port":40000,"dest_ip":"192.0.2.80","dest_port":443,"proto":"TCP","app_proto":"tls",'
+        b'"alert":{"action":"allowed","gid":1,"signature_id":1100001,"rev":1,'
+        b'"signature":"\u68c0\u6d4b (Tor traffic)","severity":1,"metadata":{"policy":["a","b"]}},'
+        b'"ndpi":{"protocol":"TLS.Tor","risks":["x"]},"geoip":{"src":{},"dest":{"country":"DE"}},'
+        b'"sensor":{"id":"s1"},"event_id":"s1:42"}',
+        b'{"event_type":"flow","flow":{"pkts_toserver":3,"bytes_toserver":180,"start":"t",'
+        b'"state":"closed","reason":"timeout"},"ndpi":{"protocol":"DNS.Google"}}',
+        b'{"event_type":"alert","anomaly":{"kind":"port_scan","window":60,"count":20,'
+        b'"score":1.5e0,"evidence":["22","23",null,true,false,-0.5E+3]}}',
+        b'{"alert":{"signature":"\"\\\/\b\f\n\r\t\u0000\u001b[31m\ud83d\ude00"}}',
+        b' { "a" : { "b" : [ { "c" : 1 } ] } , "a.b" : 2 } ',
+        b'{"x":' * 70 + b'1' + b'}' * 70,
+        b'{"' + b'k' * 600 + b'":{"' + b'j' * 600 + b'":"v"}}',
+        b'{"' + b'":{"'.join([b'k' * 127] * 6) + b'":"v"' + b'}' * 6,
+    ]
+    for line in lines:
+        save(outdir, "eve_fields", line)
+
+
 def geoip_seeds(outdir):
     """The tiny databases of every schema the GeoIP tests use (their writer
     needs libmaxmind-db-writer-perl, which `make deps` installs)."""
@@ -301,6 +326,7 @@ def main():
     config_seeds(outdir)
     dataset_seeds(outdir)
     json_seeds(outdir)
+    eve_fields_seeds(outdir)
     geoip_seeds(outdir)
     regression_seeds(outdir)
     for target in sorted(os.listdir(outdir)):
