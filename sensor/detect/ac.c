@@ -1,12 +1,13 @@
 /* The prefilter's multi-pattern matcher, in two parts.  Patterns of four
- * bytes or more are found through their first four (case-folded) bytes: a
- * rolling 32-bit window is hashed into a 256 kbit bitmap that fits the L1
- * cache, and only on a set bit are the patterns of that hash bucket
- * verified; every byte costs one independent bitmap load, so the CPU
- * pipelines the scan.  Shorter patterns go into an Aho-Corasick automaton,
- * a full DFA over a compressed alphabet (only the case-folded bytes that
- * occur in patterns get a column), with outputs chained by dictionary
- * links. */
+ * bytes or more go through a window filter: with L the shortest of them,
+ * every occurrence covers a four-byte window that starts at a multiple of
+ * L - 3, so only those windows are read, case-folded, and tested in a
+ * blocked Bloom filter (four bits of one 64-bit word); the few that pass
+ * are looked up in a hash table of (window, pattern, offset) and verified.
+ * The windows are independent, so the CPU pipelines the scan.  Shorter
+ * patterns go into an Aho-Corasick automaton, a full DFA over a compressed
+ * alphabet (only the case-folded bytes that occur in patterns get a
+ * column), with outputs chained by dictionary links. */
 #include "detect/ac.h"
 
 #include <ctype.h>
