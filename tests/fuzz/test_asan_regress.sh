@@ -32,10 +32,9 @@ export LSAN_OPTIONS="suppressions=$TOP/tests/fuzz/lsan.supp:print_suppressions=0
 export BUILD=$ASAN_BUILD XIEZHI=$TOP/$ASAN_BUILD/xiezhi TOP
 failed=0
 for t in "${scripts[@]}"; do
-    [ -x "$t" ] || continue
     name=$(basename "$t" .sh)
     start=$SECONDS
-    "$t" >"$tmp/$name.log" 2>&1
+    bash "$t" >"$tmp/$name.log" 2>&1
     rc=$?
     reports=$(find "$tmp/reports" -type f | sort)
     if [ $rc -eq 0 ] && [ -z "$reports" ]; then
