@@ -36,13 +36,8 @@ static volatile uint8_t sink;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int fd = memfd_create("fuzz-capture", 0);
-    if (fd < 0)
-        abort();
-    if (size && write(fd, data, size) != (ssize_t)size)
-        abort();
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int fd = fuzz_input_file(data, size, "fuzz-capture", path);
     const char *paths[] = { path };
 
     struct capture_source *src = NULL;

@@ -16,15 +16,8 @@
 #include "json_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_quiet_init();
-    return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 /* The consumer's fields, and a few that only odd lines have. */
 static const char *const paths[] = {

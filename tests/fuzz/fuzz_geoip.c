@@ -13,23 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "enrich/geoip.h"
 #include "fuzz_util.h"
 #include "json_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_quiet_init();
-    return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 static struct ip_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
@@ -55,13 +46,8 @@ static void check_answer(const struct geo_info *g)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int fd = memfd_create("mmdb", 0);
-    if (fd < 0)
-        abort();
-    if (size && write(fd, data, size) != (ssize_t)size)
-        abort();
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int fd = fuzz_input_file(data, size, "mmdb", path);
     struct diag diag = { .quiet = 1 };
     struct geoip *g = geoip_open(path, path, &diag);
     if (g) {

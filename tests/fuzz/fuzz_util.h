@@ -6,8 +6,10 @@
 #ifndef XIEZHI_FUZZ_UTIL_H
 #define XIEZHI_FUZZ_UTIL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -34,5 +36,30 @@ static inline void fuzz_quiet_init(void)
             abort();                                                                    \
         }                                                                               \
     } while (0)
+
+/* LLVMFuzzerInitialize for a target that needs nothing but quiet logs. */
+#define FUZZ_INITIALIZE_QUIET                                                           \
+    int LLVMFuzzerInitialize(int *argc, char ***argv);                                  \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                                   \
+    {                                                                                   \
+        (void)argc;                                                                     \
+        (void)argv;                                                                     \
+        fuzz_quiet_init();                                                              \
+        return 0;                                                                       \
+    }
+
+/* The input as a file, for code that opens paths: a memfd holding the
+ * bytes, and its /proc path in path[64].  Returns the fd to close. */
+static inline int fuzz_input_file(const uint8_t *data, size_t size, const char *name,
+                                  char path[64])
+{
+    int fd = memfd_create(name, 0);
+    if (fd < 0)
+        abort();
+    if (size && write(fd, data, size) != (ssize_t)size)
+        abort();
+    snprintf(path, 64, "/proc/self/fd/%d", fd);
+    return fd;
+}
 
 #endif
