@@ -88,6 +88,19 @@ static int parse_string(struct jparser *jp, char *out, size_t cap)
 
 static int parse_value(struct jparser *jp);
 
+/* After a member or an element: 1 when a ',' says more follow, 0 at the
+ * closing bracket, -1 at anything else. */
+static int next_or_close(struct jparser *jp, char close)
+{
+    skip_ws(jp);
+    if (jp->p >= jp->end)
+        return -1;
+    char c = *jp->p++;
+    if (c == ',')
+        return 1;
+    return c == close ? 0 : -1;
+}
+
 static struct eve_field *wanted(struct jparser *jp)
 {
     if (jp->hidden)
@@ -128,16 +141,9 @@ static int parse_object(struct jparser *jp)
             jp->hidden--;
         jp->path_len = saved;
         jp->path[saved] = '\0';
-        skip_ws(jp);
-        if (jp->p >= jp->end)
-            return -1;
-        if (*jp->p == ',') {
-            jp->p++;
-            continue;
-        }
-        if (*jp->p++ != '}')
-            return -1;
-        return 0;
+        int more = next_or_close(jp, '}');
+        if (more <= 0)
+            return more;
     }
 }
 
@@ -154,17 +160,13 @@ static int parse_array(struct jparser *jp)
         skip_ws(jp);
         if (parse_value(jp) != 0)
             return -1;
-        skip_ws(jp);
-        if (jp->p >= jp->end)
+        int more = next_or_close(jp, ']');
+        if (more < 0)
             return -1;
-        if (*jp->p == ',') {
-            jp->p++;
-            continue;
+        if (more == 0) {
+            jp->hidden--;
+            return 0;
         }
-        if (*jp->p++ != ']')
-            return -1;
-        jp->hidden--;
-        return 0;
     }
 }
 
