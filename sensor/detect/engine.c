@@ -78,7 +78,6 @@ struct detect_engine {
 struct detect_thread {
     const struct detect_engine *de;
     pcre2_match_data *md;
-    struct threshold_table *thresholds;     /* the engine's, not owned */
     struct anomaly_state *anomaly;
     uint32_t *stamp;            /* per rule: generation it was last queued in */
     uint32_t gen;
@@ -639,7 +638,6 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
     dt->de = de;
     size_t n = de->nrules ? de->nrules : 1;
     dt->md = pcre2_match_data_create(32, NULL);
-    dt->thresholds = de->thresholds;
     dt->stamp = calloc(n, sizeof *dt->stamp);
     dt->cand = malloc(n * sizeof *dt->cand);
     dt->alerts = malloc(n * sizeof *dt->alerts);
@@ -666,8 +664,8 @@ void detect_thread_free(struct detect_thread *dt)
 
 void detect_thread_expire(struct detect_thread *dt, uint64_t now_usec)
 {
-    if (dt->thresholds)
-        threshold_table_expire(dt->thresholds, now_usec);
+    if (dt->de->thresholds)
+        threshold_table_expire(dt->de->thresholds, now_usec);
     if (dt->anomaly)
         anomaly_expire(dt->anomaly, now_usec);
 }
@@ -898,11 +896,11 @@ static bool thresholds_allow(struct detect_thread *dt, const struct rule *r,
                              const struct flow *flow, const struct packet *pkt)
 {
     if (r->has_detection_filter &&
-        !threshold_check(dt->thresholds, &r->detection_filter, r->info.gid, r->info.sid, flow,
+        !threshold_check(dt->de->thresholds, &r->detection_filter, r->info.gid, r->info.sid, flow,
                          pkt, pkt->ts_usec))
         return false;
     if (r->has_threshold &&
-        !threshold_check(dt->thresholds, &r->threshold, r->info.gid, r->info.sid, flow, pkt,
+        !threshold_check(dt->de->thresholds, &r->threshold, r->info.gid, r->info.sid, flow, pkt,
                          pkt->ts_usec))
         return false;
     return true;
