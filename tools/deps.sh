@@ -7,7 +7,8 @@ PACKAGES="build-essential pkg-config clang llvm libclang-rt-14-dev cppcheck clan
   valgrind python3 jq iproute2 libpcap-dev libndpi-dev libndpi-bin libhiredis-dev
   libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl libyaml-dev libpcre2-dev
   libcap-ng-dev libcmocka-dev redis-server redis-tools tcpreplay tshark
-  wireshark-common time python3-yaml"
+  wireshark-common time python3-yaml libhtp-dev libssl-dev zlib1g-dev
+  python3-jsonschema openssl"
 
 missing=""
 for p in $PACKAGES; do
