@@ -666,6 +666,7 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
 {
     *chunks = NULL;
     begin_call(se, flow);
+    flow->stream_events[dir] = 0;       /* events are the packet's own */
     if (pkt->proto != IPPROTO_TCP_ || (flow->stream_flags & STREAM_FLOW_RELEASED))
         return 0;
     struct stream_flow *sf = flow->stream;
@@ -727,6 +728,7 @@ size_t stream_flow_end(struct stream_engine *se, struct flow *flow,
     struct stream_flow *sf = flow->stream;
     if (!sf)
         return 0;
+    flow->stream_events[0] = flow->stream_events[1] = 0;
     for (int i = 0; i < 2; i++) {
         struct stream_dir *d = &sf->d[i];
         if (d->state != DIR_ACTIVE)

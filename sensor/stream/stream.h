@@ -124,7 +124,9 @@ const struct stream_view *stream_packet_view(const struct stream_engine *se);
 size_t stream_flow_end(struct stream_engine *se, struct flow *flow,
                        const struct stream_chunk **chunks, struct stream_view view[2]);
 
-/* Stream events seen so far by a direction (enum stream_event bits). */
+/* Stream events the last stream call raised on direction dir (enum
+ * stream_event bits): like Suricata's, an event belongs to the packet that
+ * caused it (or to the flow end that flushed the direction). */
 unsigned stream_events(const struct flow *flow, enum flow_direction dir);
 /* Bytes of direction dir seen so far by sequence number (stream_size);
  * false when the flow has no stream state (not TCP, released, off). */
