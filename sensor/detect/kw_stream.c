@@ -1,5 +1,6 @@
 /* Keywords on the TCP stream stage's state: stream-event (reassembly
- * anomalies the current packet caused, Suricata's names) and stream_size
+ * anomalies the current packet caused, Suricata's names; the TCP state
+ * machine's own events, 3whs_* and the like, are not raised) and stream_size
  * (bytes a side sent so far by sequence number, Suricata's syntax
  * "stream_size:<server|client|both|either>,<op>,<number>"). */
 #include <stdio.h>
@@ -17,6 +18,8 @@ struct stream_event_name {
 static const struct stream_event_name stream_event_names[] = {
     { "reassembly_overlap_different_data", STREAM_EVENT_OVERLAP_DIFFERENT_DATA },
     { "reassembly_seq_gap", STREAM_EVENT_GAP },
+    { "pkt_retransmission", STREAM_EVENT_RETRANSMISSION },
+    { "reassembly_segment_before_base_seq", STREAM_EVENT_BEFORE_BASE },
 };
 
 static bool match_stream_event(const struct match_env *env, const void *ctx)
@@ -39,7 +42,9 @@ int kw_stream_event(struct rule_parser *rp, const char *v)
         return rule_add_check(rp, match_stream_event, bit, free);
     }
     rule_err(rp, "stream-event '%s' is not supported (supported: "
-                 "reassembly_overlap_different_data, reassembly_seq_gap)", v);
+                 "reassembly_overlap_different_data, reassembly_seq_gap, pkt_retransmission, "
+                 "reassembly_segment_before_base_seq)", v);
+    rp->unsupported = true;
     return -1;
 }
 

@@ -484,6 +484,7 @@ static enum stream_packet_kind add_segment(struct stream_engine *se, struct flow
     se->stats.segments++;
     if (so + (int64_t)n <= 0) {
         se->stats.retransmissions++;
+        note_event(flow, dir, STREAM_EVENT_BEFORE_BASE);
         return STREAM_PKT_OLD;          /* entirely before the stream began */
     }
     bool trimmed = false, overlap_counted = false, diff_counted = false;
@@ -513,6 +514,7 @@ static enum stream_packet_kind add_segment(struct stream_engine *se, struct flow
         }
         if (end <= d->next) {
             se->stats.retransmissions++;
+            note_event(flow, dir, STREAM_EVENT_RETRANSMISSION);
             return STREAM_PKT_OLD;
         }
         p += d->next - o;

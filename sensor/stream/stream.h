@@ -73,8 +73,10 @@ struct stream_stats {
 enum stream_event {
     STREAM_EVENT_OVERLAP_DIFFERENT_DATA = 1 << 0,   /* reassembly_overlap_different_data */
     STREAM_EVENT_GAP = 1 << 1,                      /* reassembly_seq_gap */
-    STREAM_EVENT_DEPTH_REACHED = 1 << 2,            /* reassembly_depth_reached */
-    STREAM_EVENT_MEMCAP = 1 << 3,                   /* reassembly_memcap */
+    STREAM_EVENT_DEPTH_REACHED = 1 << 2,            /* (no Suricata name) */
+    STREAM_EVENT_MEMCAP = 1 << 3,                   /* (no Suricata name) */
+    STREAM_EVENT_RETRANSMISSION = 1 << 4,           /* pkt_retransmission */
+    STREAM_EVENT_BEFORE_BASE = 1 << 5,              /* reassembly_segment_before_base_seq */
 };
 
 /* How the rule engine should treat the last packet's payload. */

@@ -183,6 +183,10 @@ static void test_retransmission_once(void **state)
     assert_int_equal(st->overlaps, 2);
     assert_int_equal(st->overlaps_different, 0);
     assert_int_equal(stream_events(&r.flow, FLOW_TOSERVER), 0);
+    seg(&r, FLOW_TOSERVER, TCP_ACK, 1001, 5001, "hello");
+    assert_int_equal(stream_events(&r.flow, FLOW_TOSERVER), STREAM_EVENT_RETRANSMISSION);
+    seg(&r, FLOW_TOSERVER, TCP_ACK, 990, 5001, "before");   /* 990..995: before ISN + 1 */
+    assert_int_equal(stream_events(&r.flow, FLOW_TOSERVER), STREAM_EVENT_BEFORE_BASE);
     rig_end(&r);
 }
 
