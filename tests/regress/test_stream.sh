@@ -106,5 +106,16 @@ done
 cmp -s "$a/eve.json" "$b/eve.json" && echo "PASS  deterministic eve.json" ||
     { echo "FAIL  eve.json differs between two runs"; fail=1; }
 
+# a bad stream.* value is a configuration error, reported by -T too
+printf 'stream:\n  reassembly:\n    depth: lots\n  midstream: maybe\n' >"$tmp/bad.yaml"
+"$XIEZHI" -T -c "$tmp/bad.yaml" -S "$tmp/stream.rules" >"$tmp/bad.out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "bad.yaml:3: stream.reassembly.depth" "$tmp/bad.out" &&
+    grep -q "bad.yaml:4: stream.midstream" "$tmp/bad.out"; then
+    echo "PASS  -T reports bad stream.* values with file and line"
+else
+    echo "FAIL  -T on bad stream.* values: exit $rc:"; cat "$tmp/bad.out"; fail=1
+fi
+
 [ $fail -eq 0 ] && echo "stream: all cases as expected"
 exit $fail
