@@ -906,6 +906,20 @@ static bool thresholds_allow(struct detect_thread *dt, const struct rule *r,
     return true;
 }
 
+void detect_packet_stream(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
+                          enum flow_direction dir, const struct stream_view *view,
+                          const struct alert_sink *sink)
+{
+    (void)view;
+    detect_packet(dt, flow, pkt, dir, sink);
+}
+
+void detect_stream_end(struct detect_thread *dt, struct flow *flow,
+                       const struct stream_view *views, const struct alert_sink *sink)
+{
+    (void)dt, (void)flow, (void)views, (void)sink;
+}
+
 void detect_packet(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
                    enum flow_direction dir, const struct alert_sink *sink)
 {
