@@ -67,6 +67,9 @@ struct flow {
 
     /* owned by detect */
     struct detect_flow *detect;
+
+    /* owned by applayer (NULL until the flow carries payload) */
+    struct applayer_flow *applayer;
 };
 
 struct flow_table_config {
