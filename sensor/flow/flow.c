@@ -350,7 +350,9 @@ static struct flow *alloc_flow(struct flow_table *ft)
 static uint64_t make_flow_id(uint64_t key_hash_value, uint64_t start_usec)
 {
     uint64_t id = mix64(key_hash_value ^ mix64(start_usec + FLOW_HASH_SEED));
-    id &= 0x7fffffffffffffffULL;     /* EVE flow_id is a positive int64 */
+    /* 51 bits, as Suricata masks its flow ids: JSON consumers that hold
+     * numbers as doubles (jq 1.6, JavaScript) keep them exact below 2^53. */
+    id &= FLOW_ID_MASK;
     return id ? id : 1;
 }
 
