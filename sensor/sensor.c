@@ -99,6 +99,7 @@ struct sensor {
     struct config *config;
     struct diag diag;
     struct sensor_settings set;
+    struct worker_shared stage;        /* the stages' settings, read at start */
     const char *sensor_id;
     const char *segment;
     char log_dir[PATH_MAX];
@@ -370,11 +371,21 @@ static void check_output_keys(void *ctx, const char *child, const char *full_key
     exporter_types(s->config, key, 0, &s->diag);
 }
 
+static void sensor_stage_config(struct sensor *s, struct worker_shared *shared);
+
 /* Returns an exit code: 0 to go on, 2 on a config or (with -T) rule error. */
 static int sensor_prepare(struct sensor *s)
 {
+    if (sensor_load_config(s) < 0)
+        return 2;
+    /* A misspelt key would silently mean its default: an error under -T, a
+     * warning at start (the sensor still runs on what it understood). */
+    config_check_keys(s->config, config_known_keys, config_known_key_count,
+                      s->opts->test_only, &s->diag);
+    /* Every stage's settings are read here, once, so -T reports bad values. */
+    sensor_stage_config(s, &s->stage);
     /* -T goes on to the rules after a bad key, to report every problem. */
-    if (sensor_load_config(s) < 0 || (s->diag.errors && !s->opts->test_only))
+    if (s->diag.errors && !s->opts->test_only)
         return 2;
     if (s->opts->test_only)
         config_foreach_child(s->config, "outputs", check_output_keys, s);
@@ -549,9 +560,11 @@ static void sensor_write_stats(struct sensor *s)
     uint64_t first = s->live ? s->start_wall_usec : t.snap.first_usec;
     uint64_t uptime = now > first ? (now - first) / 1000000 : 0;
     struct json_writer *j = eve_stats_begin(&s->stats_eve, now, uptime);
+    worker_stats_json(j, &t.snap, &t.cap);
+    eve_stats_own(&s->stats_eve);
     json_uint(j, "workers", s->nworkers);
     write_worker_packets(j, s);
-    worker_stats_json(j, &t.snap, &t.cap);
+    worker_stats_own_json(j, &t.snap, &t.cap);
     write_output_stats(j, s->outputs);
     eve_stats_end(&s->stats_eve);
     port_release(&s->main_port);
@@ -582,6 +595,8 @@ static void sensor_stage_config(struct sensor *s, struct worker_shared *shared)
     const struct config *c = s->config;
     struct diag *d = &s->diag;
     decoder_config_load(&shared->decoder, c, d);
+    static const char *const behavior_names[] = { "behavior", EVENT_BEHAVIOR_LEGACY_NAME };
+    shared->legacy_anomaly_names = config_get_choice(c, "anomaly.event-type", behavior_names, 2, 0, d) == 1;
     struct flow_table_config *f = &shared->flows;
     flow_table_config_defaults(f);
     f->max_flows = (size_t)config_get_int(c, "flow.max-flows", (int64_t)f->max_flows, 1, INT64_C(1) << 32, d);
@@ -608,18 +623,13 @@ static int sensor_init_workers(struct sensor *s, size_t n)
     if (!s->workers)
         return 1;
     s->nworkers = n;
-    struct worker_shared shared = {
-        .config = s->config,
-        .geoip = s->geoip,
-        .detect = s->detect,
-        .sensor_id = s->sensor_id,
-        .segment = s->segment,
-        .offline = !s->live,
-    };
-    size_t errors = s->diag.errors;
-    sensor_stage_config(s, &shared);
-    if (s->diag.errors > errors)
-        return 2;
+    struct worker_shared shared = s->stage;     /* read in sensor_prepare */
+    shared.config = s->config;
+    shared.geoip = s->geoip;
+    shared.detect = s->detect;
+    shared.sensor_id = s->sensor_id;
+    shared.segment = s->segment;
+    shared.offline = !s->live;
     for (size_t i = 0; i < n; i++) {
         struct sensor_worker *sw = &s->workers[i];
         sw->sensor = s;

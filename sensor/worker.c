@@ -55,6 +55,7 @@ int worker_init(struct worker *w, int id, const struct worker_shared *shared)
     }
     eve_writer_init(&w->eve, shared->sensor_id, shared->segment, shared->offline,
                     w->classifier, shared->geoip, &shared->sink);
+    w->eve.legacy_anomaly_names = shared->legacy_anomaly_names;
     return 0;
 }
 
@@ -117,6 +118,9 @@ void worker_finish(struct worker *w)
     flow_table_flush(w->flows, FLOW_END_SHUTDOWN);
 }
 
+/* Stats events keep to Suricata's schema inside "stats": a counter goes
+ * there under Suricata's name when it means what Suricata's means, and
+ * under "xiezhi_stats" otherwise (Suricata's schema allows no other names). */
 static void write_decoder_stats(struct json_writer *j, const struct decode_stats *d)
 {
     json_object_begin(j, "decoder");
@@ -129,11 +133,17 @@ static void write_decoder_stats(struct json_writer *j, const struct decode_stats
     json_uint(j, "icmpv4", d->icmp);
     json_uint(j, "icmpv6", d->icmpv6);
     json_uint(j, "sctp", d->sctp);
-    json_uint(j, "other_ip", d->other_ip);
-    json_uint(j, "non_ip", d->non_ip);
     json_uint(j, "vlan", d->vlan);
     json_uint(j, "mpls", d->mpls);
     json_uint(j, "pppoe", d->pppoe);
+    json_object_end(j);
+}
+
+static void write_decoder_own_stats(struct json_writer *j, const struct decode_stats *d)
+{
+    json_object_begin(j, "decoder");
+    json_uint(j, "other_ip", d->other_ip);
+    json_uint(j, "non_ip", d->non_ip);
     json_uint(j, "tunnels", d->tunnels);
     json_uint(j, "fragments", d->fragments);
     json_uint(j, "reassembled", d->reassembled);
@@ -145,21 +155,27 @@ static void write_decoder_stats(struct json_writer *j, const struct decode_stats
     json_object_end(j);
 }
 
-static void write_flow_stats(struct json_writer *j, const struct flow_table_stats *f,
-                             const struct classify_stats *c)
+static void write_flow_stats(struct json_writer *j, const struct flow_table_stats *f)
 {
     json_object_begin(j, "flow");
-    json_uint(j, "created", f->created);
+    json_uint(j, "total", f->created);
     json_uint(j, "active", f->active);
+    json_uint(j, "tcp", f->tcp);
+    json_uint(j, "udp", f->udp);
+    json_uint(j, "memuse", f->memory_bytes);
+    json_object_end(j);
+}
+
+static void write_flow_own_stats(struct json_writer *j, const struct flow_table_stats *f,
+                                 const struct classify_stats *c)
+{
+    json_object_begin(j, "flow");
     json_uint(j, "ended", f->ended);
     json_uint(j, "timeout", f->timed_out);
     json_uint(j, "active_timeout", f->active_timeouts);
     json_uint(j, "evicted", f->evicted);
-    json_uint(j, "tcp", f->tcp);
-    json_uint(j, "udp", f->udp);
     json_uint(j, "icmp", f->icmp);
     json_uint(j, "other", f->other);
-    json_uint(j, "memory", f->memory_bytes);
     json_object_end(j);
     json_object_begin(j, "ndpi");
     json_uint(j, "states_allocated", c->states_allocated);
@@ -227,13 +243,25 @@ void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap
     json_uint(j, "kernel_packets", capture->packets);
     json_uint(j, "kernel_drops", capture->kernel_drops);
     json_uint(j, "kernel_ifdrops", capture->interface_drops);
-    json_uint(j, "files_failed", capture->files_failed);
     json_object_end(j);
     write_decoder_stats(j, &snap->decode);
-    write_flow_stats(j, &snap->flows, &snap->classify);
+    write_flow_stats(j, &snap->flows);
+    json_object_begin(j, "detect");
+    json_uint(j, "alert", snap->counters.alerts);
+    json_object_end(j);
+}
+
+void worker_stats_own_json(struct json_writer *j, const struct worker_snapshot *snap,
+                           const struct capture_stats *capture)
+{
+    json_object_begin(j, "capture");
+    json_uint(j, "files_failed", capture->files_failed);
+    json_object_end(j);
+    write_decoder_own_stats(j, &snap->decode);
+    write_flow_own_stats(j, &snap->flows, &snap->classify);
     json_object_begin(j, "detect");
     json_uint(j, "alerts", snap->counters.alerts);
-    json_uint(j, "anomalies", snap->counters.anomalies);
+    json_uint(j, "behavior", snap->counters.anomalies);
     json_object_begin(j, "severity");
     static const char *const names[5] = { "other", "1", "2", "3", "4" };
     for (int i = 0; i < 5; i++)

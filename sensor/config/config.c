@@ -543,3 +543,94 @@ void config_foreach_child(const struct config *cfg, const char *prefix,
         fn(ctx, name, full);
     }
 }
+
+/* Whether key matches pattern element by element ('*' matches any one). */
+static bool key_matches(const char *key, const char *pattern)
+{
+    while (*key && *pattern) {
+        size_t klen = strcspn(key, "."), plen = strcspn(pattern, ".");
+        if (!(plen == 1 && pattern[0] == '*') && (klen != plen || strncmp(key, pattern, klen) != 0))
+            return false;
+        key += klen;
+        pattern += plen;
+        if (*key != *pattern)
+            return false;
+        if (*key) {
+            key++;
+            pattern++;
+        }
+    }
+    return *key == '\0' && *pattern == '\0';
+}
+
+/* Edit distance (insertions, deletions, substitutions), for suggestions;
+ * keys are short, and longer ones are not worth comparing. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { MAX = 128 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= MAX || lb >= MAX)
+        return SIZE_MAX;
+    size_t row[MAX + 1];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag_prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag_prev + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag_prev = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The closest known key, or NULL when none is close enough to be what was
+ * meant (at most 3 edits, and fewer than a third of the key). */
+static const char *suggest_key(const char *key, const char *const *known, size_t n)
+{
+    const char *best = NULL;
+    size_t best_distance = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (strchr(known[i], '*'))
+            continue;           /* "vars.address-groups.*" is no spelling to offer */
+        size_t d = edit_distance(key, known[i]);
+        if (d < best_distance) {
+            best_distance = d;
+            best = known[i];
+        }
+    }
+    size_t limit = strlen(key) / 3;
+    return best && best_distance <= 3 && best_distance <= limit ? best : NULL;
+}
+
+size_t config_check_keys(const struct config *cfg, const char *const *known, size_t n,
+                         bool as_error, struct diag *diag)
+{
+    size_t reported = 0;
+    for (size_t i = 0; i < cfg->count; i++) {
+        const struct config_entry *e = &cfg->entries[i];
+        if (e->list_index > 0)
+            continue;           /* a list is reported once, at its first item */
+        bool ok = false;
+        for (size_t k = 0; k < n && !ok; k++)
+            ok = key_matches(e->key, known[k]);
+        if (ok)
+            continue;
+        const char *hint = suggest_key(e->key, known, n);
+        void (*report)(struct diag *, const char *, unsigned, const char *, ...) =
+            as_error ? diag_error : diag_warning;
+        if (hint)
+            report(diag, e->origin, e->line, "unknown key '%s' (did you mean '%s'?)", e->key, hint);
+        else
+            report(diag, e->origin, e->line, "unknown key '%s'", e->key);
+        reported++;
+    }
+    return reported;
+}

@@ -53,6 +53,16 @@ void config_foreach_child(const struct config *cfg, const char *prefix,
                           void (*fn)(void *ctx, const char *child, const char *full_key),
                           void *ctx);
 
+/* The keys xiezhi reads, as patterns ('*' is one path element): keys.c. */
+extern const char *const config_known_keys[];
+extern const size_t config_known_key_count;
+
+/* Reports every key (file or --set) that matches none of the n patterns:
+ * "file:line: unknown key 'a.b' (did you mean 'a.c'?)", as an error when
+ * as_error (-T) and a warning otherwise.  Returns how many were reported. */
+size_t config_check_keys(const struct config *cfg, const char *const *known, size_t n,
+                         bool as_error, struct diag *diag);
+
 /* Where a key came from, for messages: "file:line" or "--set". */
 const char *config_origin(const struct config *cfg, const char *key, unsigned *line);
 

@@ -30,7 +30,7 @@ struct rule_info {
     const char *metadata_json;   /* pre-rendered {"key":["v",...]} or NULL */
 };
 
-/* Behavioural detections add what was seen (EVE "anomaly" object). */
+/* Behavioural detections add what was seen (EVE "behavior" object). */
 struct anomaly_info {
     const char *kind;            /* "port_scan", "dns_tunnel", ... */
     uint64_t window_usec;

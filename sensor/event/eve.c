@@ -1,6 +1,6 @@
 /* EVE JSON events.  Field names and their order follow Suricata's EVE so
  * that existing tooling reads xiezhi's output unchanged; xiezhi's own objects
- * (ndpi, geoip, anomaly, sensor, event_id) sit beside Suricata's, never
+ * (ndpi, geoip, behavior, sensor, event_id) sit beside Suricata's, never
  * inside them. */
 #include "event/eve.h"
 
@@ -261,9 +261,16 @@ static void deliver(struct eve_writer *w, enum event_type type, uint64_t seq)
     w->sink.deliver(w->sink.ctx, &record);
 }
 
-static void write_anomaly(struct json_writer *j, const struct anomaly_info *anomaly)
+static const char *behavior_name(const struct eve_writer *w)
 {
-    json_object_begin(j, "anomaly");
+    return w->legacy_anomaly_names ? EVENT_BEHAVIOR_LEGACY_NAME : event_type_name(EVENT_ANOMALY);
+}
+
+/* A behavioural detection's details, named as its event_type. */
+static void write_anomaly(struct eve_writer *w, const struct anomaly_info *anomaly)
+{
+    struct json_writer *j = &w->json;
+    json_object_begin(j, behavior_name(w));
     json_string(j, "kind", anomaly->kind);
     json_uint(j, "window", anomaly->window_usec / 1000000);
     json_uint(j, "count", anomaly->count);
@@ -298,7 +305,7 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
     write_header(w, pkt ? pkt->ts_usec : flow->last_usec, flow);
     if (w->offline && pkt)
         json_uint(j, "pcap_cnt", pkt->pcap_cnt);
-    json_string(j, "event_type", event_type_name(type));
+    json_string(j, "event_type", anomaly ? behavior_name(w) : event_type_name(type));
     write_tuple(w, flow, reversed);
     json_string(j, "app_proto", classify_app_proto(w->classifier, &flow->app));
     json_object_begin(j, "alert");
@@ -316,7 +323,7 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
     write_flow_counters(w, flow);
     json_object_end(j);
     if (anomaly)
-        write_anomaly(j, anomaly);
+        write_anomaly(w, anomaly);
     write_ndpi(w, flow);
     write_geoip(w, flow, reversed);
     write_trailer(w, seq);
@@ -372,6 +379,12 @@ struct json_writer *eve_stats_begin(struct eve_writer *w, uint64_t ts_usec, uint
     json_object_begin(&w->json, "stats");
     json_uint(&w->json, "uptime", uptime_sec);
     return &w->json;
+}
+
+void eve_stats_own(struct eve_writer *w)
+{
+    json_object_end(&w->json);
+    json_object_begin(&w->json, "xiezhi_stats");
 }
 
 void eve_stats_end(struct eve_writer *w)
