@@ -43,7 +43,7 @@ unsigned exporter_types(const struct config *cfg, const char *prefix, unsigned d
             unsigned line = 0;
             const char *origin = config_origin(cfg, key, &line);
             diag_error(diag, origin, line, "%s: unknown event type '%s' "
-                       "(known: alert, anomaly, flow, stats)", key, name ? name : "");
+                       "(known: alert, behavior, flow, stats)", key, name ? name : "");
             continue;
         }
         mask |= EVENT_TYPE_MASK(t);

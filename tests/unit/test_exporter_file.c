@@ -126,7 +126,7 @@ static void test_stdout(void **state)
     close(fd);
     struct diag d = { .quiet = 1 };
     const char *sets[] = { "outputs.eve.enabled=no", "outputs.stdout.enabled=yes",
-                           "outputs.stdout.types=[anomaly, stats]", NULL };
+                           "outputs.stdout.types=[behavior, stats]", NULL };
     struct output_set *set = open_with(sets, &d);
     emit(set, EVENT_ALERT, "{\"skip\":1}");
     emit(set, EVENT_ANOMALY, "{\"kind\":\"scan\"}");
