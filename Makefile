@@ -17,7 +17,8 @@ WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wpointer-arith \
               -Wnull-dereference -Wimplicit-fallthrough
 OPT        ?= -O2 -g
 CFLAGS     ?= $(OPT)
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DXIEZHI_VERSION='"$(VERSION)"' \
+DATADIR    ?= $(PREFIX)/share/xiezhi
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DXIEZHI_VERSION='"$(VERSION)"' -DXIEZHI_DATADIR='"$(DATADIR)"' \
               $(WARN) $(CFLAGS) -I. -Isensor $(PKG_CFLAGS) -MMD -MP
 LDLIBS     := $(PKG_LIBS) -lcap-ng -lpthread -lm
 
@@ -131,7 +132,7 @@ install: all
 	install -m 0644 rules/*.rules rules/*.config $(DESTDIR)$(PREFIX)/share/xiezhi/rules/
 	install -m 0644 rules/datasets/* $(DESTDIR)$(PREFIX)/share/xiezhi/rules/datasets/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/xiezhi/
-	sed 's|^  dir: rules |  dir: $(PREFIX)/share/xiezhi/rules |' etc/xiezhi.yaml \
+	sed 's|^  dir: \.\./rules |  dir: $(DATADIR)/rules |' etc/xiezhi.yaml \
 	  > $(DESTDIR)/etc/xiezhi/xiezhi.yaml.example
 	chmod 0644 $(DESTDIR)/etc/xiezhi/xiezhi.yaml.example
 	install -d $(DESTDIR)/lib/systemd/system

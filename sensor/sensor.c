@@ -107,6 +107,7 @@ struct sensor {
     char *rule_paths[SENSOR_MAX_RULE_FILES];
     size_t nrule_paths;
     char classification_path[PATH_MAX];
+    char config_dir[PATH_MAX];         /* relative paths in the config are under it */
     struct output_set *outputs;
     struct event_sequence *sequence;
     uint64_t first_seq;
@@ -237,6 +238,13 @@ static int sensor_load_config(struct sensor *s)
         }
         if (config_load_file(s->config, s->opts->config_file, &s->diag) < 0)
             return -1;
+        const char *file = s->opts->config_file, *slash = strrchr(file, '/');
+        if (!slash)
+            snprintf(s->config_dir, sizeof s->config_dir, ".");
+        else if (slash == file)
+            snprintf(s->config_dir, sizeof s->config_dir, "/");
+        else
+            snprintf(s->config_dir, sizeof s->config_dir, "%.*s", (int)(slash - file), file);
     }
     for (size_t i = 0; i < s->opts->noverrides; i++)
         if (config_set_override(s->config, s->opts->overrides[i], &s->diag) < 0)
@@ -249,6 +257,25 @@ static int sensor_load_config(struct sensor *s)
         return -1;
     sensor_read_settings(s);
     return 0;
+}
+
+/* A path from the configuration: absolute as it is; relative under the
+ * configuration file's directory, so `cd / && xiezhi -c /etc/xiezhi/x.yaml`
+ * finds what x.yaml names.  Without a file the built-in defaults are
+ * relative to the working directory when there (a source checkout), else
+ * to the installed data directory.  Returns -1 if out is too small. */
+static int sensor_config_path(const struct sensor *s, const char *value, char *out, size_t len)
+{
+    int n;
+    if (!value[0] || value[0] == '/')
+        n = snprintf(out, len, "%s", value);
+    else if (s->opts->config_file)
+        n = snprintf(out, len, "%s/%s", s->config_dir, value);
+    else if (access(value, F_OK) == 0)
+        n = snprintf(out, len, "%s", value);
+    else
+        n = snprintf(out, len, "%s/%s", XIEZHI_DATADIR, value);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 static int add_rule_path(struct sensor *s, const char *dir, const char *file)
@@ -274,7 +301,11 @@ static int add_rule_path(struct sensor *s, const char *dir, const char *file)
 /* -S replaces the configured rule files; -s adds to them. */
 static int sensor_collect_rule_files(struct sensor *s)
 {
-    const char *dir = config_get_str(s->config, "rules.dir", "rules");
+    char dir[PATH_MAX];
+    if (sensor_config_path(s, config_get_str(s->config, "rules.dir", "rules"), dir, sizeof dir) < 0) {
+        diag_error(&s->diag, "rules.dir", 0, "path too long");
+        return -1;
+    }
     if (s->opts->nrule_files) {
         for (size_t i = 0; i < s->opts->nrule_files; i++)
             if (add_rule_path(s, NULL, s->opts->rule_files[i]) < 0)
@@ -293,12 +324,17 @@ static int sensor_collect_rule_files(struct sensor *s)
         if (add_rule_path(s, NULL, s->opts->extra_rule_files[i]) < 0)
             return -1;
     const char *classification = config_get_str(s->config, "rules.classification", "classification.config");
+    int n = 0;
     if (!classification[0])
-        s->classification_path[0] = '\0';     /* none: classtypes are then unknown */
+        s->classification_path[0] = '\0';     /* none: only the built-in standard classtypes */
     else if (classification[0] == '/')
-        snprintf(s->classification_path, sizeof s->classification_path, "%s", classification);
+        n = snprintf(s->classification_path, sizeof s->classification_path, "%s", classification);
     else
-        snprintf(s->classification_path, sizeof s->classification_path, "%s/%s", dir, classification);
+        n = snprintf(s->classification_path, sizeof s->classification_path, "%s/%s", dir, classification);
+    if (n < 0 || (size_t)n >= sizeof s->classification_path) {
+        diag_error(&s->diag, "rules.classification", 0, "path too long");
+        return -1;
+    }
     return 0;
 }
 
@@ -350,8 +386,12 @@ static int sensor_load_rules(struct sensor *s)
 
 static int sensor_open_geoip(struct sensor *s)
 {
-    const char *country = config_get_str(s->config, "geoip.country-db", "");
-    const char *asn = config_get_str(s->config, "geoip.asn-db", "");
+    char country[PATH_MAX], asn[PATH_MAX];
+    if (sensor_config_path(s, config_get_str(s->config, "geoip.country-db", ""), country, sizeof country) < 0 ||
+        sensor_config_path(s, config_get_str(s->config, "geoip.asn-db", ""), asn, sizeof asn) < 0) {
+        diag_error(&s->diag, "geoip", 0, "database path too long");
+        return -1;
+    }
     if (!country[0] && !asn[0])
         return 0;
     s->geoip = geoip_open(country, asn, &s->diag);
