@@ -44,7 +44,7 @@ say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
 .PHONY: all deps test unit check-regress demo run asan lint install clean \
-        pcaps geoip bench fuzz fuzz-smoke
+        pcaps geoip bench fuzz fuzz-smoke keywords-doc deb package-test
 
 all: $(BUILD)/xiezhi $(TOOLS)
 
@@ -142,3 +142,9 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# docs/rules.md's keyword list, regenerated from the keyword table (the
+# description column of sensor/detect/keywords.c); test_keywords_doc.sh
+# fails when the two drift apart.
+keywords-doc: $(BUILD)/xiezhi
+	@tools/keywords-doc.sh $(BUILD)/xiezhi docs/rules.md
