@@ -148,3 +148,11 @@ clean:
 # fails when the two drift apart.
 keywords-doc: $(BUILD)/xiezhi
 	@tools/keywords-doc.sh $(BUILD)/xiezhi docs/rules.md
+
+# The Debian package (dpkg-deb; tools/make-deb.sh, packaging/) and its
+# install/purge test in a throwaway root (also run by make test).
+deb: deps
+	@tools/make-deb.sh $(VERSION)
+
+package-test: deps
+	@bash tests/integration/test_package.sh
