@@ -304,7 +304,7 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     re->connect_tv = usec_tv(cfg_usec(cfg, prefix, "connect-timeout", 2000000, diag));
     re->command_tv = usec_tv(cfg_usec(cfg, prefix, "command-timeout", 2000000, diag));
     re->backoff_max_us = cfg_usec(cfg, prefix, "reconnect-max-delay", 5000000, diag);
-    re->heartbeat_us = cfg_usec(cfg, prefix, "heartbeat-interval", 5000000, diag);
+    re->heartbeat_us = env->heartbeat_usec;      /* 0: none (outputs_open read it) */
     re->close_timeout_us = cfg_usec(cfg, prefix, "close-timeout", 5000000, diag);
     size_t idlen = strlen(sensor_id) + 32;
     re->marker_key = malloc(idlen);

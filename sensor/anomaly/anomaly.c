@@ -283,7 +283,7 @@ struct anomaly_params *anomaly_params_parse(const char *value, const struct conf
     p->det = det;
     p->window_usec = 60 * 1000000ull;
     p->suppress_usec = 600 * 1000000ull;
-    p->max_tracked = 65536;
+    p->max_tracked = 0;                 /* 0: the state's anomaly.max-tracked */
     p->evidence = ANOMALY_DEFAULT_EVIDENCE;
     p->track = TRACK_BY_SRC;
     if (det->defaults)

@@ -58,6 +58,13 @@ rc=$?
 [ $rc -eq 2 ] || { cat "$tmp/set.out"; fail "-T --set with an unknown key exited $rc"; }
 grep -qF -- "--set: unknown key 'outputs.redis.prot' (did you mean 'outputs.redis.port'?)" "$tmp/set.out" ||
     { cat "$tmp/set.out"; fail "no message for the --set key"; }
+# Settings read once at start: -T reports a bad detector setting by file:line.
+printf 'anomaly:\n  memcap: 64mb\n  max-tracked: 0\n' > "$tmp/anomaly.yaml"
+"$XIEZHI" -T -c "$tmp/anomaly.yaml" >"$tmp/an.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] || { cat "$tmp/an.out"; fail "-T with anomaly.max-tracked: 0 exited $rc"; }
+grep -qF "$tmp/anomaly.yaml:3: anomaly.max-tracked: '0' is not an integer" "$tmp/an.out" ||
+    { cat "$tmp/an.out"; fail "no file:line for anomaly.max-tracked"; }
 # Every key of the shipped example is known.
 "$XIEZHI" -T -c etc/xiezhi.yaml >"$tmp/example.out" 2>&1 || { cat "$tmp/example.out"; fail "etc/xiezhi.yaml fails -T"; }
 grep -q 'unknown key' "$tmp/example.out" && { cat "$tmp/example.out"; fail "etc/xiezhi.yaml has unknown keys"; }
