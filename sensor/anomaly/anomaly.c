@@ -3,6 +3,7 @@
  * shares (window, suppress, track, max-tracked, evidence), dispatch of packet
  * and flow-end events, and the suppressed alert emission. */
 #include "anomaly/anomaly_int.h"
+#include "util/text.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -46,16 +47,6 @@ static const struct anomaly_option generic_options[] = {
 
 /* --- value parsing --- */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *end = s + strlen(s);
-    while (end > s && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    return s;
-}
-
 /* A number followed by a unit from units (name, scale); "" is the plain unit. */
 struct unit { const char *name; double scale; };
 
@@ -94,7 +85,7 @@ static int parse_words(const struct anomaly_option *o, char *value, uint32_t *ou
     uint32_t mask = 0;
     int n = 0;
     for (char *save = NULL, *w = strtok_r(value, "|", &save); w; w = strtok_r(NULL, "|", &save)) {
-        w = trim(w);
+        w = text_trim(w);
         const struct opt_word *found = NULL;
         for (const struct opt_word *ow = o->words; ow->name && !found; ow++)
             if (strcmp(ow->name, w) == 0)
@@ -218,7 +209,7 @@ static int parse_option(struct anomaly_params *p, char *item, const char *file, 
     char *value = item + nlen;
     if (*value)
         *value++ = '\0';
-    value = trim(value);
+    value = text_trim(value);
     const struct anomaly_option *o = find_option(generic_options, name);
     uint32_t bit = o ? (uint32_t)(o - generic_options) : 0;
     if (!o) {
@@ -256,18 +247,18 @@ struct anomaly_params *anomaly_params_parse(const char *value, const struct conf
     }
     char buf[ANOMALY_VALUE_MAX];
     memcpy(buf, value, len + 1);
-    char *text = trim(buf);
+    char *text = text_trim(buf);
     size_t tlen = strlen(text);
     if (tlen >= 2 && text[0] == '"' && text[tlen - 1] == '"') {
         text[tlen - 1] = '\0';
-        text = trim(text + 1);
+        text = text_trim(text + 1);
     }
 
     /* Items split at commas by hand: strtok would hide an empty one. */
     char *rest = strchr(text, ',');
     if (rest)
         *rest++ = '\0';
-    char *kind = trim(text);
+    char *kind = text_trim(text);
     const struct anomaly_detector *det = *kind ? find_detector(kind) : NULL;
     if (!det) {
         char known[256];
@@ -296,7 +287,7 @@ struct anomaly_params *anomaly_params_parse(const char *value, const struct conf
         rest = strchr(rest, ',');
         if (rest)
             *rest++ = '\0';
-        item = trim(item);
+        item = text_trim(item);
         const char *problem = !*item ? "empty option"
                               : ++noptions > ANOMALY_MAX_OPTIONS ? "too many options" : NULL;
         if (problem)

@@ -2,6 +2,7 @@
  * drives a small path stack; each scalar becomes one entry.  Reading is done
  * at start-up and on reload, so entries are a plain array searched linearly. */
 #include "config/config.h"
+#include "util/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -310,16 +311,6 @@ int config_load_file(struct config *cfg, const char *path, struct diag *diag)
     return rc;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 int config_set_override(struct config *cfg, const char *assignment, struct diag *diag)
 {
     const char *eq = strchr(assignment, '=');
@@ -338,7 +329,7 @@ int config_set_override(struct config *cfg, const char *assignment, struct diag 
     char *value = strdup(eq + 1);
     if (!value)
         return -1;
-    char *v = trim(value);
+    char *v = text_trim(value);
     size_t vlen = strlen(v);
     int rc = 0;
     if (vlen >= 2 && v[0] == '[' && v[vlen - 1] == ']') {
@@ -347,7 +338,7 @@ int config_set_override(struct config *cfg, const char *assignment, struct diag 
         int index = 0;
         char *save = NULL;
         for (char *item = strtok_r(v + 1, ",", &save); item; item = strtok_r(NULL, ",", &save))
-            if (config_add(cfg, key, trim(item), "--set", 0, index++) < 0)
+            if (config_add(cfg, key, text_trim(item), "--set", 0, index++) < 0)
                 rc = -1;
     } else {
         rc = config_add(cfg, key, v, "--set", 0, -1);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "detect/rule.h"
+#include "util/text.h"
 
 struct classtype {
     char *name, *desc;
@@ -29,16 +30,6 @@ void classification_free(struct classification *c)
     }
     free(c->v);
     free(c);
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
 }
 
 static int add(struct classification *c, const char *name, const char *desc, int prio)
@@ -77,7 +68,7 @@ static int add(struct classification *c, const char *name, const char *desc, int
 static void parse_line(struct classification *c, char *line, const char *path, unsigned lineno,
                        struct diag *diag)
 {
-    char *s = trim(line);
+    char *s = text_trim(line);
     if (!*s || *s == '#')
         return;
     static const char prefix[] = "config classification:";
@@ -93,7 +84,7 @@ static void parse_line(struct classification *c, char *line, const char *path, u
         return;
     }
     *c1 = *c2 = '\0';
-    char *name = trim(s), *desc = trim(c1 + 1), *prio = trim(c2 + 1);
+    char *name = text_trim(s), *desc = text_trim(c1 + 1), *prio = text_trim(c2 + 1);
     char *end;
     long p = strtol(prio, &end, 10);
     if (!*name || strpbrk(name, " \t") || *end || end == prio || p < 1 || p > 255) {
