@@ -4,6 +4,7 @@
  * inside them. */
 #include "event/eve.h"
 
+#include <netinet/in.h>
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -80,9 +81,11 @@ static const struct {
     uint8_t number;
     const char *name;
 } proto_names[] = {
-    { 1, "ICMP" }, { 2, "IGMP" }, { 6, "TCP" }, { 17, "UDP" }, { 47, "GRE" },
-    { 50, "ESP" }, { 51, "AH" }, { 58, "IPv6-ICMP" }, { 89, "OSPF" }, { 103, "PIM" },
-    { 112, "VRRP" }, { 132, "SCTP" },
+    { IPPROTO_ICMP, "ICMP" }, { IPPROTO_IGMP, "IGMP" }, { IPPROTO_TCP, "TCP" },
+    { IPPROTO_UDP, "UDP" }, { IPPROTO_GRE, "GRE" }, { IPPROTO_ESP, "ESP" }, { IPPROTO_AH, "AH" },
+    { IPPROTO_ICMPV6, "IPv6-ICMP" }, { 89, "OSPF" },      /* no IPPROTO_ name in glibc */
+    { IPPROTO_PIM, "PIM" }, { 112, "VRRP" },              /* likewise */
+    { IPPROTO_SCTP, "SCTP" },
 };
 
 const char *eve_proto_name(uint8_t proto, char *buf, size_t len)
@@ -104,7 +107,7 @@ static void write_addr(struct json_writer *j, const char *key, const struct ip_a
 
 static bool proto_has_ports(uint8_t proto)
 {
-    return proto == 6 || proto == 17 || proto == 132;
+    return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
 }
 
 /* The five-tuple, oriented as the event says: packets keep their own
@@ -130,7 +133,7 @@ static void write_tuple(struct eve_writer *w, const struct flow *flow, bool reve
     if (proto_has_ports(flow->proto))
         json_uint(&w->json, "dest_port", dport);
     json_string(&w->json, "proto", eve_proto_name(flow->proto, num, sizeof num));
-    if (flow->proto == 1 || flow->proto == 58) {
+    if (flow->proto == IPPROTO_ICMP || flow->proto == IPPROTO_ICMPV6) {
         /* ICMP flows carry type and code in the port fields of the key. */
         json_uint(&w->json, "icmp_type", reversed ? flow->server_port : flow->client_port);
         json_uint(&w->json, "icmp_code", reversed ? flow->client_port : flow->server_port);
