@@ -316,8 +316,10 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     read_password(re, cfg_str(cfg, prefix, "password-file", ""), diag);
 
     char *spool_dir = exporter_path(env->log_dir, cfg_str(cfg, prefix, "spool.dir", "spool"));
-    uint64_t spool_max = (uint64_t)cfg_int(cfg, prefix, "spool.max-size", INT64_C(1) << 30,
-                                           4096, INT64_MAX, diag);
+    char size_key[200];           /* a size: powers of 1024 (util/units.h) */
+    snprintf(size_key, sizeof size_key, "%sspool.max-size", prefix);
+    uint64_t spool_max = (uint64_t)config_get_size(cfg, size_key, INT64_C(1) << 30, 4096,
+                                                   INT64_MAX, diag);
     if (diag->errors == errors && spool_dir)
         re->spool = spool_open(spool_dir, spool_max, 0, diag);
     free(spool_dir);

@@ -4,6 +4,7 @@
  * and flow-end events, and the suppressed alert emission. */
 #include "anomaly/anomaly_int.h"
 #include "util/text.h"
+#include "util/units.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -66,18 +67,8 @@ static int parse_number(const char *text, const struct unit *units, double *out)
     return -1;
 }
 
-static const struct unit count_units[] = {
-    { "", 1 }, { "k", 1e3 }, { "m", 1e6 }, { NULL, 0 },
-};
-static const struct unit duration_units[] = {
-    { "", 1e6 }, { "s", 1e6 }, { "ms", 1e3 }, { "us", 1 }, { "m", 60e6 }, { "min", 60e6 },
-    { "h", 3600e6 }, { "d", 86400e6 }, { NULL, 0 },
-};
-static const struct unit size_units[] = {
-    { "", 1 }, { "b", 1 }, { "k", 1024.0 }, { "kb", 1024.0 }, { "m", 1048576.0 },
-    { "mb", 1048576.0 }, { "g", 1073741824.0 }, { "gb", 1073741824.0 },
-    { "t", 1099511627776.0 }, { "tb", 1099511627776.0 }, { NULL, 0 },
-};
+/* Counts, durations and sizes follow util/units.h, as the config does;
+ * reals are plain numbers. */
 static const struct unit real_units[] = { { "", 1 }, { NULL, 0 } };
 
 static int parse_words(const struct anomaly_option *o, char *value, uint32_t *out)
@@ -133,15 +124,15 @@ static int set_option(struct anomaly_params *p, const struct anomaly_option *o, 
         return 0;
     }
     case OPT_COUNT:
-        if (parse_number(value, count_units, &v) < 0 || v != floor(v))
+        if (units_parse(value, UNITS_COUNT, &v) < 0 || v != floor(v))
             goto bad;
         break;
     case OPT_DURATION:
-        if (parse_number(value, duration_units, &v) < 0)
+        if (units_parse(value, UNITS_DURATION, &v) < 0)
             goto bad;
         break;
     case OPT_SIZE:
-        if (parse_number(value, size_units, &v) < 0)
+        if (units_parse(value, UNITS_SIZE, &v) < 0)
             goto bad;
         break;
     case OPT_REAL:

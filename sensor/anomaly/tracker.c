@@ -40,7 +40,7 @@ void anomaly_settings_load(struct anomaly_settings *out, const struct config *cf
     out->max_tracked = 65536;
     if (!cfg)
         return;
-    out->memcap = (uint64_t)config_get_int(cfg, "anomaly.memcap", (int64_t)out->memcap,
+    out->memcap = (uint64_t)config_get_size(cfg, "anomaly.memcap", (int64_t)out->memcap,
                                            64 * 1024, (int64_t)1 << 40, diag);
     out->max_tracked = (uint32_t)config_get_int(cfg, "anomaly.max-tracked", out->max_tracked,
                                                 1, 1 << 24, diag);

@@ -3,9 +3,11 @@
  * at start-up and on reload, so entries are a plain array searched linearly. */
 #include "config/config.h"
 #include "util/text.h"
+#include "util/units.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,55 +375,43 @@ const char *config_origin(const struct config *cfg, const char *key, unsigned *l
     return e ? e->origin : "default";
 }
 
-static int parse_scaled(const char *text, int64_t *out)
+/* A whole number of kind (counts, sizes) within an int64_t. */
+static int parse_whole(const char *text, enum units_kind kind, int64_t *out)
 {
-    errno = 0;
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text || errno)
+    double v;
+    if (units_parse(text, kind, &v) < 0 || v > 9.2e18 || v != floor(v))
         return -1;
-    while (*end == ' ')
-        end++;
-    double scale = 1;
-    if (*end) {
-        char unit = (char)tolower((unsigned char)*end);
-        if (unit == 'k')
-            scale = 1024.0;
-        else if (unit == 'm')
-            scale = 1024.0 * 1024;
-        else if (unit == 'g')
-            scale = 1024.0 * 1024 * 1024;
-        else
-            return -1;
-        end++;
-        if (*end == 'b' || *end == 'B')
-            end++;
-        if (*end)
-            return -1;
-    }
-    double r = v * scale;
-    if (r > 9.2e18 || r < -9.2e18 || r != r)
-        return -1;
-    if (scale == 1 && (double)(int64_t)v != v)
-        return -1;
-    *out = (int64_t)r;
+    *out = (int64_t)v;
     return 0;
 }
 
-int64_t config_get_int(const struct config *cfg, const char *key, int64_t def,
-                       int64_t min, int64_t max, struct diag *diag)
+static int64_t get_whole(const struct config *cfg, const char *key, int64_t def, int64_t min,
+                         int64_t max, enum units_kind kind, struct diag *diag)
 {
     const struct config_entry *e = config_find(cfg, key);
     if (!e)
         return def;
     int64_t v;
-    if (parse_scaled(e->value, &v) < 0 || v < min || v > max) {
+    if (parse_whole(e->value, kind, &v) < 0 || v < min || v > max) {
         diag_error(diag, e->origin, e->line,
-                   "%s: '%s' is not an integer in [%lld, %lld]", key, e->value,
-                   (long long)min, (long long)max);
+                   "%s: '%s' is not %s in [%lld, %lld] (units: %s)", key, e->value,
+                   kind == UNITS_SIZE ? "a size" : "an integer",
+                   (long long)min, (long long)max, units_names(kind));
         return def;
     }
     return v;
+}
+
+int64_t config_get_int(const struct config *cfg, const char *key, int64_t def,
+                       int64_t min, int64_t max, struct diag *diag)
+{
+    return get_whole(cfg, key, def, min, max, UNITS_COUNT, diag);
+}
+
+int64_t config_get_size(const struct config *cfg, const char *key, int64_t def,
+                        int64_t min, int64_t max, struct diag *diag)
+{
+    return get_whole(cfg, key, def, min, max, UNITS_SIZE, diag);
 }
 
 int64_t config_get_duration_usec(const struct config *cfg, const char *key, int64_t def_usec,
@@ -430,26 +420,14 @@ int64_t config_get_duration_usec(const struct config *cfg, const char *key, int6
     const struct config_entry *e = config_find(cfg, key);
     if (!e)
         return def_usec;
-    char *end;
-    errno = 0;
-    double v = strtod(e->value, &end);
-    double scale = 1e6;
-    if (strcmp(end, "ms") == 0)
-        scale = 1e3;
-    else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-        scale = 60e6;
-    else if (strcmp(end, "h") == 0)
-        scale = 3600e6;
-    else if (strcmp(end, "d") == 0)
-        scale = 86400e6;
-    else if (*end && strcmp(end, "s") != 0)
-        end = NULL;
-    if (!end || end == e->value || errno || v < 0 || v * scale > 9e18) {
-        diag_error(diag, e->origin, e->line, "%s: '%s' is not a duration (e.g. 30s, 500ms, 5m)",
-                   key, e->value);
+    double v;
+    if (units_parse(e->value, UNITS_DURATION, &v) < 0 || v > 9e18) {
+        diag_error(diag, e->origin, e->line,
+                   "%s: '%s' is not a duration (e.g. 30s, 500ms, 5m; units: %s)", key, e->value,
+                   units_names(UNITS_DURATION));
         return def_usec;
     }
-    return (int64_t)(v * scale);
+    return (int64_t)v;
 }
 
 bool config_get_bool(const struct config *cfg, const char *key, bool def, struct diag *diag)

@@ -29,11 +29,14 @@ int config_set_override(struct config *cfg, const char *assignment, struct diag 
 
 bool config_has(const struct config *cfg, const char *key);
 const char *config_get_str(const struct config *cfg, const char *key, const char *def);
-/* Integers accept k/m/g (and kb/mb/gb, powers of 1024) suffixes.  A value that
- * is not a number or is out of [min,max] is reported and def is returned. */
+/* Numbers follow util/units.h.  Counts take k/m/g (powers of 1000); sizes
+ * take b/kb/mb/gb/tb (powers of 1024).  A value that is not a whole number
+ * of its kind or is out of [min,max] is reported and def is returned. */
 int64_t config_get_int(const struct config *cfg, const char *key, int64_t def,
                        int64_t min, int64_t max, struct diag *diag);
-/* Durations accept s, ms, m, h suffixes; result in microseconds. */
+int64_t config_get_size(const struct config *cfg, const char *key, int64_t def,
+                        int64_t min, int64_t max, struct diag *diag);
+/* Durations take us, ms, s (the default), m/min, h, d; in microseconds. */
 int64_t config_get_duration_usec(const struct config *cfg, const char *key, int64_t def_usec,
                                  struct diag *diag);
 bool config_get_bool(const struct config *cfg, const char *key, bool def, struct diag *diag);
