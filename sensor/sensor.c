@@ -259,19 +259,25 @@ static int sensor_load_config(struct sensor *s)
     return 0;
 }
 
-/* A path from the configuration: absolute as it is; relative under the
- * configuration file's directory, so `cd / && xiezhi -c /etc/xiezhi/x.yaml`
- * finds what x.yaml names.  Without a file the built-in defaults are
- * relative to the working directory when there (a source checkout), else
- * to the installed data directory.  Returns -1 if out is too small. */
-static int sensor_config_path(const struct sensor *s, const char *value, char *out, size_t len)
+/* The path a key names: absolute as it is; relative under the directory of
+ * the configuration file that set it, so `cd / && xiezhi -c /etc/xiezhi/x.yaml`
+ * finds what x.yaml names; from --set, relative to the working directory
+ * like every command-line path.  A built-in default is relative to the
+ * working directory when there (a source checkout), else to the installed
+ * data directory.  Returns -1 if out is too small. */
+static int sensor_config_path(const struct sensor *s, const char *key, const char *def,
+                              char *out, size_t len)
 {
+    const char *value = config_get_str(s->config, key, def);
+    unsigned line;
+    const char *origin = config_origin(s->config, key, &line);
+    bool from_file = config_has(s->config, key) && strcmp(origin, "--set") != 0;
     int n;
     if (!value[0] || value[0] == '/')
         n = snprintf(out, len, "%s", value);
-    else if (s->opts->config_file)
+    else if (from_file)
         n = snprintf(out, len, "%s/%s", s->config_dir, value);
-    else if (access(value, F_OK) == 0)
+    else if (config_has(s->config, key) || access(value, F_OK) == 0)
         n = snprintf(out, len, "%s", value);
     else
         n = snprintf(out, len, "%s/%s", XIEZHI_DATADIR, value);
@@ -302,7 +308,7 @@ static int add_rule_path(struct sensor *s, const char *dir, const char *file)
 static int sensor_collect_rule_files(struct sensor *s)
 {
     char dir[PATH_MAX];
-    if (sensor_config_path(s, config_get_str(s->config, "rules.dir", "rules"), dir, sizeof dir) < 0) {
+    if (sensor_config_path(s, "rules.dir", "rules", dir, sizeof dir) < 0) {
         diag_error(&s->diag, "rules.dir", 0, "path too long");
         return -1;
     }
@@ -387,8 +393,8 @@ static int sensor_load_rules(struct sensor *s)
 static int sensor_open_geoip(struct sensor *s)
 {
     char country[PATH_MAX], asn[PATH_MAX];
-    if (sensor_config_path(s, config_get_str(s->config, "geoip.country-db", ""), country, sizeof country) < 0 ||
-        sensor_config_path(s, config_get_str(s->config, "geoip.asn-db", ""), asn, sizeof asn) < 0) {
+    if (sensor_config_path(s, "geoip.country-db", "", country, sizeof country) < 0 ||
+        sensor_config_path(s, "geoip.asn-db", "", asn, sizeof asn) < 0) {
         diag_error(&s->diag, "geoip", 0, "database path too long");
         return -1;
     }
@@ -635,6 +641,7 @@ static void sensor_stage_config(struct sensor *s, struct worker_shared *shared)
     const struct config *c = s->config;
     struct diag *d = &s->diag;
     decoder_config_load(&shared->decoder, c, d);
+    stream_config_load(&shared->stream, c, d);
     static const char *const behavior_names[] = { "behavior", EVENT_BEHAVIOR_LEGACY_NAME };
     shared->legacy_anomaly_names = config_get_choice(c, "anomaly.event-type", behavior_names, 2, 0, d) == 1;
     struct flow_table_config *f = &shared->flows;

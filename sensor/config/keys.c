@@ -31,6 +31,18 @@ const char *const config_known_keys[] = {
     "outputs.redis.command-timeout", "outputs.redis.reconnect-max-delay",
     "outputs.redis.heartbeat-interval", "outputs.redis.close-timeout",
     "outputs.redis.spool.dir", "outputs.redis.spool.max-size",
+    "stream.midstream", "stream.reassembly.depth", "stream.reassembly.memcap",
+    "stream.reassembly.max-held", "stream.reassembly.gap-timeout",
+    "outputs.eve.http.extended", "outputs.eve.http.dump-all-headers", "outputs.eve.http.custom",
+#define HTP "app-layer.protocols.http.libhtp.default-config."
+    HTP "personality", HTP "request-body-limit", HTP "response-body-limit",
+    HTP "request-body-minimal-inspect-size", HTP "request-body-inspect-window",
+    HTP "response-body-minimal-inspect-size", HTP "response-body-inspect-window",
+    HTP "max-tx", HTP "raw-header-limit", HTP "double-decode-path", HTP "double-decode-query",
+    HTP "uri-include-all", HTP "response-body-decompress-layer-limit",
+    HTP "compression-bomb-limit", HTP "decompression-time-limit", HTP "meta-field-limit",
+    HTP "headers-limit", HTP "lzma-enabled", HTP "lzma-memlimit",
+#undef HTP
     "stats.interval",
     "logging.dir", "logging.level", "logging.syslog",
     "run-as.user", "run-as.group", "pid-file",

@@ -10,7 +10,12 @@
  * event_type "behavior" with a "behavior" object: Suricata's "anomaly" means
  * decoder/app-layer anomalies with other fields, and consumers built for
  * Suricata must not mistake one for the other (docs/anomaly.md). */
-enum event_type { EVENT_ALERT, EVENT_ANOMALY, EVENT_FLOW, EVENT_STATS, EVENT_TYPE_COUNT };
+enum event_type {
+    EVENT_ALERT, EVENT_ANOMALY, EVENT_FLOW, EVENT_STATS,
+    /* protocol events, one per app-layer transaction (sensor/applayer) */
+    EVENT_HTTP, EVENT_DNS, EVENT_TLS, EVENT_SSH,
+    EVENT_TYPE_COUNT
+};
 
 #define EVENT_TYPE_MASK(t) (1u << (t))
 #define EVENT_TYPE_ALL     ((1u << EVENT_TYPE_COUNT) - 1)
