@@ -54,6 +54,7 @@ struct detect_engine {
     struct diag *diag;          /* the caller's during load, then quiet_diag */
     struct diag quiet_diag;
     struct classification *classification;
+    struct anomaly_settings anomaly_settings;   /* read once at load */
     struct classifier *own_classifier;
     const struct classifier *classifier;
     struct dataset_registry *datasets;
@@ -579,6 +580,7 @@ struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
         de->inspect_encrypted = config_get_choice(cfg->config, "detect.encryption-handling",
                                                   handling, 2, 0, diag) == 1;
     }
+    anomaly_settings_load(&de->anomaly_settings, cfg->config, diag);
     de->ntls = applayer_ids(de, "tls", de->tls_ids, 4);
     de->nhttp = applayer_ids(de, "http", de->http_ids, 4);
     struct sid_table sids = { 0 };
@@ -649,7 +651,7 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
     dt->stamp = calloc(n, sizeof *dt->stamp);
     dt->cand = malloc(n * sizeof *dt->cand);
     dt->alerts = malloc(n * sizeof *dt->alerts);
-    dt->anomaly = anomaly_state_new(de->cfg.config);
+    dt->anomaly = anomaly_state_new(&de->anomaly_settings);
     if (!dt->md || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly) {
         detect_thread_free(dt);
         return NULL;

@@ -92,11 +92,11 @@ void stream_config_load(struct stream_config *cfg, const struct config *c, struc
     if (!c)
         return;
     cfg->midstream = config_get_bool(c, "stream.midstream", cfg->midstream, diag);
-    cfg->depth = (uint64_t)config_get_int(c, "stream.reassembly.depth", (int64_t)cfg->depth, 0,
+    cfg->depth = (uint64_t)config_get_size(c, "stream.reassembly.depth", (int64_t)cfg->depth, 0,
                                           INT64_C(1) << 40, diag);
-    cfg->memcap = (uint64_t)config_get_int(c, "stream.reassembly.memcap", (int64_t)cfg->memcap,
+    cfg->memcap = (uint64_t)config_get_size(c, "stream.reassembly.memcap", (int64_t)cfg->memcap,
                                            64 * 1024, INT64_C(1) << 40, diag);
-    cfg->max_held = (uint32_t)config_get_int(c, "stream.reassembly.max-held", cfg->max_held, 0,
+    cfg->max_held = (uint32_t)config_get_size(c, "stream.reassembly.max-held", cfg->max_held, 0,
                                              INT64_C(1) << 30, diag);
     int64_t t = config_get_duration_usec(c, "stream.reassembly.gap-timeout",
                                          (int64_t)cfg->gap_timeout_usec, diag);
