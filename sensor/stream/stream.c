@@ -577,6 +577,11 @@ static void flow_state_free(struct stream_engine *se, struct flow *flow)
     flow->stream = NULL;
 }
 
+static bool dir_live(const struct stream_dir *d)
+{
+    return d->state == DIR_NONE || d->state == DIR_ACTIVE;
+}
+
 /* Start of every call on a flow: chunks of the previous call expire, so
  * finished directions free their windows, the others shrink to context;
  * a flow with nothing left to reassemble loses its state for good. */
@@ -701,6 +706,13 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
         peer->ack_known = true;
     }
     maybe_start(se, flow, d, pkt);
+    /* refused or reset before any data (a scan's SYN answered by RST):
+     * nothing will ever be reassembled, so the state goes at once */
+    if ((pkt->tcp_flags & TCP_RST) && d->state == DIR_NONE && peer->next == 0 && !peer->held) {
+        d->state = DIR_DONE;
+        if (peer->state == DIR_ACTIVE || peer->state == DIR_NONE)
+            peer->state = DIR_DONE;
+    }
     enum stream_packet_kind kind = STREAM_PKT_UNTRACKED;
     if (d->state == DIR_ACTIVE) {
         uint64_t now = pkt->ts_usec;
@@ -734,6 +746,10 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
     build_view(se, d, kind, &se->view);
     chunks_fix(se, sf);
     *chunks = se->nchunks ? se->chunks : NULL;
+    if (!dir_live(d) && !dir_live(peer) && !d->buf && !peer->buf) {
+        flow_state_free(se, flow);      /* nothing points into it */
+        flow->stream_flags |= STREAM_FLOW_RELEASED;
+    }
     return se->nchunks;
 }
 
