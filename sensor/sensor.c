@@ -108,6 +108,7 @@ struct sensor {
     char classification_path[PATH_MAX];
     struct output_set *outputs;
     struct event_sequence *sequence;
+    int sequence_lock_fd;           /* fd + 1 of the state file's flock (.lock); 0 = none */
     uint64_t first_seq;
     pthread_mutex_t event_lock;
     struct event_port main_port;
@@ -458,6 +459,10 @@ static int sensor_open_outputs(struct sensor *s)
         snprintf(path, sizeof path, "%s", state);
     else
         snprintf(path, sizeof path, "%s/%s", s->log_dir, state);
+    int lock_fd = event_sequence_lock(path, &s->diag);
+    if (lock_fd < 0)
+        return -1;
+    s->sequence_lock_fd = lock_fd + 1;
     s->sequence = event_sequence_open(path, &s->diag);
     if (!s->sequence)
         return -1;
@@ -923,6 +928,8 @@ static void sensor_close(struct sensor *s)
         outputs_close(s->outputs);
     if (s->sequence)
         event_sequence_close(s->sequence);
+    if (s->sequence_lock_fd > 0)
+        close(s->sequence_lock_fd - 1);
     if (s->retired)
         detect_engine_free(s->retired);
     if (s->detect)
