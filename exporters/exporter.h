@@ -71,6 +71,9 @@ struct exporter_ops {
     void (*stats)(void *state, struct outputs_stats *sum);   /* adds; may be NULL */
     void (*heartbeat)(void *state, const struct sensor_health *h); /* may be NULL */
     void (*close)(void *state);
+    /* -T: checks the settings under prefix without connecting or creating
+     * anything (errors in diag); may be NULL. */
+    void (*check)(const struct config *cfg, const char *prefix, struct diag *diag);
 };
 
 extern const struct exporter_ops exporter_file;
@@ -92,6 +95,8 @@ int64_t outputs_heartbeat_interval_usec(const struct output_set *set);
  * formatting events nobody takes). */
 unsigned outputs_type_mask(const struct output_set *set);
 void outputs_close(struct output_set *set);
+/* -T: each enabled exporter's check (settings that contradict each other). */
+void outputs_check(const struct config *cfg, struct diag *diag);
 
 /* Helpers shared by the exporters. */
 /* Reads prefix "types" as a list of event type names into a mask. */

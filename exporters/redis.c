@@ -45,6 +45,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "exporters/redis_topology.h"
 #include "exporters/spool.h"
 #include "util/log.h"
 
@@ -84,6 +85,8 @@ struct redis_exporter {
     char *cmd_prefix;              /* RESP of the command up to the payload */
     size_t cmd_prefix_len;
     char *script;                  /* the exactly-once batch script (Lua) */
+    struct redis_topology topo;    /* standalone or sentinel; host/port follow the primary */
+    int64_t wait_ms;               /* WAIT timeout with topo.wait_replicas */
     uint64_t first_seq;            /* this run's first event seq; 0 = unknown */
 
     /* shared with the packet path, under lock */
@@ -378,6 +381,9 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     if (re->heartbeat_key)
         snprintf(re->heartbeat_key, idlen, "xiezhi:sensor:%s", sensor_id);
     read_password(re, cfg_str(cfg, prefix, "password-file", ""), diag);
+    redis_topology_read(&re->topo, cfg, prefix, diag);
+    int64_t command_us = (int64_t)re->command_tv.tv_sec * 1000000 + re->command_tv.tv_usec;
+    re->wait_ms = command_us / 2000 > 100 ? command_us / 2000 : 100;
 
     char *spool_dir = exporter_path(env->log_dir, cfg_str(cfg, prefix, "spool.dir", "spool"));
     uint64_t spool_max = (uint64_t)cfg_int(cfg, prefix, "spool.max-size", INT64_C(1) << 30,
@@ -593,8 +599,45 @@ static redisReply *command_argv(struct redis_exporter *re, int argc, const char 
     return r;
 }
 
+/* Sentinel: the primary's address from the sentinels, into host/port. */
+static int find_primary(struct redis_exporter *re)
+{
+    char host[256], err[300];
+    int port = 0;
+    if (redis_topology_primary(&re->topo, re->connect_tv, host, sizeof host, &port, err,
+                               sizeof err) != 0) {
+        outage_note(re, FAIL_CONNECT, "cannot find the primary", err);
+        return -1;
+    }
+    if (strcmp(host, re->host) != 0 || port != re->port) {
+        char *copy = strdup(host);
+        if (!copy)
+            return -1;
+        if (re->ever_connected)
+            log_notice("redis: sentinels name %s:%d as the primary of '%s' (was %s:%d)", host, port,
+                       re->topo.master, re->host, re->port);
+        free(re->host);
+        re->host = copy;
+        re->port = port;
+    }
+    return 0;
+}
+
+/* Sentinel: a data node must be the primary (a stale answer, or a failover
+ * under way, can name a replica). */
+static int check_primary(struct redis_exporter *re)
+{
+    char err[200];
+    int rc = redis_topology_is_primary(re->ctx, err, sizeof err);
+    if (rc != 0)
+        outage_note(re, rc < 0 ? FAIL_LOST : FAIL_CONNECT, "not writing here", err);
+    return rc;
+}
+
 static int try_connect(struct redis_exporter *re)
 {
+    if (re->topo.kind == REDIS_SENTINEL && find_primary(re) != 0)
+        return -1;
     re->ctx = re->unix_socket ? redisConnectUnixWithTimeout(re->unix_socket, re->connect_tv)
                               : redisConnectWithTimeout(re->host, re->port, re->connect_tv);
     if (!re->ctx || re->ctx->err) {
@@ -638,6 +681,10 @@ static int try_connect(struct redis_exporter *re)
             disconnect(re);
             return -1;
         }
+    }
+    if (re->topo.kind == REDIS_SENTINEL && check_primary(re) != 0) {
+        disconnect(re);
+        return -1;
     }
     pthread_mutex_lock(&re->lock);
     re->connected = true;
@@ -772,7 +819,8 @@ static enum send_result send_batch(struct redis_exporter *re, const struct spool
     } else {
         outage_note(re, FAIL_REJECTED, "batch rejected", error);
     }
-    if (*applied > 0)
+    /* with wait-replicas, only what the replicas acknowledged counts */
+    if (*applied > 0 && !re->topo.wait_replicas)
         spool_set_delivered(re->spool, recs[*applied - 1].seq);
     return result;
 }
@@ -819,6 +867,33 @@ static bool marker_foreign(struct redis_exporter *re, uint64_t marker)
     return !re->marker_ours && re->first_seq && marker >= re->first_seq;
 }
 
+static enum send_result replicas_ack(struct redis_exporter *re);
+
+/* wait-replicas: before trusting the marker of a (maybe new) primary, make
+ * sure its replicas have it: rewrite the same value (a write on this
+ * connection) and WAIT for it. */
+static int marker_replicated(struct redis_exporter *re, uint64_t marker)
+{
+    char value[24];
+    snprintf(value, sizeof value, "%" PRIu64, marker);
+    const char *argv[3] = { "SET", re->marker_key, value };
+    redisReply *r = command_argv(re, 3, argv);
+    if (!r) {
+        disconnect(re);
+        return -1;
+    }
+    bool ok = r->type != REDIS_REPLY_ERROR;
+    if (!ok)
+        outage_note(re, FAIL_REJECTED, "cannot confirm the delivered marker", r->str);
+    freeReplyObject(r);
+    if (!ok)
+        return -1;
+    enum send_result ack = replicas_ack(re);
+    if (ack == SEND_LOST)
+        disconnect(re);
+    return ack == SEND_OK ? 0 : -1;
+}
+
 /* After a (re)connect: drops the spool's leading records that Redis already
  * holds (seq at or below the marker).  -1 when Redis did not answer. */
 static int sync_delivered(struct redis_exporter *re)
@@ -846,6 +921,8 @@ static int sync_delivered(struct redis_exporter *re)
                             re->marker_key, marker);
             re->foreign_warned = true;
         } else if (marker > upto) {
+            if (re->topo.wait_replicas && marker_replicated(re, marker) != 0)
+                return -1;
             upto = marker;
         }
     }
@@ -921,9 +998,37 @@ static size_t queue_take(struct redis_exporter *re)
  * waits for the backoff. */
 static void batch_failed(struct redis_exporter *re, enum send_result res)
 {
-    if (res == SEND_LOST)
+    /* with sentinels, a refusal (READONLY after a failover...) means: ask again */
+    if (res == SEND_LOST || re->topo.kind == REDIS_SENTINEL)
         disconnect(re);
     retry_later(re);
+}
+
+/* wait-replicas: WAIT until that many replicas have every write of this
+ * connection so far.  SEND_OK when they have (or no wait is configured). */
+static enum send_result replicas_ack(struct redis_exporter *re)
+{
+    if (!re->topo.wait_replicas)
+        return SEND_OK;
+    char n[16], ms[24];
+    snprintf(n, sizeof n, "%d", re->topo.wait_replicas);
+    snprintf(ms, sizeof ms, "%" PRId64, re->wait_ms);
+    const char *argv[3] = { "WAIT", n, ms };
+    redisReply *r = command_argv(re, 3, argv);
+    if (!r)
+        return SEND_LOST;
+    bool ok = r->type == REDIS_REPLY_INTEGER && r->integer >= re->topo.wait_replicas;
+    if (!ok) {
+        char what[160];
+        if (r->type == REDIS_REPLY_INTEGER)
+            snprintf(what, sizeof what, "WAIT: %lld of %d replicas acknowledged", r->integer,
+                     re->topo.wait_replicas);
+        else
+            snprintf(what, sizeof what, "%.150s", r->type == REDIS_REPLY_ERROR ? r->str : "WAIT failed");
+        outage_note(re, FAIL_REJECTED, "events kept in the spool", what);
+    }
+    freeReplyObject(r);
+    return ok ? SEND_OK : SEND_REJECTED;
 }
 
 /* Sends one batch from the queue.  -1 when it failed. */
@@ -934,6 +1039,19 @@ static int deliver_from_queue(struct redis_exporter *re, size_t n)
                                           re->batch[i].len };
     size_t applied = 0;
     enum send_result res = send_batch(re, re->recs, n, &applied);
+    if (res == SEND_OK)
+        res = replicas_ack(re);
+    if (re->topo.wait_replicas) {
+        if (res != SEND_OK) {
+            /* maybe applied, not known replicated: all of it stays, and the
+             * marker (confirmed by WAIT) tells later what Redis holds */
+            queue_to_spool(re, n);
+            re->need_sync = true;
+            batch_failed(re, res);
+            return -1;
+        }
+        spool_set_delivered(re->spool, re->recs[n - 1].seq);
+    }
     pthread_mutex_lock(&re->lock);
     re->delivered += applied;
     pthread_mutex_unlock(&re->lock);
@@ -974,6 +1092,17 @@ static int deliver_from_spool(struct redis_exporter *re)
     }
     size_t applied = 0;
     enum send_result res = send_batch(re, re->recs, n, &applied);
+    if (res == SEND_OK)
+        res = replicas_ack(re);
+    if (re->topo.wait_replicas) {
+        if (res != SEND_OK) {
+            spool_consume(re->spool, 0);   /* all of it stays (see deliver_from_queue) */
+            re->need_sync = true;
+            batch_failed(re, res);
+            return -1;
+        }
+        spool_set_delivered(re->spool, re->recs[n - 1].seq);
+    }
     if (applied)
         spool_consume(re->spool, applied);
     pthread_mutex_lock(&re->lock);
@@ -1197,6 +1326,7 @@ static void redis_free(struct redis_exporter *re)
     free(re->buf);
     free(re->cmd_prefix);
     free(re->script);
+    redis_topology_free(&re->topo);
     free(re->host);
     free(re->unix_socket);
     free(re->username);
@@ -1230,6 +1360,13 @@ static void redis_close(void *state)
     redis_free(re);
 }
 
+static void redis_check(const struct config *cfg, const char *prefix, struct diag *diag)
+{
+    struct redis_topology topo;
+    redis_topology_read(&topo, cfg, prefix, diag);
+    redis_topology_free(&topo);
+}
+
 const struct exporter_ops exporter_redis = {
     .name = "redis",
     .default_enabled = false,
@@ -1240,4 +1377,5 @@ const struct exporter_ops exporter_redis = {
     .stats = redis_stats,
     .heartbeat = redis_heartbeat,
     .close = redis_close,
+    .check = redis_check,
 };

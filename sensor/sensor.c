@@ -377,8 +377,10 @@ static int sensor_prepare(struct sensor *s)
     /* -T goes on to the rules after a bad key, to report every problem. */
     if (sensor_load_config(s) < 0 || (s->diag.errors && !s->opts->test_only))
         return 2;
-    if (s->opts->test_only)
+    if (s->opts->test_only) {
         config_foreach_child(s->config, "outputs", check_output_keys, s);
+        outputs_check(s->config, &s->diag);
+    }
     if (sensor_open_geoip(s) < 0)
         return 2;
     if (sensor_load_rules(s) < 0)
