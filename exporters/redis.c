@@ -87,6 +87,8 @@ struct redis_exporter {
     char *script;                  /* the exactly-once batch script (Lua) */
     struct redis_topology topo;    /* standalone or sentinel; host/port follow the primary */
     int64_t wait_ms;               /* WAIT timeout with topo.wait_replicas */
+    unsigned slot;                 /* cluster: the hash slot of key (and of the marker) */
+    unsigned redirects;            /* cluster: MOVED in a row, without a success between */
     uint64_t first_seq;            /* this run's first event seq; 0 = unknown */
 
     /* shared with the packet path, under lock */
@@ -126,6 +128,7 @@ struct redis_exporter {
     bool need_sync;                /* connected: read the marker, skip what Redis has */
     bool marker_ours;              /* this process has set the marker */
     bool foreign_warned, marker_warned;   /* each logged once */
+    bool redirected;               /* cluster: host/port come from a MOVED; use them as is */
 };
 
 static int64_t now_usec(void)
@@ -167,8 +170,9 @@ static int64_t cfg_usec(const struct config *cfg, const char *prefix, const char
     return v > 0 ? v : def;
 }
 
-/* Replaces every "{sensor}" in template with id. */
-static char *expand_sensor(const char *template, const char *id)
+/* Replaces every "%{sensor}" in template with id; a bare "{sensor}" too
+ * (the older spelling), except in a cluster, where braces are hash tags. */
+static char *expand_sensor(const char *template, const char *id, bool bare)
 {
     size_t n = 0;
     for (const char *p = template; (p = strstr(p, "{sensor}")) != NULL; p += 8)
@@ -178,14 +182,33 @@ static char *expand_sensor(const char *template, const char *id)
     if (!out)
         return NULL;
     for (const char *p = template; *p;) {
-        if (strncmp(p, "{sensor}", 8) == 0) {
+        if (strncmp(p, "%{sensor}", 9) == 0 || (bare && strncmp(p, "{sensor}", 8) == 0)) {
             w += sprintf(w, "%s", id);
-            p += 8;
+            p += *p == '%' ? 9 : 8;
         } else {
             *w++ = *p++;
         }
     }
     *w = '\0';
+    return out;
+}
+
+/* The delivered marker's key.  In a cluster it carries the event key's hash
+ * tag (or the whole key as one), so both live in one slot and one script. */
+static char *marker_key_for(const char *id, const char *key, bool cluster)
+{
+    const char *tag = key;
+    size_t taglen = strlen(key);
+    if (cluster && redis_key_tag(key, &tag, &taglen) < 0)
+        return NULL;
+    size_t size = strlen(id) + taglen + 48;
+    char *out = malloc(size);
+    if (!out)
+        return NULL;
+    if (cluster)
+        snprintf(out, size, "xiezhi:sensor:%s:delivered:{%.*s}", id, (int)taglen, tag);
+    else
+        snprintf(out, size, "xiezhi:sensor:%s:delivered", id);
     return out;
 }
 
@@ -363,7 +386,13 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     char eo_key[200];
     snprintf(eo_key, sizeof eo_key, "%sexactly-once", prefix);
     re->exactly_once = config_get_bool(cfg, eo_key, true, diag);
-    re->key = expand_sensor(cfg_str(cfg, prefix, "key", "xiezhi:alerts"), sensor_id);
+    redis_topology_read(&re->topo, cfg, prefix, diag);
+    bool cluster = re->topo.kind == REDIS_CLUSTER;
+    const char *key_template = cfg_str(cfg, prefix, "key", cluster ? REDIS_CLUSTER_DEFAULT_KEY
+                                                                   : REDIS_DEFAULT_KEY);
+    re->key = expand_sensor(key_template, sensor_id, !cluster);
+    if (re->key)
+        re->slot = redis_key_slot(re->key, strlen(re->key));
     re->maxlen = (uint64_t)cfg_int(cfg, prefix, "maxlen", 1000000, 0, INT64_MAX, diag);
     re->batch_size = (size_t)cfg_int(cfg, prefix, "batch-size", 512, 1, 1024, diag);
     re->batch_delay_us = cfg_usec(cfg, prefix, "batch-delay", 10000, diag);
@@ -374,14 +403,11 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     re->heartbeat_us = cfg_usec(cfg, prefix, "heartbeat-interval", 5000000, diag);
     re->close_timeout_us = cfg_usec(cfg, prefix, "close-timeout", 5000000, diag);
     size_t idlen = strlen(sensor_id) + 32;
-    re->marker_key = malloc(idlen);
+    re->marker_key = re->key ? marker_key_for(sensor_id, re->key, cluster) : NULL;
     re->heartbeat_key = malloc(idlen);
-    if (re->marker_key)
-        snprintf(re->marker_key, idlen, "xiezhi:sensor:%s:delivered", sensor_id);
     if (re->heartbeat_key)
         snprintf(re->heartbeat_key, idlen, "xiezhi:sensor:%s", sensor_id);
     read_password(re, cfg_str(cfg, prefix, "password-file", ""), diag);
-    redis_topology_read(&re->topo, cfg, prefix, diag);
     int64_t command_us = (int64_t)re->command_tv.tv_sec * 1000000 + re->command_tv.tv_usec;
     re->wait_ms = command_us / 2000 > 100 ? command_us / 2000 : 100;
 
@@ -552,6 +578,7 @@ static void outage_note(struct redis_exporter *re, enum failure kind, const char
 static void outage_end(struct redis_exporter *re)
 {
     re->backoff_us = 100000;
+    re->redirects = 0;
     struct outage *o = &re->outage;
     if (!o->active)
         return;
@@ -571,6 +598,11 @@ static void outage_end(struct redis_exporter *re)
 static void retry_later(struct redis_exporter *re)
 {
     re->down = true;
+    if (re->redirected && re->redirects < 16) {   /* a cluster redirect: go there now */
+        re->redirects++;
+        re->next_attempt_us = 0;
+        return;
+    }
     int64_t delay = re->outage.permanent ? re->backoff_max_us : re->backoff_us;
     re->next_attempt_us = now_usec() + delay;
     re->backoff_us = re->backoff_us * 2 > re->backoff_max_us ? re->backoff_max_us : re->backoff_us * 2;
@@ -600,27 +632,50 @@ static redisReply *command_argv(struct redis_exporter *re, int argc, const char 
 }
 
 /* Sentinel: the primary's address from the sentinels, into host/port. */
+/* Points the next connect at host:port; says so once it had connected
+ * elsewhere before (a failover, a resharding). */
+static int set_endpoint(struct redis_exporter *re, const char *host, int port, const char *why)
+{
+    if (strcmp(host, re->host) == 0 && port == re->port)
+        return 0;
+    char *copy = strdup(host);
+    if (!copy)
+        return -1;
+    if (re->ever_connected)
+        log_notice("redis: %s %s:%d (was %s:%d)", why, host, port, re->host, re->port);
+    free(re->host);
+    re->host = copy;
+    re->port = port;
+    return 0;
+}
+
 static int find_primary(struct redis_exporter *re)
 {
-    char host[256], err[300];
+    char host[256], err[300], why[300];
     int port = 0;
-    if (redis_topology_primary(&re->topo, re->connect_tv, host, sizeof host, &port, err,
-                               sizeof err) != 0) {
+    int rc = re->topo.kind == REDIS_SENTINEL
+        ? redis_topology_primary(&re->topo, re->connect_tv, host, sizeof host, &port, err, sizeof err)
+        : redis_topology_slot_owner(&re->topo, re->slot, re->connect_tv, re->username, re->password,
+                                    host, sizeof host, &port, err, sizeof err);
+    if (rc != 0) {
         outage_note(re, FAIL_CONNECT, "cannot find the primary", err);
         return -1;
     }
-    if (strcmp(host, re->host) != 0 || port != re->port) {
-        char *copy = strdup(host);
-        if (!copy)
-            return -1;
-        if (re->ever_connected)
-            log_notice("redis: sentinels name %s:%d as the primary of '%s' (was %s:%d)", host, port,
-                       re->topo.master, re->host, re->port);
-        free(re->host);
-        re->host = copy;
-        re->port = port;
-    }
-    return 0;
+    if (re->topo.kind == REDIS_SENTINEL)
+        snprintf(why, sizeof why, "sentinels name the primary of '%.100s':", re->topo.master);
+    else
+        snprintf(why, sizeof why, "the cluster serves slot %u (%.100s) from", re->slot, re->key);
+    return set_endpoint(re, host, port, why);
+}
+
+/* Cluster: a MOVED reply names the slot's new primary: the next connect
+ * goes straight there. */
+static void follow_moved(struct redis_exporter *re, const char *host, int port)
+{
+    char why[200];
+    snprintf(why, sizeof why, "the cluster moved slot %u (%.100s) to", re->slot, re->key);
+    if (set_endpoint(re, host, port, why) == 0)
+        re->redirected = true;
 }
 
 /* Sentinel: a data node must be the primary (a stale answer, or a failover
@@ -636,8 +691,9 @@ static int check_primary(struct redis_exporter *re)
 
 static int try_connect(struct redis_exporter *re)
 {
-    if (re->topo.kind == REDIS_SENTINEL && find_primary(re) != 0)
+    if (re->topo.kind != REDIS_STANDALONE && !re->redirected && find_primary(re) != 0)
         return -1;
+    re->redirected = false;
     re->ctx = re->unix_socket ? redisConnectUnixWithTimeout(re->unix_socket, re->connect_tv)
                               : redisConnectWithTimeout(re->host, re->port, re->connect_tv);
     if (!re->ctx || re->ctx->err) {
@@ -703,7 +759,7 @@ static bool transactional(const struct redis_exporter *re)
     return re->mode != MODE_PUBLISH && re->exactly_once;
 }
 
-enum send_result { SEND_OK, SEND_REJECTED, SEND_LOST };
+enum send_result { SEND_OK, SEND_REJECTED, SEND_LOST, SEND_MOVED };
 
 /* The pipeline of one batch without a script: one command per event. */
 static int format_plain(struct redis_exporter *re, const struct spool_rec *recs, size_t n,
@@ -779,6 +835,59 @@ static enum send_result script_result(struct redis_exporter *re, const redisRepl
     return SEND_OK;
 }
 
+static enum send_result script_result(struct redis_exporter *re, const redisReply *r, size_t n,
+                                      size_t *applied, char *error, size_t size);
+
+/* Cluster, ASK: the slot is being moved and the key already lives at
+ * host:port: the same script goes there, after ASKING, on a connection of
+ * its own (the slot's owner stays the same until the move ends). */
+static enum send_result send_asking(struct redis_exporter *re, const char *host, int port,
+                                    size_t len, size_t n, size_t *applied, char *error, size_t size)
+{
+    char err[300];
+    redisContext *c = redis_node_connect(host, port, re->command_tv, re->username, re->password,
+                                         err, sizeof err);
+    if (!c) {
+        snprintf(error, size, "ASK target %.150s", err);
+        return SEND_REJECTED;
+    }
+    enum send_result result = SEND_REJECTED;
+    redisReply *asking = NULL, *r = NULL;
+    if (redisAppendCommand(c, "ASKING") == REDIS_OK &&
+        redisAppendFormattedCommand(c, re->buf, len) == REDIS_OK &&
+        redisGetReply(c, (void **)&asking) == REDIS_OK && redisGetReply(c, (void **)&r) == REDIS_OK && r)
+        result = script_result(re, r, n, applied, error, size);
+    else
+        snprintf(error, size, "ASK target %.100s:%d: %.60s", host, port, c->errstr[0] ? c->errstr : "no reply");
+    if (asking)
+        freeReplyObject(asking);
+    if (r)
+        freeReplyObject(r);
+    redisFree(c);
+    return result;
+}
+
+/* Cluster: MOVED and ASK after a refused batch.  SEND_MOVED: connect to the
+ * new owner and send again; otherwise the result of following ASK. */
+static enum send_result follow_redirect(struct redis_exporter *re, enum send_result result,
+                                        size_t len, size_t n, size_t *applied, char *error,
+                                        size_t size)
+{
+    bool ask = false;
+    char host[256];
+    int port = 0;
+    if (re->topo.kind != REDIS_CLUSTER || result != SEND_REJECTED || *applied != 0 ||
+        !redis_parse_redirect(error, &ask, host, sizeof host, &port))
+        return result;
+    if (!ask) {
+        follow_moved(re, host, port);
+        return SEND_MOVED;
+    }
+    if (!transactional(re))       /* ASKING covers one command, not a pipeline: retry later */
+        return result;
+    return send_asking(re, host, port, len, n, applied, error, size);
+}
+
 /* Sends recs as one pipeline (one script in stream/list modes).
  * SEND_OK: all applied.  SEND_REJECTED: Redis answered an error (*applied
  * says how many leading events are in).  SEND_LOST: the connection broke;
@@ -812,6 +921,9 @@ static enum send_result send_batch(struct redis_exporter *re, const struct spool
         }
         freeReplyObject(r);
     }
+    result = follow_redirect(re, result, len, n, applied, error, sizeof error);
+    if (result == SEND_MOVED)
+        return result;
     if (result == SEND_OK) {
         *applied = n;
         if (script)
@@ -903,6 +1015,16 @@ static int sync_delivered(struct redis_exporter *re)
         const char *argv[2] = { "GET", re->marker_key };
         redisReply *r = command_argv(re, 2, argv);
         if (!r) {
+            disconnect(re);
+            return -1;
+        }
+        bool ask = false;
+        char host[256];
+        int port = 0;
+        if (r->type == REDIS_REPLY_ERROR && re->topo.kind == REDIS_CLUSTER &&
+            redis_parse_redirect(r->str, &ask, host, sizeof host, &port) && !ask) {
+            follow_moved(re, host, port);
+            freeReplyObject(r);
             disconnect(re);
             return -1;
         }
@@ -998,8 +1120,9 @@ static size_t queue_take(struct redis_exporter *re)
  * waits for the backoff. */
 static void batch_failed(struct redis_exporter *re, enum send_result res)
 {
-    /* with sentinels, a refusal (READONLY after a failover...) means: ask again */
-    if (res == SEND_LOST || re->topo.kind == REDIS_SENTINEL)
+    /* with sentinels or a cluster, a refusal (READONLY after a failover,
+     * CLUSTERDOWN...) means: ask again where to write */
+    if (res != SEND_REJECTED || re->topo.kind != REDIS_STANDALONE)
         disconnect(re);
     retry_later(re);
 }
@@ -1116,6 +1239,34 @@ static int deliver_from_spool(struct redis_exporter *re)
     return -1;
 }
 
+/* Cluster: the heartbeat's key lives in another slot than the events; its
+ * node (named by MOVED/ASK) gets both commands on a connection of its own. */
+static int heartbeat_elsewhere(struct redis_exporter *re, const char *error, int argc,
+                               const char **argv, const char **exp)
+{
+    bool ask = false;
+    char host[256], err[300];
+    int port = 0;
+    if (re->topo.kind != REDIS_CLUSTER || !redis_parse_redirect(error, &ask, host, sizeof host, &port))
+        return -1;
+    redisContext *c = redis_node_connect(host, port, re->command_tv, re->username, re->password,
+                                         err, sizeof err);
+    if (!c)
+        return 0;                  /* a heartbeat is skipped, not an outage of the events */
+    for (int k = 0; k < 2; k++) {
+        redisReply *r = NULL;
+        if (ask)
+            r = redisCommand(c, "ASKING");
+        if (r)
+            freeReplyObject(r);
+        r = redisCommandArgv(c, k ? 3 : argc, k ? exp : argv, NULL);
+        if (r)
+            freeReplyObject(r);
+    }
+    redisFree(c);
+    return 0;
+}
+
 /* HSET + EXPIRE of the sensor's hash.  -1 when it failed (an outage). */
 static int send_heartbeat(struct redis_exporter *re)
 {
@@ -1169,6 +1320,10 @@ static int send_heartbeat(struct redis_exporter *re)
             return -1;
         }
         bool rejected = r->type == REDIS_REPLY_ERROR;
+        if (rejected && c == 0 && heartbeat_elsewhere(re, r->str, argc, argv, exp) == 0) {
+            freeReplyObject(r);
+            return 0;
+        }
         if (rejected)
             outage_note(re, FAIL_REJECTED, "heartbeat rejected", r->str);
         freeReplyObject(r);

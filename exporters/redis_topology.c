@@ -4,6 +4,7 @@
 #include "exporters/redis_topology.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,45 @@ static int read_secret(const char *file, const char *env, char **out, struct dia
     return 0;
 }
 
+/* Cluster: every key of a batch must hash to one slot, so braces in the key
+ * template are hash tags: the sensor placeholder there is %{sensor}. */
+static void check_cluster_keys(const struct config *cfg, const char *prefix, struct diag *diag)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%skey", prefix);
+    const char *tmpl = config_get_str(cfg, key, REDIS_CLUSTER_DEFAULT_KEY);
+    for (const char *p = strstr(tmpl, "{sensor}"); p; p = strstr(p + 1, "{sensor}"))
+        if (p == tmpl || p[-1] != '%') {
+            key_error(cfg, key, diag, "in a cluster, braces are a hash tag: write the sensor "
+                      "placeholder as %{sensor} (e.g. \"xiezhi:{%{sensor}}:alerts\")");
+            break;
+        }
+    /* the placeholder aside, braces must form a hash tag */
+    char probe[512];
+    size_t w = 0;
+    for (const char *p = tmpl; *p && w + 2 < sizeof probe;) {
+        if (strncmp(p, "%{sensor}", 9) == 0) {
+            probe[w++] = 'x';
+            p += 9;
+        } else {
+            probe[w++] = *p++;
+        }
+    }
+    probe[w] = '\0';
+    const char *tag;
+    size_t taglen;
+    if (redis_key_tag(probe, &tag, &taglen) < 0)
+        key_error(cfg, key, diag, "in a cluster, braces in the key must form one hash tag, "
+                  "as in \"xiezhi:{%{sensor}}:alerts\"");
+    const char *id = config_get_str(cfg, "sensor.id", "");
+    if (strchr(id, '{') || strchr(id, '}')) {
+        unsigned line = 0;
+        const char *origin = config_origin(cfg, "sensor.id", &line);
+        diag_error(diag, origin ? origin : "sensor.id", line,
+                   "sensor.id: braces are hash tags in a Redis Cluster; use an id without them");
+    }
+}
+
 int redis_topology_read(struct redis_topology *t, const struct config *cfg, const char *prefix,
                         struct diag *diag)
 {
@@ -131,8 +171,7 @@ int redis_topology_read(struct redis_topology *t, const struct config *cfg, cons
     if (t->kind == REDIS_CLUSTER && db != 0)
         key_error(cfg, KEY("db"), diag, "Redis Cluster has database 0 only");
     if (t->kind == REDIS_CLUSTER)
-        key_error(cfg, topo_key, diag, "topology cluster is not supported by this version "
-                  "(standalone and sentinel are)");
+        check_cluster_keys(cfg, prefix, diag);
     if (t->kind == REDIS_STANDALONE && n)
         key_error(cfg, nodes_key, diag, "nodes are for topology sentinel or cluster; "
                   "standalone uses server and port");
@@ -247,4 +286,159 @@ int redis_topology_is_primary(redisContext *c, char *err, size_t errsize)
                  role[0] ? role : (r->type == REDIS_REPLY_ERROR ? r->str : "?"));
     freeReplyObject(r);
     return rc;
+}
+
+/* ---- cluster ---- */
+
+/* CRC16-CCITT (XMODEM), as Redis Cluster uses for key slots. */
+static uint16_t crc16(const char *buf, size_t len)
+{
+    uint16_t crc = 0;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= (uint16_t)((unsigned char)buf[i] << 8);
+        for (int k = 0; k < 8; k++)
+            crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
+    }
+    return crc;
+}
+
+int redis_key_tag(const char *key, const char **tag, size_t *taglen)
+{
+    const char *open = strchr(key, '{');
+    if (!open)
+        return strchr(key, '}') ? -1 : 0;
+    const char *close = strchr(open + 1, '}');
+    if (!close || close == open + 1)
+        return -1;
+    *tag = open + 1;
+    *taglen = (size_t)(close - open - 1);
+    return 1;
+}
+
+unsigned redis_key_slot(const char *key, size_t len)
+{
+    /* Redis's rule: the part between the first '{' and the next '}', if
+     * that part is not empty; otherwise the whole key */
+    for (size_t s = 0; s < len; s++) {
+        if (key[s] != '{')
+            continue;
+        for (size_t e = s + 1; e < len; e++)
+            if (key[e] == '}') {
+                if (e > s + 1)
+                    return crc16(key + s + 1, e - s - 1) & 16383;
+                break;
+            }
+        break;
+    }
+    return crc16(key, len) & 16383;
+}
+
+redisContext *redis_node_connect(const char *host, int port, struct timeval tv, const char *user,
+                                 const char *password, char *err, size_t errsize)
+{
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
+    if (!c || c->err) {
+        snprintf(err, errsize, "%s:%d: %s", host, port, c ? c->errstr : "out of memory");
+        if (c)
+            redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, tv);
+    if (!password)
+        return c;
+    const char *argv[3] = { "AUTH" };
+    int argc = 1;
+    if (user)
+        argv[argc++] = user;
+    argv[argc++] = password;
+    redisReply *r = redisCommandArgv(c, argc, argv, NULL);
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        snprintf(err, errsize, "%s:%d: authentication failed: %s", host, port, r ? r->str : c->errstr);
+        if (r)
+            freeReplyObject(r);
+        redisFree(c);
+        return NULL;
+    }
+    freeReplyObject(r);
+    return c;
+}
+
+/* One CLUSTER SLOTS reply: the primary of the range holding slot. */
+static int slots_owner(const redisReply *r, unsigned slot, char *host, size_t size, int *port)
+{
+    if (r->type != REDIS_REPLY_ARRAY)
+        return -1;
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *range = r->element[i];
+        if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 ||
+            range->element[0]->type != REDIS_REPLY_INTEGER ||
+            range->element[1]->type != REDIS_REPLY_INTEGER)
+            continue;
+        if ((long long)slot < range->element[0]->integer || (long long)slot > range->element[1]->integer)
+            continue;
+        const redisReply *node = range->element[2];
+        if (node->type != REDIS_REPLY_ARRAY || node->elements < 2 ||
+            node->element[1]->type != REDIS_REPLY_INTEGER || node->element[1]->integer < 1 ||
+            node->element[1]->integer > 65535 || reply_str(node->element[0], host, size) != 0 ||
+            !host[0])
+            return -1;
+        *port = (int)node->element[1]->integer;
+        return 0;
+    }
+    return -1;
+}
+
+int redis_topology_slot_owner(struct redis_topology *t, unsigned slot, struct timeval tv,
+                              const char *user, const char *password, char *host, size_t size,
+                              int *port, char *err, size_t errsize)
+{
+    snprintf(err, errsize, "no seed node configured");
+    for (size_t k = 0; k < t->nnodes; k++) {
+        size_t i = (t->next + k) % t->nnodes;
+        const struct redis_node *n = &t->nodes[i];
+        redisContext *c = redis_node_connect(n->host, n->port, tv, user, password, err, errsize);
+        if (!c)
+            continue;
+        redisReply *r = redisCommand(c, "CLUSTER SLOTS");
+        int rc = r ? slots_owner(r, slot, host, size, port) : -1;
+        if (rc != 0)
+            snprintf(err, errsize, "%s:%d: %s", n->host, n->port,
+                     !r ? c->errstr : r->type == REDIS_REPLY_ERROR ? r->str : "no node serves the slot");
+        if (r)
+            freeReplyObject(r);
+        redisFree(c);
+        if (rc == 0) {
+            t->next = i;
+            return 0;
+        }
+    }
+    t->next = (t->next + 1) % (t->nnodes ? t->nnodes : 1);
+    return -1;
+}
+
+int redis_parse_redirect(const char *err, bool *ask, char *host, size_t size, int *port)
+{
+    if (!err)
+        return 0;
+    if (strncmp(err, "MOVED ", 6) == 0)
+        *ask = false;
+    else if (strncmp(err, "ASK ", 4) == 0)
+        *ask = true;
+    else
+        return 0;
+    const char *addr = strchr(err + 4, ' ');
+    if (!addr)
+        return 0;
+    addr++;
+    const char *colon = strrchr(addr, ':');
+    if (!colon || colon == addr || (size_t)(colon - addr) >= size)
+        return 0;
+    char *end = NULL;
+    long p = strtol(colon + 1, &end, 10);
+    if (!end || (*end && *end != ' ' && *end != '@') || p < 1 || p > 65535)
+        return 0;
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = '\0';
+    *port = (int)p;
+    return 1;
 }

@@ -110,5 +110,5 @@ want=$(wc -l < "$dir/want"); got=$(wc -l < "$dir/got")
 dup=$(grep -o '"event_id":"[^"]*"' "$dir/got" | sort | uniq -d | wc -l)
 [ "$dup" = 0 ] || fail "$dup events delivered twice"
 cmp -s "$dir/want" "$dir/got" || fail "the new primary holds $got events, eve.json $want; first difference: $(cmp "$dir/want" "$dir/got" 2>&1 | head -1)"
-grep -q "sentinels name 127.0.0.1:$R as the primary" "$dir.log" || fail "the failover was not logged: $(head -5 "$dir.log")"
+grep -q "sentinels name the primary of 'm1': 127.0.0.1:$R" "$dir.log" || fail "the failover was not logged: $(head -5 "$dir.log")"
 echo "sentinel: primary SIGKILLed after $at events; the promoted replica holds all $got of $want events, once each, in order (wait-replicas 1): ok"
