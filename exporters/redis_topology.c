@@ -426,7 +426,8 @@ int redis_parse_redirect(const char *err, bool *ask, char *host, size_t size, in
         *ask = true;
     else
         return 0;
-    const char *addr = strchr(err + 4, ' ');
+    const char *slot = strchr(err, ' ');          /* "<verb> <slot> <host:port>" */
+    const char *addr = slot ? strchr(slot + 1, ' ') : NULL;
     if (!addr)
         return 0;
     addr++;
