@@ -27,7 +27,8 @@
 
 struct outputs_env {
     const char *log_dir;       /* -l; relative file names and the spool live here */
-    const char *sensor_id;     /* sensor.id: "{sensor}" in Redis keys, heartbeat key */
+    const char *sensor_id;     /* sensor.id: "%{sensor}" in Redis keys, heartbeat key */
+    const char *segment;       /* sensor.segment, for the heartbeat; NULL = "" */
     const char *version;       /* for the heartbeat; NULL = XIEZHI_VERSION */
     uint64_t first_seq;        /* the first event seq of this run; 0 = unknown (a
                                   delivered marker at or above it is another sequence's) */

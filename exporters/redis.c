@@ -77,7 +77,8 @@ struct outage {
 struct redis_exporter {
     /* configuration */
     char *host, *unix_socket, *username, *password;
-    char *key, *marker_key, *heartbeat_key, *sensor_id, *version;
+    char *key, *marker_key, *heartbeat_key, *sensor_id, *version, *segment;
+    uint64_t last_spool_depth;     /* at the previous heartbeat: the spool's trend */
     uint64_t maxlen;
     size_t batch_size, queue_size;
     int64_t batch_delay_us, backoff_max_us, heartbeat_us, close_timeout_us;
@@ -362,6 +363,7 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     const char *sensor_id = env->sensor_id && env->sensor_id[0] ? env->sensor_id : "sensor";
     re->sensor_id = strdup(sensor_id);
     re->version = strdup(env->version ? env->version : XIEZHI_VERSION);
+    re->segment = strdup(env->segment ? env->segment : "");
     re->host = strdup(cfg_str(cfg, prefix, "server", "127.0.0.1"));
     re->port = (int)cfg_int(cfg, prefix, "port", 6379, 1, 65535, diag);
     const char *sock = cfg_str(cfg, prefix, "unix-socket", "");
@@ -423,7 +425,7 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     re->recs = calloc(re->queue_size + 1024, sizeof *re->recs);
     if (diag->errors > errors || !re->spool || !re->ring || !re->batch || !re->recs ||
         !re->key || !re->host || !re->marker_key || !re->heartbeat_key || !re->sensor_id ||
-        !re->version || build_prefix(re) != 0 || build_script(re) != 0) {
+        !re->version || !re->segment || build_prefix(re) != 0 || build_script(re) != 0) {
         if (diag->errors == errors)
             diag_error(diag, "outputs.redis", 0, "cannot set up the Redis exporter");
         redis_free(re);
@@ -1280,8 +1282,8 @@ static int send_heartbeat(struct redis_exporter *re)
         h.start_time = re->opened_at;
     struct spool_stats ss;
     spool_get_stats(re->spool, &ss);
-    char v[16][24];
-    const char *argv[40];
+    char v[20][24];
+    const char *argv[48];
     int argc = 0, k = 0;
     argv[argc++] = "HSET";
     argv[argc++] = re->heartbeat_key;
@@ -1291,6 +1293,11 @@ static int send_heartbeat(struct redis_exporter *re)
         argv[argc++] = name; argv[argc++] = v[k++]; } while (0)
     argv[argc++] = "version";
     argv[argc++] = re->version;
+    argv[argc++] = "segment";
+    argv[argc++] = re->segment;
+    HB_I64("interval", re->heartbeat_us / 1000000 > 0 ? re->heartbeat_us / 1000000 : 1);
+    HB_I64("spool_growth", (int64_t)ss.count - (int64_t)re->last_spool_depth);
+    re->last_spool_depth = ss.count;
     HB_I64("start_time", h.start_time);
     HB_I64("updated", (int64_t)time(NULL));
     HB_U64("packets", h.packets);
@@ -1490,6 +1497,7 @@ static void redis_free(struct redis_exporter *re)
     free(re->heartbeat_key);
     free(re->sensor_id);
     free(re->version);
+    free(re->segment);
     pthread_cond_destroy(&re->wake);
     pthread_mutex_destroy(&re->lock);
     free(re);

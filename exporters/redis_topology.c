@@ -34,8 +34,7 @@ static void key_error(const struct config *cfg, const char *key, struct diag *di
     diag_error(diag, origin ? origin : "outputs.redis", line, "%s: %s", key, what);
 }
 
-/* "host:port" or "[v6]:port"; the port is required. */
-static int parse_node(const char *text, struct redis_node *node)
+int redis_node_parse(const char *text, struct redis_node *node)
 {
     const char *colon = strrchr(text, ':');
     if (!colon || colon == text)
@@ -144,7 +143,7 @@ int redis_topology_read(struct redis_topology *t, const struct config *cfg, cons
     }
     for (size_t i = 0; i < n; i++) {
         const char *item = config_list_item(cfg, nodes_key, i);
-        if (!item || parse_node(item, &t->nodes[t->nnodes]) != 0) {
+        if (!item || redis_node_parse(item, &t->nodes[t->nnodes]) != 0) {
             char what[400];
             snprintf(what, sizeof what, "'%.200s' is not host:port", item ? item : "");
             key_error(cfg, nodes_key, diag, what);

@@ -48,6 +48,10 @@ void redis_topology_free(struct redis_topology *t);
 int redis_topology_primary(struct redis_topology *t, struct timeval tv, char *host, size_t size,
                            int *port, char *err, size_t errsize);
 
+/* "host:port" or "[v6]:port" (port required) into node (host malloc'd).
+ * 0, or -1 when it is not that. */
+int redis_node_parse(const char *text, struct redis_node *node);
+
 /* Cluster: the hash slot of a key (CRC16 of its hash tag, or of the whole
  * key), 0..16383. */
 unsigned redis_key_slot(const char *key, size_t len);

@@ -470,7 +470,7 @@ static int sensor_open_outputs(struct sensor *s)
         return -1;
     s->first_seq = event_sequence_peek(s->sequence);
     struct outputs_env env = { .log_dir = s->log_dir, .sensor_id = s->sensor_id, .version = XIEZHI_VERSION,
-                               .first_seq = s->first_seq };
+                               .first_seq = s->first_seq, .segment = s->segment };
     s->outputs = outputs_open(s->config, &env, &s->diag);
     if (!s->outputs)
         return -1;

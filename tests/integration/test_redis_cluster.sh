@@ -15,6 +15,8 @@ set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
 XIEZHI=${XIEZHI:-$TOP/$BUILD/xiezhi}
+ALERTS=${ALERTS:-$TOP/$BUILD/xiezhi-alerts}
+SMALL="$TOP/pcaps/demo.pcap"
 . "$TOP/tests/integration/redis_lib.sh"
 command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed"; exit 0; }
 PCAP="$TOP/pcaps/redis_25k_udp_flows.pcap"
@@ -145,6 +147,10 @@ if want failover; then
     wait "${PIDS[sensor]}" || fail "failover: sensor exit $?: $(tail -5 "$dir.log")"
     unset 'PIDS[sensor]'
     n=$(check failover "$dir" "$key" "$slot") || exit 1
+    seedlist=$(IFS=,; echo "${hosts[*]}")
+    "$ALERTS" --cluster "$seedlist" --key "$key" --json --group soc --consumer c1 \
+        > "$dir/consumed" 2> "$dir/consumer.err" || fail "xiezhi-alerts --cluster failed: $(cat "$dir/consumer.err")"
+    cmp -s "$dir/want" "$dir/consumed" || fail "xiezhi-alerts --cluster read $(wc -l < "$dir/consumed") of $n events"
     echo "cluster failover: primary of slot $slot SIGKILLed; $n events once each, in order (wait-replicas 1); $(grep -c redis "$dir.log") log lines"
 fi
 
@@ -180,4 +186,26 @@ if want reshard; then
     grep -q "the cluster moved slot $slot" "$dir.log" || fail "reshard: the sensor never followed the move; test is void"
     echo "cluster reshard: slot $slot moved from :$from to :$to mid-run; $n events once each, in order"
 fi
+# Sensors with the cluster's default key (one stream per sensor, spread over
+# the shards); the consumer reads every sensor's stream; the fleet view
+# lists every heartbeat.
+for id in c1 c2 c3; do
+    "$XIEZHI" -r "$SMALL" -S "$tmp/test.rules" -l "$tmp/many-$id" --set sensor.id="$id" \
+        --set rules.classification="$tmp/classification.config" \
+        --set outputs.redis.enabled=yes --set outputs.redis.topology=cluster \
+        --set "outputs.redis.nodes=$seeds" --set "outputs.redis.types=[alert,flow]" \
+        2> "$tmp/many-$id.log" || fail "sensor $id failed: $(tail -3 "$tmp/many-$id.log")"
+done
+slots=$(for id in c1 c2 c3; do cli "$(live_port)" CLUSTER KEYSLOT "xiezhi:{$id}:alerts"; done | sort -u | wc -l)
+seedlist=$(IFS=,; echo "${hosts[*]}")
+"$ALERTS" --cluster "$seedlist" --json --group soc --consumer all > "$tmp/all" 2> "$tmp/all.err" \
+    || fail "xiezhi-alerts over every stream failed: $(cat "$tmp/all.err")"
+for id in c1 c2 c3; do
+    grep -v '"event_type":"stats"' "$tmp/many-$id/eve.json" > "$tmp/many-$id.want"
+    grep "\"event_id\":\"$id:" "$tmp/all" > "$tmp/many-$id.got"
+    cmp -s "$tmp/many-$id.want" "$tmp/many-$id.got" || fail "sensor $id: the consumer read $(wc -l < "$tmp/many-$id.got") of $(wc -l < "$tmp/many-$id.want") events"
+done
+"$ALERTS" --cluster "$seedlist" --sensors > "$tmp/fleet" 2>&1 || fail "--sensors failed: $(cat "$tmp/fleet")"
+for id in c1 c2 c3; do grep -q "^$id " "$tmp/fleet" || fail "--sensors does not list $id: $(cat "$tmp/fleet")"; done
+echo "cluster: 3 sensors' streams (default key, $slots slots) read by one consumer; fleet view lists them"
 echo "Redis Cluster: ok"

@@ -11,6 +11,7 @@ set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
 XIEZHI=${XIEZHI:-$TOP/$BUILD/xiezhi}
+ALERTS=${ALERTS:-$TOP/$BUILD/xiezhi-alerts}
 . "$TOP/tests/integration/redis_lib.sh"
 command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed"; exit 0; }
 PCAP="$TOP/pcaps/redis_25k_udp_flows.pcap"
@@ -111,4 +112,11 @@ dup=$(grep -o '"event_id":"[^"]*"' "$dir/got" | sort | uniq -d | wc -l)
 [ "$dup" = 0 ] || fail "$dup events delivered twice"
 cmp -s "$dir/want" "$dir/got" || fail "the new primary holds $got events, eve.json $want; first difference: $(cmp "$dir/want" "$dir/got" 2>&1 | head -1)"
 grep -q "sentinels name the primary of 'm1': 127.0.0.1:$R" "$dir.log" || fail "the failover was not logged: $(head -5 "$dir.log")"
+# the consumer finds the primary through the same sentinels
+sentinels="127.0.0.1:${S[0]},127.0.0.1:${S[1]},127.0.0.1:${S[2]}"
+"$ALERTS" --sentinel "$sentinels" --master m1 --key alerts --json --group soc --consumer c1 \
+    > "$dir/consumed" 2> "$dir/consumer.err" || fail "xiezhi-alerts --sentinel failed: $(cat "$dir/consumer.err")"
+cmp -s "$dir/want" "$dir/consumed" || fail "xiezhi-alerts --sentinel read $(wc -l < "$dir/consumed") of $want events"
+"$ALERTS" --sentinel "$sentinels" --master m1 --sensors > "$dir/fleet" 2>&1 || fail "--sensors failed: $(cat "$dir/fleet")"
+grep -q '^SENSOR' "$dir/fleet" && grep -q '^t1 ' "$dir/fleet" || fail "--sensors does not list t1: $(cat "$dir/fleet")"
 echo "sentinel: primary SIGKILLed after $at events; the promoted replica holds all $got of $want events, once each, in order (wait-replicas 1): ok"
