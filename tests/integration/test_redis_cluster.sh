@@ -198,6 +198,8 @@ for id in c1 c2 c3; do
 done
 slots=$(for id in c1 c2 c3; do cli "$(live_port)" CLUSTER KEYSLOT "xiezhi:{$id}:alerts"; done | sort -u | wc -l)
 seedlist=$(IFS=,; echo "${hosts[*]}")
+"$ALERTS" --cluster "$seedlist" --sensors > "$tmp/fleet" 2>&1 || fail "--sensors failed: $(cat "$tmp/fleet")"
+for id in c1 c2 c3; do grep -q "^$id " "$tmp/fleet" || fail "--sensors does not list $id: $(cat "$tmp/fleet")"; done
 "$ALERTS" --cluster "$seedlist" --json --group soc --consumer all > "$tmp/all" 2> "$tmp/all.err" \
     || fail "xiezhi-alerts over every stream failed: $(cat "$tmp/all.err")"
 for id in c1 c2 c3; do
@@ -205,7 +207,5 @@ for id in c1 c2 c3; do
     grep "\"event_id\":\"$id:" "$tmp/all" > "$tmp/many-$id.got"
     cmp -s "$tmp/many-$id.want" "$tmp/many-$id.got" || fail "sensor $id: the consumer read $(wc -l < "$tmp/many-$id.got") of $(wc -l < "$tmp/many-$id.want") events"
 done
-"$ALERTS" --cluster "$seedlist" --sensors > "$tmp/fleet" 2>&1 || fail "--sensors failed: $(cat "$tmp/fleet")"
-for id in c1 c2 c3; do grep -q "^$id " "$tmp/fleet" || fail "--sensors does not list $id: $(cat "$tmp/fleet")"; done
 echo "cluster: 3 sensors' streams (default key, $slots slots) read by one consumer; fleet view lists them"
 echo "Redis Cluster: ok"

@@ -103,6 +103,10 @@ node p "$P"
 until_true 30 link_up "$P" || fail "the old primary did not become a replica"
 wait "${PIDS[sensor]}" || fail "sensor exit $?: $(tail -5 "$dir.log")"
 unset 'PIDS[sensor]'
+# the fleet view, before the heartbeat hash expires (15 s after the exit)
+sentinels="127.0.0.1:${S[0]},127.0.0.1:${S[1]},127.0.0.1:${S[2]}"
+"$ALERTS" --sentinel "$sentinels" --master m1 --sensors > "$dir/fleet" 2>&1 || fail "--sensors failed: $(cat "$dir/fleet")"
+grep -q '^SENSOR' "$dir/fleet" && grep -q '^t1 ' "$dir/fleet" || fail "--sensors does not list t1: $(cat "$dir/fleet")"
 
 grep -v '"event_type":"stats"' "$dir/eve.json" > "$dir/want"
 REDIS_PORT=$R redis_dump stream alerts > "$dir/got"
@@ -113,10 +117,7 @@ dup=$(grep -o '"event_id":"[^"]*"' "$dir/got" | sort | uniq -d | wc -l)
 cmp -s "$dir/want" "$dir/got" || fail "the new primary holds $got events, eve.json $want; first difference: $(cmp "$dir/want" "$dir/got" 2>&1 | head -1)"
 grep -q "sentinels name the primary of 'm1': 127.0.0.1:$R" "$dir.log" || fail "the failover was not logged: $(head -5 "$dir.log")"
 # the consumer finds the primary through the same sentinels
-sentinels="127.0.0.1:${S[0]},127.0.0.1:${S[1]},127.0.0.1:${S[2]}"
 "$ALERTS" --sentinel "$sentinels" --master m1 --key alerts --json --group soc --consumer c1 \
     > "$dir/consumed" 2> "$dir/consumer.err" || fail "xiezhi-alerts --sentinel failed: $(cat "$dir/consumer.err")"
 cmp -s "$dir/want" "$dir/consumed" || fail "xiezhi-alerts --sentinel read $(wc -l < "$dir/consumed") of $want events"
-"$ALERTS" --sentinel "$sentinels" --master m1 --sensors > "$dir/fleet" 2>&1 || fail "--sensors failed: $(cat "$dir/fleet")"
-grep -q '^SENSOR' "$dir/fleet" && grep -q '^t1 ' "$dir/fleet" || fail "--sensors does not list t1: $(cat "$dir/fleet")"
 echo "sentinel: primary SIGKILLed after $at events; the promoted replica holds all $got of $want events, once each, in order (wait-replicas 1): ok"
