@@ -39,51 +39,18 @@ out=$("$XIEZHI" -T -c "$tmp/bad.yaml" -S "$tmp/test.rules" 2>&1); rc=$?
 echo "$out" | grep -q "bad.yaml:6: outputs.redis.unix-socket: a unix socket reaches one server" || fail "-T: $out"
 echo "$out" | grep -q "bad.yaml:7: outputs.redis.key: in a cluster, braces are a hash tag" || fail "-T: $out"
 
-# six ports whose cluster bus ports (+10000) are free too
-read -r -a PORTS <<< "$(python3 - <<'PY'
-import socket
-out = []
-for p in range(21000, 45000, 7):
-    ok = True
-    for q in (p, p + 10000):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", q))
-        except OSError:
-            ok = False
-        s.close()
-    if ok:
-        out.append(str(p))
-    if len(out) == 6:
-        break
-print(" ".join(out))
-PY
-)"
-[ "${#PORTS[@]}" = 6 ] || fail "no free ports"
+cluster_start "$tmp" || exit 1
+PORTS=("${CLUSTER_PORTS[@]}")
+hosts=("${CLUSTER_HOSTS[@]}")
+for p in "${PORTS[@]}"; do PIDS[$p]=${CLUSTER_PIDS[$p]}; done
 cli() { local port=$1; shift; redis-cli -p "$port" "$@"; }
 until_true() {
     local end=$((SECONDS + $1)); shift
     while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.1; done
     return 1
 }
-node() {   # node PORT
-    local port=$1
-    mkdir -p "$tmp/n$port"
-    (cd "$tmp/n$port" && exec redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp/n$port" \
-        --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
-        --save '' --appendonly yes --appendfsync always --logfile "$tmp/n$port/redis.log") &
-    PIDS[$port]=$!
-}
-for p in "${PORTS[@]}"; do node "$p"; done
-for p in "${PORTS[@]}"; do until_true 10 cli "$p" PING >/dev/null 2>&1 || fail "node $p did not start"; done
-hosts=(); for p in "${PORTS[@]}"; do hosts+=("127.0.0.1:$p"); done
-redis-cli --cluster create "${hosts[@]}" --cluster-replicas 1 --cluster-yes > "$tmp/create.log" 2>&1 \
-    || fail "cluster create failed: $(tail -3 "$tmp/create.log")"
-state_ok() {
-    local p
-    for p in "$@"; do cli "$p" CLUSTER INFO 2>/dev/null | grep -q 'cluster_state:ok' || return 1; done
-}
-until_true 30 state_ok "${PORTS[@]}" || fail "the cluster did not come up"
+node() { cluster_node "$tmp" "$1"; PIDS[$1]=${CLUSTER_PIDS[$1]}; }
+state_ok() { cluster_state_ok "$@"; }
 
 # owner PORT SLOT: the port of the live primary serving SLOT, as PORT sees it
 owner() {
