@@ -45,6 +45,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "exporters/redis_aggregates.h"
 #include "exporters/redis_topology.h"
 #include "exporters/spool.h"
 #include "util/log.h"
@@ -89,6 +90,9 @@ struct redis_exporter {
     struct redis_topology topo;    /* standalone or sentinel; host/port follow the primary */
     int64_t wait_ms;               /* WAIT timeout with topo.wait_replicas */
     unsigned slot;                 /* cluster: the hash slot of key (and of the marker) */
+    struct redis_agg *agg;         /* situation aggregates; NULL = off */
+    redisContext *agg_ctx;         /* cluster: the node of the aggregates' slot */
+    bool agg_warned;
     unsigned redirects;            /* cluster: MOVED in a row, without a success between */
     uint64_t first_seq;            /* this run's first event seq; 0 = unknown */
 
@@ -441,6 +445,12 @@ static void *redis_open(const struct config *cfg, const char *prefix,
         spool_reset_delivered(re->spool);
     }
     re->opened_at = (int64_t)time(NULL);
+    char agg_key[200];
+    snprintf(agg_key, sizeof agg_key, "%saggregates.enabled", prefix);
+    if (config_get_bool(cfg, agg_key, false, diag)) {
+        int64_t ttl = cfg_usec(cfg, prefix, "aggregates.ttl", INT64_C(86400) * 1000000, diag);
+        re->agg = redis_agg_new(re->segment, ttl / 1000000);
+    }
     re->backoff_us = 100000;
     if (pthread_create(&re->thread, NULL, redis_thread, re) != 0) {
         diag_error(diag, "outputs.redis", 0, "cannot start the exporter thread");
@@ -1129,6 +1139,47 @@ static void batch_failed(struct redis_exporter *re, enum send_result res)
     retry_later(re);
 }
 
+/* The aggregates of a delivered batch.  Standalone and sentinel: on the
+ * same connection; cluster: on one of their own, to their slot's primary.
+ * A failure costs only this batch's share of the view (logged once). */
+static void aggregate_batch(struct redis_exporter *re, const struct spool_rec *recs, size_t n)
+{
+    if (!re->agg)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (recs[i].type == EVENT_ALERT)
+            redis_agg_add(re->agg, recs[i].data, recs[i].len);
+    char err[300] = "";
+    redisContext *c = re->ctx;
+    if (re->topo.kind == REDIS_CLUSTER) {
+        if (!re->agg_ctx) {
+            char host[256];
+            int port = 0;
+            const char *key = redis_agg_slot_key(re->agg);
+            if (redis_topology_slot_owner(&re->topo, redis_key_slot(key, strlen(key)), re->connect_tv,
+                                          re->username, re->password, host, sizeof host, &port,
+                                          err, sizeof err) == 0)
+                re->agg_ctx = redis_node_connect(host, port, re->command_tv, re->username,
+                                                 re->password, err, sizeof err);
+        }
+        c = re->agg_ctx;
+    }
+    int rc = redis_agg_flush(re->agg, c, err, sizeof err);   /* c NULL: dropped */
+    if (rc != 0 && !re->agg_warned) {
+        log_warning("redis: situation aggregates not written (%s); retried with the next batch",
+                    err[0] ? err : "no connection");
+        re->agg_warned = true;
+    }
+    if (rc != 0 && c && (c->err || re->topo.kind == REDIS_CLUSTER)) {
+        if (c == re->agg_ctx) {
+            redisFree(re->agg_ctx);
+            re->agg_ctx = NULL;
+        } else {
+            disconnect(re);            /* the batch is in; the next one reconnects */
+        }
+    }
+}
+
 /* wait-replicas: WAIT until that many replicas have every write of this
  * connection so far.  SEND_OK when they have (or no wait is configured). */
 static enum send_result replicas_ack(struct redis_exporter *re)
@@ -1181,6 +1232,7 @@ static int deliver_from_queue(struct redis_exporter *re, size_t n)
     re->delivered += applied;
     pthread_mutex_unlock(&re->lock);
     if (res == SEND_OK) {
+        aggregate_batch(re, re->recs, n);
         for (size_t i = 0; i < n; i++)
             free(re->batch[i].data);
         outage_end(re);
@@ -1228,6 +1280,8 @@ static int deliver_from_spool(struct redis_exporter *re)
         }
         spool_set_delivered(re->spool, re->recs[n - 1].seq);
     }
+    if (res == SEND_OK)
+        aggregate_batch(re, re->recs, n);    /* before consume: recs point into the spool */
     if (applied)
         spool_consume(re->spool, applied);
     pthread_mutex_lock(&re->lock);
@@ -1498,6 +1552,9 @@ static void redis_free(struct redis_exporter *re)
     free(re->sensor_id);
     free(re->version);
     free(re->segment);
+    redis_agg_free(re->agg);
+    if (re->agg_ctx)
+        redisFree(re->agg_ctx);
     pthread_cond_destroy(&re->wake);
     pthread_mutex_destroy(&re->lock);
     free(re);

@@ -30,7 +30,9 @@ struct options {
     const char *host, *socket, *user, *key, *group, *consumer;
     const char *sentinels, *master, *cluster;   /* comma-separated host:port lists */
     int port, db;
-    bool json, follow, from_new, key_set, sensors;
+    bool json, follow, from_new, key_set, sensors, summary;
+    const char *segment;       /* --summary: only this segment */
+    long since_s;              /* --summary: this far back (seconds) */
     long severity;             /* show severity <= this; 0 = all */
     const char *sensor;
     long long sid;             /* -1 = all */
@@ -58,6 +60,9 @@ static void usage(FILE *out)
         "  --cluster LIST   a Redis Cluster (seed nodes host:port,...); without --key,\n"
         "                   every sensor's stream xiezhi:{ID}:alerts on every shard\n"
         "  --sensors        the fleet view: every sensor's heartbeat as a table\n"
+        "  --summary        the situation aggregates per segment and minute, as a table\n"
+        "  --segment S      --summary: only segment S\n"
+        "  --since DUR      --summary: this far back (1h; s, m, h, d)\n"
         "  --key K          stream (xiezhi:alerts)\n"
         "  --group G        consumer group (xiezhi-alerts); created at the stream's start\n"
         "  --new-only       create a missing group at the stream's end instead\n"
@@ -85,6 +90,20 @@ static int parse_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
+/* "90", "30m", "1h", "2d" -> seconds. */
+static int parse_duration(const char *s, long *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!end || end == s || v <= 0 || v > 100000000)
+        return -1;
+    long unit = *end == 'd' ? 86400 : *end == 'h' ? 3600 : *end == 'm' ? 60 : 1;
+    if (*end && (strchr("smhd", *end) == NULL || end[1]))
+        return -1;
+    *out = v * unit;
+    return 0;
+}
+
 static int parse_options(struct options *o, int argc, char **argv)
 {
     static char hostname[256];
@@ -92,7 +111,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         snprintf(hostname, sizeof hostname, "xiezhi-alerts");
     *o = (struct options){ .host = "127.0.0.1", .port = 6379, .key = "xiezhi:alerts",
                            .group = "xiezhi-alerts", .consumer = hostname, .sid = -1,
-                           .count = 100, .block_ms = 2000, .claim_idle_ms = 60000 };
+                           .count = 100, .block_ms = 2000, .claim_idle_ms = 60000, .since_s = 3600 };
     o->user = getenv("XIEZHI_REDIS_USERNAME");
     static const struct option longs[] = {
         { "host", 1, 0, 'H' }, { "port", 1, 0, 'p' }, { "socket", 1, 0, 's' },
@@ -102,7 +121,8 @@ static int parse_options(struct options *o, int argc, char **argv)
         { "sid", 1, 0, 'i' }, { "count", 1, 0, 'C' }, { "block", 1, 0, 'b' },
         { "claim-idle", 1, 0, 'I' }, { "limit", 1, 0, 'l' }, { "new-only", 0, 0, 'N' },
         { "sentinel", 1, 0, 'T' }, { "master", 1, 0, 'M' }, { "cluster", 1, 0, 'K' },
-        { "sensors", 0, 0, 'F' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+        { "sensors", 0, 0, 'F' }, { "summary", 0, 0, 'Y' }, { "segment", 1, 0, 'G' },
+        { "since", 1, 0, 'W' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
     };
     int c;
     long v = 0;
@@ -119,6 +139,9 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 'M': o->master = optarg; break;
         case 'K': o->cluster = optarg; break;
         case 'F': o->sensors = true; break;
+        case 'Y': o->summary = true; break;
+        case 'G': o->segment = optarg; break;
+        case 'W': bad = parse_duration(optarg, &o->since_s); break;
         case 'g': o->group = optarg; break;
         case 'c': o->consumer = optarg; break;
         case 'j': o->json = true; break;
@@ -713,6 +736,114 @@ static int list_sensors(struct consumer *cs)
     return rc;
 }
 
+/* ---- the situation aggregates ---- */
+
+static redisReply *argv_cmd(struct consumer *cs, int argc, const char **argv)
+{
+    redisReply *r = command(cs, argc, argv);
+    if (r && r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "xiezhi-alerts: %s: %s\n", argv[0], r->str);
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* One segment's minutes (its keys share a slot, so this node has them). */
+static void summary_segment(struct consumer *cs, const char *key, void *ctx)
+{
+    struct fleet *f = ctx;
+    const char *open = strchr(key, '{'), *close = open ? strchr(open, '}') : NULL;
+    if (!open || !close || f->n >= MAX_ROWS)
+        return;
+    char segment[64];
+    snprintf(segment, sizeof segment, "%.*s", (int)(close - open - 1), open + 1);
+    if (cs->o->segment && strcmp(segment, cs->o->segment) != 0)
+        return;
+    char from[32];
+    snprintf(from, sizeof from, "%lld", ((long long)time(NULL) - cs->o->since_s) / 60);
+    const char *range[4] = { "ZRANGEBYSCORE", key, from, "+inf" };
+    redisReply *minutes = argv_cmd(cs, 4, range);
+    for (size_t i = 0; minutes && minutes->type == REDIS_REPLY_ARRAY && i < minutes->elements &&
+                       f->n < MAX_ROWS; i++) {
+        if (minutes->element[i]->type != REDIS_REPLY_STRING || minutes->element[i]->len > 12)
+            continue;
+        const char *stamp = minutes->element[i]->str;
+        char k[300], sev[5][24] = { "0", "0", "0", "0", "0" }, top[96] = "-", seg_cell[24];
+        long long total = 0, sources = 0;
+        snprintf(k, sizeof k, "%.*s:%s:severity", (int)(close - key + 1), key, stamp);
+        const char *hg[2] = { "HGETALL", k };
+        redisReply *r = argv_cmd(cs, 2, hg);
+        static const char *const names[5] = { "1", "2", "3", "4", "other" };
+        for (int s = 0; s < 5; s++) {
+            snprintf(sev[s], sizeof sev[s], "%lld", atoll(r ? hash_get(r, names[s]) : ""));
+            total += atoll(sev[s]);
+        }
+        if (r)
+            freeReplyObject(r);
+        snprintf(k, sizeof k, "%.*s:%s:sources", (int)(close - key + 1), key, stamp);
+        const char *pf[2] = { "PFCOUNT", k };
+        if ((r = argv_cmd(cs, 2, pf)) != NULL) {
+            sources = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+            freeReplyObject(r);
+        }
+        snprintf(k, sizeof k, "%.*s:%s:signatures", (int)(close - key + 1), key, stamp);
+        const char *zr[5] = { "ZREVRANGE", k, "0", "0", "WITHSCORES" };
+        if ((r = argv_cmd(cs, 5, zr)) != NULL) {
+            if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+                r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
+                char name[80];
+                cell(name, sizeof name, r->element[0]->str);
+                snprintf(top, sizeof top, "%s (%s)", name, r->element[1]->str);
+            }
+            freeReplyObject(r);
+        }
+        cell(seg_cell, sizeof seg_cell, segment);
+        char when[20];
+        snprintf(when, sizeof when, "%.4s-%.2s-%.2s %.2s:%.2s", stamp, stamp + 4, stamp + 6, stamp + 8,
+                 stamp + 10);
+        char *row = malloc(400);
+        if (row) {
+            snprintf(row, 400, "%-16s %-16s %8lld %6s %6s %6s %6s %8lld  %s", seg_cell, when, total,
+                     sev[0], sev[1], sev[2], sev[3], sources, top);
+            f->rows[f->n++] = row;
+        }
+    }
+    if (minutes)
+        freeReplyObject(minutes);
+}
+
+static int print_summary(struct consumer *cs)
+{
+    struct redis_node nodes[64];
+    size_t nn = scan_nodes(cs, nodes, 64);
+    if (nn == 0)
+        return -1;
+    struct fleet *f = calloc(1, sizeof *f);
+    int rc = f ? 0 : -1;
+    for (size_t i = 0; f && i < nn && rc == 0; i++) {
+        rc = connect_node(cs, nodes[i].host, nodes[i].port);
+        if (rc == 0)
+            rc = scan_keys(cs, "xiezhi:agg:{*}:minutes", "zset", summary_segment, f);
+        if (cs->c)
+            redisFree(cs->c);
+        cs->c = NULL;
+    }
+    if (f && rc == 0) {
+        qsort(f->rows, f->n, sizeof *f->rows, row_cmp);
+        printf("%-16s %-16s %8s %6s %6s %6s %6s %8s  %s\n", "SEGMENT", "MINUTE (UTC)", "ALERTS",
+               "SEV1", "SEV2", "SEV3", "SEV4", "SOURCES", "TOP SIGNATURE (alerts)");
+        for (size_t i = 0; i < f->n; i++)
+            printf("%s\n", f->rows[i]);
+    }
+    for (size_t i = 0; f && i < f->n; i++)
+        free(f->rows[i]);
+    free(f);
+    for (size_t i = 0; i < nn; i++)
+        free(nodes[i].host);
+    return rc;
+}
+
 /* ---- every sensor's stream in a cluster ---- */
 
 struct streams {
@@ -784,10 +915,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (o.sensors) {
+    if (o.sensors || o.summary) {
         if (!o.cluster && resolve_endpoint(&cs) != 0)
             return 1;
-        rc = list_sensors(&cs);
+        rc = o.sensors ? list_sensors(&cs) : print_summary(&cs);
         redis_topology_free(&cs.topo);
         return rc == 0 ? 0 : 1;
     }
