@@ -1,6 +1,8 @@
 /* The Redis exporter (hiredis).  The packet path copies each event into a
  * bounded in-memory queue and returns; one exporter thread sends pipelined
- * batches (XADD / LPUSH / RPUSH / PUBLISH).
+ * batches (XADD / LPUSH / RPUSH / PUBLISH) to the server, the sentinels'
+ * primary or the key's cluster node (redis_topology.c), then the situation
+ * aggregates (redis_aggregates.c).
  *
  * Order and loss: the events of a sensor form one FIFO made of
  *   [batch in flight] [queue] [spool]
