@@ -61,29 +61,43 @@ const char *redis_agg_slot_key(const struct redis_agg *a)
     return a->slot_key;
 }
 
+/* n decimal digits at *p (advanced); -1 if they are not there. */
+static int digits(const char **p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return -1;
+        v = v * 10 + (**p - '0');
+    }
+    return v;
+}
+
 /* "2026-01-01T10:20:30.123456+0800" -> unix minutes (UTC); 0 if not that. */
 static int64_t parse_minute(const char *ts)
 {
+    const char *p = ts;
     struct tm tm = { 0 };
-    int off_h = 0, off_m = 0;
-    char sign = 0;
-    int n = 0;
-    if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &n) != 6)
+    tm.tm_year = digits(&p, 4);
+    if (*p++ != '-' || (tm.tm_mon = digits(&p, 2)) < 1 || tm.tm_mon > 12 || *p++ != '-' ||
+        (tm.tm_mday = digits(&p, 2)) < 1 || tm.tm_mday > 31 || *p++ != 'T' ||
+        (tm.tm_hour = digits(&p, 2)) < 0 || tm.tm_hour > 23 || *p++ != ':' ||
+        (tm.tm_min = digits(&p, 2)) < 0 || tm.tm_min > 59 || tm.tm_year < 1970)
         return 0;
-    const char *p = ts + n;
-    while (*p == '.' || (*p >= '0' && *p <= '9'))
+    while (*p == ':' || *p == '.' || (*p >= '0' && *p <= '9'))
         p++;
-    if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d%2d", &off_h, &off_m) == 2)
-        sign = *p;
-    if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-        tm.tm_hour > 23 || tm.tm_min > 59 || off_h > 23 || off_m > 59)
-        return 0;
+    int64_t off = 0;
+    if (*p == '+' || *p == '-') {
+        char sign = *p++;
+        int h = digits(&p, 2), m = digits(&p, 2);
+        if (h < 0 || h > 23 || m < 0 || m > 59)
+            return 0;
+        off = (int64_t)h * 3600 + (int64_t)m * 60;
+        off = sign == '+' ? off : -off;
+    }
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
-    int64_t t = (int64_t)timegm(&tm);
-    int64_t off = (int64_t)(off_h * 3600 + off_m * 60);
-    t += sign == '+' ? -off : sign == '-' ? off : 0;
+    int64_t t = (int64_t)timegm(&tm) - off;
     return t > 0 ? t / 60 : 0;
 }
 

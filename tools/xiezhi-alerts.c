@@ -641,6 +641,14 @@ struct fleet {
     size_t n;
 };
 
+/* A number from Redis text; 0 when it is none. */
+static long long num(const char *s)
+{
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    return end && end != s ? v : 0;
+}
+
 static const char *hash_get(const redisReply *r, const char *field)
 {
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
@@ -676,9 +684,9 @@ static void fleet_row(struct consumer *cs, const char *key, void *ctx)
     const char *names[] = { "packets", "drops", "alerts", "spool_depth", "spool_dropped" };
     for (int i = 0; i < 5; i++)
         cell(v[i], sizeof v[i], hash_get(r, names[i]));
-    long long now = (long long)time(NULL), updated = atoll(hash_get(r, "updated"));
-    long long start = atoll(hash_get(r, "start_time")), last = atoll(hash_get(r, "last_event_time"));
-    long long interval = atoll(hash_get(r, "interval")), growth = atoll(hash_get(r, "spool_growth"));
+    long long now = (long long)time(NULL), updated = num(hash_get(r, "updated"));
+    long long start = num(hash_get(r, "start_time")), last = num(hash_get(r, "last_event_time"));
+    long long interval = num(hash_get(r, "interval")), growth = num(hash_get(r, "spool_growth"));
     if (interval <= 0)
         interval = 5;
     char status[64] = "";
@@ -776,8 +784,8 @@ static void summary_segment(struct consumer *cs, const char *key, void *ctx)
         redisReply *r = argv_cmd(cs, 2, hg);
         static const char *const names[5] = { "1", "2", "3", "4", "other" };
         for (int s = 0; s < 5; s++) {
-            snprintf(sev[s], sizeof sev[s], "%lld", atoll(r ? hash_get(r, names[s]) : ""));
-            total += atoll(sev[s]);
+            snprintf(sev[s], sizeof sev[s], "%lld", num(r ? hash_get(r, names[s]) : ""));
+            total += num(sev[s]);
         }
         if (r)
             freeReplyObject(r);
