@@ -590,6 +590,7 @@ static void sensor_stage_config(struct sensor *s, struct worker_shared *shared)
     const struct config *c = s->config;
     struct diag *d = &s->diag;
     decoder_config_load(&shared->decoder, c, d);
+    stream_config_load(&shared->stream, c, d);
     struct flow_table_config *f = &shared->flows;
     flow_table_config_defaults(f);
     f->max_flows = (size_t)config_get_int(c, "flow.max-flows", (int64_t)f->max_flows, 1, INT64_C(1) << 32, d);
@@ -949,6 +950,13 @@ static void sensor_close(struct sensor *s)
 
 static int sensor_test_only(struct sensor *s, int rc)
 {
+    /* the stages' own keys (decoder.*, flow.*, stream.*) are checked too */
+    struct worker_shared shared = { .config = s->config };
+    size_t errors = s->diag.errors;
+    if (s->config)
+        sensor_stage_config(s, &shared);
+    if (s->diag.errors > errors)
+        rc = 2;
     if (rc == 0)
         printf("configuration and rules OK (%zu rules)\n", detect_engine_stats(s->detect)->rules_loaded);
     else

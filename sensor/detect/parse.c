@@ -89,7 +89,7 @@ struct inspect *rule_add_inspect(struct rule_parser *rp, enum inspect_kind kind)
     struct inspect *in = &l->v[l->n++];
     memset(in, 0, sizeof *in);
     in->kind = kind;
-    rp->rule->buffers_used |= 1u << rp->buffer;
+    rp->rule->buffers_used |= 1ull << rp->buffer;
     rp->last_payload = in;
     rp->last_payload_buffer = rp->buffer;
     return in;
@@ -160,6 +160,11 @@ static int header_protocol(struct rule_parser *rp, const char *name)
         if (strcasecmp(ip_protocols[i].name, name) == 0) {
             r->ipproto = ip_protocols[i].ipproto;
             r->icmp_any = ip_protocols[i].icmp_any;
+            /* tcp-pkt: packets only; tcp-stream: the reassembled stream only */
+            if (strcasecmp(name, "tcp-pkt") == 0)
+                r->payload_source = RULE_PAYLOAD_PACKET;
+            else if (strcasecmp(name, "tcp-stream") == 0)
+                r->payload_source = RULE_PAYLOAD_STREAM;
             return 0;
         }
     }

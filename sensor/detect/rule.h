@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect/buffers.h"
 #include "detect/detect.h"
 #include "detect/threshold.h"
 
@@ -15,26 +16,6 @@ struct dataset;
 struct dataset_registry;
 struct anomaly_params;
 struct classification;
-
-/* Buffers that payload keywords (content, pcre, bsize, dataset) inspect.
- * BUF_PAYLOAD is the packet's transport payload; the others come from the
- * flow's nDPI metadata (or the packet's addresses) and are sticky buffers. */
-enum detect_buffer {
-    BUF_PAYLOAD,
-    BUF_DNS_QUERY,
-    BUF_TLS_SNI,
-    BUF_TLS_CERT_SUBJECT,
-    BUF_TLS_CERT_ISSUER,
-    BUF_HTTP_HOST,
-    BUF_HTTP_URI,
-    BUF_HTTP_METHOD,
-    BUF_HTTP_USER_AGENT,
-    BUF_JA3_HASH,
-    BUF_JA3S_HASH,
-    BUF_IP_SRC,
-    BUF_IP_DST,
-    BUF_COUNT
-};
 
 const char *detect_buffer_name(enum detect_buffer b);
 
@@ -161,6 +142,11 @@ enum flow_opt {
     FLOWOPT_NO_STREAM = 1 << 6,
 };
 
+/* Where a rule's payload contents look on TCP: the packet and the
+ * reassembled stream ("tcp"), the packet only ("tcp-pkt", flow:no_stream),
+ * the stream only ("tcp-stream", flow:only_stream). */
+enum rule_payload_source { RULE_PAYLOAD_BOTH, RULE_PAYLOAD_PACKET, RULE_PAYLOAD_STREAM };
+
 /* --- the rule ----------------------------------------------------------------- */
 
 struct rule {
@@ -174,6 +160,7 @@ struct rule {
     uint8_t ipproto;            /* 0 = any IP */
     bool icmp_any;              /* "icmp": ICMPv4 and ICMPv6 */
     bool bidir;
+    uint8_t payload_source;     /* enum rule_payload_source */
     int app_ids[4];             /* nDPI ids of an app-layer header protocol */
     size_t napp_ids;
     struct addr_set src, dst;
@@ -184,7 +171,7 @@ struct rule {
     struct check *checks;
     size_t nchecks, checks_cap;
     struct inspect_list buf[BUF_COUNT];
-    uint32_t buffers_used;      /* bit per enum detect_buffer */
+    uint64_t buffers_used;      /* bit per enum detect_buffer */
     struct action_step *actions;
     size_t nactions, actions_cap;
     struct threshold_spec threshold, detection_filter;
@@ -273,6 +260,12 @@ int parse_port_set(const struct config *cfg, const char *text, struct port_set *
 /* Content inspection (inspect.c). */
 bool inspect_buffer(const struct match_env *env, const struct inspect_list *list,
                     const uint8_t *buf, uint32_t len);
+/* The same over a window of a reassembled stream: buf[0] is at stream
+ * offset base (offset/depth count from the stream's start), and a match
+ * counts only when a content or pcre of it ends after buf[min_end]
+ * (in bytes no earlier window had). */
+bool inspect_stream(const struct match_env *env, const struct inspect_list *list,
+                    const uint8_t *buf, uint32_t len, uint64_t base, uint32_t min_end);
 /* Unescapes a content value "abc|0d 0a|\"" into bytes; -1 with err on error. */
 int content_decode(const char *value, uint8_t **out, uint32_t *outlen, char *err, size_t errlen);
 
