@@ -138,6 +138,7 @@ static void write_decoder_stats(struct json_writer *j, const struct decode_stats
     json_uint(j, "fragments", d->fragments);
     json_uint(j, "reassembled", d->reassembled);
     json_uint(j, "truncated", d->truncated);
+    json_uint(j, "tunnel_outer_kept", d->tunnel_outer_kept);
     json_object_begin(j, "errors");
     for (int i = 0; i < DECODE_ERROR_COUNT; i++)
         json_uint(j, decode_error_name((enum decode_error)i), d->errors[i]);

@@ -27,6 +27,7 @@ static const struct keyword keywords[] = {
     { "dsize", KW_VALUE_REQUIRED, kw_dsize },
     { "itype", KW_VALUE_REQUIRED, kw_itype },
     { "icode", KW_VALUE_REQUIRED, kw_icode },
+    { "decode-event", KW_VALUE_REQUIRED, kw_decode_event },
     /* payload (kw_content.c, kw_pcre.c) */
     { "content", KW_VALUE_REQUIRED, kw_content },
     { "nocase", KW_VALUE_NONE, kw_nocase },
