@@ -6,6 +6,7 @@
  * Entries and retired tables are therefore only freed with the dataset,
  * and a memory cap bounds what set/unset churn can consume. */
 #include "detect/dataset.h"
+#include "util/siphash.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -17,9 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DATASET_DEFAULT_MEMCAP (512u << 20)
@@ -62,7 +61,7 @@ struct dataset {
     char *load_path;            /* resolved path of the loaded file, or NULL */
     enum dataset_type type;
     size_t value_len;           /* fixed length for non-string types, 0 for string */
-    uint64_t key[2];            /* SipHash key */
+    struct hash_key key;        /* SipHash key (util/siphash.h) */
 
     _Atomic(struct ds_table *) table;
     _Atomic size_t size;
@@ -109,53 +108,6 @@ static void *big_alloc(size_t bytes)
         return NULL;
     madvise(p, bytes & ~(size_t)(HUGE_PAGE - 1), MADV_HUGEPAGE);
     return p;
-}
-
-/* ------------------------------------------------------------- SipHash-1-3 */
-
-static uint64_t rotl64(uint64_t x, int b)
-{
-    return (x << b) | (x >> (64 - b));
-}
-
-static inline void sipround(uint64_t v[4])
-{
-    v[0] += v[1]; v[1] = rotl64(v[1], 13); v[1] ^= v[0]; v[0] = rotl64(v[0], 32);
-    v[2] += v[3]; v[3] = rotl64(v[3], 16); v[3] ^= v[2];
-    v[0] += v[3]; v[3] = rotl64(v[3], 21); v[3] ^= v[0];
-    v[2] += v[1]; v[1] = rotl64(v[1], 17); v[1] ^= v[2]; v[2] = rotl64(v[2], 32);
-}
-
-static uint64_t read_le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint64_t siphash13(const uint64_t key[2], const uint8_t *data, size_t len)
-{
-    uint64_t v[4] = {0x736f6d6570736575ull ^ key[0], 0x646f72616e646f6dull ^ key[1],
-                     0x6c7967656e657261ull ^ key[0], 0x7465646279746573ull ^ key[1]};
-    size_t full = len & ~(size_t)7;
-    for (size_t i = 0; i < full; i += 8) {
-        uint64_t m = read_le64(data + i);
-        v[3] ^= m;
-        sipround(v);
-        v[0] ^= m;
-    }
-    uint64_t last = (uint64_t)len << 56;
-    for (size_t i = 0; i < (len & 7); i++)
-        last |= (uint64_t)data[full + i] << (8 * i);
-    v[3] ^= last;
-    sipround(v);
-    v[0] ^= last;
-    v[2] ^= 0xff;
-    sipround(v);
-    sipround(v);
-    sipround(v);
-    return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
 /* ------------------------------------------------------------------ types */
@@ -230,10 +182,7 @@ static struct dataset *dataset_new(const char *name, enum dataset_type type, siz
     }
     ds->type = type;
     ds->value_len = type_value_len(type);
-    if (getrandom(ds->key, sizeof ds->key, GRND_NONBLOCK) != (ssize_t)sizeof ds->key) {
-        ds->key[0] = (uint64_t)time(NULL) ^ (uintptr_t)ds;
-        ds->key[1] = (uint64_t)clock() * 0x9E3779B97F4A7C15ull;
-    }
+    hash_key_random(&ds->key);
     atomic_init(&ds->table, t);
     atomic_init(&ds->size, 0);
     ds->memory = sizeof *ds + table_bytes(TABLE_MIN_CAP);
@@ -363,7 +312,7 @@ bool dataset_contains(const struct dataset *ds, const uint8_t *value, size_t len
     uint8_t tmp[16];
     if (!ds || (!value && len) || !normalise(ds, &value, &len, tmp))
         return false;
-    uint64_t h = siphash13(ds->key, value, len);
+    uint64_t h = siphash13(&ds->key, value, len);
     slot_t tag = slot_tag(h);
     struct ds_table *t = atomic_load_explicit(&((struct dataset *)ds)->table, memory_order_acquire);
     for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
@@ -407,7 +356,7 @@ static size_t probe_locked(struct ds_table *t, uint64_t h, const uint8_t *value,
 
 static int add_locked(struct dataset *ds, const uint8_t *value, size_t len)
 {
-    uint64_t h = siphash13(ds->key, value, len);
+    uint64_t h = siphash13(&ds->key, value, len);
     struct ds_table *t = atomic_load_explicit(&ds->table, memory_order_relaxed);
     bool found;
     size_t i = probe_locked(t, h, value, len, &found);
@@ -451,7 +400,7 @@ int dataset_remove(struct dataset *ds, const uint8_t *value, size_t len)
     uint8_t tmp[16];
     if (!ds || (!value && len) || !normalise(ds, &value, &len, tmp))
         return 0;
-    uint64_t h = siphash13(ds->key, value, len);
+    uint64_t h = siphash13(&ds->key, value, len);
     pthread_mutex_lock(&ds->lock);
     struct ds_table *t = atomic_load_explicit(&ds->table, memory_order_relaxed);
     bool found;

@@ -108,6 +108,9 @@ void flow_table_expire(struct flow_table *ft, uint64_t now_usec);
 /* Ends every flow with the given reason (end of input, shutdown). */
 void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason);
 const struct flow_table_stats *flow_table_stats(const struct flow_table *ft);
+/* The most flows in one hash bucket (walks every bucket: tests and
+ * diagnostics only). */
+size_t flow_table_longest_chain(const struct flow_table *ft);
 
 /* EVE names: "timeout", "active_timeout", "evicted", "shutdown";
  * and "new", "established", "closed" for the state. */

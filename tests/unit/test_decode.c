@@ -1589,6 +1589,55 @@ static void test_frag_in_tunnel(void **state)
     assert_int_equal(pkt.tunnel_depth, 1);
 }
 
+/* Hash flooding (issue 14): fragment keys that all fell into one bucket
+ * under the unkeyed FNV hash defrag used before spread out now. */
+static uint32_t old_defrag_hash(const struct frag_key *k)
+{
+    const uint8_t *b = (const uint8_t *)k;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < sizeof *k; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h & 16383u;
+}
+
+static void test_defrag_hash_flooding(void **state)
+{
+    (void)state;
+    enum { WANT = 300 };
+    struct defrag *df = defrag_new(64u << 20, 30000000);
+    assert_non_null(df);
+    struct decode_stats st;
+    memset(&st, 0, sizeof st);
+    uint8_t hdr[20] = { 0x45 }, data[8] = { 0 }, out[64];
+    uint32_t out_len;
+    struct frag_key k;
+    memset(&k, 0, sizeof k);
+    k.family = 4;
+    k.proto = 17;
+    memcpy(k.src, A4, 4);
+    memcpy(k.dst, B4, 4);
+    uint32_t target = UINT32_MAX;
+    size_t found = 0;
+    for (uint32_t id = 0; found < WANT && id < (1u << 26); id++) {
+        k.id = id;
+        uint32_t h = old_defrag_hash(&k);
+        if (target == UINT32_MAX)
+            target = h;
+        if (h != target)
+            continue;
+        struct frag_input in = { .key = &k, .ts_usec = ts_now, .hdr = hdr, .hdr_len = 20, .offset = 0,
+                                 .more = true, .data = data, .len = sizeof data };
+        assert_int_equal(defrag_add(df, &in, out, sizeof out, &out_len, &st), FRAG_HELD);
+        found++;
+    }
+    assert_int_equal(found, WANT);
+    assert_int_equal(defrag_sets(df), WANT);
+    size_t longest = defrag_longest_chain(df);
+    if (longest > 8)
+        fail_msg("longest defrag chain %zu with colliding keys, want <= 8", longest);
+    defrag_free(df);
+}
+
 /* ---- the crafted captures ---- */
 
 static void decode_file(const char *path, uint64_t *outcome)
@@ -1733,7 +1782,7 @@ int main(void)
         T(test_icmp_sctp_truncated), T(test_every_prefix),
         T(test_frag4_in_order), T(test_frag4_out_of_order), T(test_frag4_overlap_first_wins),
         T(test_frag4_separate_sets), T(test_frag_timeout), T(test_frag_memcap), T(test_frag_too_large),
-        T(test_frag6), T(test_frag_in_tunnel),
+        T(test_frag6), T(test_frag_in_tunnel), T(test_defrag_hash_flooding),
         T(test_decode_captures), T(test_malformed_corpus), T(test_error_names),
         T(test_config_load),
     };
