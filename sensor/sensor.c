@@ -338,6 +338,10 @@ static int sensor_load_rules(struct sensor *s)
         return -1;
     const struct detect_engine_stats *st = detect_engine_stats(s->detect);
     log_info("rules: %zu loaded, %zu failed", st->rules_loaded, st->rules_failed);
+    if (st->pcre_without_jit)
+        log_notice("pcre: %zu of %zu patterns run without JIT (executable memory refused, e.g. "
+                   "systemd MemoryDenyWriteExecute=yes): about 1.7x the CPU on pcre-heavy rules; "
+                   "see docs/operations.md", st->pcre_without_jit, st->pcre_total);
     /* As in Suricata, a bad rule is skipped and the sensor runs with the
      * rest; only -T turns rule problems into a failing exit code. */
     if (s->diag.errors > errors && !s->opts->test_only)

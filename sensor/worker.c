@@ -245,6 +245,8 @@ void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap
     json_uint(j, "encrypted_packets_skipped", snap->inspect.encrypted_packets_skipped);
     json_uint(j, "encrypted_bytes_skipped", snap->inspect.encrypted_bytes_skipped);
     json_object_end(j);
+    json_uint(j, "pcre_match_limit", snap->inspect.pcre_match_limit);
+    json_uint(j, "pcre_errors", snap->inspect.pcre_errors);
     json_object_begin(j, "anomaly");
     json_uint(j, "tracked", snap->anomaly.tracked_entries);
     json_uint(j, "memory", snap->anomaly.memory_bytes);

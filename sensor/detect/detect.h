@@ -58,6 +58,10 @@ struct detect_engine_config {
 
 struct detect_engine_stats {
     size_t rules_loaded, rules_failed, rules_warned;
+    /* pcre patterns PCRE2 could not JIT-compile (no JIT in the library, or
+     * executable memory refused: MemoryDenyWriteExecute=yes); they run
+     * interpreted, measured about 1.7x the CPU (docs/operations.md). */
+    size_t pcre_total, pcre_without_jit;
 };
 
 struct detect_engine;
@@ -86,6 +90,12 @@ struct detect_thread_stats {
     uint64_t payload_bytes_inspected;
     uint64_t encrypted_packets_skipped;
     uint64_t encrypted_bytes_skipped;
+    /* pcre runs that ended in an error instead of an answer: the match or
+     * depth limit (a pattern backtracking on crafted input), or any other
+     * (JIT stack exhausted, ...).  Such a pcre does not match, and a negated
+     * one does not pass either: the rule cannot tell. */
+    uint64_t pcre_match_limit;
+    uint64_t pcre_errors;
 };
 void detect_thread_stats(const struct detect_thread *dt, struct detect_thread_stats *out);
 /* The behavioural detectors' tracking counters of this thread. */

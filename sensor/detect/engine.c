@@ -140,6 +140,21 @@ bool detect_proto_is(const struct detect_engine *de, const struct flow *f, const
 
 void *detect_thread_match_data(struct detect_thread *dt) { return dt->md; }
 
+void detect_engine_pcre_compiled(struct detect_engine *de, bool jit)
+{
+    de->stats.pcre_total++;
+    if (!jit)
+        de->stats.pcre_without_jit++;
+}
+
+void detect_thread_pcre_failed(struct detect_thread *dt, bool limit)
+{
+    if (limit)
+        dt->stats.pcre_match_limit++;
+    else
+        dt->stats.pcre_errors++;
+}
+
 /* --- loading ------------------------------------------------------------------------- */
 
 static const char *intern_file(struct detect_engine *de, const char *path)

@@ -170,6 +170,37 @@ static void test_pcre(void **state)
     world_free(&w);
 }
 
+/* A pcre that hits its match limit (catastrophic backtracking on crafted
+ * input) cannot tell: counted, no match, and a negated one does not pass. */
+static void test_pcre_limit_cannot_tell(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert tcp any any -> any any (content:\"q=\"; pcre:!\"/^q=(\\w+\\s?)*$/\"; sid:1;)\n"
+        "alert tcp any any -> any any (content:\"r=\"; pcre:\"/^r=(\\w+\\s?)*$/\"; sid:2;)\n");
+    char evil[80];
+    memset(evil, 'a', sizeof evil);
+    memcpy(evil, "q=", 2);
+    evil[sizeof evil - 2] = '!';
+    evil[sizeof evil - 1] = '\0';
+    assert_int_equal(send(&w, evil), 0);            /* before: the negation passed */
+    struct detect_thread_stats st;
+    detect_thread_stats(w.dt, &st);
+    assert_int_equal(st.pcre_match_limit, 1);
+    evil[0] = 'r';
+    assert_int_equal(send(&w, evil), 0);
+    detect_thread_stats(w.dt, &st);
+    assert_int_equal(st.pcre_match_limit, 2);
+    assert_int_equal(st.pcre_errors, 0);
+    /* A definite answer still works both ways. */
+    assert_int_equal(send(&w, "q=a b c!"), 1);      /* no match: the negation passes */
+    assert_int_equal(send(&w, "r=a b c"), 1);
+    detect_thread_stats(w.dt, &st);
+    assert_int_equal(st.pcre_match_limit, 2);
+    world_free(&w);
+}
+
 static void test_flowbits(void **state)
 {
     (void)state;
@@ -509,6 +540,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_content_modifiers),
         cmocka_unit_test(test_pcre),
+        cmocka_unit_test(test_pcre_limit_cannot_tell),
         cmocka_unit_test(test_flowbits),
         cmocka_unit_test(test_thresholds),
         cmocka_unit_test(test_thresholds_across_workers),
