@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "event/eve_fields.h"
+#include "util/utf8.h"
 
 /* ---- options ---- */
 
@@ -56,7 +57,7 @@ static void usage(FILE *out)
         "  --new-only       create a missing group at the stream's end instead\n"
         "  --consumer C     consumer name (default: host name); keep it stable so a\n"
         "                   restart resumes this consumer's pending entries\n"
-        "  --json           print the raw EVE JSON\n"
+        "  --json           print the EVE JSON (controls escaped for the terminal)\n"
         "  --follow, -f     keep waiting for new events (otherwise exit when caught up)\n"
         "  --severity N     only alerts with severity <= N (1 is the most severe)\n"
         "  --sensor ID      only events of this sensor\n"
@@ -194,6 +195,47 @@ static bool wanted_event(const struct options *o, const struct eve_field *f)
     return true;
 }
 
+/* --json: the event as it came, made safe for a terminal.  The parser has
+ * accepted it as one JSON object (no raw C0 control inside its strings),
+ * but valid JSON may still carry DEL and C1 controls (U+0080-U+009F, e.g.
+ * the 8-bit CSI U+009B) raw, and whitespace that would break the line:
+ * those are written as \u escapes (spaces outside strings), bytes that
+ * are not UTF-8 as \ufffd.  The JSON stays equivalent where it was valid. */
+static void print_json_safe(const char *json, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)json;
+    bool in_string = false, escaped = false;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (!in_string || escaped || c == '\\' || c == '"') {
+            if (!in_string && c == '"')
+                in_string = true;
+            else if (in_string && !escaped && c == '"')
+                in_string = false;
+            escaped = in_string && !escaped && c == '\\';
+            putchar(c < 0x20 || c >= 0x7f ? (in_string ? '?' : ' ') : c);
+            i++;
+            continue;
+        }
+        size_t n = c < 0x80 ? 1 : utf8_sequence_length(s + i, len - i);
+        if (c < 0x20 || c == 0x7f) {
+            printf("\\u%04x", c);
+            i++;
+        } else if (n == 2 && c == 0xC2 && s[i + 1] <= 0x9F) {
+            printf("\\u%04x", s[i + 1]);
+            i += 2;
+        } else if (n) {
+            fwrite(s + i, 1, n, stdout);
+            i += n;
+        } else {
+            fputs("\\ufffd", stdout);
+            i++;
+        }
+    }
+    putchar('\n');
+}
+
 static void print_event(const struct options *o, const char *id, const char *json, size_t len)
 {
     struct eve_field f[F_COUNT];
@@ -206,8 +248,7 @@ static void print_event(const struct options *o, const char *id, const char *jso
     if (!wanted_event(o, f))
         return;
     if (o->json) {
-        fwrite(json, 1, len, stdout);    /* valid JSON: escapes keep it on one line */
-        putchar('\n');
+        print_json_safe(json, len);
         return;
     }
     const char *what = f[F_SIG].found ? clean(&f[F_SIG], "") : clean(&f[F_KIND], clean(&f[F_TYPE], "?"));
