@@ -34,6 +34,7 @@ struct options {
     const char *sensor;
     long long sid;             /* -1 = all */
     long count, block_ms, claim_idle_ms, limit;
+    char *password;            /* from XIEZHI_REDIS_PASSWORD, which is then scrubbed */
 };
 
 static volatile sig_atomic_t stop;
@@ -290,7 +291,7 @@ static int connect_redis(struct consumer *cs)
     /* reads may block up to --block; leave room for the reply */
     struct timeval rt = { (o->block_ms + 10000) / 1000, 0 };
     redisSetTimeout(cs->c, rt);
-    const char *password = getenv("XIEZHI_REDIS_PASSWORD");
+    const char *password = o->password;
     if (password && password[0]) {
         const char *argv[3] = { "AUTH" };
         int argc = 1;
@@ -488,6 +489,14 @@ int main(int argc, char **argv)
     int rc = parse_options(&o, argc, argv);
     if (rc)
         return rc == 1 ? 0 : 2;
+    /* Read once and scrubbed out of /proc/PID/environ (unsetenv alone leaves
+     * the original environment block in place). */
+    char *env = getenv("XIEZHI_REDIS_PASSWORD");
+    o.password = env && env[0] ? strdup(env) : NULL;
+    if (env) {
+        explicit_bzero(env, strlen(env));
+        unsetenv("XIEZHI_REDIS_PASSWORD");
+    }
     struct sigaction sa = { .sa_handler = on_signal };
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -506,5 +515,6 @@ int main(int argc, char **argv)
             fprintf(stderr, "xiezhi-alerts: reconnecting\n");
         sleep(attempt < 5 ? 1 : 5);
     }
+    free(o.password);
     return rc == 0 ? 0 : 1;
 }

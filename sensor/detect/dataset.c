@@ -78,6 +78,7 @@ struct dataset_registry {
     pthread_mutex_t lock;
     struct dataset *first;
     size_t memcap;
+    char *data_dir;             /* a second directory set files may come from, or NULL */
 };
 
 static slot_t slot_tag(uint64_t hash)
@@ -552,24 +553,6 @@ static long parse_value(enum dataset_type type, const char *s, size_t len, uint8
     return -1;
 }
 
-/* A short printable rendering of a hostile line for a message. */
-static void excerpt(const char *s, size_t len, char *out, size_t outlen)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len && n + 5 < outlen; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\'')
-            out[n++] = (char)c;
-        else
-            n += (size_t)snprintf(out + n, outlen - n, "\\x%02x", c);
-        if (i + 1 < len && n + 5 >= outlen) {
-            memcpy(out + (outlen > 4 ? outlen - 4 : 0), "...", 4);
-            return;
-        }
-    }
-    out[n < outlen ? n : outlen - 1] = '\0';
-}
-
 struct load_state {
     struct dataset *ds;
     const char *path;
@@ -577,15 +560,14 @@ struct load_state {
     size_t bad_lines;
 };
 
-static void bad_line(struct load_state *st, unsigned lineno, const char *why, const char *s,
-                     size_t len)
+/* A bad line is named by file:line and reason, never shown: the file may
+ * hold what the log's readers should not see. */
+static void bad_line(struct load_state *st, unsigned lineno, const char *why)
 {
     if (++st->bad_lines > DATASET_MAX_LINE_DIAGS)
         return;
-    char shown[72];
-    excerpt(s, len, shown, sizeof shown);
-    diag_error(st->diag, st->path, lineno, "dataset '%s' (%s): %s: '%s', line skipped",
-               st->ds->name, type_name(st->ds->type), why, shown);
+    diag_error(st->diag, st->path, lineno, "dataset '%s' (%s): %s, line skipped", st->ds->name,
+               type_name(st->ds->type), why);
 }
 
 /* One line without its newline.  Returns -1 only when the set is full. */
@@ -595,11 +577,11 @@ static int load_line(struct load_state *st, unsigned lineno, const char *s, size
     if (len > DATASET_MAX_LINE) {
         char why[64];
         snprintf(why, sizeof why, "line longer than %d bytes", DATASET_MAX_LINE);
-        bad_line(st, lineno, why, s, 16);
+        bad_line(st, lineno, why);
         return 0;
     }
     if (memchr(s, '\0', len)) {
-        bad_line(st, lineno, "binary data (NUL byte)", s, len);
+        bad_line(st, lineno, "binary data (NUL byte)");
         return 0;
     }
     while (len > 0 && isspace((unsigned char)s[len - 1]))
@@ -618,11 +600,11 @@ static int load_line(struct load_state *st, unsigned lineno, const char *s, size
     const char *why = NULL;
     long n = vlen ? parse_value(st->ds->type, s, vlen, buf, &why) : -1;
     if (n < 0) {
-        bad_line(st, lineno, why ? why : "empty value", s, len);
+        bad_line(st, lineno, why ? why : "empty value");
         return 0;
     }
     if (n == 0) {
-        bad_line(st, lineno, "empty string", s, len);
+        bad_line(st, lineno, "empty string");
         return 0;
     }
     pthread_mutex_lock(&st->ds->lock);
@@ -641,7 +623,7 @@ static int load_line(struct load_state *st, unsigned lineno, const char *s, size
 static int load_file(struct dataset *ds, const char *path, struct diag *diag,
                      const char *rule_file, unsigned rule_line)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         diag_error(diag, rule_file, rule_line, "dataset '%s': cannot open '%s': %s", ds->name,
                    path, strerror(errno));
@@ -805,7 +787,17 @@ void dataset_registry_free(struct dataset_registry *reg)
         dataset_free(ds);
     }
     pthread_mutex_destroy(&reg->lock);
+    free(reg->data_dir);
     free(reg);
+}
+
+int dataset_registry_set_data_dir(struct dataset_registry *reg, const char *dir)
+{
+    free(reg->data_dir);
+    reg->data_dir = NULL;
+    if (dir && *dir && !(reg->data_dir = strdup(dir)))
+        return -1;
+    return 0;
 }
 
 void dataset_registry_set_memcap(struct dataset_registry *reg, size_t bytes)
@@ -823,15 +815,55 @@ static bool valid_name(const char *name)
     return true;
 }
 
-static char *resolve_path(const char *path, const char *base_dir)
+/* True when path (resolved, no symlinks) is root or lies under it. */
+static bool path_under(const char *path, const char *root)
 {
-    if (path[0] == '/' || !base_dir || !*base_dir)
-        return strdup(path);
-    size_t n = strlen(base_dir) + strlen(path) + 2;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s/%s", base_dir, path);
-    return out;
+    char *r = realpath(root, NULL);
+    if (!r)
+        return false;
+    size_t n = strlen(r);
+    bool under = strncmp(path, r, n) == 0 && (path[n] == '/' || path[n] == '\0' || n == 1);
+    free(r);
+    return under;
+}
+
+/* The file a rule's load/state names, confined: relative to the rule
+ * file's directory, and after resolving "..", symlinks and absolute paths
+ * it must lie under that directory or under the registry's data_dir (rules
+ * come from people who may not read every file the sensor can).  With no
+ * base_dir no rule named the path: the caller's own, taken as it is.  NULL
+ * with the reason in msg. */
+static char *resolve_path(const struct dataset_registry *reg, const char *path, const char *base_dir,
+                          char *msg, size_t msglen)
+{
+    char *joined;
+    if (path[0] == '/' || !base_dir || !*base_dir) {
+        joined = strdup(path);
+    } else {
+        size_t n = strlen(base_dir) + strlen(path) + 2;
+        joined = malloc(n);
+        if (joined)
+            snprintf(joined, n, "%s/%s", base_dir, path);
+    }
+    if (!joined) {
+        snprintf(msg, msglen, "out of memory");
+        return NULL;
+    }
+    if (!base_dir || !*base_dir)
+        return joined;
+    char *real = realpath(joined, NULL);
+    if (!real) {
+        snprintf(msg, msglen, "cannot open '%s': %s", joined, strerror(errno));
+        free(joined);
+        return NULL;
+    }
+    free(joined);
+    if (path_under(real, base_dir) || (reg->data_dir && path_under(real, reg->data_dir)))
+        return real;
+    snprintf(msg, msglen, "'%s' is outside the rule file's directory%s; refusing to load it", path,
+             reg->data_dir ? " and datasets.dir" : " (datasets.dir names another directory allowed)");
+    free(real);
+    return NULL;
 }
 
 static struct dataset *find_locked(struct dataset_registry *reg, const char *name)
@@ -858,8 +890,9 @@ static struct dataset *get_locked(struct dataset_registry *reg, const char *name
         return NULL;
     }
     char *path = NULL;
-    if (load_path && *load_path && !(path = resolve_path(load_path, base_dir))) {
-        diag_error(diag, rule_file, rule_line, "dataset '%s': out of memory", name);
+    char why[600];
+    if (load_path && *load_path && !(path = resolve_path(reg, load_path, base_dir, why, sizeof why))) {
+        diag_error(diag, rule_file, rule_line, "dataset '%s': %s", name, why);
         return NULL;
     }
     struct dataset *ds = find_locked(reg, name);

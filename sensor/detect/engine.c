@@ -581,6 +581,9 @@ struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
     de->classification = classification_load(cfg->classification_file, diag);
     if (!de->datasets || !de->classification)
         goto fail;
+    if (cfg->config &&
+        dataset_registry_set_data_dir(de->datasets, config_get_str(cfg->config, "datasets.dir", "")) < 0)
+        goto fail;
     if (cfg->config) {
         static const char *const handling[] = { "default", "full" };
         de->inspect_encrypted = config_get_choice(cfg->config, "detect.encryption-handling",
