@@ -599,6 +599,7 @@ static void sensor_stage_config(struct sensor *s, struct worker_shared *shared)
     struct flow_table_config *f = &shared->flows;
     flow_table_config_defaults(f);
     f->max_flows = (size_t)config_get_int(c, "flow.max-flows", (int64_t)f->max_flows, 1, INT64_C(1) << 32, d);
+    f->memcap = (uint64_t)config_get_int(c, "flow.memcap", (int64_t)f->memcap, 0, INT64_C(1) << 44, d);
     const struct {
         const char *key;
         uint64_t *field;

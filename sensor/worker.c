@@ -37,11 +37,21 @@ static void worker_on_flow_end(void *ctx, struct flow *flow)
     classify_flow_end(w->classifier, flow);
     if (w->detect) {
         detect_stream_end(w->detect, flow, views, &w->alerts);
+        size_t held = detect_flow_memory(flow);
         detect_flow_end(w->detect, flow, &w->alerts);
+        w->detect_flow_bytes -= held - detect_flow_memory(flow);
     }
     eve_write_flow(&w->eve, flow);
     stream_flow_release(w->stream, flow);
     classify_flow_release(flow);
+}
+
+/* What the stages hold per flow, for the flow table's byte cap. */
+static uint64_t worker_flow_state_bytes(void *ctx)
+{
+    struct worker *w = ctx;
+    return classify_state_bytes(w->classifier) + stream_engine_stats(w->stream)->memory +
+           w->detect_flow_bytes;
 }
 
 int worker_init(struct worker *w, int id, const struct worker_shared *shared)
@@ -60,6 +70,7 @@ int worker_init(struct worker *w, int id, const struct worker_shared *shared)
         worker_free(w);
         return -1;
     }
+    flow_table_set_state_probe(w->flows, worker_flow_state_bytes, w);
     if (shared->detect && worker_set_detect(w, shared->detect) < 0) {
         worker_free(w);
         return -1;
@@ -124,9 +135,12 @@ void worker_process(struct worker *w, const struct capture_packet *frame)
     /* APP-LAYER: parsers get the in-order chunks this packet released here
      * (chunks[0..nchunks), valid until the next stream call on this flow). */
     (void)nchunks;
-    if (w->detect)
+    if (w->detect) {
+        size_t held = detect_flow_memory(flow);
         detect_packet_stream(w->detect, flow, &pkt, dir, stream_packet_view(w->stream),
                              &w->alerts);
+        w->detect_flow_bytes += detect_flow_memory(flow) - held;
+    }
 }
 
 void worker_finish(struct worker *w)
@@ -173,6 +187,7 @@ static void write_flow_stats(struct json_writer *j, const struct flow_table_stat
     json_uint(j, "timeout", f->timed_out);
     json_uint(j, "active_timeout", f->active_timeouts);
     json_uint(j, "evicted", f->evicted);
+    json_uint(j, "memcap_evicted", f->memcap_evicted);
     json_uint(j, "tcp", f->tcp);
     json_uint(j, "udp", f->udp);
     json_uint(j, "icmp", f->icmp);

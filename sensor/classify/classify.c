@@ -221,6 +221,11 @@ static void finish(struct classifier *c, struct flow *f, ndpi_protocol p, enum c
         c->stats.unknown++;
 }
 
+uint64_t classify_state_bytes(const struct classifier *c)
+{
+    return c->stats.states_live * SIZEOF_FLOW_STRUCT + c->stats.meta_bytes;
+}
+
 static bool allocate_state(struct classifier *c, struct flow *f)
 {
     f->ndpi = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);

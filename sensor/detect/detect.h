@@ -108,6 +108,8 @@ struct detect_thread_stats {
     uint64_t pcre_errors;
 };
 void detect_thread_stats(const struct detect_thread *dt, struct detect_thread_stats *out);
+/* Bytes of detection state the flow holds now (flowbits, rules fired). */
+size_t detect_flow_memory(const struct flow *flow);
 /* The behavioural detectors' tracking counters of this thread. */
 struct anomaly_stats;
 void detect_thread_anomaly_stats(const struct detect_thread *dt, struct anomaly_stats *out);

@@ -1025,6 +1025,14 @@ static void detect_flow_end_app_layer(struct detect_thread *dt, struct flow *flo
     }
 }
 
+size_t detect_flow_memory(const struct flow *flow)
+{
+    const struct detect_flow *df = flow->detect;
+    if (!df)
+        return 0;
+    return sizeof *df + (size_t)df->bits_cap * sizeof *df->bits + (size_t)df->fired_cap * sizeof *df->fired;
+}
+
 void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct alert_sink *sink)
 {
     const struct detect_engine *de = dt->de;

@@ -44,6 +44,8 @@ struct flow_table {
 
     struct flow_table_stats stats;
     struct hash_key hash_key;   /* random: bucket placement only */
+    uint64_t (*state_probe)(void *ctx);   /* other stages' per-flow bytes, or NULL */
+    void *state_ctx;
 };
 
 /* Fixed so that flow ids are the same on every run (buckets use a random
@@ -219,6 +221,7 @@ void flow_table_config_defaults(struct flow_table_config *cfg)
         .icmp_timeout_usec = 30 * s,
         .other_timeout_usec = 60 * s,
         .active_timeout_usec = 1800 * s,
+        .memcap = 256ull << 20,
     };
 }
 
@@ -233,7 +236,15 @@ static size_t pow2_at_least(size_t n)
 static void update_memory(struct flow_table *ft)
 {
     ft->stats.memory_bytes = (ft->stats.active + ft->nspare) * sizeof(struct flow) +
-                             ft->nbuckets * sizeof(struct flow *);
+                             ft->nbuckets * sizeof(struct flow *) +
+                             (ft->state_probe ? ft->state_probe(ft->state_ctx) : 0);
+}
+
+void flow_table_set_state_probe(struct flow_table *ft, uint64_t (*probe)(void *ctx), void *ctx)
+{
+    ft->state_probe = probe;
+    ft->state_ctx = ctx;
+    update_memory(ft);
 }
 
 struct flow_table *flow_table_new(const struct flow_table_config *cfg, flow_end_fn on_end,
@@ -400,6 +411,18 @@ static struct flow *create_flow(struct flow_table *ft, const struct packet *pkt,
         struct flow *victim = oldest_flow(ft);
         if (victim)
             end_flow(ft, victim, FLOW_END_EVICTED);
+    }
+    /* The byte cap: a flood of one-packet flows from spoofed sources costs
+     * far more in nDPI and detection state than in flow structs. */
+    if (ft->cfg.memcap) {
+        update_memory(ft);
+        struct flow *victim;
+        while (ft->stats.memory_bytes + sizeof(struct flow) > ft->cfg.memcap &&
+               (victim = oldest_flow(ft))) {
+            end_flow(ft, victim, FLOW_END_EVICTED);
+            ft->stats.memcap_evicted++;
+            update_memory(ft);
+        }
     }
     struct flow *f = alloc_flow(ft);
     if (!f)

@@ -500,6 +500,43 @@ static void test_hash_flooding(void **state)
     flow_table_free(ft);
 }
 
+/* flow.memcap: other stages' per-flow bytes (the probe) count; a new flow
+ * evicts the oldest beyond the cap, each evicted flow ended and counted. */
+static uint64_t probe_per_flow(void *ctx)
+{
+    struct flow_table *const *ft = ctx;
+    return flow_table_stats(*ft)->active * 1000;     /* 1000 bytes of state per flow */
+}
+
+static void test_memcap_bytes(void **state)
+{
+    (void)state;
+    struct ended e;
+    struct flow_table_config cfg;
+    flow_table_config_defaults(&cfg);
+    cfg.memcap = 200 * 1024;
+    memset(&e, 0, sizeof e);
+    struct flow_table *ft = flow_table_new(&cfg, on_end, &e);
+    assert_non_null(ft);
+    flow_table_set_state_probe(ft, probe_per_flow, &ft);
+    enum flow_direction dir;
+    bool created;
+    for (uint32_t i = 0; i < 1000; i++) {
+        struct packet p = mkpkt(17, v4(172, 16, (uint8_t)(i >> 8), (uint8_t)i), 1000, v4(10, 0, 0, 53), 53, 0,
+                                SEC + i);
+        feed(ft, p, &dir, &created);
+        assert_true(flow_table_stats(ft)->memory_bytes <= cfg.memcap + 1000 + sizeof(struct flow));
+    }
+    const struct flow_table_stats *st = flow_table_stats(ft);
+    assert_true(st->memcap_evicted > 500);
+    assert_int_equal(st->evicted, st->memcap_evicted);
+    assert_int_equal(e.n, st->memcap_evicted);              /* each one ended through on_end */
+    assert_int_equal(e.reasons[0], FLOW_END_EVICTED);
+    assert_int_equal(st->active + st->memcap_evicted, 1000);
+    flow_table_flush(ft, FLOW_END_SHUTDOWN);
+    flow_table_free(ft);
+}
+
 static void test_flow_struct_small(void **state)
 {
     (void)state;
@@ -520,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_flush_reasons),
         cmocka_unit_test(test_flow_id),
         cmocka_unit_test(test_hash_flooding),
+        cmocka_unit_test(test_memcap_bytes),
         cmocka_unit_test(test_flow_struct_small),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
