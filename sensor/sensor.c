@@ -443,6 +443,7 @@ static void sensor_reload(struct sensor *s)
             detect_engine_free(de);
     } else {
         const struct detect_engine_stats *st = detect_engine_stats(de);
+        detect_engine_carry_state(de, s->detect);    /* thresholds of unchanged rules */
         s->retired = s->detect;
         s->detect = de;
         atomic_store(&s->detect_current, de);

@@ -83,6 +83,10 @@ int worker_init(struct worker *w, int id, const struct worker_shared *shared)
 int worker_set_detect(struct worker *w, const struct detect_engine *de)
 {
     struct detect_thread *dt = de ? detect_thread_new(de) : NULL;
+    /* Trackers of rules that did not change go on counting (a brute force
+     * paced across rule updates must not start from zero). */
+    if (dt && w->detect)
+        detect_thread_carry_state(dt, w->detect);
     /* The old state goes in every case: after a failed swap the worker runs
      * without rules rather than on an engine the sensor is about to free. */
     if (w->detect)

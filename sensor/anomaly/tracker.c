@@ -75,6 +75,29 @@ void anomaly_state_free(struct anomaly_state *st)
     free(st);
 }
 
+void anomaly_state_remap(struct anomaly_state *st,
+                         const struct anomaly_params *(*map)(void *ctx, const struct anomaly_params *p),
+                         void *ctx)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < st->ntables; i++) {
+        struct rule_table *t = st->tables[i];
+        const struct anomaly_params *p = map(ctx, st->owners[i]);
+        if (!p) {
+            for (const struct tracker *e = t->oldest; e; e = e->lru_next) {
+                st->stats.tracked_entries--;
+                st->stats.memory_bytes -= e->size;
+            }
+            table_free(t);
+            continue;
+        }
+        t->params = p;
+        st->owners[kept] = p;
+        st->tables[kept++] = t;
+    }
+    st->ntables = kept;
+}
+
 void anomaly_get_stats(const struct anomaly_state *st, struct anomaly_stats *out)
 {
     memset(out, 0, sizeof *out);

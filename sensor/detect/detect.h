@@ -114,6 +114,15 @@ size_t detect_flow_memory(const struct flow *flow);
 struct anomaly_stats;
 void detect_thread_anomaly_stats(const struct detect_thread *dt, struct anomaly_stats *out);
 
+/* SIGHUP reload: the state of every rule that did not change (same gid,
+ * sid, rev and text) carries over to the new rule set; changed and removed
+ * rules start afresh.  detect_engine_carry_state moves the threshold table
+ * from old to de (old keeps using it until freed; call before the workers
+ * switch); detect_thread_carry_state moves a worker's anomaly trackers
+ * from its old thread state to dt (old keeps none). */
+void detect_engine_carry_state(struct detect_engine *de, struct detect_engine *old);
+void detect_thread_carry_state(struct detect_thread *dt, struct detect_thread *old);
+
 /* Expires time-based state (thresholds, trackers) at packet time now_usec. */
 void detect_thread_expire(struct detect_thread *dt, uint64_t now_usec);
 

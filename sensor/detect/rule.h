@@ -181,6 +181,10 @@ struct rule {
 
     /* prefilter */
     const struct content *fast;     /* in buf[BUF_PAYLOAD], or NULL */
+
+    /* reload: a fixed hash of the rule's text; same gid, sid, rev and
+     * text = the same rule, whose state carries over */
+    uint64_t text_hash;
 };
 
 /* --- parsing ------------------------------------------------------------------------ */
