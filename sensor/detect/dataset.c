@@ -32,7 +32,8 @@ struct ds_entry {
     uint64_t hash;
     uint32_t len;
     uint8_t removed;            /* only read and written under the dataset lock */
-    uint8_t pad[3];
+    uint8_t runtime;            /* added by a rule (set), not loaded from the file */
+    uint8_t pad[2];
     uint8_t data[];
 };
 
@@ -62,6 +63,7 @@ struct dataset {
     enum dataset_type type;
     size_t value_len;           /* fixed length for non-string types, 0 for string */
     struct hash_key key;        /* SipHash key (util/siphash.h) */
+    bool loading;               /* load_file runs: entries are the file's (under lock) */
 
     _Atomic(struct ds_table *) table;
     _Atomic size_t size;
@@ -376,6 +378,7 @@ static int add_locked(struct dataset *ds, const uint8_t *value, size_t len)
     e->hash = h;
     e->len = (uint32_t)len;
     e->removed = 0;
+    e->runtime = !ds->loading;
     if (len)
         memcpy(e->data, value, len);
     if (atomic_load_explicit(&t->slots[i], memory_order_relaxed) == 0)
@@ -396,13 +399,9 @@ int dataset_add(struct dataset *ds, const uint8_t *value, size_t len)
     return rc;
 }
 
-int dataset_remove(struct dataset *ds, const uint8_t *value, size_t len)
+static bool remove_locked(struct dataset *ds, const uint8_t *value, size_t len)
 {
-    uint8_t tmp[16];
-    if (!ds || (!value && len) || !normalise(ds, &value, &len, tmp))
-        return 0;
     uint64_t h = siphash13(&ds->key, value, len);
-    pthread_mutex_lock(&ds->lock);
     struct ds_table *t = atomic_load_explicit(&ds->table, memory_order_relaxed);
     bool found;
     size_t i = probe_locked(t, h, value, len, &found);
@@ -411,6 +410,16 @@ int dataset_remove(struct dataset *ds, const uint8_t *value, size_t len)
         atomic_store_explicit(&t->slots[i], SLOT_TOMBSTONE, memory_order_release);
         atomic_fetch_sub_explicit(&ds->size, 1, memory_order_relaxed);
     }
+    return found;
+}
+
+int dataset_remove(struct dataset *ds, const uint8_t *value, size_t len)
+{
+    uint8_t tmp[16];
+    if (!ds || (!value && len) || !normalise(ds, &value, &len, tmp))
+        return 0;
+    pthread_mutex_lock(&ds->lock);
+    bool found = remove_locked(ds, value, len);
     pthread_mutex_unlock(&ds->lock);
     return found ? 1 : 0;
 }
@@ -608,7 +617,9 @@ static int load_line(struct load_state *st, unsigned lineno, const char *s, size
         return 0;
     }
     pthread_mutex_lock(&st->ds->lock);
+    st->ds->loading = true;
     int rc = add_locked(st->ds, buf, (size_t)n);
+    st->ds->loading = false;
     pthread_mutex_unlock(&st->ds->lock);
     if (rc < 0) {
         diag_error(st->diag, st->path, lineno,
@@ -961,4 +972,39 @@ struct dataset *dataset_registry_find(struct dataset_registry *reg, const char *
     struct dataset *ds = find_locked(reg, name);
     pthread_mutex_unlock(&reg->lock);
     return ds;
+}
+
+/* ------------------------------------------------------------ reload */
+
+/* Replays on ds what rules did to old at run time: values they added
+ * (set) are added, file values they removed (unset) are removed.  Values
+ * are stored normalised, so they go in as they are. */
+static void carry_set(struct dataset *ds, struct dataset *old)
+{
+    pthread_mutex_lock(&old->lock);
+    pthread_mutex_lock(&ds->lock);
+    for (const struct arena_chunk *c = old->arena_first; c; c = c->next)
+        for (size_t off = 0; off < c->used;) {
+            const struct ds_entry *e = (const struct ds_entry *)(const void *)(c->bytes + off);
+            if (e->runtime && !e->removed)
+                (void)add_locked(ds, e->data, e->len);
+            else if (!e->runtime && e->removed)
+                (void)remove_locked(ds, e->data, e->len);
+            off += entry_bytes(e->len);
+        }
+    pthread_mutex_unlock(&ds->lock);
+    pthread_mutex_unlock(&old->lock);
+}
+
+void dataset_registry_carry(struct dataset_registry *to, struct dataset_registry *from)
+{
+    pthread_mutex_lock(&from->lock);
+    pthread_mutex_lock(&to->lock);
+    for (struct dataset *old = from->first; old; old = old->next) {
+        struct dataset *ds = find_locked(to, old->name);
+        if (ds && ds->type == old->type)
+            carry_set(ds, old);
+    }
+    pthread_mutex_unlock(&to->lock);
+    pthread_mutex_unlock(&from->lock);
 }

@@ -40,6 +40,11 @@ struct dataset *dataset_registry_get(struct dataset_registry *reg, const char *n
                                      const char *base_dir, struct diag *diag,
                                      const char *rule_file, unsigned rule_line);
 
+/* A rule reload: each set of `to` (freshly loaded from its file) that has
+ * a namesake of the same type in `from` gets what rules changed in that one
+ * at run time: values added by `set`, file values removed by `unset`. */
+void dataset_registry_carry(struct dataset_registry *to, struct dataset_registry *from);
+
 /* Values are raw: strings as bytes, IPv4 as 4 bytes, IPv6 as 16 bytes,
  * hashes as 16 or 32 bytes (not hex). */
 bool dataset_contains(const struct dataset *ds, const uint8_t *value, size_t len);

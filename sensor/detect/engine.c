@@ -715,6 +715,7 @@ static bool carry_keep(void *ctx, uint32_t gid, uint32_t sid)
 
 void detect_engine_carry_state(struct detect_engine *de, struct detect_engine *old)
 {
+    dataset_registry_carry(de->datasets, old->datasets);
     if (!de->thresholds || !old->thresholds || old->thresholds_moved)
         return;
     struct carry c;

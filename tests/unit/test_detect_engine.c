@@ -359,6 +359,26 @@ static void test_reload_carries_trackers(void **state)
     }
 }
 
+/* Datasets: what `set` added before a reload is still there after it (the
+ * file is loaded afresh, run-time changes replayed on it). */
+static void test_reload_carries_datasets(void **state)
+{
+    (void)state;
+    static const char *const rules =
+        "alert ip any any -> any any (msg:\"new source\"; ip.src; dataset:set,seen,type ipv4; sid:1; rev:1;)\n";
+    struct world w;
+    world_load(&w, rules);
+    w.flow.pkts[0] = 1;
+    assert_int_equal(send(&w, "p"), 1);     /* 10.0.0.1 is new: added */
+    w.flow.pkts[0] = 1;
+    assert_int_equal(send(&w, "p"), 0);     /* then known */
+    struct detect_engine *old = reload(&w, rules);
+    detect_engine_free(old);
+    w.flow.pkts[0] = 1;
+    assert_int_equal(send(&w, "p"), 0);     /* still known after the reload */
+    world_free(&w);
+}
+
 static void test_alert_semantics(void **state)
 {
     (void)state;
@@ -638,6 +658,7 @@ int main(void)
         cmocka_unit_test(test_pcre_limit_cannot_tell),
         cmocka_unit_test(test_reload_carries_thresholds),
         cmocka_unit_test(test_reload_carries_trackers),
+        cmocka_unit_test(test_reload_carries_datasets),
         cmocka_unit_test(test_flowbits),
         cmocka_unit_test(test_thresholds),
         cmocka_unit_test(test_thresholds_across_workers),
