@@ -52,6 +52,7 @@ struct flow_table {
  * key instead: see bucket_hash). */
 #define FLOW_HASH_SEED 0x5851f42d4c957f2dULL
 #define INITIAL_BUCKETS 1024u
+#define MALLOC_HEADER 16u       /* malloc's header per flow struct: counted in memory */
 #define MAX_SPARE 4096u
 
 enum { IPPROTO_ICMP_ = 1, IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17, IPPROTO_ICMPV6_ = 58 };
@@ -235,7 +236,7 @@ static size_t pow2_at_least(size_t n)
 
 static void update_memory(struct flow_table *ft)
 {
-    ft->stats.memory_bytes = (ft->stats.active + ft->nspare) * sizeof(struct flow) +
+    ft->stats.memory_bytes = (ft->stats.active + ft->nspare) * (sizeof(struct flow) + MALLOC_HEADER) +
                              ft->nbuckets * sizeof(struct flow *) +
                              (ft->state_probe ? ft->state_probe(ft->state_ctx) : 0);
 }
