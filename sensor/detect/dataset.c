@@ -634,7 +634,7 @@ static int load_line(struct load_state *st, unsigned lineno, const char *s, size
 static int load_file(struct dataset *ds, const char *path, struct diag *diag,
                      const char *rule_file, unsigned rule_line)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         diag_error(diag, rule_file, rule_line, "dataset '%s': cannot open '%s': %s", ds->name,
                    path, strerror(errno));
