@@ -240,9 +240,14 @@ static int read_password(struct redis_exporter *re, const char *file, struct dia
         explicit_bzero(line, sizeof line);
         return re->password ? 0 : -1;
     }
-    const char *env = getenv("XIEZHI_REDIS_PASSWORD");
-    if (env && env[0])
+    char *env = getenv("XIEZHI_REDIS_PASSWORD");
+    if (env && env[0]) {
         re->password = strdup(env);
+        /* Out of /proc/PID/environ: that shows the original environment
+         * block, which unsetenv() alone leaves in place. */
+        explicit_bzero(env, strlen(env));
+        unsetenv("XIEZHI_REDIS_PASSWORD");
+    }
     return 0;
 }
 

@@ -123,14 +123,17 @@ static bool step_pcre(struct chain *c, size_t i, uint32_t prev_end)
     const struct pcre_match *pm = c->list->v[i].u.pcre;
     uint32_t start = pcre_is_relative(pm) ? prev_end : 0;
     if (pcre_is_negated(pm)) {
+        /* Only a definite "no match" passes a negation: a pcre that gave
+         * up (match limit, JIT stack) cannot tell, and an attacker who can
+         * make it give up must not make the rule fire or pass. */
         uint32_t ms, me;
-        if (pcre_inspect(c->env, pm, c->buf, c->len, start, &ms, &me))
+        if (pcre_inspect(c->env, pm, c->buf, c->len, start, &ms, &me) != PCRE_NO_MATCH)
             return false;
         return chain_from(c, i + 1, prev_end);
     }
     while (start <= c->len && c->budget-- > 0) {
         uint32_t ms, me;
-        if (!pcre_inspect(c->env, pm, c->buf, c->len, start, &ms, &me))
+        if (pcre_inspect(c->env, pm, c->buf, c->len, start, &ms, &me) != PCRE_MATCHED)
             return false;
         uint32_t saved = c->max_end;
         if (me > c->max_end)

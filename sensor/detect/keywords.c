@@ -50,6 +50,8 @@ static const struct keyword keywords[] = {
       "ICMP type: n, <n, >n, n<>m" },
     { "icode", KW_VALUE_REQUIRED, kw_icode,
       "ICMP code: n, <n, >n, n<>m" },
+    { "decode-event", KW_VALUE_REQUIRED, kw_decode_event,
+      "the decoder kept the packet despite this problem (a decoder error counter name)" },
     /* payload (kw_content.c, kw_pcre.c) */
     { "content", KW_VALUE_REQUIRED, kw_content,
       "bytes to find in the buffer (text and |hex|, ! negates)" },

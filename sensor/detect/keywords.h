@@ -62,6 +62,7 @@ int kw_flags(struct rule_parser *rp, const char *v);
 int kw_dsize(struct rule_parser *rp, const char *v);
 int kw_itype(struct rule_parser *rp, const char *v);
 int kw_icode(struct rule_parser *rp, const char *v);
+int kw_decode_event(struct rule_parser *rp, const char *v);
 /* kw_content.c */
 int kw_content(struct rule_parser *rp, const char *v);
 int kw_nocase(struct rule_parser *rp, const char *v);

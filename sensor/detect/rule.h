@@ -188,6 +188,10 @@ struct rule {
 
     /* prefilter */
     const struct content *fast;     /* in buf[BUF_PAYLOAD], or NULL */
+
+    /* reload: a fixed hash of the rule's text; same gid, sid, rev and
+     * text = the same rule, whose state carries over */
+    uint64_t text_hash;
 };
 
 /* --- parsing ------------------------------------------------------------------------ */
@@ -270,14 +274,21 @@ bool inspect_stream(const struct match_env *env, const struct inspect_list *list
 /* Unescapes a content value "abc|0d 0a|\"" into bytes; -1 with err on error. */
 int content_decode(const char *value, uint8_t **out, uint32_t *outlen, char *err, size_t errlen);
 
-/* pcre (kw_pcre.c): one match from start; the match's bounds on success. */
-bool pcre_inspect(const struct match_env *env, const struct pcre_match *pm,
-                  const uint8_t *buf, uint32_t len, uint32_t start, uint32_t *mstart,
-                  uint32_t *mend);
+/* pcre (kw_pcre.c): one match from start; the match's bounds on
+ * PCRE_MATCHED.  PCRE_FAILED: pcre2 gave no answer (match limit, JIT
+ * stack, ...); counted in the thread's stats. */
+enum pcre_result { PCRE_NO_MATCH, PCRE_MATCHED, PCRE_FAILED };
+enum pcre_result pcre_inspect(const struct match_env *env, const struct pcre_match *pm,
+                              const uint8_t *buf, uint32_t len, uint32_t start, uint32_t *mstart,
+                              uint32_t *mend);
 bool pcre_is_relative(const struct pcre_match *pm);
 bool pcre_is_negated(const struct pcre_match *pm);
 void pcre_match_free(struct pcre_match *pm);
 void *detect_thread_match_data(struct detect_thread *dt);
+/* Counts a pcre run that ended in an error (limit: the match or depth limit). */
+void detect_thread_pcre_failed(struct detect_thread *dt, bool limit);
+/* Counts a compiled pcre and whether PCRE2 could JIT it. */
+void detect_engine_pcre_compiled(struct detect_engine *de, bool jit);
 
 /* Buffer contents for a packet (kw_buffers.c); false when absent. */
 bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **data,
