@@ -86,7 +86,10 @@ struct detect_thread {
     uint32_t *alerts;
     size_t nalerts;
     struct detect_thread_stats stats;
+    uint8_t *scratch;           /* base64_decode output, SCRATCH_LEN bytes */
 };
+
+#define SCRATCH_LEN 65535       /* Suricata's most decoded bytes per base64_decode */
 
 /* --- services for keywords ------------------------------------------------------- */
 
@@ -139,6 +142,14 @@ bool detect_proto_is(const struct detect_engine *de, const struct flow *f, const
 }
 
 void *detect_thread_match_data(struct detect_thread *dt) { return dt->md; }
+
+uint8_t *detect_thread_scratch(struct detect_thread *dt, uint32_t *cap)
+{
+    if (!dt->scratch)
+        dt->scratch = malloc(SCRATCH_LEN);
+    *cap = SCRATCH_LEN;
+    return dt->scratch;
+}
 
 /* --- loading ------------------------------------------------------------------------- */
 
@@ -659,6 +670,7 @@ void detect_thread_free(struct detect_thread *dt)
     free(dt->stamp);
     free(dt->cand);
     free(dt->alerts);
+    free(dt->scratch);
     free(dt);
 }
 

@@ -39,6 +39,14 @@ static const struct keyword keywords[] = {
     { "fast_pattern", KW_VALUE_OPTIONAL, kw_fast_pattern },
     { "bsize", KW_VALUE_REQUIRED, kw_bsize },
     { "pcre", KW_VALUE_REQUIRED, kw_pcre },
+    { "isdataat", KW_VALUE_REQUIRED, kw_isdataat },
+    /* numbers in the payload (kw_byte.c) and base64 (kw_base64.c) */
+    { "byte_test", KW_VALUE_REQUIRED, kw_byte_test },
+    { "byte_jump", KW_VALUE_REQUIRED, kw_byte_jump },
+    { "byte_extract", KW_VALUE_REQUIRED, kw_byte_extract },
+    { "byte_math", KW_VALUE_REQUIRED, kw_byte_math },
+    { "base64_decode", KW_VALUE_OPTIONAL, kw_base64_decode },
+    { "base64_data", KW_VALUE_NONE, kw_base64_data },
     /* sticky buffers from nDPI metadata (kw_buffers.c) */
     { "pkt_data", KW_VALUE_NONE, kw_pkt_data },
     { "dns.query", KW_VALUE_NONE, kw_buffer_sticky },
@@ -75,11 +83,6 @@ static const struct keyword keywords[] = {
     { "detection_filter", KW_VALUE_REQUIRED, kw_detection_filter },
     { "anomaly", KW_VALUE_REQUIRED, kw_anomaly },
     /* Known to Suricata, not supported by xiezhi. */
-    { "byte_test", KW_VALUE_REQUIRED, NULL },
-    { "byte_jump", KW_VALUE_REQUIRED, NULL },
-    { "byte_extract", KW_VALUE_REQUIRED, NULL },
-    { "byte_math", KW_VALUE_REQUIRED, NULL },
-    { "isdataat", KW_VALUE_REQUIRED, NULL },
     { "http.header", KW_VALUE_NONE, NULL },
     { "http_header", KW_VALUE_NONE, NULL },
     { "http.request_body", KW_VALUE_NONE, NULL },
@@ -93,8 +96,6 @@ static const struct keyword keywords[] = {
     { "xbits", KW_VALUE_REQUIRED, NULL },
     { "tag", KW_VALUE_REQUIRED, NULL },
     { "stream_size", KW_VALUE_REQUIRED, NULL },
-    { "base64_decode", KW_VALUE_OPTIONAL, NULL },
-    { "base64_data", KW_VALUE_NONE, NULL },
     { "replace", KW_VALUE_REQUIRED, NULL },
     { "datarep", KW_VALUE_REQUIRED, NULL },
 };

@@ -58,6 +58,7 @@ int kw_buffer_sticky(struct rule_parser *rp, const char *v)
     }
     rp->buffer = b;
     rp->last_payload = NULL;
+    rp->b64_list = NULL;    /* base64_data ends at a buffer change */
     if (b != BUF_IP_SRC && b != BUF_IP_DST)
         rp->rule->app_layer = true;
     return 0;
@@ -68,6 +69,7 @@ int kw_pkt_data(struct rule_parser *rp, const char *v)
     (void)v;
     rp->buffer = BUF_PAYLOAD;
     rp->last_payload = NULL;
+    rp->b64_list = NULL;
     return 0;
 }
 
