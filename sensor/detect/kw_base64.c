@@ -37,7 +37,18 @@ static int parse_opt(struct rule_parser *rp, const char *opt, struct base64_deco
     return 0;
 }
 
+static int base64_decode_in(struct rule_parser *rp, const char *v);
+
 int kw_base64_decode(struct rule_parser *rp, const char *v)
+{
+    int saved = byte_enter_buffer(rp, v);
+    int rc = base64_decode_in(rp, v);
+    rp->b64_legacy = rc == 0 && saved != rp->buffer;
+    rp->buffer = saved;
+    return rc;
+}
+
+static int base64_decode_in(struct rule_parser *rp, const char *v)
 {
     if (rp->b64) {
         rule_err(rp, "only one base64_decode per rule");
@@ -89,10 +100,13 @@ int kw_base64_decode(struct rule_parser *rp, const char *v)
 int kw_base64_data(struct rule_parser *rp, const char *v)
 {
     (void)v;
-    if (!rp->b64 || rp->b64_buffer != rp->buffer) {
+    bool same = rp->b64 && (rp->b64_buffer == rp->buffer ||
+                            (rp->b64_legacy && rp->buffer == BUF_PAYLOAD));
+    if (!same) {
         rule_err(rp, "base64_data needs a base64_decode before it in the same buffer");
         return -1;
     }
+    rp->buffer = rp->b64_buffer;    /* its variables and app-layer nature */
     rp->b64_list = rp->b64->data;
     rp->last_payload = NULL;
     return 0;

@@ -65,6 +65,23 @@ int byte_var_add(struct rule_parser *rp, const char *name)
     return rp->nvars++;
 }
 
+int byte_enter_buffer(struct rule_parser *rp, const char *value)
+{
+    int saved = rp->buffer;
+    if (rp->buffer != BUF_PAYLOAD || rp->b64_list || rp->last_payload_buffer <= BUF_PAYLOAD ||
+        !value)
+        return saved;
+    for (const char *p = strstr(value, "relative"); p; p = strstr(p + 1, "relative")) {
+        bool start = p == value || p[-1] == ',' || isspace((unsigned char)p[-1]);
+        char end = p[8];
+        if (start && (end == '\0' || end == ',' || isspace((unsigned char)end))) {
+            rp->buffer = rp->last_payload_buffer;
+            break;
+        }
+    }
+    return saved;
+}
+
 /* --- option text ----------------------------------------------------------------- */
 
 static char *trim(char *s)
@@ -333,7 +350,17 @@ static int parse_test_op(struct rule_parser *rp, const char *text, struct byte_o
     return -1;
 }
 
+static int kw_byte_test_in(struct rule_parser *rp, const char *v);
+
 int kw_byte_test(struct rule_parser *rp, const char *v)
+{
+    int saved = byte_enter_buffer(rp, v);
+    int rc = kw_byte_test_in(rp, v);
+    rp->buffer = saved;
+    return rc;
+}
+
+static int kw_byte_test_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
     snprintf(text, sizeof text, "%s", v);
@@ -383,7 +410,17 @@ fail:
 
 /* --- byte_jump ------------------------------------------------------------------------ */
 
+static int kw_byte_jump_in(struct rule_parser *rp, const char *v);
+
 int kw_byte_jump(struct rule_parser *rp, const char *v)
+{
+    int saved = byte_enter_buffer(rp, v);
+    int rc = kw_byte_jump_in(rp, v);
+    rp->buffer = saved;
+    return rc;
+}
+
+static int kw_byte_jump_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
     snprintf(text, sizeof text, "%s", v);
@@ -447,7 +484,17 @@ fail:
 
 /* --- byte_extract ------------------------------------------------------------------------ */
 
+static int kw_byte_extract_in(struct rule_parser *rp, const char *v);
+
 int kw_byte_extract(struct rule_parser *rp, const char *v)
+{
+    int saved = byte_enter_buffer(rp, v);
+    int rc = kw_byte_extract_in(rp, v);
+    rp->buffer = saved;
+    return rc;
+}
+
+static int kw_byte_extract_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
     snprintf(text, sizeof text, "%s", v);
@@ -531,7 +578,17 @@ static int parse_math_oper(struct rule_parser *rp, const char *v, struct byte_op
 
 /* byte_math: bytes N, offset N, oper OP, rvalue N|var, result name
  * [, relative] [, endian big|little] [, string hex|dec|oct] [, bitmask M] */
+static int kw_byte_math_in(struct rule_parser *rp, const char *v);
+
 int kw_byte_math(struct rule_parser *rp, const char *v)
+{
+    int saved = byte_enter_buffer(rp, v);
+    int rc = kw_byte_math_in(rp, v);
+    rp->buffer = saved;
+    return rc;
+}
+
+static int kw_byte_math_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
     snprintf(text, sizeof text, "%s", v);

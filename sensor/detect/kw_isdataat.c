@@ -10,7 +10,17 @@
 
 #define ISDATAAT_MAX 65535
 
+static int isdataat_in(struct rule_parser *rp, const char *v);
+
 int kw_isdataat(struct rule_parser *rp, const char *v)
+{
+    int saved = byte_enter_buffer(rp, v);
+    int rc = isdataat_in(rp, v);
+    rp->buffer = saved;
+    return rc;
+}
+
+static int isdataat_in(struct rule_parser *rp, const char *v)
 {
     char text[256];
     snprintf(text, sizeof text, "%s", v);

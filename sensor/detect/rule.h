@@ -282,6 +282,7 @@ struct rule_parser {
     char var_name[DETECT_BYTE_VARS][32];
     struct base64_decode *b64;      /* the rule's base64_decode, if any */
     int b64_buffer;                 /* the buffer base64_decode is in */
+    bool b64_legacy;                /* put there by a legacy modifier's content */
     struct inspect_list *b64_list;  /* after base64_data: where steps go */
     char err[320];              /* set by a failing setup */
     bool unsupported;           /* keyword known but not supported */
@@ -342,6 +343,11 @@ int parse_port_set(const struct config *cfg, const char *text, struct port_set *
  * after rule_err; a new one for name, or -1 after rule_err. */
 int byte_var_find(struct rule_parser *rp, const char *name);
 int byte_var_add(struct rule_parser *rp, const char *name);
+/* A relative keyword (value has a "relative" option) written after a
+ * content moved by a legacy modifier (content:"a"; http_uri;) belongs to
+ * that content's buffer, as in Suricata: switches rp->buffer there and
+ * returns the buffer to restore when the keyword is set up. */
+int byte_enter_buffer(struct rule_parser *rp, const char *value);
 /* A number or a variable name ("12", "-3", "0x1f", "len"), in [min, max]. */
 int byte_value_parse(struct rule_parser *rp, const char *what, const char *text, int64_t min,
                      int64_t max, struct byte_value *out);
