@@ -40,6 +40,7 @@ static const struct keyword keywords[] = {
     { "bsize", KW_VALUE_REQUIRED, kw_bsize },
     { "pcre", KW_VALUE_REQUIRED, kw_pcre },
     { "isdataat", KW_VALUE_REQUIRED, kw_isdataat },
+    { "rawbytes", KW_VALUE_NONE, kw_rawbytes },
     /* numbers in the payload (kw_byte.c) and base64 (kw_base64.c) */
     { "byte_test", KW_VALUE_REQUIRED, kw_byte_test },
     { "byte_jump", KW_VALUE_REQUIRED, kw_byte_jump },

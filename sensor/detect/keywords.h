@@ -57,6 +57,7 @@ int kw_distance(struct rule_parser *rp, const char *v);
 int kw_within(struct rule_parser *rp, const char *v);
 int kw_startswith(struct rule_parser *rp, const char *v);
 int kw_endswith(struct rule_parser *rp, const char *v);
+int kw_rawbytes(struct rule_parser *rp, const char *v);
 int kw_fast_pattern(struct rule_parser *rp, const char *v);
 int kw_bsize(struct rule_parser *rp, const char *v);
 /* kw_pcre.c */

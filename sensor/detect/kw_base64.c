@@ -82,6 +82,8 @@ static int base64_decode_in(struct rule_parser *rp, const char *v)
     }
     *b = d;
     b->data = data;
+    struct payload_mark mark;
+    payload_mark_save(rp, &mark);
     struct inspect *in = rule_add_inspect(rp, INSPECT_BASE64_DECODE);
     if (!in) {
         free(b);
@@ -91,7 +93,7 @@ static int base64_decode_in(struct rule_parser *rp, const char *v)
     in->u.b64 = b;
     rp->b64 = b;
     rp->b64_buffer = rp->buffer;
-    rp->last_payload = NULL;
+    payload_mark_restore(rp, &mark);
     if (rp->buffer != BUF_PAYLOAD && rp->buffer != BUF_IP_SRC && rp->buffer != BUF_IP_DST)
         rp->rule->app_layer = true;
     return 0;

@@ -82,6 +82,35 @@ int byte_enter_buffer(struct rule_parser *rp, const char *value)
     return saved;
 }
 
+void payload_mark_save(const struct rule_parser *rp, struct payload_mark *m)
+{
+    m->list = NULL;
+    const struct inspect *lp = rp->last_payload;
+    if (!lp || (lp->kind != INSPECT_CONTENT && lp->kind != INSPECT_PCRE))
+        return;
+    struct inspect_list *lists[2] = {
+        rp->last_payload_buffer >= 0 ? &rp->rule->buf[rp->last_payload_buffer] : NULL,
+        rp->b64_list,
+    };
+    for (int i = 0; i < 2; i++) {
+        struct inspect_list *l = lists[i];
+        if (l && l->n && lp >= l->v && lp < l->v + l->n) {
+            *m = (struct payload_mark){ l, (size_t)(lp - l->v), rp->last_payload_buffer };
+            return;
+        }
+    }
+}
+
+void payload_mark_restore(struct rule_parser *rp, const struct payload_mark *m)
+{
+    if (!m->list) {
+        rp->last_payload = NULL;
+        return;
+    }
+    rp->last_payload = &m->list->v[m->idx];
+    rp->last_payload_buffer = m->buffer;
+}
+
 /* --- option text ----------------------------------------------------------------- */
 
 static char *trim(char *s)
@@ -310,13 +339,15 @@ static struct byte_op *new_op(struct rule_parser *rp)
  * when that buffer is a sticky buffer, as for content). */
 static int add_step(struct rule_parser *rp, enum inspect_kind kind, struct byte_op *op)
 {
+    struct payload_mark mark;
+    payload_mark_save(rp, &mark);
     struct inspect *in = rule_add_inspect(rp, kind);
     if (!in) {
         free(op);
         return -1;
     }
     in->u.byte = op;
-    rp->last_payload = NULL;
+    payload_mark_restore(rp, &mark);
     if (rp->buffer != BUF_PAYLOAD && rp->buffer != BUF_IP_SRC && rp->buffer != BUF_IP_DST)
         rp->rule->app_layer = true;
     return 0;

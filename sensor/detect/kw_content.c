@@ -1,5 +1,5 @@
 /* content and its modifiers (nocase, depth, offset, distance, within,
- * startswith, endswith, fast_pattern), plus bsize.  Contents accept |hex|
+ * startswith, endswith, fast_pattern, rawbytes), plus bsize.  Contents accept |hex|
  * blocks and the escapes \" \; \: \\ \|; "!" before the quotes negates. */
 #include <ctype.h>
 #include <errno.h>
@@ -250,6 +250,21 @@ int kw_startswith(struct rule_parser *rp, const char *v)
     }
     c->flags |= CF_STARTSWITH | CF_DEPTH;
     c->depth = (int32_t)c->len;
+    return 0;
+}
+
+/* rawbytes: Snort's "not the telnet-normalised payload"; xiezhi, like
+ * Suricata, inspects raw bytes anyway, so it only checks its place. */
+int kw_rawbytes(struct rule_parser *rp, const char *v)
+{
+    (void)v;
+    struct content *c = last_content(rp);
+    if (!c)
+        return -1;
+    if (rp->last_payload_buffer != BUF_PAYLOAD || rp->b64_list) {
+        rule_err(rp, "rawbytes only applies to a content of the packet payload");
+        return -1;
+    }
     return 0;
 }
 

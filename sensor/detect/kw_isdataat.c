@@ -61,11 +61,13 @@ static int isdataat_in(struct rule_parser *rp, const char *v)
         }
         opt = next;
     }
+    struct payload_mark mark;
+    payload_mark_save(rp, &mark);
     struct inspect *in = rule_add_inspect(rp, INSPECT_ISDATAAT);
     if (!in)
         return -1;
     in->u.isdataat = id;
-    rp->last_payload = NULL;
+    payload_mark_restore(rp, &mark);
     if (rp->buffer != BUF_PAYLOAD && rp->buffer != BUF_IP_SRC && rp->buffer != BUF_IP_DST)
         rp->rule->app_layer = true;
     return 0;

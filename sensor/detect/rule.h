@@ -348,6 +348,17 @@ int byte_var_add(struct rule_parser *rp, const char *name);
  * that content's buffer, as in Suricata: switches rp->buffer there and
  * returns the buffer to restore when the keyword is set up. */
 int byte_enter_buffer(struct rule_parser *rp, const char *value);
+/* Content modifiers written after isdataat, byte_* or base64_decode still
+ * apply to the content before it (content:".exe"; http_uri;
+ * isdataat:!1,relative; fast_pattern;): where that content is, kept by
+ * index because adding a step may move the list. */
+struct payload_mark {
+    struct inspect_list *list;  /* NULL: none */
+    size_t idx;
+    int buffer;
+};
+void payload_mark_save(const struct rule_parser *rp, struct payload_mark *m);
+void payload_mark_restore(struct rule_parser *rp, const struct payload_mark *m);
 /* A number or a variable name ("12", "-3", "0x1f", "len"), in [min, max]. */
 int byte_value_parse(struct rule_parser *rp, const char *what, const char *text, int64_t min,
                      int64_t max, struct byte_value *out);

@@ -228,6 +228,28 @@ static void test_parse_isdataat_base64(void **state)
     assert_int_equal(step(r, BUF_HTTP_URI, 3)->kind, INSPECT_BASE64_DECODE);
     assert_int_equal(step(r, BUF_HTTP_URI, 3)->u.b64->data->n, 1);
     rule_free(r);
+
+    /* ET writes modifiers after isdataat: they apply to the content before */
+    r = parse_ok(RULE("content:\".exe\"; http_uri; isdataat:!1,relative; fast_pattern; nocase;"));
+    assert_int_equal(r->buf[BUF_HTTP_URI].n, 2);
+    assert_int_equal(step(r, BUF_HTTP_URI, 0)->u.content.flags & (CF_FAST_PATTERN | CF_NOCASE),
+                     CF_FAST_PATTERN | CF_NOCASE);
+    rule_free(r);
+    /* ... and a legacy modifier after them takes them along */
+    r = parse_ok(RULE("content:\"Jorgee\"; depth:6; isdataat:!1,relative; http_user_agent; fast_pattern;"));
+    assert_int_equal(r->buf[BUF_PAYLOAD].n, 0);
+    assert_int_equal(r->buf[BUF_HTTP_USER_AGENT].n, 2);
+    assert_int_equal(step(r, BUF_HTTP_USER_AGENT, 0)->u.content.flags & (CF_FAST_PATTERN | CF_DEPTH),
+                     CF_FAST_PATTERN | CF_DEPTH);
+    assert_int_equal(step(r, BUF_HTTP_USER_AGENT, 1)->kind, INSPECT_ISDATAAT);
+    rule_free(r);
+    r = parse_ok(RULE("content:\"T\"; byte_extract:1,0,v,relative; http_uri; byte_test:1,=,v,0,relative;"));
+    assert_int_equal(r->buf[BUF_HTTP_URI].n, 3);
+    assert_int_equal(step(r, BUF_HTTP_URI, 2)->u.byte->value.var, 0);
+    rule_free(r);
+    r = parse_ok(RULE("content:\"x\"; pcre:\"/y/R\"; byte_test:1,=,1,0,relative; content:\"z\"; rawbytes;"));
+    assert_int_equal(r->buf[BUF_PAYLOAD].n, 4);
+    rule_free(r);
 }
 
 static void test_parse_errors(void **state)
@@ -300,6 +322,9 @@ static void test_parse_errors(void **state)
     expect_error(RULE("base64_decode:offset -1;"), "base64_decode: offset must be 0 to 65535");
     expect_error(RULE("base64_decode:width 3;"),
                  "base64_decode: unknown option 'width 3' (bytes N, offset N, relative)");
+    expect_error(RULE("rawbytes;"), "'rawbytes' needs a preceding content");
+    expect_error(RULE("http.uri; content:\"a\"; rawbytes;"),
+                 "rawbytes only applies to a content of the packet payload");
     expect_error(RULE("base64_decode; base64_data; content:\"a\"; http_uri;"),
                  "'http_uri' needs a preceding content");
     /* the loader reports file:line and refuses only the bad rule */

@@ -476,7 +476,7 @@ static void test_every_keyword_parses(void **state)
         /* payload numbers and base64 (values in test_payload_keywords.c) */
         "isdataat:1;", "byte_test:1,>,1,0;", "byte_jump:1,0;", "byte_extract:1,0,v;",
         "byte_math:bytes 1, offset 0, oper +, rvalue 1, result r;", "base64_decode;",
-        "base64_decode; base64_data;",
+        "base64_decode; base64_data;", "content:\"a\"; rawbytes;",
     };
     for (size_t k = 0; k < keyword_count(); k++) {
         const struct keyword *kw = keyword_at(k);
