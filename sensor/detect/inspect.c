@@ -213,7 +213,8 @@ static bool step_isdataat(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct isdataat *id = &c->list->v[i].u.isdataat;
     uint64_t at = id->at.var >= 0 ? c->vars[id->at.var] : (uint64_t)id->at.n;
-    bool data = id->relative ? at <= (uint64_t)(c->len - prev_end) : at < c->len;
+    bool data = id->relative ? prev_end <= c->len && at <= (uint64_t)(c->len - prev_end)
+                             : at < c->len;
     if (data == id->negated)
         return false;
     return chain_from(c, i + 1, prev_end);
@@ -339,6 +340,11 @@ static bool step_base64_decode(struct chain *c, size_t i, uint32_t prev_end)
     uint32_t avail = c->len - (uint32_t)start;
     if (d->bytes && d->bytes < avail)
         avail = d->bytes;
+    /* decoding costs budget by size: a relative base64_decode retried at
+     * every occurrence of a content cannot decode megabytes per packet */
+    *c->budget -= (int)(avail / 64);
+    if (*c->budget <= 0)
+        return false;
     uint32_t cap;
     uint8_t *out = detect_thread_scratch(c->env->dt, &cap);
     if (!out)
@@ -358,6 +364,8 @@ static bool chain_from(struct chain *c, size_t i, uint32_t prev_end)
         return true;
     if (*c->budget <= 0)
         return false;
+    if (c->list->v[i].kind >= INSPECT_ISDATAAT)
+        (*c->budget)--;     /* isdataat, byte_* and base64 steps count one each */
     switch (c->list->v[i].kind) {
     case INSPECT_CONTENT: return step_content(c, i, prev_end);
     case INSPECT_PCRE: return step_pcre(c, i, prev_end);

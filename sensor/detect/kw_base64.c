@@ -3,6 +3,7 @@
  * bytes) and inspect the decoded bytes with the keywords written after
  * base64_data, which work on them like on a buffer of their own. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,23 +12,40 @@
 
 #define B64_OPT_MAX 65535
 
+/* "bytes N" or "offset N": the number after the word, or NULL. */
+static const char *number_after(const char *opt, const char *word)
+{
+    size_t n = strlen(word);
+    if (strncmp(opt, word, n) != 0 || !isspace((unsigned char)opt[n]))
+        return NULL;
+    opt += n;
+    while (isspace((unsigned char)*opt))
+        opt++;
+    return opt;
+}
+
 static int parse_opt(struct rule_parser *rp, const char *opt, struct base64_decode *d)
 {
-    char name[16];
-    long long n;
-    char extra;
     if (strcmp(opt, "relative") == 0) {
         d->relative = true;
         return 0;
     }
-    if (sscanf(opt, "%15s %lld %c", name, &n, &extra) != 2 ||
-        (strcmp(name, "bytes") && strcmp(name, "offset"))) {
+    const char *num = number_after(opt, "bytes");
+    const char *name = "bytes";
+    if (!num) {
+        num = number_after(opt, "offset");
+        name = "offset";
+    }
+    if (!num) {
         rule_err(rp, "base64_decode: unknown option '%s' (bytes N, offset N, relative)", opt);
         return -1;
     }
-    long long min = strcmp(name, "bytes") == 0 ? 1 : 0;
-    if (n < min || n > B64_OPT_MAX) {
-        rule_err(rp, "base64_decode: %s must be %lld to %d", name, min, B64_OPT_MAX);
+    long min = name[0] == 'b' ? 1 : 0;
+    char *end;
+    errno = 0;
+    long n = strtol(num, &end, 10);
+    if (errno || end == num || *end || n < min || n > B64_OPT_MAX) {
+        rule_err(rp, "base64_decode: %s must be %ld to %d", name, min, B64_OPT_MAX);
         return -1;
     }
     if (name[0] == 'b')

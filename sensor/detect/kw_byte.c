@@ -261,7 +261,7 @@ static int common_option(struct rule_parser *rp, struct byte_op *op, const char 
     } else if (strcmp(arg, "hex") == 0 || strcmp(arg, "dec") == 0 || strcmp(arg, "oct") == 0) {
         return set_base(rp, op, arg, base_set) < 0 ? -1 : 1;
     } else if ((v = word_value(arg, "string"))) {
-        if (strcmp(v, "hex") && strcmp(v, "dec") && strcmp(v, "oct")) {
+        if (strcmp(v, "hex") != 0 && strcmp(v, "dec") != 0 && strcmp(v, "oct") != 0) {
             rule_err(rp, "%s: invalid string base '%s' (hex, dec or oct)", rp->keyword, v);
             return -1;
         }
@@ -562,7 +562,7 @@ static int kw_byte_extract_in(struct rule_parser *rp, const char *v)
             }
             op->multiplier = (uint32_t)n;
         } else if ((val = word_value(argv[i], "align"))) {
-            if (strcmp(val, "2") && strcmp(val, "4")) {
+            if (strcmp(val, "2") != 0 && strcmp(val, "4") != 0) {
                 rule_err(rp, "byte_extract: invalid align '%s' (2 or 4)", val);
                 goto fail;
             }
@@ -656,7 +656,8 @@ static int kw_byte_math_in(struct rule_parser *rp, const char *v)
         } else if ((val = word_value(argv[i], "result"))) {
             result = val;
         } else if ((val = word_value(argv[i], "endian"))) {
-            if (strcmp(val, "big") && strcmp(val, "little") && strcmp(val, "dce")) {
+            if (strcmp(val, "big") != 0 && strcmp(val, "little") != 0 &&
+                strcmp(val, "dce") != 0) {
                 rule_err(rp, "byte_math: invalid endian '%s' (big, little or dce)", val);
                 goto fail;
             }

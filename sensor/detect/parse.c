@@ -75,7 +75,10 @@ int rule_add_action(struct rule_parser *rp, void (*apply)(const struct match_env
 
 struct inspect *rule_add_inspect(struct rule_parser *rp, enum inspect_kind kind)
 {
-    struct inspect_list *l = rp->b64_list ? rp->b64_list : &rp->rule->buf[rp->buffer];
+    /* after base64_data, steps go to the decoded data's list (a pcre with a
+     * buffer modifier, which sets another buffer, still goes to its own) */
+    bool decoded = rp->b64_list && rp->buffer == rp->b64_buffer;
+    struct inspect_list *l = decoded ? rp->b64_list : &rp->rule->buf[rp->buffer];
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 4;
         struct inspect *nv = realloc(l->v, cap * sizeof *nv);

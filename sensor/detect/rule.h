@@ -168,6 +168,8 @@ struct base64_decode {
     struct inspect_list *data;  /* steps after base64_data (may be empty) */
 };
 
+/* Keep the payload number and base64 kinds after INSPECT_DATASET: inspect.c
+ * charges the step budget for every kind from INSPECT_ISDATAAT on. */
 enum inspect_kind {
     INSPECT_CONTENT, INSPECT_PCRE, INSPECT_BSIZE, INSPECT_DATASET,
     INSPECT_ISDATAAT, INSPECT_BYTE_TEST, INSPECT_BYTE_JUMP, INSPECT_BYTE_EXTRACT,
