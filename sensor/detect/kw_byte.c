@@ -167,15 +167,15 @@ static bool parse_i64(const char *text, int64_t min, int64_t max, int64_t *out)
     return true;
 }
 
-/* Same for unsigned 64-bit values (byte_test values, bitmasks). */
+/* An unsigned 64-bit value (byte_test values, bitmasks), read as Suricata
+ * does: by prefix, 0x hex, 0 octal, else decimal. */
 static bool parse_u64(const char *text, uint64_t *out)
 {
     if (!isdigit((unsigned char)text[0]))
         return false;
     char *end;
     errno = 0;
-    unsigned long long v =
-        strtoull(text, &end, (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) ? 16 : 10);
+    unsigned long long v = strtoull(text, &end, 0);
     if (errno || *end)
         return false;
     *out = v;

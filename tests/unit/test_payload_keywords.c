@@ -466,13 +466,14 @@ static void test_byte_test_binary(void **state)
         R("byte_test:1,=,0x41,0;", 13)
         R("content:\"AB\"; byte_test:1,=,0x41,-2,relative;", 14)
         R("byte_test:2,=,0x0102,-1;", 15)
-        R("content:\"AB\"; byte_test:2,=,0x808,-2,relative,bitmask 0xf8f8;", 16));
+        R("content:\"AB\"; byte_test:2,=,0x808,-2,relative,bitmask 0xf8f8;", 16)
+        R("content:\"AB\"; byte_test:1,=,02,0,relative;", 17));   /* octal, as in Suricata */
     /* "AB" 01 02 03 04 05 06 07 08 */
     uint64_t f = fire(&w, P("AB\x01\x02\x03\x04\x05\x06\x07\x08"));
     assert_int_equal(f, S(1) | S(2) | S(3) | S(5) | S(8) | S(11) | S(12) | S(13) | S(14) | S(16));
     /* first byte 02: & 1 fails, ^ 1 holds, >= 2 holds, != 1 holds */
     f = fire(&w, P("AB\x02\x01"));
-    assert_int_equal(f, S(6) | S(7) | S(9) | S(10) | S(13) | S(14) | S(16));
+    assert_int_equal(f, S(6) | S(7) | S(9) | S(10) | S(13) | S(14) | S(16) | S(17));
     /* reads that would end past the buffer never match */
     f = fire(&w, P("AB\x01"));
     assert_int_equal(f, S(5) | S(8) | S(13) | S(14) | S(16));
