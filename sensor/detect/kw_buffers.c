@@ -69,6 +69,7 @@ int kw_pkt_data(struct rule_parser *rp, const char *v)
     (void)v;
     rp->buffer = BUF_PAYLOAD;
     rp->last_payload = NULL;
+    rp->last_payload_buffer = BUF_PAYLOAD;  /* relative keywords stay here */
     rp->b64_list = NULL;
     return 0;
 }

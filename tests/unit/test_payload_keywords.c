@@ -247,6 +247,11 @@ static void test_parse_isdataat_base64(void **state)
     assert_int_equal(r->buf[BUF_HTTP_URI].n, 3);
     assert_int_equal(step(r, BUF_HTTP_URI, 2)->u.byte->value.var, 0);
     rule_free(r);
+    /* pkt_data ends that: a relative keyword after it stays in the payload */
+    r = parse_ok(RULE("content:\"a\"; http_uri; pkt_data; isdataat:1,relative;"));
+    assert_int_equal(r->buf[BUF_PAYLOAD].n, 1);
+    assert_int_equal(r->buf[BUF_HTTP_URI].n, 1);
+    rule_free(r);
     r = parse_ok(RULE("base64_decode; base64_data; content:\"d\"; pcre:\"/u/U\"; content:\"e\";"));
     assert_int_equal(r->buf[BUF_HTTP_URI].n, 1);
     assert_int_equal(step(r, BUF_PAYLOAD, 0)->u.b64->data->n, 2);
