@@ -37,7 +37,7 @@ static const char *const canonical[BUF_COUNT] = {
 
 const char *detect_buffer_name(enum detect_buffer b)
 {
-    return (unsigned)b < BUF_COUNT ? canonical[b] : "?";
+    return (unsigned)b < BUF_COUNT && canonical[b] ? canonical[b] : "?";
 }
 
 static int buffer_of(const char *name)
@@ -121,7 +121,7 @@ int kw_buffer_legacy(struct rule_parser *rp, const char *v)
     rp->buffer = sticky;
     pl->n = first;
     if (pl->n == 0)
-        rp->rule->buffers_used &= ~(1u << BUF_PAYLOAD);
+        rp->rule->buffers_used &= ~(1ull << BUF_PAYLOAD);
     rp->last_payload = &rp->rule->buf[b].v[dst];  /* nocase, fast_pattern still apply */
     rp->last_payload_buffer = b;
     rp->rule->app_layer = true;
