@@ -75,7 +75,8 @@ static int base64_decode_in(struct rule_parser *rp, const char *v)
     struct base64_decode d = { 0 };
     if (v && *v) {
         char text[256];
-        snprintf(text, sizeof text, "%s", v);
+        if (copy_value(rp, v, text, sizeof text) < 0)
+            return -1;
         for (char *opt = text; opt;) {
             char *next = strchr(opt, ',');
             if (next)

@@ -123,6 +123,17 @@ static char *trim(char *s)
     return s;
 }
 
+int copy_value(struct rule_parser *rp, const char *v, char *buf, size_t size)
+{
+    size_t n = strlen(v);
+    if (n >= size) {
+        rule_err(rp, "%s: value longer than %zu bytes", rp->keyword, size - 1);
+        return -1;
+    }
+    memcpy(buf, v, n + 1);
+    return 0;
+}
+
 /* Splits "a, b ,c" into trimmed fields; -1 after rule_err on too many or empty. */
 static int split_args(struct rule_parser *rp, char *text, char **argv)
 {
@@ -394,7 +405,8 @@ int kw_byte_test(struct rule_parser *rp, const char *v)
 static int kw_byte_test_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
-    snprintf(text, sizeof text, "%s", v);
+    if (copy_value(rp, v, text, sizeof text) < 0)
+        return -1;
     int argc = split_args(rp, text, argv);
     if (argc < 0)
         return -1;
@@ -454,7 +466,8 @@ int kw_byte_jump(struct rule_parser *rp, const char *v)
 static int kw_byte_jump_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
-    snprintf(text, sizeof text, "%s", v);
+    if (copy_value(rp, v, text, sizeof text) < 0)
+        return -1;
     int argc = split_args(rp, text, argv);
     if (argc < 0)
         return -1;
@@ -528,7 +541,8 @@ int kw_byte_extract(struct rule_parser *rp, const char *v)
 static int kw_byte_extract_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
-    snprintf(text, sizeof text, "%s", v);
+    if (copy_value(rp, v, text, sizeof text) < 0)
+        return -1;
     int argc = split_args(rp, text, argv);
     if (argc < 0)
         return -1;
@@ -622,7 +636,8 @@ int kw_byte_math(struct rule_parser *rp, const char *v)
 static int kw_byte_math_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
-    snprintf(text, sizeof text, "%s", v);
+    if (copy_value(rp, v, text, sizeof text) < 0)
+        return -1;
     int argc = split_args(rp, text, argv);
     if (argc < 0)
         return -1;
@@ -631,7 +646,6 @@ static int kw_byte_math_in(struct rule_parser *rp, const char *v)
         return -1;
     bool base_set = false, have_bytes = false, have_offset = false, have_rvalue = false;
     const char *result = NULL;
-    op->op = 0;
     for (int i = 0; i < argc; i++) {
         const char *val;
         int64_t n;

@@ -23,7 +23,8 @@ int kw_isdataat(struct rule_parser *rp, const char *v)
 static int isdataat_in(struct rule_parser *rp, const char *v)
 {
     char text[256];
-    snprintf(text, sizeof text, "%s", v);
+    if (copy_value(rp, v, text, sizeof text) < 0)
+        return -1;
     struct isdataat id = { .negated = rp->value_negated };
     char *p = text;
     if (*p == '!') {

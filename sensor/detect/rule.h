@@ -331,6 +331,9 @@ int byte_var_add(struct rule_parser *rp, const char *name);
  * that content's buffer, as in Suricata: switches rp->buffer there and
  * returns the buffer to restore when the keyword is set up. */
 int byte_enter_buffer(struct rule_parser *rp, const char *value);
+/* Copies an option's value into buf (size bytes); -1 after rule_err when
+ * it does not fit (a hostile rule is refused, never read cut short). */
+int copy_value(struct rule_parser *rp, const char *v, char *buf, size_t size);
 /* Content modifiers written after isdataat, byte_* or base64_decode still
  * apply to the content before it (content:".exe"; http_uri;
  * isdataat:!1,relative; fast_pattern;): where that content is, kept by

@@ -317,6 +317,11 @@ static void test_parse_errors(void **state)
                  "byte_math: invalid endian 'middle' (big, little or dce)");
     expect_error(RULE("byte_math:bytes 1, offset 0, oper +, rvalue 1, result r, string bin;"),
                  "byte_math: invalid string base 'bin' (hex, dec or oct)");
+    char longv[700];
+    memset(longv, '1', sizeof longv);
+    memcpy(longv, "alert tcp any any -> any any (byte_test:1,>,1,0,", 48);
+    snprintf(longv + 600, 100, "; sid:1;)");
+    expect_error(longv, "byte_test: value longer than 511 bytes");
     expect_error(RULE("isdataat:;"), "keyword 'isdataat' needs a value");
     expect_error(RULE("isdataat:!;"), "isdataat needs an offset");
     expect_error(RULE("isdataat:70000;"),
