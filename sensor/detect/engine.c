@@ -90,7 +90,10 @@ struct detect_thread {
     uint32_t *alerts;
     size_t nalerts;
     struct detect_thread_stats stats;
+    uint8_t *scratch;           /* base64_decode output, SCRATCH_LEN bytes */
 };
+
+#define SCRATCH_LEN 65535       /* Suricata's most decoded bytes per base64_decode */
 
 /* --- services for keywords ------------------------------------------------------- */
 
@@ -157,6 +160,14 @@ void detect_thread_pcre_failed(struct detect_thread *dt, bool limit)
         dt->stats.pcre_match_limit++;
     else
         dt->stats.pcre_errors++;
+}
+
+uint8_t *detect_thread_scratch(struct detect_thread *dt, uint32_t *cap)
+{
+    if (!dt->scratch)
+        dt->scratch = malloc(SCRATCH_LEN);
+    *cap = SCRATCH_LEN;
+    return dt->scratch;
 }
 
 /* --- loading ------------------------------------------------------------------------- */
@@ -819,6 +830,7 @@ void detect_thread_free(struct detect_thread *dt)
     free(dt->stamp);
     free(dt->cand);
     free(dt->alerts);
+    free(dt->scratch);
     free(dt);
 }
 

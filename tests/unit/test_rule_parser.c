@@ -529,6 +529,10 @@ static void test_every_keyword_parses(void **state)
         "threshold:type both, track by_rule, count 2, seconds 5;",
         "detection_filter:track by_flow, count 2, seconds 5;", "anomaly:host_sweep;",
         "stream-event:reassembly_overlap_different_data;", "stream_size:client,>=,100;",
+        /* payload numbers and base64 (values in test_payload_keywords.c) */
+        "isdataat:1;", "byte_test:1,>,1,0;", "byte_jump:1,0;", "byte_extract:1,0,v;",
+        "byte_math:bytes 1, offset 0, oper +, rvalue 1, result r;", "base64_decode;",
+        "base64_decode; base64_data;", "content:\"a\"; rawbytes;",
     };
     for (size_t k = 0; k < keyword_count(); k++) {
         const struct keyword *kw = keyword_at(k);
@@ -570,7 +574,7 @@ static void test_errors(void **state)
     expect_error(RULE("content:\"\"; sid:1;"), "keyword 'content' needs a value");
     expect_error(RULE("content:\"|  |\"; sid:1;"), "empty content");
     expect_error(RULE("frobnicate:1; sid:1;"), "keyword 'frobnicate' is not supported");
-    expect_error(RULE("byte_test:4,>,1,0; sid:1;"), "keyword 'byte_test' is not supported");
+    expect_error(RULE("xbits:set,x,track ip_src; sid:1;"), "keyword 'xbits' is not supported");
     expect_error(RULE("msg:\"no sid\";"), "missing sid");
     expect_error(RULE("sid:0;"), "invalid sid '0'");
     expect_error(RULE("sid:abc;"), "invalid sid 'abc'");
