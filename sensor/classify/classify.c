@@ -204,10 +204,46 @@ static void set_verdict(struct flow *f, ndpi_protocol p, ndpi_confidence_t conf,
     f->app.risk = risk;
 }
 
+/* Longest URL judged; nDPI 4.2 keeps request targets of any length, a
+ * longer one is judged on its first URL_RISK_MAX bytes. */
+#define URL_RISK_MAX 4096
+
+uint64_t classify_url_risk(const char *url, size_t len)
+{
+    if (!url || len == 0)
+        return 0;
+    char copy[URL_RISK_MAX + 1];
+    if (len > URL_RISK_MAX)
+        len = URL_RISK_MAX;
+    memcpy(copy, url, len);
+    copy[len] = '\0';
+    ndpi_risk_enum r = ndpi_validate_url(copy);
+    if (r == NDPI_NO_RISK || (unsigned)r >= NDPI_MAX_RISK)
+        return 0;
+    return 1ULL << r;
+}
+
+uint64_t classify_note_url(struct flow *f, const char *url, size_t len)
+{
+    uint64_t added = classify_url_risk(url, len) & ~f->app.risk;
+    f->app.risk |= added;
+    return added;
+}
+
+/* Risks nDPI 4.2 leaves to its caller, which ndpiReader adds itself:
+ * the URL checks (XSS, SQL and RCE injection, path traversal) of
+ * ndpi_validate_url, which nDPI never calls on its own. */
+static ndpi_risk caller_risks(const struct ndpi_flow_struct *n)
+{
+    if (!n->http.url)
+        return 0;
+    return classify_url_risk(n->http.url, strnlen(n->http.url, URL_RISK_MAX));
+}
+
 /* Detection is over: keep the verdict and metadata, drop nDPI's state. */
 static void finish(struct classifier *c, struct flow *f, ndpi_protocol p, enum classify_state st)
 {
-    set_verdict(f, p, f->ndpi->confidence, f->ndpi->risk);
+    set_verdict(f, p, f->ndpi->confidence, f->ndpi->risk | caller_risks(f->ndpi));
     f->app.state = (uint8_t)st;
     collect_meta(c, f);
     ndpi_flow_free(f->ndpi);
@@ -272,6 +308,12 @@ void classify_packet(struct classifier *c, struct flow *f, const struct packet *
     unsigned short len = pkt->ip_len > 65535 ? 65535 : (unsigned short)pkt->ip_len;
     ndpi_protocol p = ndpi_detection_process_packet(c->ndpi, f->ndpi, pkt->ip_header, len,
                                                     pkt->ts_usec / 1000);
+    /* nDPI judges DNS fragmentation from the IP header it is given; the
+     * decoder hands it the reassembled datagram, whose header says nothing
+     * of the fragments any more (ndpiReader feeds the first fragment). */
+    if (pkt->reassembled && (p.app_protocol == NDPI_PROTOCOL_DNS ||
+                             p.master_protocol == NDPI_PROTOCOL_DNS))
+        f->ndpi->risk |= 1ULL << NDPI_DNS_FRAGMENTED;
     bool enough = enough_packets(f) || f->ndpi->fail_with_unknown;
     if (!enough && p.app_protocol == NDPI_PROTOCOL_UNKNOWN)
         return;

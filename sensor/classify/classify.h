@@ -63,4 +63,14 @@ size_t classify_risk_names(uint64_t risk, const char **names, size_t max);
 int classify_protocol_id(const struct classifier *c, const char *name);
 int classify_risk_id(const char *name);
 
+/* nDPI's URL checks (ndpi_validate_url: XSS, SQL injection, RCE injection,
+ * "../" traversal as HTTP_SUSPICIOUS_URL), which nDPI 4.2 leaves to its
+ * caller: the risk bit for an HTTP URL (host + target, or the target
+ * alone), 0 when it looks harmless.  len bytes of url are read, at most
+ * 4096 of them. */
+uint64_t classify_url_risk(const char *url, size_t len);
+/* The same for one more request of the flow (nDPI only sees the first):
+ * adds the URL's risk to flow->app.risk and returns the bits that are new. */
+uint64_t classify_note_url(struct flow *flow, const char *url, size_t len);
+
 #endif
