@@ -63,6 +63,30 @@ static bool within(const bool *used, const char *chars)
     return true;
 }
 
+/* Underscored labels (_dmarc, _domainkey, _tcp: RFC 8552) name a service,
+ * they never carry data. */
+static bool service_label(const char *label, size_t n)
+{
+    return n > 0 && label[0] == '_';
+}
+
+/* The labels that carry the data: at least half as long as the longest.
+ * Tunnels put fixed short labels of their own beside the data ("dnscat.",
+ * "t.tunnel." under the registered domain); those would otherwise decide
+ * the alphabet and dilute the entropy. */
+static size_t data_label_min(const char *sub, size_t len)
+{
+    size_t longest = 0;
+    for (size_t start = 0, i = 0; i <= len; i++) {
+        if (i < len && sub[i] != '.')
+            continue;
+        if (!service_label(sub + start, i - start) && i - start > longest)
+            longest = i - start;
+        start = i + 1;
+    }
+    return (longest + 1) / 2;
+}
+
 void dns_label_judge(const char *sub, size_t len, struct dns_label_verdict *v)
 {
     memset(v, 0, sizeof *v);
@@ -73,15 +97,20 @@ void dns_label_judge(const char *sub, size_t len, struct dns_label_verdict *v)
     bool used[256] = { false };
     bool digit = false, letter = false;
     uint32_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)tolower((unsigned char)sub[i]);
-        if (c == '.')
+    size_t min_label = data_label_min(sub, len);
+    for (size_t start = 0, i = 0; i <= len; i++) {
+        if (i < len && sub[i] != '.')
             continue;
-        counts[c]++;
-        used[c] = true;
-        digit |= isdigit(c) != 0;
-        letter |= islower(c) != 0;
-        n++;
+        bool data = i - start >= min_label && !service_label(sub + start, i - start);
+        for (size_t j = start; data && j < i; j++) {
+            unsigned char c = (unsigned char)tolower((unsigned char)sub[j]);
+            counts[c]++;
+            used[c] = true;
+            digit |= isdigit(c) != 0;
+            letter |= islower(c) != 0;
+            n++;
+        }
+        start = i + 1;
     }
     if (n == 0)
         return;

@@ -25,14 +25,16 @@ enum dns_alphabet {
 struct dns_label_verdict {
     enum dns_alphabet alphabet;
     uint32_t symbols;      /* size of that alphabet */
-    uint32_t data_len;     /* characters judged: the labels without dots */
+    uint32_t data_len;     /* characters judged: the data labels without dots */
     bool digits_and_letters;   /* both kinds occur (encoded data almost always) */
     double entropy;        /* measured, bits per character */
     double expected;       /* of random data of data_len characters over the alphabet */
     double ratio;          /* entropy / expected: about 1 for random data */
 };
 
-/* Judges the len characters of sub (labels joined by dots, any case). */
+/* Judges the len characters of sub (labels joined by dots, any case): the
+ * labels at least half as long as the longest, joined without dots;
+ * underscored service labels (_dmarc, _domainkey) are left out. */
 void dns_label_judge(const char *sub, size_t len, struct dns_label_verdict *v);
 
 /* Encoded data: at least min_length characters, digits and letters both,
