@@ -70,10 +70,14 @@ static bool service_label(const char *label, size_t n)
     return n > 0 && label[0] == '_';
 }
 
-/* The labels that carry the data: at least half as long as the longest.
- * Tunnels put fixed short labels of their own beside the data ("dnscat.",
- * "t.tunnel." under the registered domain); those would otherwise decide
- * the alphabet and dilute the entropy. */
+/* Shortest label taken for data: encoders fill labels (iodine and dnscat2
+ * up to 63 characters); words and host numbers are shorter. */
+#define DATA_LABEL_MIN 10
+
+/* The labels that carry the data: at least DATA_LABEL_MIN characters and
+ * half as long as the longest.  Tunnels put fixed short labels of their own
+ * beside the data ("dnscat.", "t.tunnel." under the registered domain);
+ * those would otherwise decide the alphabet and dilute the entropy. */
 static size_t data_label_min(const char *sub, size_t len)
 {
     size_t longest = 0;
@@ -84,7 +88,8 @@ static size_t data_label_min(const char *sub, size_t len)
             longest = i - start;
         start = i + 1;
     }
-    return (longest + 1) / 2;
+    size_t half = (longest + 1) / 2;
+    return half > DATA_LABEL_MIN ? half : DATA_LABEL_MIN;
 }
 
 void dns_label_judge(const char *sub, size_t len, struct dns_label_verdict *v)

@@ -33,7 +33,8 @@ struct dns_label_verdict {
 };
 
 /* Judges the len characters of sub (labels joined by dots, any case): the
- * labels at least half as long as the longest, joined without dots;
+ * labels of at least 10 characters and half as long as the longest, joined
+ * without dots;
  * underscored service labels (_dmarc, _domainkey) are left out. */
 void dns_label_judge(const char *sub, size_t len, struct dns_label_verdict *v);
 

@@ -269,16 +269,17 @@ static bool count_distinct(struct anomaly_ctx *c, struct tracker *t, const struc
         if (!encoded)
             return false;
     }
-    if (!dset_add(set, anomaly_hash_bytes(q->name, sub_len, 0), c->pkt->ts_usec, p->window_usec))
-        return false;
-    evlist_add(ev, q->name);
-    if (p->method == DNS_ENCODED) {
-        w->ratio_sum += v.ratio;
-        w->chars += v.data_len;
-        w->by_alphabet[v.alphabet]++;
-        if (v.ratio > w->max_score)
-            w->max_score = v.ratio;
+    if (dset_add(set, anomaly_hash_bytes(q->name, sub_len, 0), c->pkt->ts_usec, p->window_usec)) {
+        evlist_add(ev, q->name);
+        if (p->method == DNS_ENCODED) {
+            w->ratio_sum += v.ratio;
+            w->chars += v.data_len;
+            w->by_alphabet[v.alphabet]++;
+            if (v.ratio > w->max_score)
+                w->max_score = v.ratio;
+        }
     }
+    /* judged after every query: a full set waits for the share to rise */
     if (set->live < p->threshold)
         return false;
     if (p->method == DNS_ENCODED && (double)w->encoded < p->share * (double)w->queries)

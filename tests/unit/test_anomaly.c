@@ -631,9 +631,11 @@ static void test_dns_label(void **state)
     assert_true(v.entropy < 4.0);
     assert_true(v.ratio > 0.9);
     /* Dots do not count; case does not matter (0x20 randomisation). */
-    dns_label_judge("Ab3.9f", 6, &v);
-    assert_int_equal(v.data_len, 5);
+    dns_label_judge("Ab3De0F1c2.9f", 13, &v);
+    assert_int_equal(v.data_len, 10);
     assert_int_equal(v.alphabet, DNS_ALPHA_HEX);
+    dns_label_judge("a1.b2", 5, &v);     /* no label long enough to carry data */
+    assert_int_equal(v.alphabet, DNS_ALPHA_NONE);
     /* Short fixed labels beside the data do not decide the alphabet. */
     fill_random(data, 48, "0123456789abcdef", &seed);
     char tagged[120];
