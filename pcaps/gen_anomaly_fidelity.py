@@ -243,3 +243,26 @@ CASES = [scan_outbound_ports, scan_outbound_sweep, scan_inbound, benign_outbound
 def generate(outdir):
     for case in CASES:
         case(outdir)
+
+
+# --- nDPI risks that depend on what nDPI is fed (tests/regress/test_ndpi_compare.sh)
+
+def risk_dns_fragmented(outdir):
+    """A DNS TXT answer of about 2 KB sent as two IPv4 fragments (EDNS0):
+    nDPI sets DNS_FRAGMENTED from the header of a fragment, which the
+    decoder's reassembly hides; the classifier must restore it."""
+    import struct
+    from pcapgen import PcapWriter, ether, udp, ipv4_fragments, dns_query, eth_udp4
+    import os
+    q = dns_query("big.example.org", 16, 0x7777)
+    txt = b"".join(bytes([255]) + bytes([0x61 + i % 26]) * 255 for i in range(8))
+    answer = b"\xc0\x0c" + struct.pack("!HHIH", 16, 1, 300, len(txt)) + txt
+    resp = struct.pack("!HHHHHH", 0x7777, 0x8180, 1, 1, 0, 0) + q[12:] + answer
+    with PcapWriter(os.path.join(outdir, "risk_dns_fragmented.pcap")) as w:
+        w.write(T0, eth_udp4("10.1.3.7", "10.0.0.53", 33333, 53, q))
+        seg = udp("10.0.0.53", "10.1.3.7", 53, 33333, resp)
+        for k, frag in enumerate(ipv4_fragments("10.0.0.53", "10.1.3.7", 17, seg, 1480, ident=99)):
+            w.write(T0 + 0.01 + k * 0.0001, ether(frag))
+
+
+CASES.append(risk_dns_fragmented)
