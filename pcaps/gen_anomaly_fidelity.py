@@ -4,7 +4,8 @@ each class the default pack used to miss, an attack and a benign look-alike.
                        scan_inbound) / benign_outbound_clients
   DNS tunnels          dns_tunnel_hex, dns_tunnel_base32, dns_tunnel_base64,
                        dns_tunnel_null / benign_dns_cdn
-  nDPI URL risks       web_sqli, web_xss, web_traversal / benign_web_search
+  nDPI URL risks       web_sqli, web_xss, web_traversal, web_sqli_keepalive /
+                       benign_web_search
 Same address plan as gen_anomaly.py (office 10.1.0.0/16, servers
 10.1.100.0/24, internet elsewhere).  Deterministic: seeded randomness, fixed
 timestamps."""
@@ -221,6 +222,19 @@ def web_traversal(outdir):
     _web(outdir, "web_traversal", [b"/static/../../../../etc/passwd"])
 
 
+def web_sqli_keepalive(outdir):
+    """One keep-alive connection: an ordinary page first, then the SQL
+    injection as the second request, which nDPI never dissects."""
+    def req(target):
+        return b"GET " + target + b" HTTP/1.1\r\nHost: portal.example.gov.cn\r\nUser-Agent: " + \
+            UA + b"\r\nAccept: */*\r\n\r\n"
+    resp = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nok"
+    with _out(outdir, "web_sqli_keepalive") as w:
+        _session(w, T0, "203.0.113.78", "10.1.100.80", 45100, 80,
+                 [(req(b"/index.html"), resp), (req(b"/img/logo.png"), resp),
+                  (req(b"/news.php?id=1%27%20OR%20%271%27%3D%271"), resp)])
+
+
 def benign_web_search(outdir):
     """Ordinary requests that carry quotes, SQL words and markup-like
     characters: a search for O'Brien, for "select a plan", a sort order, a
@@ -237,7 +251,7 @@ def benign_web_search(outdir):
 
 CASES = [scan_outbound_ports, scan_outbound_sweep, scan_inbound, benign_outbound_clients,
          dns_tunnel_hex, dns_tunnel_base32, dns_tunnel_base64, dns_tunnel_null, benign_dns_cdn,
-         web_sqli, web_xss, web_traversal, benign_web_search]
+         web_sqli, web_xss, web_traversal, web_sqli_keepalive, benign_web_search]
 
 
 def generate(outdir):

@@ -291,12 +291,45 @@ static bool enough_packets(const struct flow *f)
     return false;
 }
 
+/* The request target of an HTTP request line at the start of payload, or
+ * NULL.  Per packet: a request line split across segments is not seen
+ * (the HTTP parser's transactions are the complete answer). */
+static const char *request_target(const uint8_t *p, uint32_t len, size_t *tlen)
+{
+    static const char *const methods[] = { "GET ", "POST ", "HEAD ", "PUT ", "DELETE ",
+                                           "OPTIONS ", "PATCH ", "TRACE " };
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        size_t m = strlen(methods[i]);
+        if (len <= m || memcmp(p, methods[i], m) != 0)
+            continue;
+        size_t end = m;
+        while (end < len && p[end] != ' ' && p[end] != '\r' && p[end] != '\n')
+            end++;
+        *tlen = end - m;
+        return *tlen ? (const char *)p + m : NULL;
+    }
+    return NULL;
+}
+
+/* nDPI dissects the first request of an HTTP connection only; the URL
+ * checks run on every later request line the client sends. */
+static void later_http_request(struct flow *f, const struct packet *pkt, enum flow_direction dir)
+{
+    if (dir != FLOW_TOSERVER || !pkt->payload || !is_proto(f, NDPI_PROTOCOL_HTTP))
+        return;
+    size_t tlen;
+    const char *target = request_target(pkt->payload, pkt->payload_len, &tlen);
+    if (target)
+        classify_note_url(f, target, tlen);
+}
+
 void classify_packet(struct classifier *c, struct flow *f, const struct packet *pkt,
                      enum flow_direction dir)
 {
-    (void)dir;      /* nDPI derives direction from the addresses itself */
-    if (f->app.state == CLASSIFY_DONE || f->app.state == CLASSIFY_GIVEN_UP)
+    if (f->app.state == CLASSIFY_DONE || f->app.state == CLASSIFY_GIVEN_UP) {
+        later_http_request(f, pkt, dir);
         return;
+    }
     if (!pkt->ip_header || pkt->ip_len == 0)
         return;
     if (!f->ndpi) {

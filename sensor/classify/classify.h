@@ -29,7 +29,9 @@ struct classify_stats {
 struct classifier *classifier_new(void);
 void classifier_free(struct classifier *c);
 
-/* Feeds one packet of the flow to nDPI while detection is not complete. */
+/* Feeds one packet of the flow to nDPI while detection is not complete;
+ * afterwards, the request line of each later HTTP request of the flow gets
+ * nDPI's URL checks (classify_note_url), which nDPI does for the first only. */
 void classify_packet(struct classifier *c, struct flow *flow, const struct packet *pkt,
                      enum flow_direction dir);
 /* At flow end: give up on undetected flows, free the nDPI state. */
