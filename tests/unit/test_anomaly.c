@@ -574,6 +574,24 @@ static void test_dns_hostile(void **state)
     anomaly_on_packet(fx.st, fx.p, &rule, NULL, &pkt, FLOW_TOSERVER, &fx.sink);
     assert_int_equal(fx.cap.n, before);
     fx_done(&fx);
+
+    /* The encoded method on the same random queries: no crash, and the
+     * judge sees only what the parser accepted. */
+    fx_init(&fx, "dns_tunnel, method encoded, distinct 2, share 0, min-length 1, ratio 0", NULL);
+    pkt.payload = buf;
+    for (unsigned round = 0; round < 20000; round++) {
+        size_t len = round % sizeof buf;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = (uint8_t)(seed >> 16);
+        }
+        if (len > 4)
+            buf[2] = 0x01, buf[3] = 0, buf[4] = 0, buf[5] = 1;
+        pkt.payload_len = (uint32_t)len;
+        pkt.ts_usec = T0 + round;
+        anomaly_on_packet(fx.st, fx.p, &rule, NULL, &pkt, FLOW_TOSERVER, &fx.sink);
+    }
+    fx_done(&fx);
 }
 
 /* --- dns_label: a subdomain judged against its own alphabet --- */
