@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints the alerts of an eve.json, one per line, sorted, for comparison
 with tests/regress/anomaly/<case>.expected:
-  event_type  signature_id  severity  anomaly.kind  count  score  window  evidence (' | ')
+  type (alert|anomaly)  signature_id  severity  anomaly.kind  count  score  window  evidence (' | ')
 Signature alerts (no anomaly object) print '-' for the anomaly fields.
 Every line of eve.json must parse as JSON (exit 1 otherwise)."""
 import json
@@ -20,7 +20,9 @@ with open(sys.argv[1], encoding="utf-8") as f:
         alert = ev.get("alert", {})
         a = ev.get("anomaly") or {}
         rows.append("\t".join(str(x) for x in (
-            ev.get("event_type"), alert.get("signature_id", "-"), alert.get("severity", "-"),
+            # behavioural or signature, whatever the event type is named
+            "anomaly" if a or ev.get("event_type") != "alert" else "alert",
+            alert.get("signature_id", "-"), alert.get("severity", "-"),
             a.get("kind", "-"),
             a.get("count", "-"), a.get("score", "-"), a.get("window", "-"),
             " | ".join(a.get("evidence", [])) or "-")))
