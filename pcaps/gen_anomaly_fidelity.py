@@ -100,14 +100,17 @@ def benign_outbound_clients(outdir):
 
 # --- DNS tunnels of each encoding -------------------------------------------
 
-def _tunnel(outdir, name, alphabet, domain, qtypes, seed, per_query, queries=40, gap=1.4):
+def _tunnel(outdir, name, client, alphabet, domain, qtypes, seed, per_query, queries=40, gap=1.4):
+    """Each tunnel has a client of its own: the captures are also replayed
+    one after the other (tests/integration/test_live_veth.sh), and rules
+    with per-host thresholds must see each alone."""
     rng = random.Random(seed)
     with _out(outdir, name) as w:
         t = T0
         for i in range(queries):
             data = _rand(rng, alphabet, per_query + rng.randrange(-8, 9))
             qname = "%s.%s" % (_labels(data), domain)
-            _dns_exchange(w, t, "10.1.3.30", "10.0.0.53", 34000 + i, qname,
+            _dns_exchange(w, t, client, "10.0.0.53", 34000 + i, qname,
                           qtypes[i % len(qtypes)], 0x400 + i)
             t += gap
 
@@ -116,19 +119,19 @@ def dns_tunnel_hex(outdir):
     """dnscat2-style: hex-encoded chunks of about 60 characters in CNAME and
     MX queries under one domain, 40 in 56 s.  Hex cannot exceed 4 bits per
     character, the old entropy test (4.0) never counted these."""
-    _tunnel(outdir, "dns_tunnel_hex", HEX, "dc.tunnel-hex.net", [5, 15], 1601, 60)
+    _tunnel(outdir, "dns_tunnel_hex", "10.1.3.30", HEX, "dc.tunnel-hex.net", [5, 15], 1601, 60)
 
 
 def dns_tunnel_base32(outdir):
     """iodine-style base32 (a-z 0-5) chunks of about 30 characters, CNAME
     queries, 40 in 56 s."""
-    _tunnel(outdir, "dns_tunnel_base32", B32_IODINE, "i.tunnel-b32.org", [5], 1602, 30)
+    _tunnel(outdir, "dns_tunnel_base32", "10.1.3.32", B32_IODINE, "i.tunnel-b32.org", [5], 1602, 30)
 
 
 def dns_tunnel_base64(outdir):
     """base64 with DNS-safe symbols (mixed case, digits, - and _), chunks
     of about 45 characters, A queries, 40 in 56 s."""
-    _tunnel(outdir, "dns_tunnel_base64", B64_DNS, "x.tunnel-b64.com", [1], 1603, 45)
+    _tunnel(outdir, "dns_tunnel_base64", "10.1.3.33", B64_DNS, "x.tunnel-b64.com", [1], 1603, 45)
 
 
 def dns_tunnel_null(outdir):
