@@ -12,6 +12,7 @@
 #include "anomaly/anomaly_int.h"
 #include "anomaly/dns_label.h"
 
+#include <netinet/in.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -207,7 +208,7 @@ static int query_of(const struct packet *pkt, struct dns_query *q)
 {
     const uint8_t *msg = pkt->payload;
     uint32_t len = pkt->payload_len;
-    if (pkt->proto == 6) {
+    if (pkt->proto == IPPROTO_TCP) {    /* DNS over TCP: a two-byte length first */
         if (len < 2)
             return -1;
         uint32_t mlen = be16(msg);
@@ -215,7 +216,7 @@ static int query_of(const struct packet *pkt, struct dns_query *q)
         len -= 2;
         if (mlen < len)
             len = mlen;
-    } else if (pkt->proto != 17) {
+    } else if (pkt->proto != IPPROTO_UDP) {
         return -1;
     }
     if (dns_parse_query(msg, len, q) < 0 || ends_with(q->name, q->len, "arpa"))
