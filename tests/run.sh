@@ -20,6 +20,8 @@ run_suite() {
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
         printf 'PASS  %-48s %3ds\n' "$name" $((SECONDS - start))
+        # a suite's measured figures ("result: ...") are shown even when it passes
+        grep '^result: ' "$log" | sed 's/^/    | /'
     else
         failed=$((failed + 1))
         failures+=("$name")

@@ -25,7 +25,7 @@ enum anomaly_probe {
     PROBE_ANSWERED = 16,  /* any other flow (counted only with `probe all`) */
 };
 
-enum dns_method { DNS_NAMES, DNS_SUBDOMAINS, DNS_TXT_VOLUME };
+enum dns_method { DNS_NAMES, DNS_SUBDOMAINS, DNS_TXT_VOLUME, DNS_ENCODED };
 
 struct zone_set;          /* zone_policy.c: named CIDR lists and the allow matrix */
 
@@ -48,6 +48,8 @@ struct anomaly_params {
     uint32_t min_length;           /* dns_tunnel: shortest subdomain for entropy */
     double entropy;                /* dns_tunnel: bits per character */
     uint8_t method;                /* dns_tunnel: enum dns_method */
+    double min_ratio;              /* dns_tunnel encoded: entropy / random data's */
+    double share;                  /* dns_tunnel encoded: of the domain's queries */
     uint64_t min_interval_usec;    /* beacon */
     double max_cv;                 /* beacon: jitter bound */
     uint64_t bytes_threshold;      /* volume: fixed threshold per window */

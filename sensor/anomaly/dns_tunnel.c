@@ -1,12 +1,16 @@
 /* dns_tunnel: data smuggled through DNS queries.  Each query is parsed from
  * the packet payload here (nDPI keeps only one name per flow), bounds-checked,
- * and counted per (source, registered domain) by one of three methods:
+ * and counted per (source, registered domain) by one of four methods:
+ *   encoded     distinct subdomains that carry encoded data (dns_label.c:
+ *               judged against their own alphabet), when they are most of
+ *               the domain's queries
  *   names       queries with a long name or a long high-entropy subdomain
  *   subdomains  distinct subdomains of one registered domain
  *   txt_volume  TXT and NULL queries
  * `count` (or `distinct`) within the window raises one alert with the first
  * query names as evidence.  Reverse lookups (.arpa) are never counted. */
 #include "anomaly/anomaly_int.h"
+#include "anomaly/dns_label.h"
 
 #include <netinet/in.h>
 #include <ctype.h>
@@ -22,7 +26,7 @@
 
 static const struct opt_word method_words[] = {
     { "names", DNS_NAMES }, { "subdomains", DNS_SUBDOMAINS }, { "txt_volume", DNS_TXT_VOLUME },
-    { NULL, 0 },
+    { "encoded", DNS_ENCODED }, { NULL, 0 },
 };
 
 #define P(field) offsetof(struct anomaly_params, field)
@@ -33,6 +37,8 @@ static const struct anomaly_option options[] = {
     { "name-length", OPT_COUNT, P(name_length), 1, 255, NULL, 0 },
     { "min-length", OPT_COUNT, P(min_length), 1, 255, NULL, 0 },
     { "entropy", OPT_REAL, P(entropy), 0, 8, NULL, 0 },
+    { "ratio", OPT_REAL, P(min_ratio), 0, 2, NULL, 0 },
+    { "share", OPT_REAL, P(share), 0, 1, NULL, 0 },
     { NULL, 0, 0, 0, 0, NULL, 0 },
 };
 #undef P
@@ -42,9 +48,17 @@ static void defaults(struct anomaly_params *p)
     p->method = DNS_NAMES;
     p->threshold = 0;          /* per method, in prepare */
     p->name_length = 100;
-    p->min_length = 24;
+    p->min_length = 0;         /* per method, in prepare */
     p->entropy = 4.0;
+    p->min_ratio = 0.9;
+    p->share = 0.8;
     p->evidence = 5;
+}
+
+/* subdomains and encoded count distinct names; the others, queries. */
+static bool uses_distinct(const struct anomaly_params *p)
+{
+    return p->method == DNS_SUBDOMAINS || p->method == DNS_ENCODED;
 }
 
 static int prepare(struct anomaly_params *p, const struct config *cfg, const char *file,
@@ -52,20 +66,36 @@ static int prepare(struct anomaly_params *p, const struct config *cfg, const cha
 {
     (void)cfg;
     static const uint32_t threshold[] = { [DNS_NAMES] = 5, [DNS_SUBDOMAINS] = 100,
-                                          [DNS_TXT_VOLUME] = 30 };
+                                          [DNS_TXT_VOLUME] = 30, [DNS_ENCODED] = 10 };
+    static const uint32_t min_length[] = { [DNS_NAMES] = 24, [DNS_SUBDOMAINS] = 24,
+                                           [DNS_TXT_VOLUME] = 24, [DNS_ENCODED] = 20 };
     if (p->threshold == 0)
         p->threshold = threshold[p->method];
-    if (p->method == DNS_SUBDOMAINS && p->threshold < 2) {
-        diag_error(diag, file, line, "anomaly: dns_tunnel subdomains needs distinct >= 2");
+    if (p->min_length == 0)
+        p->min_length = min_length[p->method];
+    if (uses_distinct(p) && p->threshold < 2) {
+        diag_error(diag, file, line, "anomaly: dns_tunnel %s needs distinct >= 2",
+                   p->method == DNS_ENCODED ? "encoded" : "subdomains");
         return -1;
     }
     return 0;
 }
 
+/* What an entry keeps besides its counter: the highest score, and for
+ * `encoded` the domain's queries of the current window (for the share). */
+struct dns_window {
+    double max_score;
+    double ratio_sum;          /* encoded: of the counted subdomains */
+    uint64_t epoch_usec;       /* encoded: start of the window being counted */
+    uint32_t queries, encoded; /* encoded: all queries of the domain, encoded ones */
+    uint64_t chars;            /* encoded: characters of the distinct encoded subdomains */
+    uint32_t by_alphabet[DNS_ALPHA_COUNT];
+};
+
 static size_t counter_bytes(const struct anomaly_params *p)
 {
-    size_t n = p->method == DNS_SUBDOMAINS ? dset_size(p->threshold) : ring_size(p->threshold);
-    return anomaly_align8(n) + sizeof(double);
+    size_t n = uses_distinct(p) ? dset_size(p->threshold) : ring_size(p->threshold);
+    return anomaly_align8(n) + anomaly_align8(sizeof(struct dns_window));
 }
 
 static size_t data_size(const struct anomaly_params *p)
@@ -172,46 +202,141 @@ static bool ends_with(const char *s, size_t n, const char *suffix)
     return n >= m && memcmp(s + n - m, suffix, m) == 0 && (n == m || s[n - m - 1] == '.');
 }
 
-static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
+/* The query of a packet to the server (UDP, or TCP with its two-byte
+ * length first); -1 when there is none or it is a reverse lookup. */
+static int query_of(const struct packet *pkt, struct dns_query *q)
 {
-    const struct packet *pkt = c->pkt;
-    const struct anomaly_params *p = c->params;
-    if (dir != FLOW_TOSERVER || !pkt->payload)
-        return;
     const uint8_t *msg = pkt->payload;
     uint32_t len = pkt->payload_len;
     if (pkt->proto == IPPROTO_TCP) {    /* DNS over TCP: a two-byte length first */
         if (len < 2)
-            return;
+            return -1;
         uint32_t mlen = be16(msg);
         msg += 2;
         len -= 2;
         if (mlen < len)
             len = mlen;
     } else if (pkt->proto != IPPROTO_UDP) {
-        return;
+        return -1;
     }
+    if (dns_parse_query(msg, len, q) < 0 || ends_with(q->name, q->len, "arpa"))
+        return -1;
+    return 0;
+}
+
+/* Whether a query counts for methods names and txt_volume (*score: the
+ * subdomain's entropy); subdomains and encoded decide in count_distinct. */
+static bool query_counts(const struct anomaly_params *p, const struct dns_query *q,
+                         size_t sub_len, double *score)
+{
+    switch ((enum dns_method)p->method) {
+    case DNS_NAMES:
+        *score = sub_len >= p->min_length ? entropy_of(q->name, sub_len) : 0;
+        return q->len >= p->name_length || *score >= p->entropy;
+    case DNS_SUBDOMAINS:
+    case DNS_ENCODED:
+        return sub_len > 0;
+    case DNS_TXT_VOLUME:
+        return q->qtype == QTYPE_TXT || q->qtype == QTYPE_NULL;
+    }
+    return false;
+}
+
+/* encoded: the domain's queries of the current window, for the share. */
+static void window_count(struct dns_window *w, uint64_t now, uint64_t window, bool encoded)
+{
+    if (now - w->epoch_usec > window || w->queries == 0) {
+        w->epoch_usec = now;
+        w->queries = w->encoded = 0;
+    }
+    w->queries++;
+    w->encoded += encoded;
+}
+
+/* subdomains and encoded: adds the subdomain to the distinct set; true when
+ * the alert is due (*count: distinct subdomains). */
+static bool count_distinct(struct anomaly_ctx *c, struct tracker *t, const struct dns_query *q,
+                           size_t sub_len, uint64_t *count)
+{
+    const struct anomaly_params *p = c->params;
+    struct dset *set = tracker_part(t, 0);
+    struct dns_window *w = tracker_part(t, anomaly_align8(dset_size(p->threshold)));
+    struct evlist *ev = tracker_part(t, counter_bytes(p));
+    struct dns_label_verdict v = { 0 };
+    if (p->method == DNS_ENCODED) {
+        dns_label_judge(q->name, sub_len, &v);
+        bool encoded = dns_label_encoded(&v, p->min_length, p->min_ratio);
+        window_count(w, c->pkt->ts_usec, p->window_usec, encoded);
+        if (!encoded)
+            return false;
+    }
+    if (dset_add(set, anomaly_hash_bytes(q->name, sub_len, 0), c->pkt->ts_usec, p->window_usec)) {
+        evlist_add(ev, q->name);
+        if (p->method == DNS_ENCODED) {
+            w->ratio_sum += v.ratio;
+            w->chars += v.data_len;
+            w->by_alphabet[v.alphabet]++;
+            if (v.ratio > w->max_score)
+                w->max_score = v.ratio;
+        }
+    }
+    /* judged after every query: a full set waits for the share to rise */
+    if (set->live < p->threshold)
+        return false;
+    if (p->method == DNS_ENCODED && (double)w->encoded < p->share * (double)w->queries)
+        return false;
+    *count = set->live;
+    return true;
+}
+
+static enum dns_alphabet main_alphabet(const struct dns_window *w)
+{
+    enum dns_alphabet best = DNS_ALPHA_NONE;
+    for (int a = DNS_ALPHA_NONE + 1; a < DNS_ALPHA_COUNT; a++)
+        if (w->by_alphabet[a] > w->by_alphabet[best])
+            best = (enum dns_alphabet)a;
+    return best;
+}
+
+static void emit(struct anomaly_ctx *c, struct tracker *t, uint64_t count)
+{
+    const struct anomaly_params *p = c->params;
+    size_t counter = anomaly_align8(uses_distinct(p) ? dset_size(p->threshold)
+                                                     : ring_size(p->threshold));
+    struct dns_window *w = tracker_part(t, counter);
+    struct evlist *ev = tracker_part(t, counter_bytes(p));
+    const char *evidence[ANOMALY_MAX_EVIDENCE + 1];
+    size_t n = 0;
+    char summary[128];
+    double score = w->max_score;
+    if (p->method == DNS_ENCODED) {
+        /* the mean ratio of the counted names, and how they were judged */
+        score = w->ratio_sum / (double)count;
+        snprintf(summary, sizeof summary, "alphabet=%s share=%u/%u chars=%llu",
+                 dns_alphabet_name(main_alphabet(w)), w->encoded, w->queries,
+                 (unsigned long long)w->chars);
+        evidence[n++] = summary;
+    }
+    n += evlist_view(ev, evidence + n, ANOMALY_MAX_EVIDENCE);
+    anomaly_emit(c, "dns_tunnel", count, round(score * 1000) / 1000, evidence, n);
+    evlist_clear(ev);
+    memset(w, 0, sizeof *w);
+}
+
+static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
+{
+    const struct packet *pkt = c->pkt;
+    const struct anomaly_params *p = c->params;
+    if (dir != FLOW_TOSERVER || !pkt->payload)
+        return;
     struct dns_query q;
-    if (dns_parse_query(msg, len, &q) < 0 || ends_with(q.name, q.len, "arpa"))
+    if (query_of(pkt, &q) < 0)
         return;
     size_t reg = registered_start(&q);
     size_t sub_len = reg ? q.label[reg] - 1 : 0;
     double score = 0;
-    switch ((enum dns_method)p->method) {
-    case DNS_NAMES:
-        score = sub_len >= p->min_length ? entropy_of(q.name, sub_len) : 0;
-        if (q.len < p->name_length && score < p->entropy)
-            return;
-        break;
-    case DNS_SUBDOMAINS:
-        if (!sub_len)
-            return;
-        break;
-    case DNS_TXT_VOLUME:
-        if (q.qtype != QTYPE_TXT && q.qtype != QTYPE_NULL)
-            return;
-        break;
-    }
+    if (!query_counts(p, &q, sub_len, &score))
+        return;
 
     struct anomaly_key key;
     anomaly_key_init(&key);
@@ -222,44 +347,35 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
     struct tracker *t = tracker_get(c, &key, &created);
     if (!t)
         return;
-    size_t counter = anomaly_align8(p->method == DNS_SUBDOMAINS ? dset_size(p->threshold)
-                                                                : ring_size(p->threshold));
-    double *max_score = tracker_part(t, counter);
+    size_t counter = anomaly_align8(uses_distinct(p) ? dset_size(p->threshold)
+                                                     : ring_size(p->threshold));
+    struct dns_window *w = tracker_part(t, counter);
     struct evlist *ev = tracker_part(t, counter_bytes(p));
     if (created) {
-        if (p->method == DNS_SUBDOMAINS)
+        if (uses_distinct(p))
             dset_init(tracker_part(t, 0), p->threshold);
         else
             ring_init(tracker_part(t, 0), p->threshold);
         evlist_init(ev, p->evidence, NAME_WIDTH);
-        *max_score = 0;
+        memset(w, 0, sizeof *w);
     }
     uint64_t count;
-    if (p->method == DNS_SUBDOMAINS) {
-        struct dset *set = tracker_part(t, 0);
-        if (dset_add(set, anomaly_hash_bytes(q.name, sub_len, 0), pkt->ts_usec, p->window_usec))
-            evlist_add(ev, q.name);
-        if (set->live < p->threshold)
+    if (uses_distinct(p)) {
+        if (!count_distinct(c, t, &q, sub_len, &count))
             return;
-        count = set->live;
-        dset_clear(set);
+        dset_clear(tracker_part(t, 0));
     } else {
         struct ring *ring = tracker_part(t, 0);
         ring_push(ring, pkt->ts_usec);
         evlist_add(ev, q.name);
-        if (score > *max_score)
-            *max_score = score;
+        if (score > w->max_score)
+            w->max_score = score;
         if (ring->n < ring->cap || ring_span(ring) > p->window_usec)
             return;
         count = ring->n;
         ring_clear(ring);
     }
-    const char *evidence[ANOMALY_MAX_EVIDENCE];
-    size_t n = evlist_view(ev, evidence, ANOMALY_MAX_EVIDENCE);
-    double reported = round(*max_score * 1000) / 1000;
-    anomaly_emit(c, "dns_tunnel", count, reported, evidence, n);
-    evlist_clear(ev);
-    *max_score = 0;
+    emit(c, t, count);
 }
 
 const struct anomaly_detector anomaly_dns_tunnel = {

@@ -204,10 +204,46 @@ static void set_verdict(struct flow *f, ndpi_protocol p, ndpi_confidence_t conf,
     f->app.risk = risk;
 }
 
+/* Longest URL judged; nDPI 4.2 keeps request targets of any length, a
+ * longer one is judged on its first URL_RISK_MAX bytes. */
+#define URL_RISK_MAX 4096
+
+uint64_t classify_url_risk(const char *url, size_t len)
+{
+    if (!url || len == 0)
+        return 0;
+    char copy[URL_RISK_MAX + 1];
+    if (len > URL_RISK_MAX)
+        len = URL_RISK_MAX;
+    memcpy(copy, url, len);
+    copy[len] = '\0';
+    ndpi_risk_enum r = ndpi_validate_url(copy);
+    if (r == NDPI_NO_RISK || (unsigned)r >= NDPI_MAX_RISK)
+        return 0;
+    return 1ULL << r;
+}
+
+uint64_t classify_note_url(struct flow *f, const char *url, size_t len)
+{
+    uint64_t added = classify_url_risk(url, len) & ~f->app.risk;
+    f->app.risk |= added;
+    return added;
+}
+
+/* Risks nDPI 4.2 leaves to its caller, which ndpiReader adds itself:
+ * the URL checks (XSS, SQL and RCE injection, path traversal) of
+ * ndpi_validate_url, which nDPI never calls on its own. */
+static ndpi_risk caller_risks(const struct ndpi_flow_struct *n)
+{
+    if (!n->http.url)
+        return 0;
+    return classify_url_risk(n->http.url, strnlen(n->http.url, URL_RISK_MAX));
+}
+
 /* Detection is over: keep the verdict and metadata, drop nDPI's state. */
 static void finish(struct classifier *c, struct flow *f, ndpi_protocol p, enum classify_state st)
 {
-    set_verdict(f, p, f->ndpi->confidence, f->ndpi->risk);
+    set_verdict(f, p, f->ndpi->confidence, f->ndpi->risk | caller_risks(f->ndpi));
     f->app.state = (uint8_t)st;
     collect_meta(c, f);
     ndpi_flow_free(f->ndpi);
@@ -264,12 +300,45 @@ static bool enough_packets(const struct flow *f)
     return false;
 }
 
+/* The request target of an HTTP request line at the start of payload, or
+ * NULL.  Per packet: a request line split across segments is not seen
+ * (the HTTP parser's transactions are the complete answer). */
+static const char *request_target(const uint8_t *p, uint32_t len, size_t *tlen)
+{
+    static const char *const methods[] = { "GET ", "POST ", "HEAD ", "PUT ", "DELETE ",
+                                           "OPTIONS ", "PATCH ", "TRACE " };
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        size_t m = strlen(methods[i]);
+        if (len <= m || memcmp(p, methods[i], m) != 0)
+            continue;
+        size_t end = m;
+        while (end < len && p[end] != ' ' && p[end] != '\r' && p[end] != '\n')
+            end++;
+        *tlen = end - m;
+        return *tlen ? (const char *)p + m : NULL;
+    }
+    return NULL;
+}
+
+/* nDPI dissects the first request of an HTTP connection only; the URL
+ * checks run on every later request line the client sends. */
+static void later_http_request(struct flow *f, const struct packet *pkt, enum flow_direction dir)
+{
+    if (dir != FLOW_TOSERVER || !pkt->payload || !is_proto(f, NDPI_PROTOCOL_HTTP))
+        return;
+    size_t tlen;
+    const char *target = request_target(pkt->payload, pkt->payload_len, &tlen);
+    if (target)
+        classify_note_url(f, target, tlen);
+}
+
 void classify_packet(struct classifier *c, struct flow *f, const struct packet *pkt,
                      enum flow_direction dir)
 {
-    (void)dir;      /* nDPI derives direction from the addresses itself */
-    if (f->app.state == CLASSIFY_DONE || f->app.state == CLASSIFY_GIVEN_UP)
+    if (f->app.state == CLASSIFY_DONE || f->app.state == CLASSIFY_GIVEN_UP) {
+        later_http_request(f, pkt, dir);
         return;
+    }
     if (!pkt->ip_header || pkt->ip_len == 0)
         return;
     if (!f->ndpi) {
@@ -281,6 +350,12 @@ void classify_packet(struct classifier *c, struct flow *f, const struct packet *
     unsigned short len = pkt->ip_len > 65535 ? 65535 : (unsigned short)pkt->ip_len;
     ndpi_protocol p = ndpi_detection_process_packet(c->ndpi, f->ndpi, pkt->ip_header, len,
                                                     pkt->ts_usec / 1000);
+    /* nDPI judges DNS fragmentation from the IP header it is given; the
+     * decoder hands it the reassembled datagram, whose header says nothing
+     * of the fragments any more (ndpiReader feeds the first fragment). */
+    if (pkt->reassembled && (p.app_protocol == NDPI_PROTOCOL_DNS ||
+                             p.master_protocol == NDPI_PROTOCOL_DNS))
+        f->ndpi->risk |= 1ULL << NDPI_DNS_FRAGMENTED;
     bool enough = enough_packets(f) || f->ndpi->fail_with_unknown;
     if (!enough && p.app_protocol == NDPI_PROTOCOL_UNKNOWN)
         return;

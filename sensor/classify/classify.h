@@ -32,7 +32,9 @@ uint64_t classify_state_bytes(const struct classifier *c);
 struct classifier *classifier_new(void);
 void classifier_free(struct classifier *c);
 
-/* Feeds one packet of the flow to nDPI while detection is not complete. */
+/* Feeds one packet of the flow to nDPI while detection is not complete;
+ * afterwards, the request line of each later HTTP request of the flow gets
+ * nDPI's URL checks (classify_note_url), which nDPI does for the first only. */
 void classify_packet(struct classifier *c, struct flow *flow, const struct packet *pkt,
                      enum flow_direction dir);
 /* At flow end: give up on undetected flows, free the nDPI state. */
@@ -65,5 +67,15 @@ size_t classify_risk_names(uint64_t risk, const char **names, size_t max);
  * number; -1 when unknown. */
 int classify_protocol_id(const struct classifier *c, const char *name);
 int classify_risk_id(const char *name);
+
+/* nDPI's URL checks (ndpi_validate_url: XSS, SQL injection, RCE injection,
+ * "../" traversal as HTTP_SUSPICIOUS_URL), which nDPI 4.2 leaves to its
+ * caller: the risk bit for an HTTP URL (host + target, or the target
+ * alone), 0 when it looks harmless.  len bytes of url are read, at most
+ * 4096 of them. */
+uint64_t classify_url_risk(const char *url, size_t len);
+/* The same for one more request of the flow (nDPI only sees the first):
+ * adds the URL's risk to flow->app.risk and returns the bits that are new. */
+uint64_t classify_note_url(struct flow *flow, const char *url, size_t len);
 
 #endif

@@ -15,6 +15,7 @@ one file per seed, named by its SHA-1 like libFuzzer's own corpus files.
   json     a few writer programs (see fuzz_json.c)
   geoip    the tiny .mmdb files of tests/tools/make-test-mmdb.pl, one per schema
   eve_fields  EVE lines as xiezhi-alerts reads them from Redis, hostile ones too
+  dns_label   subdomains: tunnel chunks of each encoding and ordinary names
 and tests/fuzz/regressions/<target>/* are added to their target's seeds.
 
 Usage: python3 tests/fuzz/make_corpus.py OUTDIR"""
@@ -310,6 +311,13 @@ def geoip_seeds(outdir):
         shutil.rmtree(tmp)
 
 
+def dns_label_seeds(outdir):
+    names = [b"www", b"r3---sn-ni57rn7k", b"login.microsoftonline", b"_dmarc",
+             b"s1024-2013q3._domainkey", b"f9558c93895ee97fbab40909ea1c8ace8de49d25.e.dc",
+             b"t4pdz0vunwrzuv3ri4tgdtinwyt5yb.i", b"g0aRbTvSThG2jmEbd2Znv9jXOvuX-_Jlmblv.x",
+             b"\xbc\xd0\xfd\x80abc123\xff", b"a." * 60, b""]
+    for n in names:
+        save(outdir, "dns_label", n)
 def stream_seeds(outdir):
     # fuzz_stream.c: config byte, flags byte, two ISNs, then 7-byte segments
     # (dir/flags, 24-bit offset, length/8, time step, ack/256).
@@ -352,6 +360,7 @@ def main():
     json_seeds(outdir)
     eve_fields_seeds(outdir)
     geoip_seeds(outdir)
+    dns_label_seeds(outdir)
     stream_seeds(outdir)
     regression_seeds(outdir)
     for target in sorted(os.listdir(outdir)):

@@ -1,6 +1,7 @@
 /* Unit tests of the anomaly detectors: the keyword grammar, each detector
  * fed crafted flows and packets through the public interface, suppression,
  * the memory bounds and expiry.  A capturing alert_sink records alerts. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 
 #include "anomaly/anomaly.h"
 #include "anomaly/anomaly_int.h"
+#include "anomaly/dns_label.h"
 
 #define SEC 1000000ull
 #define T0 (1700000000ull * SEC)
@@ -575,6 +577,170 @@ static void test_dns_hostile(void **state)
     anomaly_on_packet(fx.st, fx.p, &rule, NULL, &pkt, FLOW_TOSERVER, &fx.sink);
     assert_int_equal(fx.cap.n, before);
     fx_done(&fx);
+
+    /* The encoded method on the same random queries: no crash, and the
+     * judge sees only what the parser accepted. */
+    fx_init(&fx, "dns_tunnel, method encoded, distinct 2, share 0, min-length 1, ratio 0", NULL);
+    pkt.payload = buf;
+    for (unsigned round = 0; round < 20000; round++) {
+        size_t len = round % sizeof buf;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = (uint8_t)(seed >> 16);
+        }
+        if (len > 4)
+            buf[2] = 0x01, buf[3] = 0, buf[4] = 0, buf[5] = 1;
+        pkt.payload_len = (uint32_t)len;
+        pkt.ts_usec = T0 + round;
+        anomaly_on_packet(fx.st, fx.p, &rule, NULL, &pkt, FLOW_TOSERVER, &fx.sink);
+    }
+    fx_done(&fx);
+}
+
+/* --- dns_label: a subdomain judged against its own alphabet --- */
+
+static void fill_random(char *out, size_t n, const char *alphabet, unsigned *seed)
+{
+    size_t k = strlen(alphabet);
+    for (size_t i = 0; i < n; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        out[i] = alphabet[(*seed >> 16) % k];
+    }
+    out[n] = '\0';
+}
+
+static void test_dns_label(void **state)
+{
+    (void)state;
+    /* Random data's expected entropy: below log2(k) for short strings,
+     * approaching it for long ones, never above log2(n). */
+    assert_true(fabs(dns_random_entropy(16, 1000) - 4.0) < 0.02);
+    assert_true(dns_random_entropy(16, 20) > 3.25 && dns_random_entropy(16, 20) < 3.5);
+    assert_true(dns_random_entropy(64, 16) < 4.0);
+    assert_true(dns_random_entropy(2, 1) == 0);
+
+    struct dns_label_verdict v;
+    unsigned seed = 99;
+    char data[200];
+    static const struct { const char *alphabet; enum dns_alphabet id; } enc[] = {
+        { "0123456789abcdef", DNS_ALPHA_HEX },
+        { "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", DNS_ALPHA_BASE32 },
+        { "abcdefghijklmnopqrstuvwxyz012345", DNS_ALPHA_BASE32 },
+        { "abcdefghijklmnopqrstuvwxyz0123456789", DNS_ALPHA_BASE36 },
+        { "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", DNS_ALPHA_BASE64 },
+    };
+    /* Each encoding, 100 random 40-character chunks: judged encoded at the
+     * pack's settings (20 characters, ratio 0.9) nearly always. */
+    for (size_t e = 0; e < sizeof enc / sizeof enc[0]; e++) {
+        unsigned hits = 0;
+        for (unsigned i = 0; i < 100; i++) {
+            fill_random(data, 40, enc[e].alphabet, &seed);
+            if (data[0] == '_')
+                data[0] = 'a';     /* an underscored label is a service name */
+            dns_label_judge(data, 40, &v);
+            /* a draw that misses some symbols may fit a smaller alphabet */
+            assert_true(v.alphabet != DNS_ALPHA_NONE && v.alphabet <= enc[e].id);
+            assert_int_equal(v.data_len, 40);
+            hits += dns_label_encoded(&v, 20, 0.9);
+        }
+        if (hits < 95)
+            fail_msg("alphabet %zu: %u of 100 random chunks judged encoded", e, hits);
+    }
+    /* Hex never reaches the old 4.0 bits, yet is judged against its own 4. */
+    fill_random(data, 60, "0123456789abcdef", &seed);
+    dns_label_judge(data, 60, &v);
+    assert_true(v.entropy < 4.0);
+    assert_true(v.ratio > 0.9);
+    /* Dots do not count; case does not matter (0x20 randomisation). */
+    dns_label_judge("Ab3De0F1c2.9f", 13, &v);
+    assert_int_equal(v.data_len, 10);
+    assert_int_equal(v.alphabet, DNS_ALPHA_HEX);
+    dns_label_judge("a1.b2", 5, &v);     /* no label long enough to carry data */
+    assert_int_equal(v.alphabet, DNS_ALPHA_NONE);
+    /* Short fixed labels beside the data do not decide the alphabet. */
+    fill_random(data, 48, "0123456789abcdef", &seed);
+    char tagged[120];
+    snprintf(tagged, sizeof tagged, "dnscat.%s.t.tunnel", data);
+    dns_label_judge(tagged, strlen(tagged), &v);
+    assert_int_equal(v.alphabet, DNS_ALPHA_HEX);
+    assert_int_equal(v.data_len, 48);
+    /* Ordinary names: too short, no digits, or far from random. */
+    static const char *const benign[] = {
+        "connectivitycheck", "login.microsoftonline", "r3---sn-ni57rn7k",
+        "vcacrashplan01.hq.corp", "s1024-2013q3._domainkey", "www", "mail2024",
+        "aaaaaaaaaaaaaaaaaaaaaaaa1", "SeCuReDnS2",
+    };
+    for (size_t i = 0; i < sizeof benign / sizeof benign[0]; i++) {
+        dns_label_judge(benign[i], strlen(benign[i]), &v);
+        if (dns_label_encoded(&v, 20, 0.9))
+            fail_msg("'%s' judged encoded (ratio %.3f)", benign[i], v.ratio);
+    }
+    /* Hostile input: NULL, empty, high bytes. */
+    dns_label_judge(NULL, 10, &v);
+    assert_int_equal(v.alphabet, DNS_ALPHA_NONE);
+    dns_label_judge("...", 3, &v);
+    assert_int_equal(v.alphabet, DNS_ALPHA_NONE);
+    assert_false(dns_label_encoded(&v, 1, 0));
+    unsigned char bin[64];
+    for (size_t i = 0; i < sizeof bin; i++)
+        bin[i] = (unsigned char)(0x80 + i);
+    dns_label_judge((const char *)bin, sizeof bin, &v);
+    assert_int_equal(v.alphabet, DNS_ALPHA_BINARY);
+    assert_string_equal(dns_alphabet_name(DNS_ALPHA_HEX), "hex");
+    assert_string_equal(dns_alphabet_name(DNS_ALPHA_BINARY), "binary");
+}
+
+static void test_dns_encoded(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, "dns_tunnel, method encoded, distinct 10, window 60s, share 0.8, evidence 3", NULL);
+    struct ip_addr c = v4(10, 1, 3, 7);
+    unsigned seed = 5;
+    char data[100], name[300];
+    /* 9 hex chunks: one short of the threshold. */
+    for (unsigned i = 0; i < 9; i++) {
+        fill_random(data, 48, "0123456789abcdef", &seed);
+        snprintf(name, sizeof name, "%s.t.tunnel.example.com.cn", data);
+        dns_send(&fx, c, name, 5, T0 + i * SEC);
+    }
+    /* The same chunk again is not new data. */
+    dns_send(&fx, c, name, 5, T0 + 9 * SEC);
+    assert_int_equal(fx.cap.n, 0);
+    fill_random(data, 48, "0123456789abcdef", &seed);
+    snprintf(name, sizeof name, "%s.t.tunnel.example.com.cn", data);
+    dns_send(&fx, c, name, 5, T0 + 10 * SEC);
+    assert_int_equal(fx.cap.n, 1);
+    assert_int_equal(fx.cap.count, 10);
+    assert_true(fx.cap.score > 0.9 && fx.cap.score < 1.1);
+    assert_int_equal(fx.cap.nevidence, 3);
+    assert_string_equal(fx.cap.evidence[0], "alphabet=hex share=11/11 chars=480");
+    assert_non_null(strstr(fx.cap.evidence[1], ".t.tunnel.example.com.cn"));
+    fx_done(&fx);
+
+    /* A domain whose encoded-looking names are a minority: no alert. */
+    fx_init(&fx, "dns_tunnel, method encoded, distinct 10, window 60s, share 0.8", NULL);
+    for (unsigned i = 0; i < 40; i++) {
+        if (i % 3 == 0) {
+            fill_random(data, 32, "abcdefghijklmnopqrstuvwxyz234567", &seed);
+            snprintf(name, sizeof name, "%s.cdn.example.net", data);
+        } else {
+            snprintf(name, sizeof name, "www%u.cdn.example.net", i);
+        }
+        dns_send(&fx, c, name, 1, T0 + i * SEC);
+    }
+    assert_int_equal(fx.cap.n, 0);
+    fx_done(&fx);
+
+    /* Slow: 10 chunks spread over more than the window. */
+    fx_init(&fx, "dns_tunnel, method encoded, distinct 10, window 60s", NULL);
+    for (unsigned i = 0; i < 30; i++) {
+        fill_random(data, 40, "abcdefghijklmnopqrstuvwxyz012345", &seed);
+        snprintf(name, sizeof name, "%s.slow.example.org", data);
+        dns_send(&fx, c, name, 1, T0 + i * 7 * SEC);
+    }
+    assert_int_equal(fx.cap.n, 0);
+    fx_done(&fx);
 }
 
 /* --- beacon --- */
@@ -950,6 +1116,8 @@ int main(void)
         cmocka_unit_test(test_dns_names),
         cmocka_unit_test(test_dns_subdomains_and_txt),
         cmocka_unit_test(test_dns_hostile),
+        cmocka_unit_test(test_dns_label),
+        cmocka_unit_test(test_dns_encoded),
         cmocka_unit_test(test_beacon),
         cmocka_unit_test(test_volume),
         cmocka_unit_test(test_zone_policy),

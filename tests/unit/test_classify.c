@@ -437,6 +437,49 @@ static void test_names(void **state)
     assert_string_equal(classify_confidence_name(&res), "DPI");
 }
 
+/* nDPI 4.2 leaves its URL checks to the caller: the classifier runs them on
+ * the URL nDPI saw (as ndpiReader does), and on any later request. */
+static void test_url_risks(void **state)
+{
+    struct run *r = *state;
+    const uint64_t xss = 1ULL << classify_risk_id("URL_POSSIBLE_XSS");
+    const uint64_t sqli = 1ULL << classify_risk_id("URL_POSSIBLE_SQL_INJECTION");
+    const uint64_t traversal = 1ULL << classify_risk_id("HTTP_SUSPICIOUS_URL");
+    const char *s = "example.com/item.php?id=1' OR '1'='1";
+    assert_int_equal(classify_url_risk(s, strlen(s)), sqli);
+    s = "/search?q=<script>alert(document.cookie)</script>";
+    assert_int_equal(classify_url_risk(s, strlen(s)), xss);
+    s = "/../../../../etc/shadow";
+    assert_int_equal(classify_url_risk(s, strlen(s)), traversal);
+    s = "/news/list?page=2&sort=date";
+    assert_int_equal(classify_url_risk(s, strlen(s)), 0);
+    assert_int_equal(classify_url_risk(NULL, 5), 0);
+    /* len is honoured: the harmful part beyond it is not read */
+    s = "/a?x=1' OR '1'='1";
+    assert_int_equal(classify_url_risk(s, 2), 0);
+    /* longer than the 4096 bytes judged: no overflow, a verdict */
+    size_t big = 10000;
+    char *u = malloc(big);
+    assert_non_null(u);
+    memset(u, 'a', big);
+    memcpy(u, "/p?v=", 5);
+    (void)classify_url_risk(u, big);
+    free(u);
+
+    /* a second request on a flow adds its risk once */
+    struct flow f;
+    memset(&f, 0, sizeof f);
+    s = "/q?id=1 UNION SELECT password FROM users--";
+    assert_int_equal(classify_note_url(&f, s, strlen(s)), sqli);
+    assert_int_equal(classify_note_url(&f, s, strlen(s)), 0);
+    assert_int_equal(f.app.risk, sqli);
+
+    /* a real capture: ndpiReader reports path traversal (nikto) on these */
+    run_pcap(r, "WebattackRCE.pcap");
+    const struct seen_flow *fl = find(r, "6 127.0.0.1:50562-127.0.0.1:8080");
+    assert_true(fl->risk & traversal);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +491,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_states_freed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_per_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_url_risks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
