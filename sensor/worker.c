@@ -1,6 +1,6 @@
 /* The packet path of one worker, in order: decode -> flow -> classify ->
- * enrich (once per flow) -> detect -> events.  Flow ends run the same stages'
- * end hooks, then the flow event is written. */
+ * enrich (once per flow) -> applayer -> detect -> events.  Flow ends run the
+ * same stages' end hooks, then the flow event is written. */
 #include "worker.h"
 
 #include <string.h>
@@ -24,13 +24,42 @@ static void worker_emit_alert(void *ctx, const struct flow *flow, const struct p
     eve_write_alert(&w->eve, flow, pkt, rule, anomaly);
 }
 
+static void worker_emit_tx_alert(void *ctx, const struct flow *flow, const struct packet *pkt,
+                                 const struct rule_info *rule, const struct applayer_tx *tx)
+{
+    struct worker *w = ctx;
+    w->counters.alerts++;
+    int severity = rule->severity >= 1 && rule->severity <= 4 ? rule->severity : 0;
+    w->counters.alerts_by_severity[severity]++;
+    w->counters.last_event_usec = pkt ? pkt->ts_usec : flow->last_usec;
+    const struct applayer_flow *af = flow->applayer;
+    struct eve_tx etx = { af->parser, applayer_settings(w->applayer, af->parser->proto),
+                          af->state, tx };
+    eve_write_alert_tx(&w->eve, flow, pkt, rule, &etx);
+}
+
+/* Protocol events: one per transaction, when it is complete (or at flow end). */
+static void worker_log_tx(void *ctx, const struct flow *flow, const struct applayer_parser *parser,
+                          void *state, const struct applayer_tx *tx)
+{
+    struct worker *w = ctx;
+    struct eve_tx etx = { parser, applayer_settings(w->applayer, parser->proto), state, tx };
+    eve_write_tx(&w->eve, flow, w->now_usec > flow->last_usec ? flow->last_usec : w->now_usec,
+                 w->pcap_cnt, &etx);
+}
+
 static void worker_on_flow_end(void *ctx, struct flow *flow)
 {
     struct worker *w = ctx;
     classify_flow_end(w->classifier, flow);
+    if (flow->applayer)
+        applayer_on_flow_end(w->applayer, flow, flow->last_usec);
     if (w->detect)
         detect_flow_end(w->detect, flow, &w->alerts);
+    if (flow->applayer)
+        applayer_after_detect(w->applayer, flow, true, worker_log_tx, w);
     eve_write_flow(&w->eve, flow);
+    applayer_flow_free(flow);
     classify_flow_release(flow);
 }
 
@@ -41,10 +70,13 @@ int worker_init(struct worker *w, int id, const struct worker_shared *shared)
     w->geoip = shared->geoip;
     w->alerts.ctx = w;
     w->alerts.emit = worker_emit_alert;
+    w->alerts.emit_tx = worker_emit_tx_alert;
     w->decoder = decoder_new(&shared->decoder);
     w->classifier = classifier_new();
+    struct diag quiet = { .quiet = 1 };     /* the sensor reported the settings once */
+    w->applayer = w->classifier ? applayer_new(shared->config, w->classifier, &quiet) : NULL;
     w->flows = flow_table_new(&shared->flows, worker_on_flow_end, w);
-    if (!w->decoder || !w->classifier || !w->flows) {
+    if (!w->decoder || !w->classifier || !w->flows || !w->applayer) {
         log_error("worker %d: out of memory", id);
         worker_free(w);
         return -1;
@@ -108,8 +140,17 @@ void worker_process(struct worker *w, const struct capture_packet *frame)
     if (created && w->geoip)
         geoip_enrich_flow(w->geoip, flow);
     classify_packet(w->classifier, flow, &pkt, dir);
+    w->pcap_cnt = pkt.pcap_cnt;
+    /* app-layer: until the stream layer hands over reassembled chunks, a TCP
+     * packet's payload is taken as the next bytes of its direction */
+    if (pkt.payload_len && pkt.proto == 6)
+        applayer_on_tcp_payload(w->applayer, flow, dir, pkt.payload, pkt.payload_len, pkt.ts_usec);
+    else if (pkt.payload_len && pkt.proto == 17)
+        applayer_on_datagram(w->applayer, flow, dir, pkt.payload, pkt.payload_len, pkt.ts_usec);
     if (w->detect)
         detect_packet(w->detect, flow, &pkt, dir, &w->alerts);
+    if (flow->applayer)
+        applayer_after_detect(w->applayer, flow, false, worker_log_tx, w);
 }
 
 void worker_finish(struct worker *w)
@@ -261,6 +302,7 @@ void worker_free(struct worker *w)
         detect_thread_free(w->detect);
     if (w->flows)
         flow_table_free(w->flows);
+    applayer_free(w->applayer);
     if (w->classifier)
         classifier_free(w->classifier);
     if (w->decoder)

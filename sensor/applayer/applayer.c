@@ -16,7 +16,7 @@ static const struct applayer_parser *const registry[APPLAYER_PROTO_COUNT] = {
 
 #define NDPI_IDS_MAX 8
 /* A direction's first chunks are probed this many times before giving up. */
-#define PROBE_TRIES_MAX 4
+#define PROBE_TRIES_MAX 16
 
 struct applayer {
     void *settings[APPLAYER_PROTO_COUNT];
@@ -135,7 +135,8 @@ static int attach(struct applayer *al, struct flow *f, const struct applayer_par
 
 /* nDPI's verdict counts only before any byte went by (a parser must see a
  * direction from its first byte) and not inside a tunnel (it is about the
- * outer protocol). */
+ * outer protocol).  Probes see the direction's first bytes, gathered over
+ * segments while one of them answers "more". */
 static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
                                             enum flow_direction dir, const uint8_t *data,
                                             uint32_t len)
@@ -146,20 +147,24 @@ static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
     for (int p = 0; fresh && !tunnelled && p < APPLAYER_PROTO_COUNT; p++)
         if (registry[p] && transport_ok(registry[p], f) && ndpi_names_it(al, p, f))
             return registry[p];
-    if (len == 0 || af->probe_tries[dir] >= PROBE_TRIES_MAX)
+    if (len == 0 || af->probe_tries[dir] >= PROBE_TRIES_MAX || !fresh)
         return NULL;
     af->probe_tries[dir]++;
+    uint32_t room = APPLAYER_PROBE_BYTES - af->probe_len[dir];
+    uint32_t take = len < room ? len : room;
+    memcpy(af->probe_buf[dir] + af->probe_len[dir], data, take);
+    af->probe_len[dir] = (uint8_t)(af->probe_len[dir] + take);
     bool more = false;
     for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
         const struct applayer_parser *row = registry[p];
         if (!row || !row->probe || !transport_ok(row, f))
             continue;
-        enum applayer_probe_result r = row->probe(data, len, dir);
-        if (r == APPLAYER_PROBE_YES && fresh)
+        enum applayer_probe_result r = row->probe(af->probe_buf[dir], af->probe_len[dir], dir);
+        if (r == APPLAYER_PROBE_YES)
             return row;
         more |= r == APPLAYER_PROBE_MORE;
     }
-    if (!more)
+    if (!more || af->probe_len[dir] == APPLAYER_PROBE_BYTES || af->probe_tries[dir] >= PROBE_TRIES_MAX)
         af->probe_tries[dir] = PROBE_TRIES_MAX;
     return NULL;
 }
@@ -194,6 +199,7 @@ static void leave_outer(struct applayer *al, struct applayer_flow *af)
     af->failed = false;
     af->seen[0] = af->seen[1] = 0;
     af->probe_tries[0] = af->probe_tries[1] = 0;
+    af->probe_len[0] = af->probe_len[1] = 0;
 }
 
 static void check_tunnel(struct applayer *al, struct applayer_flow *af)
@@ -207,17 +213,9 @@ static void check_tunnel(struct applayer *al, struct applayer_flow *af)
     al->stats.tunnels++;
 }
 
-static void feed(struct applayer *al, struct flow *f, const struct applayer_chunk *part,
+static void give(struct applayer *al, struct applayer_flow *af, const struct applayer_chunk *part,
                  uint64_t ts_usec)
 {
-    struct applayer_flow *af = f->applayer;
-    if (!af->parser && !af->failed) {
-        const struct applayer_parser *p = choose(al, f, part->dir, part->data, part->len);
-        if (!p || attach(al, f, p, ts_usec) < 0) {
-            af->seen[part->dir] += part->len;
-            return;
-        }
-    }
     af->seen[part->dir] += part->len;
     if (!af->parser || af->failed || !af->parser->on_data)
         return;
@@ -227,6 +225,33 @@ static void feed(struct applayer *al, struct flow *f, const struct applayer_chun
         return;
     }
     check_tunnel(al, af);
+}
+
+static void feed(struct applayer *al, struct flow *f, const struct applayer_chunk *part,
+                 uint64_t ts_usec)
+{
+    struct applayer_flow *af = f->applayer;
+    if (af->parser || af->failed) {
+        give(al, af, part, ts_usec);
+        return;
+    }
+    uint8_t kept = af->probe_len[part->dir];
+    const struct applayer_parser *p = choose(al, f, part->dir, part->data, part->len);
+    if (!p) {
+        if (af->probe_tries[part->dir] >= PROBE_TRIES_MAX)
+            af->seen[part->dir] += part->len + af->probe_len[part->dir];
+        return;     /* kept for the next probe, or not anyone's */
+    }
+    if (attach(al, f, p, ts_usec) < 0)
+        return;
+    if (kept) {
+        /* the earlier segments the probe gathered come first */
+        struct applayer_chunk head = { part->dir, af->probe_buf[part->dir], kept,
+                                       part->offset >= kept ? part->offset - kept : 0, 0 };
+        give(al, af, &head, ts_usec);
+    }
+    af->probe_len[0] = af->probe_len[1] = 0;
+    give(al, af, part, ts_usec);
 }
 
 static struct applayer_chunk chunk_from(const struct applayer_chunk *c, uint64_t offset)
@@ -251,6 +276,8 @@ void applayer_on_chunk(struct applayer *al, struct flow *f, const struct applaye
     uint64_t skip = af->skip_to[c->dir];
     if (af->in_tunnel && c->offset >= skip)
         leave_outer(al, af);
+    if (c->flags & APPLAYER_CHUNK_EOF)
+        af->eof[c->dir] = true;
     struct applayer_chunk part = af->in_tunnel ? *c : chunk_from(c, skip);
     if (part.len == 0 && !(part.flags & APPLAYER_CHUNK_EOF))
         return;
@@ -293,6 +320,20 @@ void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_directi
     if (af->parser->on_packet(af->state, dir, data, len, ts_usec) < 0) {
         af->failed = true;
         al->stats.parse_errors[af->proto]++;
+    }
+}
+
+void applayer_on_flow_end(struct applayer *al, struct flow *f, uint64_t ts_usec)
+{
+    struct applayer_flow *af = f->applayer;
+    if (!af || !af->parser || af->failed || f->proto != 6)
+        return;
+    for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
+        if (af->eof[d])
+            continue;
+        struct applayer_chunk eof = { (enum flow_direction)d, NULL, 0, af->next_offset[d],
+                                      APPLAYER_CHUNK_EOF };
+        applayer_on_chunk(al, f, &eof, ts_usec);
     }
 }
 

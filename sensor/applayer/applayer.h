@@ -132,6 +132,9 @@ struct applayer_parser {
 /* The rows (each parser's file defines its own). */
 extern const struct applayer_parser applayer_http_parser;
 
+/* Bytes of a direction kept for probes that need more than one segment. */
+#define APPLAYER_PROBE_BYTES 32
+
 /* Per-flow app-layer state, owned by the framework (struct flow's applayer). */
 struct applayer_flow {
     const struct applayer_parser *parser;   /* NULL until a probe or nDPI decides */
@@ -142,7 +145,10 @@ struct applayer_flow {
     uint64_t next_offset[2];                /* without a stream layer: offset of the next chunk */
     uint64_t skip_to[2];                    /* tunnel: stream offsets where the inner protocol starts */
     uint8_t probe_tries[2];
+    uint8_t probe_len[2];                   /* first bytes kept while a probe wants more */
+    uint8_t probe_buf[2][APPLAYER_PROBE_BYTES];
     bool in_tunnel;                         /* tunnel announced, outer parser still attached */
+    bool eof[2];                            /* an EOF chunk was given per direction */
     bool failed;                            /* the parser gave up on this flow */
 };
 
@@ -173,6 +179,11 @@ void applayer_on_tcp_payload(struct applayer *al, struct flow *flow, enum flow_d
 /* UDP: one datagram. */
 void applayer_on_datagram(struct applayer *al, struct flow *flow, enum flow_direction dir,
                           const uint8_t *data, uint32_t len, uint64_t ts_usec);
+
+/* Flow end: tells the parser both directions are finished (an EOF chunk
+ * each, unless the stream layer already sent one), so it completes what
+ * the close completes (a body read until the connection closes). */
+void applayer_on_flow_end(struct applayer *al, struct flow *flow, uint64_t ts_usec);
 
 /* After detection: calls log for each transaction ready to be logged (complete
  * both ways, or every one left when flow_end), marks it logged, and frees the
