@@ -136,6 +136,11 @@ def odd_port(out):
     s.send(b"GET /shell?cmd=id HTTP/1.0\r\nUser-Agent: curl/7.1\r\n\r\n")
     s.reply(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuid=0(root) gid=0(root)\n")
     s.close()
+    # HTTP/1.1 without the Host header it requires
+    s = TcpSession(w, T0 + 10, CLIENT, SERVER, 40010, 8081).handshake()
+    s.send(b"GET /robots.txt HTTP/1.1\r\nUser-Agent: masscan/1.3\r\n\r\n")
+    s.reply(response(b"200 OK", b"User-agent: *", b"text/plain"))
+    s.close()
     w.close()
 
 

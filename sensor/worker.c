@@ -34,7 +34,7 @@ static void worker_emit_tx_alert(void *ctx, const struct flow *flow, const struc
     w->counters.last_event_usec = pkt ? pkt->ts_usec : flow->last_usec;
     const struct applayer_flow *af = flow->applayer;
     struct eve_tx etx = { af->parser, applayer_settings(w->applayer, af->parser->proto),
-                          af->state, tx };
+                          af->state, tx, applayer_tx_id(flow, tx) };
     eve_write_alert_tx(&w->eve, flow, pkt, rule, &etx);
 }
 
@@ -43,7 +43,8 @@ static void worker_log_tx(void *ctx, const struct flow *flow, const struct appla
                           void *state, const struct applayer_tx *tx)
 {
     struct worker *w = ctx;
-    struct eve_tx etx = { parser, applayer_settings(w->applayer, parser->proto), state, tx };
+    struct eve_tx etx = { parser, applayer_settings(w->applayer, parser->proto), state, tx,
+                          applayer_tx_id(flow, tx) };
     eve_write_tx(&w->eve, flow, w->now_usec > flow->last_usec ? flow->last_usec : w->now_usec,
                  w->pcap_cnt, &etx);
 }

@@ -189,8 +189,25 @@ static void free_txs(struct applayer *al, struct applayer_flow *af)
 
 /* The tunnel's first inner byte arrived: the outer parser is done (its
  * transactions were logged by after_detect), the inner bytes are probed. */
+static void note_ids(struct applayer_flow *af)
+{
+    size_t n = af->parser ? af->parser->tx_count(af->state) : 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t id = af->tx_id_base + af->parser->tx_at(af->state, i)->id + 1;
+        if (id > af->tx_ids_used)
+            af->tx_ids_used = id;
+    }
+}
+
+uint64_t applayer_tx_id(const struct flow *flow, const struct applayer_tx *tx)
+{
+    return (flow->applayer ? flow->applayer->tx_id_base : 0) + tx->id;
+}
+
 static void leave_outer(struct applayer *al, struct applayer_flow *af)
 {
+    note_ids(af);
+    af->tx_id_base = af->tx_ids_used;
     free_txs(al, af);
     af->parser->state_free(af->state);
     af->parser = NULL;
@@ -351,6 +368,7 @@ void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
     if (!af || !af->parser)
         return;
     const struct applayer_parser *p = af->parser;
+    note_ids(af);
     size_t n = p->tx_count(af->state);
     for (size_t i = 0; i < n; i++) {
         struct applayer_tx *tx = p->tx_at(af->state, i);

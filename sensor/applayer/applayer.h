@@ -149,6 +149,8 @@ struct applayer_flow {
     uint8_t probe_buf[2][APPLAYER_PROBE_BYTES];
     bool in_tunnel;                         /* tunnel announced, outer parser still attached */
     bool eof[2];                            /* an EOF chunk was given per direction */
+    uint64_t tx_id_base;                    /* after a tunnel: the outer parser's tx count */
+    uint64_t tx_ids_used;                   /* tx_id_base + highest id seen + 1 */
     bool failed;                            /* the parser gave up on this flow */
 };
 
@@ -195,6 +197,9 @@ void applayer_after_detect(struct applayer *al, struct flow *flow, bool flow_end
                            applayer_log_fn log, void *ctx);
 /* Frees the flow's app-layer state (flow end; after the last after_detect). */
 void applayer_flow_free(struct flow *flow);
+
+/* The EVE tx_id of tx: unique in the flow, also across a tunnel's parsers. */
+uint64_t applayer_tx_id(const struct flow *flow, const struct applayer_tx *tx);
 
 /* Lookups for detection and EVE. */
 const struct applayer_parser *applayer_parser_of(enum applayer_proto proto);

@@ -111,6 +111,7 @@ static const struct keyword keywords[] = {
     { "http_server_body", KW_VALUE_NONE, kw_buffer_legacy },
     { "http_stat_code", KW_VALUE_NONE, kw_buffer_legacy },
     { "http_stat_msg", KW_VALUE_NONE, kw_buffer_legacy },
+    { "uricontent", KW_VALUE_REQUIRED, kw_uricontent },
     { "urilen", KW_VALUE_REQUIRED, kw_urilen },
     { "app-layer-event", KW_VALUE_REQUIRED, kw_app_layer_event },
     /* classification and geography */

@@ -1,13 +1,24 @@
-/* Keywords that only an app-layer transaction answers: urilen (the length of
- * the normalised or raw HTTP URI) and app-layer-event:<proto>.<event> (an
- * anomaly the protocol's parser reported on the transaction).  The HTTP
- * sticky buffers themselves are in kw_buffers.c. */
+/* HTTP keywords beside the sticky buffers (kw_buffers.c): uricontent, and
+ * those only an app-layer transaction answers: urilen (the length of the
+ * normalised or raw HTTP URI) and app-layer-event:<proto>.<event> (an
+ * anomaly the protocol's parser reported on the transaction). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "applayer/applayer.h"
 #include "detect/keywords.h"
+
+/* uricontent:"x" -- the pre-sticky-buffer spelling of content:"x"; http_uri;
+ * (it leaves the current sticky buffer as it is). */
+int kw_uricontent(struct rule_parser *rp, const char *v)
+{
+    int sticky = rp->buffer;
+    rp->buffer = BUF_HTTP_URI;
+    int rc = kw_content(rp, v);
+    rp->buffer = sticky;
+    return rc;
+}
 
 struct urilen_ctx {
     struct num_cmp cmp;

@@ -341,7 +341,7 @@ void eve_write_tx(struct eve_writer *w, const struct flow *flow, uint64_t ts_use
         json_uint(j, "pcap_cnt", pcap_cnt);
     json_string(j, "event_type", event_type_name(type));
     write_tuple(w, flow, false);
-    json_uint(j, "tx_id", tx->tx->id);
+    json_uint(j, "tx_id", tx->tx_id);
     json_string(j, "app_proto", app_proto_of(w, flow));
     write_tx_object(w, tx);
     write_geoip(w, flow, false);
@@ -367,7 +367,7 @@ static void write_alert(struct eve_writer *w, const struct flow *flow, const str
     json_string(j, "event_type", event_type_name(type));
     write_tuple(w, flow, reversed);
     if (tx)
-        json_uint(j, "tx_id", tx->tx->id);
+        json_uint(j, "tx_id", tx->tx_id);
     json_string(j, "app_proto", app_proto_of(w, flow));
     json_object_begin(j, "alert");
     json_string(j, "action", rule->action_name ? rule->action_name : "allowed");

@@ -59,6 +59,7 @@ struct eve_tx {
     const void *settings;           /* the parser's, for its eve_write */
     void *state;
     const struct applayer_tx *tx;
+    uint64_t tx_id;                 /* applayer_tx_id() */
 };
 /* The protocol event of a transaction ("http", "dns", ...): tx_id, the
  * parser's object, the flow's app_proto.  The tuple is client -> server. */

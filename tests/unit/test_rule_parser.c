@@ -473,6 +473,21 @@ static void test_every_keyword_parses(void **state)
         "ndpi-risk:NDPI_SUSPICIOUS_DGA_DOMAIN;", "dns.query; dataset:isset,k,type string;",
         "threshold:type both, track by_rule, count 2, seconds 5;",
         "detection_filter:track by_flow, count 2, seconds 5;", "anomaly:host_sweep;",
+        /* HTTP transactions */
+        "http.uri.raw;", "http.request_line;", "http_request_line;", "http.protocol;",
+        "http_protocol;", "http.header;", "http.header.raw;", "http.header_names;",
+        "http_header_names;", "http.host.raw;", "http.cookie;", "http.referer;", "http_referer;",
+        "http.content_type;", "http_content_type;", "http.content_len;", "http_content_len;",
+        "http.accept;", "http_accept;", "http.accept_enc;", "http_accept_enc;",
+        "http.accept_lang;", "http_accept_lang;", "http.connection;", "http_connection;",
+        "http.start;", "http_start;", "http.request_body;", "http.stat_code;", "http.stat_msg;",
+        "http.response_line;", "http_response_line;", "http.location;", "http.server;",
+        "http.response_body;", "file_data;", "file.data;", "content:\"a\"; http_header;",
+        "content:\"a\"; http_raw_header;", "content:\"a\"; http_raw_host;",
+        "content:\"a\"; http_cookie;", "content:\"a\"; http_client_body;",
+        "content:\"a\"; http_server_body;", "content:\"a\"; http_stat_code;",
+        "content:\"a\"; http_stat_msg;", "urilen:>10;", "uricontent:\"a\";", "urilen:5<>20,raw;",
+        "app-layer-event:http.missing_host_header;",
     };
     for (size_t k = 0; k < keyword_count(); k++) {
         const struct keyword *kw = keyword_at(k);
