@@ -4,6 +4,7 @@
  * transaction life cycle (logged once, freed when done). */
 #include "applayer/applayer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ static const struct applayer_parser *const registry[APPLAYER_PROTO_COUNT] = {
 #define PROBE_TRIES_MAX 16
 
 struct applayer {
+    bool enabled[APPLAYER_PROTO_COUNT];     /* app-layer.protocols.<name>.enabled */
     void *settings[APPLAYER_PROTO_COUNT];
     int ndpi_ids[APPLAYER_PROTO_COUNT][NDPI_IDS_MAX];
     size_t nids[APPLAYER_PROTO_COUNT];
@@ -70,6 +72,9 @@ struct applayer *applayer_new(const struct config *cfg, const struct classifier 
         const struct applayer_parser *row = registry[p];
         if (!row)
             continue;
+        char key[96];
+        snprintf(key, sizeof key, "app-layer.protocols.%s.enabled", row->name);
+        al->enabled[p] = config_get_bool(cfg, key, true, diag);
         if (row->config_new) {
             al->settings[p] = row->config_new(cfg, diag);
             if (!al->settings[p]) {
@@ -145,7 +150,8 @@ static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
     bool fresh = af->seen[FLOW_TOSERVER] == 0 && af->seen[FLOW_TOCLIENT] == 0;
     bool tunnelled = af->skip_to[0] || af->skip_to[1];
     for (int p = 0; fresh && !tunnelled && p < APPLAYER_PROTO_COUNT; p++)
-        if (registry[p] && transport_ok(registry[p], f) && ndpi_names_it(al, p, f))
+        if (registry[p] && al->enabled[p] && transport_ok(registry[p], f) &&
+            ndpi_names_it(al, p, f))
             return registry[p];
     if (len == 0 || af->probe_tries[dir] >= PROBE_TRIES_MAX || !fresh)
         return NULL;
@@ -157,7 +163,7 @@ static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
     bool more = false;
     for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
         const struct applayer_parser *row = registry[p];
-        if (!row || !row->probe || !transport_ok(row, f))
+        if (!row || !al->enabled[p] || !row->probe || !transport_ok(row, f))
             continue;
         enum applayer_probe_result r = row->probe(af->probe_buf[dir], af->probe_len[dir], dir);
         if (r == APPLAYER_PROBE_YES)
