@@ -283,6 +283,8 @@ static struct applayer_chunk chunk_from(const struct applayer_chunk *c, uint64_t
     uint64_t cut = offset > c->offset ? offset - c->offset : 0;
     if (cut > c->len)
         cut = c->len;
+    if (cut == 0)
+        return part;
     part.data += cut;
     part.len -= (uint32_t)cut;
     part.offset += cut;
