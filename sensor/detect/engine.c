@@ -44,6 +44,9 @@ struct proto_group {
     size_t niponly;
     uint32_t *app_static;       /* evaluated once per flow direction, verdict final */
     size_t napp_static;
+    uint32_t *ndpi_fallback;    /* transaction rules nDPI's metadata serves on flows the
+                                 * parser does not have: once per direction, verdict final */
+    size_t nndpi_fallback;
     struct ac *ac;              /* payload fast patterns, id = rule index */
     bool ac_shared;             /* owned by an earlier group */
 };
@@ -594,7 +597,9 @@ static int build_groups(struct detect_engine *de)
                 continue;
             struct proto_group *pg = &de->groups[g];
             int prc;
-            if (r->ip_only)
+            if (r->tx_fallback && !r->buf[BUF_PAYLOAD].n && !r->checks_flowbits)
+                prc = u32_push(&pg->ndpi_fallback, &pg->nndpi_fallback, r->index);
+            else if (r->ip_only)
                 prc = u32_push(&pg->iponly, &pg->niponly, r->index);
             else if (r->app_static)
                 prc = u32_push(&pg->app_static, &pg->napp_static, r->index);
@@ -680,6 +685,7 @@ void detect_engine_free(struct detect_engine *de)
         free(de->groups[g].byport);
         free(de->groups[g].iponly);
         free(de->groups[g].app_static);
+        free(de->groups[g].ndpi_fallback);
         if (!de->groups[g].ac_shared)
             ac_free(de->groups[g].ac);
     }
@@ -947,12 +953,14 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
             queue_rule(dt, g->iponly[i]);
     /* nDPI's verdict and metadata only change until detection is final:
      * rules on them alone need one look per direction after that. */
-    if (g->napp_static && verdict_final(flow)) {
+    if ((g->napp_static || g->nndpi_fallback) && verdict_final(flow)) {
         struct detect_flow *df = flow_state(flow);
         if (df && !(df->app_done & (1u << dir))) {
             df->app_done |= (uint8_t)(1u << dir);
             for (size_t i = 0; i < g->napp_static; i++)
                 queue_rule(dt, g->app_static[i]);
+            for (size_t i = 0; i < g->nndpi_fallback; i++)
+                queue_rule(dt, g->ndpi_fallback[i]);
         }
     }
     for (size_t i = 0; i < g->nanyport; i++)

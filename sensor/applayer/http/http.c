@@ -203,15 +203,35 @@ static int on_request_headers(htp_tx_t *htp)
     return HTP_OK;
 }
 
+/* A growing body is worth another inspection when it first reaches the
+ * minimal inspect size, then at each inspect window beyond, and when it
+ * reaches its limit (and, through the progress, when it is complete):
+ * not at every segment, which would rescan the same bytes over and over. */
+static bool body_step(const struct http_settings *set, enum flow_direction dir, uint32_t before,
+                      uint32_t after)
+{
+    uint32_t min = set->body_inspect_min[dir] < set->body_limit[dir] ? set->body_inspect_min[dir]
+                                                                     : set->body_limit[dir];
+    uint32_t window = set->body_inspect_window[dir] ? set->body_inspect_window[dir] : 1;
+    if (after == before || after < min)
+        return false;
+    if (before < min || after == set->body_limit[dir])
+        return true;
+    return (after - min) / window != (before - min) / window;
+}
+
 static void body_data(htp_tx_data_t *d, enum flow_direction dir)
 {
     struct http_tx *tx = tx_of(d->tx);
     if (!tx || !d->data || d->len == 0)
         return;
+    const struct http_settings *set = tx->state->set;
+    uint32_t before = tx->body[dir].len;
     tx->body_seen[dir] += d->len;
-    http_bytes_append(&tx->body[dir], d->data, d->len, tx->state->set->body_limit[dir]);
+    http_bytes_append(&tx->body[dir], d->data, d->len, set->body_limit[dir]);
     set_progress(tx, dir, HTTP_PROGRESS_BODY);
-    tx->base.changed |= (uint8_t)(1u << dir);
+    if (body_step(set, dir, before, tx->body[dir].len))
+        tx->base.changed |= (uint8_t)(1u << dir);
 }
 
 static int on_request_body_data(htp_tx_data_t *d)
