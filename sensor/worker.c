@@ -142,6 +142,7 @@ void worker_process(struct worker *w, const struct capture_packet *frame)
         geoip_enrich_flow(w->geoip, flow);
     classify_packet(w->classifier, flow, &pkt, dir);
     w->pcap_cnt = pkt.pcap_cnt;
+    applayer_on_packet(flow, dir, pkt.tcp_flags);
     /* app-layer: until the stream layer hands over reassembled chunks, a TCP
      * packet's payload is taken as the next bytes of its direction */
     if (pkt.payload_len && pkt.proto == 6)

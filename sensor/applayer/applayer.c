@@ -123,7 +123,7 @@ static bool ndpi_names_it(const struct applayer *al, int p, const struct flow *f
 }
 
 static int attach(struct applayer *al, struct flow *f, const struct applayer_parser *p,
-                  uint64_t ts_usec)
+                  enum flow_direction dir, uint64_t ts_usec)
 {
     struct applayer_flow *af = f->applayer;
     af->state = p->state_new(al->settings[p->proto], f, ts_usec);
@@ -134,6 +134,8 @@ static int attach(struct applayer *al, struct flow *f, const struct applayer_par
     af->parser = p;
     af->proto = p->proto;
     af->failed = false;
+    af->visible = f->proto != 6;
+    af->attach_dir = (uint8_t)dir;
     al->stats.flows[p->proto]++;
     return 0;
 }
@@ -265,7 +267,7 @@ static void feed(struct applayer *al, struct flow *f, const struct applayer_chun
             af->seen[part->dir] += part->len + af->probe_len[part->dir];
         return;     /* kept for the next probe, or not anyone's */
     }
-    if (attach(al, f, p, ts_usec) < 0)
+    if (attach(al, f, p, part->dir, ts_usec) < 0)
         return;
     if (kept) {
         /* the earlier segments the probe gathered come first */
@@ -315,6 +317,18 @@ void applayer_on_chunk(struct applayer *al, struct flow *f, const struct applaye
     }
 }
 
+void applayer_on_packet(struct flow *f, enum flow_direction dir, uint8_t tcp_flags)
+{
+    struct applayer_flow *af = f->applayer;
+    if (af && af->proto && !af->visible && dir != af->attach_dir && !(tcp_flags & 0x02))
+        af->visible = true;
+}
+
+bool applayer_proto_visible(const struct flow *f)
+{
+    return f->applayer && f->applayer->proto && f->applayer->visible;
+}
+
 void applayer_on_tcp_payload(struct applayer *al, struct flow *f, enum flow_direction dir,
                              const uint8_t *data, uint32_t len, uint64_t ts_usec)
 {
@@ -334,7 +348,7 @@ void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_directi
         return;
     if (!af->parser && !af->failed) {
         const struct applayer_parser *p = choose(al, f, dir, data, len);
-        if (!p || attach(al, f, p, ts_usec) < 0) {
+        if (!p || attach(al, f, p, dir, ts_usec) < 0) {
             af->seen[dir] += len;
             return;
         }

@@ -152,6 +152,8 @@ struct applayer_flow {
     uint64_t tx_id_base;                    /* after a tunnel: the outer parser's tx count */
     uint64_t tx_ids_used;                   /* tx_id_base + highest id seen + 1 */
     bool failed;                            /* the parser gave up on this flow */
+    bool visible;                           /* packet rules see proto (see applayer_on_packet) */
+    uint8_t attach_dir;                     /* direction whose bytes decided the parser */
 };
 
 /* The framework's per-worker state (parser settings, nDPI ids, counters). */
@@ -170,6 +172,15 @@ struct applayer *applayer_new(const struct config *cfg, const struct classifier 
                               struct diag *diag);
 void applayer_free(struct applayer *al);
 const struct applayer_stats *applayer_stats(const struct applayer *al);
+
+/* Every packet, before detection: when a TCP flow's protocol becomes known
+ * to packet rules ("alert http" without buffers, app-layer-protocol).  As in
+ * Suricata, whose app layer sees a direction's bytes once the other side
+ * acknowledged them: from the first packet of the other direction after the
+ * handshake.  (UDP: at once.) */
+void applayer_on_packet(struct flow *flow, enum flow_direction dir, uint8_t tcp_flags);
+/* Whether packet rules may see the flow's app-layer protocol yet. */
+bool applayer_proto_visible(const struct flow *flow);
 
 /* TCP: one in-order chunk from the stream layer. */
 void applayer_on_chunk(struct applayer *al, struct flow *flow, const struct applayer_chunk *chunk,

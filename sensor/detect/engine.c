@@ -380,17 +380,17 @@ static bool rule_is_app_static(const struct rule *r)
     return true;
 }
 
-/* A rule that sees nothing but what is fixed for a flow direction (the
- * header, flow:to_server/to_client, and ip.src/ip.dst with a dataset: an
- * IOC list of addresses) gives the same answer on every packet of that
- * direction, so it is evaluated on the first only, like Suricata's IP-only
- * rules.  A threshold on it counts flows, not packets. */
+/* A rule that sees nothing but the header and ip.src/ip.dst with a dataset
+ * (an IOC list of addresses) gives the same answer on every packet of a
+ * flow direction, so it is evaluated on the first only, like Suricata's
+ * IP-only rules; a threshold on it counts flows, not packets.  As in
+ * Suricata, a flow keyword (even flow:to_server alone) makes a rule a
+ * per-packet one (suricata-verify detect-engine-proto). */
 static bool rule_is_ip_only(const struct rule *r)
 {
     const uint64_t fixed_buffers = (1ull << BUF_IP_SRC) | (1ull << BUF_IP_DST);
-    const uint32_t fixed_flow = FLOWOPT_TOSERVER | FLOWOPT_TOCLIENT;
     return r->nchecks == 0 && (r->buffers_used & ~fixed_buffers) == 0 &&
-           (r->flow_opts & ~fixed_flow) == 0 && r->napp_ids == 0 && !r->anomaly &&
+           r->flow_opts == 0 && r->napp_ids == 0 && !r->anomaly &&
            r->nactions == 0;
 }
 
@@ -804,6 +804,12 @@ static bool flow_parser_is(const struct flow *f, uint8_t proto)
     return proto && f->applayer && f->applayer->proto == (enum applayer_proto)proto;
 }
 
+/* ... and packet rules may see it yet (applayer_on_packet). */
+static bool flow_parser_says(const struct flow *f, uint8_t proto)
+{
+    return flow_parser_is(f, proto) && applayer_proto_visible(f);
+}
+
 static bool rule_matches(const struct match_env *env, const struct rule *r)
 {
     const struct packet *p = env->pkt;
@@ -824,7 +830,8 @@ static bool rule_matches(const struct match_env *env, const struct rule *r)
         if ((fo & FLOWOPT_NOT_ESTABLISHED) && est)
             return false;
     }
-    if (r->napp_ids && (!env->flow || !flow_parser_is(env->flow, r->app_proto)) &&
+    if (r->napp_ids && (!env->flow || (env->tx ? !flow_parser_is(env->flow, r->app_proto)
+                                               : !flow_parser_says(env->flow, r->app_proto))) &&
         (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
         return false;
     for (size_t i = 0; i < r->nchecks; i++)

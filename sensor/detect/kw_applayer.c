@@ -115,7 +115,8 @@ struct applayer_ctx {
 /* xiezhi's own parser knows the protocol from the first bytes, before nDPI. */
 static bool parser_has(const struct flow *f, int proto)
 {
-    return proto && f->applayer && f->applayer->proto == (enum applayer_proto)proto;
+    return proto && f->applayer && f->applayer->proto == (enum applayer_proto)proto &&
+           applayer_proto_visible(f);
 }
 
 static bool match_applayer(const struct match_env *env, const void *ctx)

@@ -431,8 +431,13 @@ static void *http_config_new(const struct config *cfg, struct diag *diag)
     htp_config_set_lzma_memlimit(s->htp, lzma_mem);
     htp_config_set_tx_auto_destroy(s->htp, 0);
     htp_config_set_log_level(s->htp, HTP_LOG_WARNING);
-    /* as Suricata: '+' stays '+' in paths, separators are compressed */
+    /* as Suricata: '+' stays '+', a space may sit inside the URI ("GET /a b
+     * HTTP/1.1"), cookies are not parsed into parameters, request bodies
+     * are decompressed too */
     htp_config_set_plusspace_decode(s->htp, HTP_DECODER_URLENCODED, 0);
+    htp_config_set_allow_space_uri(s->htp, 1);
+    htp_config_set_parse_request_cookies(s->htp, 0);
+    htp_config_set_request_decompression(s->htp, 1);
     register_callbacks(s->htp);
     read_eve_settings(s, cfg, diag);
     return s;
