@@ -66,5 +66,28 @@ if [ "${UPDATE:-0}" != 1 ] && [ -d "$tmp/keepalive" ]; then
         echo "ok   determinism: byte-identical eve.json"
     fi
 fi
+# Flows the parser does not see (here: parser disabled) keep nDPI's
+# http.host; buffers only LibHTP fills stay silent there.
+if [ "${UPDATE:-0}" != 1 ]; then
+    fb="$tmp/fallback"
+    mkdir -p "$fb"
+    printf '%s\n' \
+        'alert http any any -> any any (msg:"host"; flow:to_server; http.host; content:"example.gov.cn"; sid:1;)' \
+        'alert http any any -> any any (msg:"header"; flow:to_server; http.header; content:"Accept"; sid:2;)' >"$fb/r.rules"
+    got=""
+    for on in yes no; do
+        rm -f "$fb/eve.json"
+        "$XIEZHI" -S "$fb/r.rules" -r pcaps/http_keepalive.pcap -l "$fb" \
+            --set app-layer.protocols.http.enabled=$on >/dev/null 2>&1
+        got="$got $on:$(python3 "$dir/extract.py" "$fb/eve.json" | grep '^alert' | cut -d' ' -f2,3 | tr ' \n' '/,')"
+    done
+    want=" yes:sid=1/tx=0,sid=2/tx=0,sid=1/tx=1,sid=2/tx=1, no:sid=1/tx=None,"
+    if [ "$got" = "$want" ]; then
+        echo "ok   nDPI fallback: http.host per transaction with the parser, once per flow without"
+    else
+        echo "FAIL nDPI fallback: got '$got', want '$want'"
+        fail=1
+    fi
+fi
 [ "$ran" -gt 0 ] || { echo "FAIL no http captures in pcaps/ (python3 pcaps/generate.py)"; exit 1; }
 exit $fail
