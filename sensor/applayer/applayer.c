@@ -305,6 +305,8 @@ void applayer_on_chunk(struct applayer *al, struct flow *f, const struct applaye
         leave_outer(al, af);
     if (c->flags & APPLAYER_CHUNK_EOF)
         af->eof[c->dir] = true;
+    if (c->offset + c->len > af->next_offset[c->dir])
+        af->next_offset[c->dir] = c->offset + c->len;
     struct applayer_chunk part = af->in_tunnel ? *c : chunk_from(c, skip);
     if (part.len == 0 && !(part.flags & APPLAYER_CHUNK_EOF))
         return;

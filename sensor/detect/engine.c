@@ -1144,6 +1144,20 @@ static void detect_transactions(struct detect_thread *dt, struct flow *flow,
     }
 }
 
+void detect_packet_stream(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
+                          enum flow_direction dir, const struct stream_view *view,
+                          const struct alert_sink *sink)
+{
+    (void)view;
+    detect_packet(dt, flow, pkt, dir, sink);
+}
+
+void detect_stream_end(struct detect_thread *dt, struct flow *flow,
+                       const struct stream_view *views, const struct alert_sink *sink)
+{
+    (void)dt, (void)flow, (void)views, (void)sink;
+}
+
 void detect_packet(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
                    enum flow_direction dir, const struct alert_sink *sink)
 {
