@@ -331,17 +331,6 @@ bool applayer_proto_visible(const struct flow *f)
     return f->applayer && f->applayer->proto && f->applayer->visible;
 }
 
-void applayer_on_tcp_payload(struct applayer *al, struct flow *f, enum flow_direction dir,
-                             const uint8_t *data, uint32_t len, uint64_t ts_usec)
-{
-    struct applayer_flow *af = flow_state(f);
-    if (!af || len == 0 || (unsigned)dir > FLOW_TOCLIENT)
-        return;
-    struct applayer_chunk c = { dir, data, len, af->next_offset[dir], 0 };
-    af->next_offset[dir] += len;
-    applayer_on_chunk(al, f, &c, ts_usec);
-}
-
 void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_direction dir,
                           const uint8_t *data, uint32_t len, uint64_t ts_usec)
 {

@@ -142,7 +142,7 @@ struct applayer_flow {
     enum applayer_proto proto;              /* parser->proto; stays after a give-up */
     uint64_t events;                        /* flow-level anomaly bits of parser */
     uint64_t seen[2];                       /* bytes of the current protocol per direction */
-    uint64_t next_offset[2];                /* without a stream layer: offset of the next chunk */
+    uint64_t next_offset[2];                /* stream offset after the last chunk, per direction */
     uint64_t skip_to[2];                    /* tunnel: stream offsets where the inner protocol starts */
     uint8_t probe_tries[2];
     uint8_t probe_len[2];                   /* first bytes kept while a probe wants more */
@@ -185,10 +185,6 @@ bool applayer_proto_visible(const struct flow *flow);
 /* TCP: one in-order chunk from the stream layer. */
 void applayer_on_chunk(struct applayer *al, struct flow *flow, const struct applayer_chunk *chunk,
                        uint64_t ts_usec);
-/* TCP without a stream layer: the packet's payload taken as the next chunk
- * of its direction (captures without loss or reordering). */
-void applayer_on_tcp_payload(struct applayer *al, struct flow *flow, enum flow_direction dir,
-                             const uint8_t *data, uint32_t len, uint64_t ts_usec);
 /* UDP: one datagram. */
 void applayer_on_datagram(struct applayer *al, struct flow *flow, enum flow_direction dir,
                           const uint8_t *data, uint32_t len, uint64_t ts_usec);
