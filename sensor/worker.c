@@ -269,12 +269,40 @@ static void write_stream_stats(struct json_writer *j, const struct stream_stats 
     json_object_end(j);
 }
 
+/* Suricata's stats.app_layer: flows and transactions per parser, and the
+ * flows a parser gave up on ("parser" errors). */
+static void write_applayer_stats(struct json_writer *j, const struct applayer_stats *s)
+{
+    static const char *const members[] = { "flow", "tx" };
+    const uint64_t *const counts[] = { s->flows, s->tx };
+    json_object_begin(j, "app_layer");
+    for (size_t m = 0; m < 2; m++) {
+        json_object_begin(j, members[m]);
+        for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+            if (applayer_parser_of((enum applayer_proto)p))
+                json_uint(j, applayer_parser_of((enum applayer_proto)p)->name, counts[m][p]);
+        json_object_end(j);
+    }
+    json_object_begin(j, "error");
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
+        const struct applayer_parser *parser = applayer_parser_of((enum applayer_proto)p);
+        if (!parser)
+            continue;
+        json_object_begin(j, parser->name);
+        json_uint(j, "parser", s->parse_errors[p]);
+        json_object_end(j);
+    }
+    json_object_end(j);
+    json_object_end(j);
+}
+
 void worker_snapshot(const struct worker *w, struct worker_snapshot *out)
 {
     out->decode = *decoder_stats(w->decoder);
     out->flows = *flow_table_stats(w->flows);
     out->classify = *classifier_stats(w->classifier);
     out->stream = *stream_engine_stats(w->stream);
+    out->applayer = *applayer_stats(w->applayer);
     out->counters = w->counters;
     memset(&out->anomaly, 0, sizeof out->anomaly);
     memset(&out->inspect, 0, sizeof out->inspect);
@@ -303,6 +331,7 @@ _Static_assert(sizeof(struct worker_counters) % sizeof(uint64_t) == 0, "counters
 _Static_assert(sizeof(struct anomaly_stats) % sizeof(uint64_t) == 0, "anomaly_stats: uint64_t only");
 _Static_assert(sizeof(struct detect_thread_stats) % sizeof(uint64_t) == 0, "detect stats: uint64_t only");
 _Static_assert(sizeof(struct stream_stats) % sizeof(uint64_t) == 0, "stream_stats: uint64_t only");
+_Static_assert(sizeof(struct applayer_stats) % sizeof(uint64_t) == 0, "applayer_stats: uint64_t only");
 
 void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapshot *one)
 {
@@ -315,6 +344,7 @@ void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapsh
     add_counters(&sum->anomaly, &one->anomaly, sizeof sum->anomaly);
     add_counters(&sum->inspect, &one->inspect, sizeof sum->inspect);
     add_counters(&sum->stream, &one->stream, sizeof sum->stream);
+    add_counters(&sum->applayer, &one->applayer, sizeof sum->applayer);
     sum->counters.last_event_usec = last_event;
     if (one->first_usec && (!sum->first_usec || one->first_usec < sum->first_usec))
         sum->first_usec = one->first_usec;
@@ -334,6 +364,7 @@ void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap
     write_decoder_stats(j, &snap->decode);
     write_flow_stats(j, &snap->flows, &snap->classify);
     write_stream_stats(j, &snap->stream);
+    write_applayer_stats(j, &snap->applayer);
     json_object_begin(j, "detect");
     json_uint(j, "alerts", snap->counters.alerts);
     json_uint(j, "anomalies", snap->counters.anomalies);

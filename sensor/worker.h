@@ -78,6 +78,7 @@ struct worker_snapshot {
     struct anomaly_stats anomaly;
     struct detect_thread_stats inspect;
     struct stream_stats stream;
+    struct applayer_stats applayer;
     uint64_t first_usec, now_usec;
 };
 
