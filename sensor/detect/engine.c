@@ -44,9 +44,11 @@ struct proto_group {
     size_t niponly;
     uint32_t *app_static;       /* evaluated once per flow direction, verdict final */
     size_t napp_static;
-    uint32_t *ndpi_fallback;    /* transaction rules nDPI's metadata serves on flows the
-                                 * parser does not have: once per direction, verdict final */
-    size_t nndpi_fallback;
+    /* transaction rules nDPI's metadata serves on flows their parser does not
+     * have (by enum applayer_proto): once per direction, verdict final */
+    uint32_t *ndpi_fallback[APPLAYER_PROTO_COUNT];
+    size_t nndpi_fallback[APPLAYER_PROTO_COUNT];
+    bool has_fallback;
     struct ac *ac;              /* payload fast patterns, id = rule index */
     bool ac_shared;             /* owned by an earlier group */
 };
@@ -70,6 +72,8 @@ struct detect_engine {
     size_t nanomaly;
     uint32_t *flow_end_rules;   /* app-layer rules that can still fire at flow end */
     size_t nflow_end;
+    uint32_t *flow_end_fallback[APPLAYER_PROTO_COUNT];  /* ... of them nDPI-served (by parser) */
+    size_t nflow_end_fallback[APPLAYER_PROTO_COUNT];
     struct detect_engine_stats stats;
     bool passive_warned;
     bool has_thresholds;        /* any threshold/detection_filter */
@@ -585,7 +589,9 @@ static int build_groups(struct detect_engine *de)
             continue;       /* transactions only: no packet evaluation */
         if (r->app_layer && !r->anomaly && r->info.action == RULE_ACTION_ALERT &&
             r->buf[BUF_PAYLOAD].n == 0 &&
-            u32_push(&de->flow_end_rules, &de->nflow_end, r->index) < 0)
+            (r->tx_fallback ? u32_push(&de->flow_end_fallback[r->tx_proto],
+                                       &de->nflow_end_fallback[r->tx_proto], r->index)
+                            : u32_push(&de->flow_end_rules, &de->nflow_end, r->index)) < 0)
             goto out;
         r->ip_only = rule_is_ip_only(r);
         r->app_static = rule_is_app_static(r);
@@ -598,7 +604,9 @@ static int build_groups(struct detect_engine *de)
             struct proto_group *pg = &de->groups[g];
             int prc;
             if (r->tx_fallback && !r->buf[BUF_PAYLOAD].n && !r->checks_flowbits)
-                prc = u32_push(&pg->ndpi_fallback, &pg->nndpi_fallback, r->index);
+                prc = u32_push(&pg->ndpi_fallback[r->tx_proto],
+                               &pg->nndpi_fallback[r->tx_proto], r->index),
+                pg->has_fallback = true;
             else if (r->ip_only)
                 prc = u32_push(&pg->iponly, &pg->niponly, r->index);
             else if (r->app_static)
@@ -685,12 +693,15 @@ void detect_engine_free(struct detect_engine *de)
         free(de->groups[g].byport);
         free(de->groups[g].iponly);
         free(de->groups[g].app_static);
-        free(de->groups[g].ndpi_fallback);
+        for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+            free(de->groups[g].ndpi_fallback[p]);
         if (!de->groups[g].ac_shared)
             ac_free(de->groups[g].ac);
     }
     free(de->anomaly_rules);
     free(de->flow_end_rules);
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+        free(de->flow_end_fallback[p]);
     for (int b = 0; b < BUF_COUNT; b++)
         ac_free(de->tx_ac[b]);
     free(de->tx_plain);
@@ -802,6 +813,15 @@ static bool proto_matches(const struct rule *r, uint8_t proto)
 static bool flow_parser_is(const struct flow *f, uint8_t proto)
 {
     return proto && f->applayer && f->applayer->proto == (enum applayer_proto)proto;
+}
+
+/* nDPI's metadata stands in for a parser's buffers on flows that parser
+ * does not have, and, for HTTP, only where nDPI itself saw HTTP. */
+static bool fallback_applies(const struct detect_engine *de, const struct flow *f, int proto)
+{
+    if (proto == APPLAYER_NONE || flow_parser_is(f, (uint8_t)proto))
+        return false;
+    return proto != APPLAYER_HTTP || detect_proto_is(de, f, "http");
 }
 
 /* ... and packet rules may see it yet (applayer_on_packet). */
@@ -960,14 +980,15 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
             queue_rule(dt, g->iponly[i]);
     /* nDPI's verdict and metadata only change until detection is final:
      * rules on them alone need one look per direction after that. */
-    if ((g->napp_static || g->nndpi_fallback) && verdict_final(flow)) {
+    if ((g->napp_static || g->has_fallback) && verdict_final(flow)) {
         struct detect_flow *df = flow_state(flow);
         if (df && !(df->app_done & (1u << dir))) {
             df->app_done |= (uint8_t)(1u << dir);
             for (size_t i = 0; i < g->napp_static; i++)
                 queue_rule(dt, g->app_static[i]);
-            for (size_t i = 0; i < g->nndpi_fallback; i++)
-                queue_rule(dt, g->ndpi_fallback[i]);
+            for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+                for (size_t i = 0; fallback_applies(dt->de, flow, p) && i < g->nndpi_fallback[p]; i++)
+                    queue_rule(dt, g->ndpi_fallback[p][i]);
         }
     }
     for (size_t i = 0; i < g->nanyport; i++)
@@ -1217,30 +1238,40 @@ static void detect_flow_free(struct detect_flow *df)
  * without an answer, a flow given up on): like Suricata's flow-timeout
  * pseudo packets, app-layer rules that have not fired yet get one last look
  * in each direction.  Their alerts carry no packet. */
+static void flow_end_rules_run(struct detect_thread *dt, struct flow *flow,
+                               const struct match_env *env, const uint32_t *rules, size_t n,
+                               const struct alert_sink *sink)
+{
+    const struct detect_engine *de = dt->de;
+    for (size_t i = 0; i < n; i++) {
+        const struct rule *r = de->rules[rules[i]];
+        if (fired_before(flow, r->index) || !rule_matches(env, r))
+            continue;
+        mark_fired(flow, r->index);
+        for (size_t a = 0; a < r->nactions; a++)
+            r->actions[a].apply(env, r->actions[a].ctx);
+        if (r->noalert || !thresholds_allow(dt, r, flow, env->pkt))
+            continue;
+        if (sink)
+            sink->emit(sink->ctx, flow, NULL, &r->info, NULL);
+    }
+}
+
 static void detect_flow_end_app_layer(struct detect_thread *dt, struct flow *flow,
                                       const struct alert_sink *sink)
 {
     const struct detect_engine *de = dt->de;
-    if (de->nflow_end == 0 || (flow->detect && flow->detect->passed))
+    if (flow->detect && flow->detect->passed)
         return;
     for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
         struct packet pseudo;
         pseudo_packet(flow, (enum flow_direction)d, flow->last_usec, 0, &pseudo);
         struct match_env env = { de, dt, flow, &pseudo, (enum flow_direction)d, NULL, NULL, NULL };
-        for (size_t i = 0; i < de->nflow_end; i++) {
-            const struct rule *r = de->rules[de->flow_end_rules[i]];
-            if (r->tx_proto && flow_parser_is(flow, r->tx_proto))
-                continue;
-            if (fired_before(flow, r->index) || !rule_matches(&env, r))
-                continue;
-            mark_fired(flow, r->index);
-            for (size_t a = 0; a < r->nactions; a++)
-                r->actions[a].apply(&env, r->actions[a].ctx);
-            if (r->noalert || !thresholds_allow(dt, r, flow, &pseudo))
-                continue;
-            if (sink)
-                sink->emit(sink->ctx, flow, NULL, &r->info, NULL);
-        }
+        flow_end_rules_run(dt, flow, &env, de->flow_end_rules, de->nflow_end, sink);
+        for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+            if (de->nflow_end_fallback[p] && fallback_applies(de, flow, p))
+                flow_end_rules_run(dt, flow, &env, de->flow_end_fallback[p],
+                                   de->nflow_end_fallback[p], sink);
     }
 }
 

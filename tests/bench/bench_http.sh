@@ -1,7 +1,7 @@
 #!/bin/bash
 # HTTP inspection cost, side by side in one run: the HTTP-heavy captures of
-# the nDPI corpus (those where LibHTP finds transactions, merged and read
-# PASSES times) through ndpiReader (the reference), xiezhi without rules,
+# the nDPI corpus (those where LibHTP finds transactions, merged, PASSES
+# copies on their own VLANs) through ndpiReader (the reference), xiezhi without rules,
 # with the default pack, and with the default pack plus 5,000 generated HTTP
 # rules (http.uri / http.header / file_data contents, a third each).
 # Targets: pack + 5,000 HTTP rules keeps >= 0.6 of the no-rules throughput;
@@ -30,9 +30,27 @@ for p in $HTTP_PCAPS; do
         files+=("$corpus/$p")
 done
 [ ${#files[@]} -gt 0 ] || { echo "no HTTP captures in $corpus"; exit 1; }
-all=()
-for _ in $(seq "$PASSES"); do all+=("${files[@]}"); done
-mergecap -F pcap -a -w "$tmp/http.pcap" "${all[@]}" || exit 1
+mergecap -F pcap -a -w "$tmp/base.pcap" "${files[@]}" || exit 1
+# PASSES copies, each with its own 802.1Q VLAN id and 10 days later, so that
+# every copy's flows are new flows for both readers (as bench_dataplane.sh).
+python3 - "$tmp/base.pcap" "$tmp/http.pcap" "$PASSES" <<'PY' || exit 1
+import struct, sys
+src, dst, copies = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = open(src, "rb").read()
+frames, off = [], 24
+while off + 16 <= len(data):
+    sec, usec, incl, orig = struct.unpack_from("<IIII", data, off)
+    frames.append((sec, usec, orig, data[off + 16:off + 16 + incl]))
+    off += 16 + incl
+with open(dst, "wb") as out:
+    out.write(data[:24])
+    for i in range(copies):
+        tag = b"\x81\x00" + struct.pack(">H", i + 1)
+        for sec, usec, orig, frame in frames:
+            f = frame[:12] + tag + frame[12:]
+            out.write(struct.pack("<IIII", sec + i * 864000, usec, len(f), orig + 4))
+            out.write(f)
+PY
 
 python3 - "$tmp" <<'PY'
 import random, sys
