@@ -11,7 +11,17 @@
  * protocols.  The parser then sees every chunk of both directions, in order.
  * Detection reads transactions through tx_count/tx_at and get_buffer; once a
  * transaction is complete both ways, inspected and logged, the framework asks
- * the parser to free it (tx_prune). */
+ * the parser to free it (tx_free).
+ *
+ * Adding a parser: a folder sensor/applayer/<name>/ defining its row, the
+ * row's address in registry[] (applayer.c), and its extern below.  Its
+ * sticky buffers: values in enum detect_buffer (detect/buffers.h), names in
+ * sensor/detect/kw_buffers.c (and keywords.c), and their protocol in
+ * detect_buffer_applayer() there; rules using them are then inspected per
+ * transaction, once per transaction.  Its events: EVENT_<NAME> (event/event.h)
+ * is chosen from the proto in eve.c; "<name>" in outputs.eve.types.  The
+ * framework reads app-layer.protocols.<name>.enabled (default yes) and counts
+ * stats.app_layer.flow/tx/error.<name>. */
 #ifndef XIEZHI_APPLAYER_H
 #define XIEZHI_APPLAYER_H
 
