@@ -79,7 +79,6 @@ struct applayer_tx {
     bool logged;                /* the EVE event was written */
     uint8_t changed;            /* bit per direction: progressed since detection looked */
     /* detection's (freed by the framework with the transaction) */
-    uint8_t inspected[2];       /* progress detection last inspected, per direction */
     uint32_t *fired;            /* rules (engine indices) that matched this transaction */
     uint32_t nfired, fired_cap;
 };

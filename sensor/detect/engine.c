@@ -1148,7 +1148,7 @@ static void detect_transactions(struct detect_thread *dt, struct flow *flow,
     for (size_t i = 0; i < n; i++) {
         struct applayer_tx *tx = af->parser->tx_at(af->state, i);
         for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
-            if (!(tx->changed & (1u << d)) || tx->inspected[d] == 0xff)
+            if (!(tx->changed & (1u << d)))
                 continue;
             if (flow->detect && flow->detect->passed)
                 return;
@@ -1159,7 +1159,6 @@ static void detect_transactions(struct detect_thread *dt, struct flow *flow,
                               pkt ? pkt->pcap_cnt : 0, &pseudo);
                 p = &pseudo;
             }
-            tx->inspected[d] = tx->progress[d];
             detect_one_tx(dt, flow, p, (enum flow_direction)d, tx, sink);
         }
     }
