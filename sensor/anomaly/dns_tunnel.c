@@ -8,6 +8,7 @@
  * query names as evidence.  Reverse lookups (.arpa) are never counted. */
 #include "anomaly/anomaly_int.h"
 
+#include <netinet/in.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -179,7 +180,7 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
         return;
     const uint8_t *msg = pkt->payload;
     uint32_t len = pkt->payload_len;
-    if (pkt->proto == 6) {         /* DNS over TCP: a two-byte length first */
+    if (pkt->proto == IPPROTO_TCP) {    /* DNS over TCP: a two-byte length first */
         if (len < 2)
             return;
         uint32_t mlen = be16(msg);
@@ -187,7 +188,7 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
         len -= 2;
         if (mlen < len)
             len = mlen;
-    } else if (pkt->proto != 17) {
+    } else if (pkt->proto != IPPROTO_UDP) {
         return;
     }
     struct dns_query q;

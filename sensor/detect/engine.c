@@ -20,6 +20,7 @@
 #include "detect/ac.h"
 #include "detect/dataset.h"
 #include "detect/keywords.h"
+#include "stream/stream.h"
 #include "util/log.h"
 
 #define RULE_LINE_MAX (256 * 1024)
@@ -51,6 +52,7 @@ struct proto_group {
     bool has_fallback;
     struct ac *ac;              /* payload fast patterns, id = rule index */
     bool ac_shared;             /* owned by an earlier group */
+    uint32_t max_fast_len;      /* longest fast pattern: how far back a stream scan reaches */
 };
 
 struct detect_engine {
@@ -58,6 +60,7 @@ struct detect_engine {
     struct diag *diag;          /* the caller's during load, then quiet_diag */
     struct diag quiet_diag;
     struct classification *classification;
+    struct anomaly_settings anomaly_settings;   /* read once at load */
     struct classifier *own_classifier;
     const struct classifier *classifier;
     struct dataset_registry *datasets;
@@ -372,6 +375,19 @@ static const struct content *pick_fast_pattern(const struct rule *r)
     return best;
 }
 
+/* Contents placed from the start of the buffer: on the stream that is
+ * the stream's start, so for packets the stream did not take whole the
+ * packet itself is inspected too (see payload_matches). */
+static bool payload_is_anchored(const struct rule *r)
+{
+    const struct inspect_list *l = &r->buf[BUF_PAYLOAD];
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].kind == INSPECT_CONTENT &&
+            (l->v[i].u.content.flags & (CF_OFFSET | CF_DEPTH | CF_STARTSWITH)))
+            return true;
+    return false;
+}
+
 static bool rule_is_app_static(const struct rule *r)
 {
     if (!r->app_layer || r->anomaly || r->buf[BUF_PAYLOAD].n ||
@@ -598,10 +614,17 @@ static int build_groups(struct detect_engine *de)
         if (r->has_threshold || r->has_detection_filter)
             de->has_thresholds = true;
         r->fast = pick_fast_pattern(r);
+        r->payload_anchored = payload_is_anchored(r);
+        if (r->flow_opts & FLOWOPT_ONLY_STREAM)
+            r->payload_source = RULE_PAYLOAD_STREAM;
+        else if (r->flow_opts & FLOWOPT_NO_STREAM)
+            r->payload_source = RULE_PAYLOAD_PACKET;
         for (int g = 0; g < GROUP_COUNT; g++) {
             if (!rule_in_group(r, g))
                 continue;
             struct proto_group *pg = &de->groups[g];
+            if (r->fast && r->fast->len > pg->max_fast_len)
+                pg->max_fast_len = r->fast->len;
             int prc;
             if (r->tx_fallback && !r->buf[BUF_PAYLOAD].n && !r->checks_flowbits)
                 prc = u32_push(&pg->ndpi_fallback[r->tx_proto],
@@ -655,6 +678,7 @@ struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
         de->inspect_encrypted = config_get_choice(cfg->config, "detect.encryption-handling",
                                                   handling, 2, 0, diag) == 1;
     }
+    anomaly_settings_load(&de->anomaly_settings, cfg->config, diag);
     de->ntls = applayer_ids(de, "tls", de->tls_ids, 4);
     de->nhttp = applayer_ids(de, "http", de->http_ids, 4);
     struct sid_table sids = { 0 };
@@ -732,7 +756,7 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
     dt->stamp = calloc(n, sizeof *dt->stamp);
     dt->cand = malloc(n * sizeof *dt->cand);
     dt->alerts = malloc(n * sizeof *dt->alerts);
-    dt->anomaly = anomaly_state_new(de->cfg.config);
+    dt->anomaly = anomaly_state_new(&de->anomaly_settings);
     if (!dt->md || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly) {
         detect_thread_free(dt);
         return NULL;
@@ -830,7 +854,38 @@ static bool flow_parser_says(const struct flow *f, uint8_t proto)
     return flow_parser_is(f, proto) && applayer_proto_visible(f);
 }
 
-static bool rule_matches(const struct match_env *env, const struct rule *r)
+/* Where the payload keywords look for one packet: its own payload, and
+ * the new bytes of its direction's reassembled stream with some context. */
+struct payload_src {
+    const uint8_t *pkt;         /* NULL: the packet's payload is not inspected */
+    uint32_t pkt_len;
+    bool pkt_in_stream;         /* its bytes were not all new and in order: the stream has them */
+    const uint8_t *win;         /* NULL: no new stream bytes */
+    uint32_t win_len, win_new;
+    uint64_t win_base;
+};
+
+/* A pattern both in the packet and in the stream is one match: the rule is
+ * evaluated once per packet, on the packet, else on the stream.  A packet
+ * the stream did not take whole (held, retransmitted) is left to the
+ * stream, except by rules anchored with offset/depth: on the stream those
+ * count from its first byte, so a request deep in a connection would never
+ * match there; they keep looking at the packet as before reassembly. */
+static bool payload_matches(const struct match_env *env, const struct rule *r,
+                            const struct payload_src *src)
+{
+    const struct inspect_list *l = &r->buf[BUF_PAYLOAD];
+    bool on_packet = src->pkt && r->payload_source != RULE_PAYLOAD_STREAM &&
+                     (r->payload_source == RULE_PAYLOAD_PACKET || !src->pkt_in_stream ||
+                      r->payload_anchored);
+    if (on_packet && inspect_buffer(env, l, src->pkt, src->pkt_len))
+        return true;
+    return src->win && r->payload_source != RULE_PAYLOAD_PACKET &&
+           inspect_stream(env, l, src->win, src->win_len, src->win_base, src->win_new);
+}
+
+static bool rule_matches(const struct match_env *env, const struct rule *r,
+                         const struct payload_src *src)
 {
     const struct packet *p = env->pkt;
     if (!proto_matches(r, p->proto))
@@ -861,6 +916,11 @@ static bool rule_matches(const struct match_env *env, const struct rule *r)
     for (int b = 0; used; b++, used >>= 1) {
         if (!(used & 1))
             continue;
+        if (b == BUF_PAYLOAD && src) {
+            if (!payload_matches(env, r, src))
+                return false;
+            continue;
+        }
         const uint8_t *data;
         uint32_t len;
         if (!detect_buffer_get(env, b, &data, &len))
@@ -952,23 +1012,55 @@ static struct detect_flow *flow_state(struct flow *f);
  * handshake through, the rest of a TLS, QUIC or SSH flow is ciphertext, in
  * which a content match is noise, and most of the bytes on a modern network.
  * Metadata rules (tls.sni, ja3.hash, ndpi-protocol, ...) still run. */
-static bool payload_inspected(struct detect_thread *dt, const struct flow *flow,
-                              const struct packet *pkt)
+static void payload_sources(struct detect_thread *dt, const struct flow *flow,
+                            const struct packet *pkt, const struct stream_view *view,
+                            struct payload_src *src)
 {
-    if (!pkt->payload_len)
-        return false;
+    memset(src, 0, sizeof *src);
     if (!dt->de->inspect_encrypted && flow && classify_payload_encrypted(&flow->app)) {
-        dt->stats.encrypted_packets_skipped++;
-        dt->stats.encrypted_bytes_skipped += pkt->payload_len;
-        return false;
+        if (pkt->payload_len) {
+            dt->stats.encrypted_packets_skipped++;
+            dt->stats.encrypted_bytes_skipped += pkt->payload_len;
+        }
+        return;
     }
-    dt->stats.payload_bytes_inspected += pkt->payload_len;
-    return true;
+    if (pkt->payload_len) {
+        src->pkt = pkt->payload;
+        src->pkt_len = pkt->payload_len;
+        dt->stats.payload_bytes_inspected += pkt->payload_len;
+    }
+    if (!view)
+        return;
+    src->pkt_in_stream = view->kind == STREAM_PKT_PARTIAL || view->kind == STREAM_PKT_OLD;
+    if (view->data && view->len > view->new_from) {
+        src->win = view->data;
+        src->win_len = view->len;
+        src->win_new = view->new_from;
+        src->win_base = view->offset;
+        dt->stats.stream_bytes_inspected += view->len - view->new_from;
+    }
+}
+
+/* The prefilter over a stream window: only where a fast pattern can end in
+ * new bytes, and, when the new bytes are just this packet's (scanned
+ * already), only across its start. */
+static void scan_stream(struct detect_thread *dt, const struct proto_group *g,
+                        const struct payload_src *src)
+{
+    uint32_t reach = g->max_fast_len ? g->max_fast_len - 1 : 0;
+    uint32_t from = src->win_new > reach ? src->win_new - reach : 0;
+    uint32_t to = src->win_len;
+    if (src->pkt && !src->pkt_in_stream && src->win_len - src->win_new == src->pkt_len) {
+        uint64_t edge = (uint64_t)src->win_new + reach;
+        to = edge < to ? (uint32_t)edge : to;
+    }
+    if (to > from)
+        ac_scan(g->ac, src->win + from, to - from, ac_hit, dt);
 }
 
 static void collect_candidates(struct detect_thread *dt, const struct proto_group *g,
                                struct flow *flow, const struct packet *pkt,
-                               enum flow_direction dir, bool payload)
+                               enum flow_direction dir, const struct payload_src *src)
 {
     if (++dt->gen == 0) {
         memset(dt->stamp, 0, (dt->de->nrules ? dt->de->nrules : 1) * sizeof *dt->stamp);
@@ -1003,8 +1095,10 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
     }
     for (; lo < g->nbyport && g->byport[lo].port == pkt->dst_port; lo++)
         queue_rule(dt, g->byport[lo].rule);
-    if (payload)
-        ac_scan(g->ac, pkt->payload, pkt->payload_len, ac_hit, dt);
+    if (src->pkt)
+        ac_scan(g->ac, src->pkt, src->pkt_len, ac_hit, dt);
+    if (src->win)
+        scan_stream(dt, g, src);
     sort_candidates(dt->cand, dt->ncand);
 }
 
@@ -1028,7 +1122,7 @@ static bool thresholds_allow(struct detect_thread *dt, const struct rule *r,
 /* A packet with no payload, oriented as direction d of the flow: for a
  * transaction that progressed in the other direction than the packet's, and
  * for flow end. */
-static void pseudo_packet(const struct flow *flow, enum flow_direction d, uint64_t ts_usec,
+static void oriented_packet(const struct flow *flow, enum flow_direction d, uint64_t ts_usec,
                           uint64_t pcap_cnt, struct packet *out)
 {
     memset(out, 0, sizeof *out);
@@ -1114,7 +1208,7 @@ static void detect_one_tx(struct detect_thread *dt, struct flow *flow, const str
             continue;
         if (!pkt->payload_len && r->buf[BUF_PAYLOAD].n)
             continue;
-        if (!rule_matches(&env, r))
+        if (!rule_matches(&env, r, NULL))
             continue;
         tx_mark_fired(tx, r->index);
         for (size_t a = 0; a < r->nactions; a++)
@@ -1155,7 +1249,7 @@ static void detect_transactions(struct detect_thread *dt, struct flow *flow,
             struct packet pseudo;
             const struct packet *p = pkt;
             if (!pkt || (int)dir != d) {
-                pseudo_packet(flow, (enum flow_direction)d, pkt ? pkt->ts_usec : flow->last_usec,
+                oriented_packet(flow, (enum flow_direction)d, pkt ? pkt->ts_usec : flow->last_usec,
                               pkt ? pkt->pcap_cnt : 0, &pseudo);
                 p = &pseudo;
             }
@@ -1164,29 +1258,23 @@ static void detect_transactions(struct detect_thread *dt, struct flow *flow,
     }
 }
 
+void detect_packet(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
+                   enum flow_direction dir, const struct alert_sink *sink)
+{
+    detect_packet_stream(dt, flow, pkt, dir, NULL, sink);
+}
+
 void detect_packet_stream(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
                           enum flow_direction dir, const struct stream_view *view,
                           const struct alert_sink *sink)
-{
-    (void)view;
-    detect_packet(dt, flow, pkt, dir, sink);
-}
-
-void detect_stream_end(struct detect_thread *dt, struct flow *flow,
-                       const struct stream_view *views, const struct alert_sink *sink)
-{
-    (void)dt, (void)flow, (void)views, (void)sink;
-}
-
-void detect_packet(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
-                   enum flow_direction dir, const struct alert_sink *sink)
 {
     const struct detect_engine *de = dt->de;
     if (de->nrules == 0 || (flow && flow->detect && flow->detect->passed))
         return;
     const struct proto_group *g = &de->groups[packet_group(pkt->proto)];
-    bool payload = payload_inspected(dt, flow, pkt);
-    collect_candidates(dt, g, flow, pkt, dir, payload);
+    struct payload_src src;
+    payload_sources(dt, flow, pkt, view, &src);
+    collect_candidates(dt, g, flow, pkt, dir, &src);
     struct match_env env = { de, dt, flow, pkt, dir, NULL, NULL, NULL };
     dt->nalerts = 0;
     for (size_t i = 0; i < dt->ncand; i++) {
@@ -1195,9 +1283,9 @@ void detect_packet(struct detect_thread *dt, struct flow *flow, const struct pac
             continue;       /* the parser's transactions serve it (detect_transactions) */
         if (r->app_layer && (!verdict_final(flow) || fired_before(flow, r->index)))
             continue;       /* no verdict, no metadata yet; or fired already */
-        if (!payload && r->buf[BUF_PAYLOAD].n)
+        if (r->buf[BUF_PAYLOAD].n && !src.pkt && !src.win)
             continue;
-        if (!rule_matches(&env, r))
+        if (!rule_matches(&env, r, &src))
             continue;
         if (r->app_layer && flow)
             mark_fired(flow, r->index);
@@ -1224,6 +1312,74 @@ void detect_packet(struct detect_thread *dt, struct flow *flow, const struct pac
         detect_transactions(dt, flow, pkt, dir, sink);
 }
 
+/* The packet-less view of one direction of a flow, for flow-end checks. */
+static void pseudo_packet(const struct flow *flow, enum flow_direction d, struct packet *pseudo)
+{
+    memset(pseudo, 0, sizeof *pseudo);
+    pseudo->ts_usec = flow->last_usec;
+    pseudo->proto = flow->proto;
+    pseudo->ip_version = flow->client.family;
+    pseudo->src = d == FLOW_TOSERVER ? flow->client : flow->server;
+    pseudo->dst = d == FLOW_TOSERVER ? flow->server : flow->client;
+    pseudo->src_port = d == FLOW_TOSERVER ? flow->client_port : flow->server_port;
+    pseudo->dst_port = d == FLOW_TOSERVER ? flow->server_port : flow->client_port;
+}
+
+/* Stream bytes that only the flow's end released (held data behind a gap
+ * that never filled): the stream-capable payload rules get one look at
+ * them, like Suricata's flow-timeout pseudo packets.  No packet, so header
+ * and flow checks see the flow's endpoints. */
+static void stream_end_dir(struct detect_thread *dt, struct flow *flow, enum flow_direction d,
+                           const struct stream_view *view, const struct alert_sink *sink)
+{
+    const struct detect_engine *de = dt->de;
+    const struct proto_group *g = &de->groups[GROUP_TCP];
+    struct packet pseudo;
+    pseudo_packet(flow, d, &pseudo);
+    struct payload_src src;
+    payload_sources(dt, flow, &pseudo, view, &src);
+    if (!src.win)
+        return;
+    if (++dt->gen == 0) {
+        memset(dt->stamp, 0, (de->nrules ? de->nrules : 1) * sizeof *dt->stamp);
+        dt->gen = 1;
+    }
+    dt->ncand = 0;
+    for (size_t i = 0; i < g->nanyport; i++)
+        queue_rule(dt, g->anyport[i]);
+    for (size_t i = 0; i < g->nbyport; i++)
+        if (g->byport[i].port == pseudo.dst_port)
+            queue_rule(dt, g->byport[i].rule);
+    scan_stream(dt, g, &src);
+    sort_candidates(dt->cand, dt->ncand);
+    struct match_env env = { de, dt, flow, &pseudo, d, NULL, NULL, NULL };
+    for (size_t i = 0; i < dt->ncand; i++) {
+        const struct rule *r = de->rules[dt->cand[i]];
+        if (!r->buf[BUF_PAYLOAD].n || r->payload_source == RULE_PAYLOAD_PACKET || r->anomaly ||
+            r->info.action == RULE_ACTION_PASS || (r->app_layer && fired_before(flow, r->index)))
+            continue;
+        if (!rule_matches(&env, r, &src))
+            continue;
+        if (r->app_layer)
+            mark_fired(flow, r->index);
+        for (size_t a = 0; a < r->nactions; a++)
+            r->actions[a].apply(&env, r->actions[a].ctx);
+        if (r->noalert || !thresholds_allow(dt, r, flow, &pseudo))
+            continue;
+        if (sink)
+            sink->emit(sink->ctx, flow, NULL, &r->info, NULL);
+    }
+}
+
+void detect_stream_end(struct detect_thread *dt, struct flow *flow,
+                       const struct stream_view *views, const struct alert_sink *sink)
+{
+    if (dt->de->nrules == 0 || flow->proto != 6 || (flow->detect && flow->detect->passed))
+        return;
+    for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++)
+        stream_end_dir(dt, flow, (enum flow_direction)d, &views[d], sink);
+}
+
 static void detect_flow_free(struct detect_flow *df)
 {
     if (!df)
@@ -1244,7 +1400,7 @@ static void flow_end_rules_run(struct detect_thread *dt, struct flow *flow,
     const struct detect_engine *de = dt->de;
     for (size_t i = 0; i < n; i++) {
         const struct rule *r = de->rules[rules[i]];
-        if (fired_before(flow, r->index) || !rule_matches(env, r))
+        if (fired_before(flow, r->index) || !rule_matches(env, r, NULL))
             continue;
         mark_fired(flow, r->index);
         for (size_t a = 0; a < r->nactions; a++)
@@ -1264,7 +1420,7 @@ static void detect_flow_end_app_layer(struct detect_thread *dt, struct flow *flo
         return;
     for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
         struct packet pseudo;
-        pseudo_packet(flow, (enum flow_direction)d, flow->last_usec, 0, &pseudo);
+        oriented_packet(flow, (enum flow_direction)d, flow->last_usec, 0, &pseudo);
         struct match_env env = { de, dt, flow, &pseudo, (enum flow_direction)d, NULL, NULL, NULL };
         flow_end_rules_run(dt, flow, &env, de->flow_end_rules, de->nflow_end, sink);
         for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)

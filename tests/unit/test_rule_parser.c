@@ -437,6 +437,44 @@ static void test_threshold(void **state)
     rule_free(r);
 }
 
+/* The stream keywords take Suricata's spellings and refuse anything else. */
+static void test_stream_keywords(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "stream-event:reassembly_seq_gap;", "stream_size:server,<,6;",
+        "stream_size:both,!=,0;", "stream_size: either , <= , 4096;",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        char text[200];
+        snprintf(text, sizeof text, "alert tcp any any -> any any (%s sid:1;)", good[i]);
+        struct rule *r = parse(text);
+        if (!r)
+            fail_msg("%s: %s", good[i], err);
+        assert_int_equal(r->nchecks, 1);
+        rule_free(r);
+    }
+    static const char *const bad[] = {
+        "stream-event:no_such_event;", "stream_size:server,<;", "stream_size:upstream,<,6;",
+        "stream_size:client,=>,6;", "stream_size:client,<,x;", "stream_size:client,<,1,2;",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char text[200];
+        snprintf(text, sizeof text, "alert tcp any any -> any any (%s sid:1;)", bad[i]);
+        assert_null(parse(text));
+        assert_true(strlen(err) > 0);
+    }
+    /* tcp-pkt and tcp-stream choose where the payload is looked for */
+    struct rule *r = parse("alert tcp-pkt any any -> any any (content:\"a\"; sid:1;)");
+    assert_non_null(r);
+    assert_int_equal(r->payload_source, RULE_PAYLOAD_PACKET);
+    rule_free(r);
+    r = parse("alert tcp-stream any any -> any any (content:\"a\"; sid:1;)");
+    assert_non_null(r);
+    assert_int_equal(r->payload_source, RULE_PAYLOAD_STREAM);
+    rule_free(r);
+}
+
 static void test_anomaly(void **state)
 {
     (void)state;
@@ -473,6 +511,7 @@ static void test_every_keyword_parses(void **state)
         "ndpi-risk:NDPI_SUSPICIOUS_DGA_DOMAIN;", "dns.query; dataset:isset,k,type string;",
         "threshold:type both, track by_rule, count 2, seconds 5;",
         "detection_filter:track by_flow, count 2, seconds 5;", "anomaly:host_sweep;",
+        "stream-event:reassembly_overlap_different_data;", "stream_size:client,>=,100;",
         /* HTTP transactions */
         "http.uri.raw;", "http.request_line;", "http_request_line;", "http.protocol;",
         "http_protocol;", "http.header;", "http.header.raw;", "http.header_names;",
@@ -486,7 +525,7 @@ static void test_every_keyword_parses(void **state)
         "content:\"a\"; http_raw_header;", "content:\"a\"; http_raw_host;",
         "content:\"a\"; http_cookie;", "content:\"a\"; http_client_body;",
         "content:\"a\"; http_server_body;", "content:\"a\"; http_stat_code;",
-        "content:\"a\"; http_stat_msg;", "urilen:>10;", "uricontent:\"a\";", "urilen:5<>20,raw;",
+        "content:\"a\"; http_stat_msg;", "urilen:>10;", "urilen:5<>20,raw;", "uricontent:\"a\";",
         "app-layer-event:http.missing_host_header;",
     };
     for (size_t k = 0; k < keyword_count(); k++) {
@@ -641,6 +680,27 @@ static void test_loader(void **state)
     detect_engine_free(e);
 }
 
+/* Without its file the standard classtypes are still there: a warning,
+ * not an error, and a rule with classtype:trojan-activity keeps loading. */
+static void test_classification_builtin(void **state)
+{
+    (void)state;
+    struct diag diag = { .quiet = 1 };
+    struct classification *c = classification_load("/nonexistent/classification.config", &diag);
+    assert_non_null(c);
+    assert_int_equal(diag.errors, 0);
+    assert_int_equal(diag.warnings, 1);
+    const char *desc;
+    int prio;
+    assert_true(classification_find(c, "trojan-activity", &desc, &prio));
+    assert_string_equal(desc, "A Network Trojan was detected");
+    assert_int_equal(prio, 1);
+    assert_true(classification_find(c, "tcp-connection", &desc, &prio));
+    assert_int_equal(prio, 4);
+    assert_false(classification_find(c, "nope", &desc, &prio));
+    classification_free(c);
+}
+
 static void test_classification_file(void **state)
 {
     (void)state;
@@ -695,10 +755,12 @@ int main(void)
         cmocka_unit_test(test_dataset),
         cmocka_unit_test(test_threshold),
         cmocka_unit_test(test_anomaly),
+        cmocka_unit_test(test_stream_keywords),
         cmocka_unit_test(test_every_keyword_parses),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_loader),
         cmocka_unit_test(test_classification_file),
+        cmocka_unit_test(test_classification_builtin),
         cmocka_unit_test(test_default_pack),
     };
     return cmocka_run_group_tests(tests, setup_engine, teardown_engine);
