@@ -432,12 +432,15 @@ static void *http_config_new(const struct config *cfg, struct diag *diag)
     htp_config_set_tx_auto_destroy(s->htp, 0);
     htp_config_set_log_level(s->htp, HTP_LOG_WARNING);
     /* as Suricata: '+' stays '+', a space may sit inside the URI ("GET /a b
-     * HTTP/1.1"), cookies are not parsed into parameters, request bodies
-     * are decompressed too */
+     * HTTP/1.1"), cookies are not parsed into parameters.  Request bodies
+     * are not decompressed: LibHTP 0.5.42 drops a body whose
+     * Content-Encoding lies (gzip announced, plain sent), which would hide
+     * it from http.request_body; later LibHTPs fall back to the raw bytes
+     * (suricata-verify http-encoding-gzip-uncompressed). */
     htp_config_set_plusspace_decode(s->htp, HTP_DECODER_URLENCODED, 0);
     htp_config_set_allow_space_uri(s->htp, 1);
     htp_config_set_parse_request_cookies(s->htp, 0);
-    htp_config_set_request_decompression(s->htp, 1);
+    htp_config_set_request_decompression(s->htp, 0);
     register_callbacks(s->htp);
     read_eve_settings(s, cfg, diag);
     return s;
