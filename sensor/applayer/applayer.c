@@ -21,6 +21,7 @@ static const struct applayer_parser *const registry[APPLAYER_PROTO_COUNT] = {
 
 struct applayer {
     bool enabled[APPLAYER_PROTO_COUNT];     /* app-layer.protocols.<name>.enabled */
+    bool any_tcp, any_udp;                  /* an enabled parser runs on that transport */
     void *settings[APPLAYER_PROTO_COUNT];
     int ndpi_ids[APPLAYER_PROTO_COUNT][NDPI_IDS_MAX];
     size_t nids[APPLAYER_PROTO_COUNT];
@@ -75,6 +76,8 @@ struct applayer *applayer_new(const struct config *cfg, const struct classifier 
         char key[96];
         snprintf(key, sizeof key, "app-layer.protocols.%s.enabled", row->name);
         al->enabled[p] = config_get_bool(cfg, key, true, diag);
+        al->any_tcp |= al->enabled[p] && row->tcp;
+        al->any_udp |= al->enabled[p] && row->udp;
         if (row->config_new) {
             al->settings[p] = row->config_new(cfg, diag);
             if (!al->settings[p]) {
@@ -296,6 +299,8 @@ static struct applayer_chunk chunk_from(const struct applayer_chunk *c, uint64_t
 void applayer_on_chunk(struct applayer *al, struct flow *f, const struct applayer_chunk *c,
                        uint64_t ts_usec)
 {
+    if (!al->any_tcp && !f->applayer)
+        return;
     struct applayer_flow *af = flow_state(f);
     if (!af || (unsigned)c->dir > FLOW_TOCLIENT)
         return;
@@ -334,6 +339,8 @@ bool applayer_proto_visible(const struct flow *f)
 void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_direction dir,
                           const uint8_t *data, uint32_t len, uint64_t ts_usec)
 {
+    if (!al->any_udp && !f->applayer)
+        return;     /* no per-flow state where no parser could ever run */
     struct applayer_flow *af = flow_state(f);
     if (!af || len == 0 || (unsigned)dir > FLOW_TOCLIENT)
         return;
