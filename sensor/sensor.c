@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "applayer/applayer.h"
 #include "capture/capture.h"
 #include "config/config.h"
 #include "detect/detect.h"
@@ -226,6 +227,9 @@ static void sensor_read_settings(struct sensor *s)
      * report a bad value before any interface is touched. */
     struct capture_live_config probe;
     capture_live_config_load(&probe, c, "-", &s->diag);
+    /* The app-layer parsers' settings are read per worker, quietly: this
+     * reading reports their problems once (and lets -T fail on them). */
+    applayer_free(applayer_new(c, NULL, &s->diag));
 }
 
 static int sensor_load_config(struct sensor *s)

@@ -25,6 +25,45 @@ static void worker_emit_alert(void *ctx, const struct flow *flow, const struct p
     eve_write_alert(&w->eve, flow, pkt, rule, anomaly);
 }
 
+static void worker_emit_tx_alert(void *ctx, const struct flow *flow, const struct packet *pkt,
+                                 const struct rule_info *rule, const struct applayer_tx *tx)
+{
+    struct worker *w = ctx;
+    w->counters.alerts++;
+    int severity = rule->severity >= 1 && rule->severity <= 4 ? rule->severity : 0;
+    w->counters.alerts_by_severity[severity]++;
+    w->counters.last_event_usec = pkt ? pkt->ts_usec : flow->last_usec;
+    const struct applayer_flow *af = flow->applayer;
+    struct eve_tx etx = { af->parser, applayer_settings(w->applayer, af->parser->proto),
+                          af->state, tx, applayer_tx_id(flow, tx) };
+    eve_write_alert_tx(&w->eve, flow, pkt, rule, &etx);
+}
+
+/* Protocol events: one per transaction, when it is complete (or at flow end). */
+static void worker_log_tx(void *ctx, const struct flow *flow, const struct applayer_parser *parser,
+                          void *state, const struct applayer_tx *tx)
+{
+    struct worker *w = ctx;
+    struct eve_tx etx = { parser, applayer_settings(w->applayer, parser->proto), state, tx,
+                          applayer_tx_id(flow, tx) };
+    eve_write_tx(&w->eve, flow, w->now_usec > flow->last_usec ? flow->last_usec : w->now_usec,
+                 w->pcap_cnt, &etx);
+}
+
+/* The stream's chunks as the app-layer framework takes them (the same
+ * fields; the flags are mapped by name). */
+static void worker_feed_chunks(struct worker *w, struct flow *flow,
+                               const struct stream_chunk *chunks, size_t n, uint64_t ts_usec)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct stream_chunk *sc = &chunks[i];
+        unsigned flags = ((sc->flags & STREAM_CHUNK_GAP) ? APPLAYER_CHUNK_GAP : 0u) |
+                         ((sc->flags & STREAM_CHUNK_EOF) ? APPLAYER_CHUNK_EOF : 0u);
+        struct applayer_chunk c = { sc->dir, sc->data, sc->len, sc->offset, flags };
+        applayer_on_chunk(w->applayer, flow, &c, ts_usec);
+    }
+}
+
 static void worker_on_flow_end(void *ctx, struct flow *flow)
 {
     struct worker *w = ctx;
@@ -32,8 +71,10 @@ static void worker_on_flow_end(void *ctx, struct flow *flow)
     const struct stream_chunk *chunks;
     struct stream_view views[2];
     size_t nchunks = stream_flow_end(w->stream, flow, &chunks, views);
-    /* APP-LAYER (flow end): parsers get these last chunks here. */
-    (void)nchunks;
+    /* app-layer: those last chunks, then an EOF for any direction still open */
+    worker_feed_chunks(w, flow, chunks, nchunks, flow->last_usec);
+    if (flow->applayer)
+        applayer_on_flow_end(w->applayer, flow, flow->last_usec);
     classify_flow_end(w->classifier, flow);
     if (w->detect) {
         detect_stream_end(w->detect, flow, views, &w->alerts);
@@ -41,7 +82,10 @@ static void worker_on_flow_end(void *ctx, struct flow *flow)
         detect_flow_end(w->detect, flow, &w->alerts);
         w->detect_flow_bytes -= held - detect_flow_memory(flow);
     }
+    if (flow->applayer)
+        applayer_after_detect(w->applayer, flow, true, worker_log_tx, w);
     eve_write_flow(&w->eve, flow);
+    applayer_flow_free(flow);
     stream_flow_release(w->stream, flow);
     classify_flow_release(flow);
 }
@@ -61,11 +105,14 @@ int worker_init(struct worker *w, int id, const struct worker_shared *shared)
     w->geoip = shared->geoip;
     w->alerts.ctx = w;
     w->alerts.emit = worker_emit_alert;
+    w->alerts.emit_tx = worker_emit_tx_alert;
     w->decoder = decoder_new(&shared->decoder);
     w->classifier = classifier_new();
+    struct diag quiet = { .quiet = 1 };     /* the sensor reported the settings once */
+    w->applayer = w->classifier ? applayer_new(shared->config, w->classifier, &quiet) : NULL;
     w->flows = flow_table_new(&shared->flows, worker_on_flow_end, w);
     w->stream = stream_engine_new(&shared->stream);
-    if (!w->decoder || !w->classifier || !w->flows || !w->stream) {
+    if (!w->decoder || !w->classifier || !w->flows || !w->stream || !w->applayer) {
         log_error("worker %d: out of memory", id);
         worker_free(w);
         return -1;
@@ -137,15 +184,21 @@ void worker_process(struct worker *w, const struct capture_packet *frame)
     const struct stream_chunk *chunks;
     size_t nchunks = stream_packet(w->stream, flow, &pkt, dir, &chunks);
     classify_packet(w->classifier, flow, &pkt, dir);
-    /* APP-LAYER: parsers get the in-order chunks this packet released here
-     * (chunks[0..nchunks), valid until the next stream call on this flow). */
-    (void)nchunks;
+    w->pcap_cnt = pkt.pcap_cnt;
+    applayer_on_packet(flow, dir, pkt.tcp_flags);
+    /* app-layer: the in-order chunks this packet released (TCP), or the
+     * datagram (UDP) */
+    worker_feed_chunks(w, flow, chunks, nchunks, pkt.ts_usec);
+    if (pkt.payload_len && pkt.proto == 17)
+        applayer_on_datagram(w->applayer, flow, dir, pkt.payload, pkt.payload_len, pkt.ts_usec);
     if (w->detect) {
         size_t held = detect_flow_memory(flow);
         detect_packet_stream(w->detect, flow, &pkt, dir, stream_packet_view(w->stream),
                              &w->alerts);
         w->detect_flow_bytes += detect_flow_memory(flow) - held;
     }
+    if (flow->applayer)
+        applayer_after_detect(w->applayer, flow, false, worker_log_tx, w);
 }
 
 void worker_finish(struct worker *w)
@@ -258,12 +311,40 @@ static void write_stream_own_stats(struct json_writer *j, const struct stream_st
     json_object_end(j);
 }
 
+/* Suricata's stats.app_layer: flows and transactions per parser, and the
+ * flows a parser gave up on ("parser" errors). */
+static void write_applayer_stats(struct json_writer *j, const struct applayer_stats *s)
+{
+    static const char *const members[] = { "flow", "tx" };
+    const uint64_t *const counts[] = { s->flows, s->tx };
+    json_object_begin(j, "app_layer");
+    for (size_t m = 0; m < 2; m++) {
+        json_object_begin(j, members[m]);
+        for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+            if (applayer_parser_of((enum applayer_proto)p))
+                json_uint(j, applayer_parser_of((enum applayer_proto)p)->name, counts[m][p]);
+        json_object_end(j);
+    }
+    json_object_begin(j, "error");
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
+        const struct applayer_parser *parser = applayer_parser_of((enum applayer_proto)p);
+        if (!parser)
+            continue;
+        json_object_begin(j, parser->name);
+        json_uint(j, "parser", s->parse_errors[p]);
+        json_object_end(j);
+    }
+    json_object_end(j);
+    json_object_end(j);
+}
+
 void worker_snapshot(const struct worker *w, struct worker_snapshot *out)
 {
     out->decode = *decoder_stats(w->decoder);
     out->flows = *flow_table_stats(w->flows);
     out->classify = *classifier_stats(w->classifier);
     out->stream = *stream_engine_stats(w->stream);
+    out->applayer = *applayer_stats(w->applayer);
     out->counters = w->counters;
     memset(&out->anomaly, 0, sizeof out->anomaly);
     memset(&out->inspect, 0, sizeof out->inspect);
@@ -292,6 +373,7 @@ _Static_assert(sizeof(struct worker_counters) % sizeof(uint64_t) == 0, "counters
 _Static_assert(sizeof(struct anomaly_stats) % sizeof(uint64_t) == 0, "anomaly_stats: uint64_t only");
 _Static_assert(sizeof(struct detect_thread_stats) % sizeof(uint64_t) == 0, "detect stats: uint64_t only");
 _Static_assert(sizeof(struct stream_stats) % sizeof(uint64_t) == 0, "stream_stats: uint64_t only");
+_Static_assert(sizeof(struct applayer_stats) % sizeof(uint64_t) == 0, "applayer_stats: uint64_t only");
 
 void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapshot *one)
 {
@@ -304,6 +386,7 @@ void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapsh
     add_counters(&sum->anomaly, &one->anomaly, sizeof sum->anomaly);
     add_counters(&sum->inspect, &one->inspect, sizeof sum->inspect);
     add_counters(&sum->stream, &one->stream, sizeof sum->stream);
+    add_counters(&sum->applayer, &one->applayer, sizeof sum->applayer);
     sum->counters.last_event_usec = last_event;
     if (one->first_usec && (!sum->first_usec || one->first_usec < sum->first_usec))
         sum->first_usec = one->first_usec;
@@ -322,6 +405,7 @@ void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap
     write_decoder_stats(j, &snap->decode);
     write_flow_stats(j, &snap->flows);
     write_stream_stats(j, &snap->stream);
+    write_applayer_stats(j, &snap->applayer);
     json_object_begin(j, "detect");
     json_uint(j, "alert", snap->counters.alerts);
     json_object_end(j);
@@ -370,6 +454,7 @@ void worker_free(struct worker *w)
     if (w->flows)
         flow_table_free(w->flows);
     stream_engine_free(w->stream);
+    applayer_free(w->applayer);
     if (w->classifier)
         classifier_free(w->classifier);
     if (w->decoder)

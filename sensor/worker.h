@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "anomaly/anomaly.h"
+#include "applayer/applayer.h"
 #include "capture/capture.h"
 #include "classify/classify.h"
 #include "config/config.h"
@@ -47,11 +48,13 @@ struct worker {
     struct flow_table *flows;
     struct stream_engine *stream;
     struct classifier *classifier;
+    struct applayer *applayer;
     struct detect_thread *detect;
     const struct geoip *geoip;
     struct eve_writer eve;
     struct alert_sink alerts;
     uint64_t now_usec;                     /* time of the newest packet */
+    uint64_t pcap_cnt;                     /* of the newest packet (offline) */
     uint64_t first_usec;
     uint64_t next_expire_usec;
     struct worker_counters counters;
@@ -77,6 +80,7 @@ struct worker_snapshot {
     struct anomaly_stats anomaly;
     struct detect_thread_stats inspect;
     struct stream_stats stream;
+    struct applayer_stats applayer;
     uint64_t first_usec, now_usec;
 };
 

@@ -4,6 +4,7 @@
  * transaction life cycle (logged once, freed when done). */
 #include "applayer/applayer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,9 +17,11 @@ static const struct applayer_parser *const registry[APPLAYER_PROTO_COUNT] = {
 
 #define NDPI_IDS_MAX 8
 /* A direction's first chunks are probed this many times before giving up. */
-#define PROBE_TRIES_MAX 4
+#define PROBE_TRIES_MAX 16
 
 struct applayer {
+    bool enabled[APPLAYER_PROTO_COUNT];     /* app-layer.protocols.<name>.enabled */
+    bool any_tcp, any_udp;                  /* an enabled parser runs on that transport */
     void *settings[APPLAYER_PROTO_COUNT];
     int ndpi_ids[APPLAYER_PROTO_COUNT][NDPI_IDS_MAX];
     size_t nids[APPLAYER_PROTO_COUNT];
@@ -70,6 +73,11 @@ struct applayer *applayer_new(const struct config *cfg, const struct classifier 
         const struct applayer_parser *row = registry[p];
         if (!row)
             continue;
+        char key[96];
+        snprintf(key, sizeof key, "app-layer.protocols.%s.enabled", row->name);
+        al->enabled[p] = config_get_bool(cfg, key, true, diag);
+        al->any_tcp |= al->enabled[p] && row->tcp;
+        al->any_udp |= al->enabled[p] && row->udp;
         if (row->config_new) {
             al->settings[p] = row->config_new(cfg, diag);
             if (!al->settings[p]) {
@@ -118,7 +126,7 @@ static bool ndpi_names_it(const struct applayer *al, int p, const struct flow *f
 }
 
 static int attach(struct applayer *al, struct flow *f, const struct applayer_parser *p,
-                  uint64_t ts_usec)
+                  enum flow_direction dir, uint64_t ts_usec)
 {
     struct applayer_flow *af = f->applayer;
     af->state = p->state_new(al->settings[p->proto], f, ts_usec);
@@ -129,13 +137,16 @@ static int attach(struct applayer *al, struct flow *f, const struct applayer_par
     af->parser = p;
     af->proto = p->proto;
     af->failed = false;
+    af->visible = f->proto != 6;
+    af->attach_dir = (uint8_t)dir;
     al->stats.flows[p->proto]++;
     return 0;
 }
 
 /* nDPI's verdict counts only before any byte went by (a parser must see a
  * direction from its first byte) and not inside a tunnel (it is about the
- * outer protocol). */
+ * outer protocol).  Probes see the direction's first bytes, gathered over
+ * segments while one of them answers "more". */
 static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
                                             enum flow_direction dir, const uint8_t *data,
                                             uint32_t len)
@@ -144,22 +155,27 @@ static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
     bool fresh = af->seen[FLOW_TOSERVER] == 0 && af->seen[FLOW_TOCLIENT] == 0;
     bool tunnelled = af->skip_to[0] || af->skip_to[1];
     for (int p = 0; fresh && !tunnelled && p < APPLAYER_PROTO_COUNT; p++)
-        if (registry[p] && transport_ok(registry[p], f) && ndpi_names_it(al, p, f))
+        if (registry[p] && al->enabled[p] && transport_ok(registry[p], f) &&
+            ndpi_names_it(al, p, f))
             return registry[p];
-    if (len == 0 || af->probe_tries[dir] >= PROBE_TRIES_MAX)
+    if (len == 0 || af->probe_tries[dir] >= PROBE_TRIES_MAX || !fresh)
         return NULL;
     af->probe_tries[dir]++;
+    uint32_t room = APPLAYER_PROBE_BYTES - af->probe_len[dir];
+    uint32_t take = len < room ? len : room;
+    memcpy(af->probe_buf[dir] + af->probe_len[dir], data, take);
+    af->probe_len[dir] = (uint8_t)(af->probe_len[dir] + take);
     bool more = false;
     for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
         const struct applayer_parser *row = registry[p];
-        if (!row || !row->probe || !transport_ok(row, f))
+        if (!row || !al->enabled[p] || !row->probe || !transport_ok(row, f))
             continue;
-        enum applayer_probe_result r = row->probe(data, len, dir);
-        if (r == APPLAYER_PROBE_YES && fresh)
+        enum applayer_probe_result r = row->probe(af->probe_buf[dir], af->probe_len[dir], dir);
+        if (r == APPLAYER_PROBE_YES)
             return row;
         more |= r == APPLAYER_PROBE_MORE;
     }
-    if (!more)
+    if (!more || af->probe_len[dir] == APPLAYER_PROBE_BYTES || af->probe_tries[dir] >= PROBE_TRIES_MAX)
         af->probe_tries[dir] = PROBE_TRIES_MAX;
     return NULL;
 }
@@ -184,8 +200,25 @@ static void free_txs(struct applayer *al, struct applayer_flow *af)
 
 /* The tunnel's first inner byte arrived: the outer parser is done (its
  * transactions were logged by after_detect), the inner bytes are probed. */
+static void note_ids(struct applayer_flow *af)
+{
+    size_t n = af->parser ? af->parser->tx_count(af->state) : 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t id = af->tx_id_base + af->parser->tx_at(af->state, i)->id + 1;
+        if (id > af->tx_ids_used)
+            af->tx_ids_used = id;
+    }
+}
+
+uint64_t applayer_tx_id(const struct flow *flow, const struct applayer_tx *tx)
+{
+    return (flow->applayer ? flow->applayer->tx_id_base : 0) + tx->id;
+}
+
 static void leave_outer(struct applayer *al, struct applayer_flow *af)
 {
+    note_ids(af);
+    af->tx_id_base = af->tx_ids_used;
     free_txs(al, af);
     af->parser->state_free(af->state);
     af->parser = NULL;
@@ -194,6 +227,7 @@ static void leave_outer(struct applayer *al, struct applayer_flow *af)
     af->failed = false;
     af->seen[0] = af->seen[1] = 0;
     af->probe_tries[0] = af->probe_tries[1] = 0;
+    af->probe_len[0] = af->probe_len[1] = 0;
 }
 
 static void check_tunnel(struct applayer *al, struct applayer_flow *af)
@@ -207,17 +241,9 @@ static void check_tunnel(struct applayer *al, struct applayer_flow *af)
     al->stats.tunnels++;
 }
 
-static void feed(struct applayer *al, struct flow *f, const struct applayer_chunk *part,
+static void give(struct applayer *al, struct applayer_flow *af, const struct applayer_chunk *part,
                  uint64_t ts_usec)
 {
-    struct applayer_flow *af = f->applayer;
-    if (!af->parser && !af->failed) {
-        const struct applayer_parser *p = choose(al, f, part->dir, part->data, part->len);
-        if (!p || attach(al, f, p, ts_usec) < 0) {
-            af->seen[part->dir] += part->len;
-            return;
-        }
-    }
     af->seen[part->dir] += part->len;
     if (!af->parser || af->failed || !af->parser->on_data)
         return;
@@ -229,12 +255,41 @@ static void feed(struct applayer *al, struct flow *f, const struct applayer_chun
     check_tunnel(al, af);
 }
 
+static void feed(struct applayer *al, struct flow *f, const struct applayer_chunk *part,
+                 uint64_t ts_usec)
+{
+    struct applayer_flow *af = f->applayer;
+    if (af->parser || af->failed) {
+        give(al, af, part, ts_usec);
+        return;
+    }
+    uint8_t kept = af->probe_len[part->dir];
+    const struct applayer_parser *p = choose(al, f, part->dir, part->data, part->len);
+    if (!p) {
+        if (af->probe_tries[part->dir] >= PROBE_TRIES_MAX)
+            af->seen[part->dir] += part->len + af->probe_len[part->dir];
+        return;     /* kept for the next probe, or not anyone's */
+    }
+    if (attach(al, f, p, part->dir, ts_usec) < 0)
+        return;
+    if (kept) {
+        /* the earlier segments the probe gathered come first */
+        struct applayer_chunk head = { part->dir, af->probe_buf[part->dir], kept,
+                                       part->offset >= kept ? part->offset - kept : 0, 0 };
+        give(al, af, &head, ts_usec);
+    }
+    af->probe_len[0] = af->probe_len[1] = 0;
+    give(al, af, part, ts_usec);
+}
+
 static struct applayer_chunk chunk_from(const struct applayer_chunk *c, uint64_t offset)
 {
     struct applayer_chunk part = *c;
     uint64_t cut = offset > c->offset ? offset - c->offset : 0;
     if (cut > c->len)
         cut = c->len;
+    if (cut == 0)
+        return part;
     part.data += cut;
     part.len -= (uint32_t)cut;
     part.offset += cut;
@@ -244,6 +299,8 @@ static struct applayer_chunk chunk_from(const struct applayer_chunk *c, uint64_t
 void applayer_on_chunk(struct applayer *al, struct flow *f, const struct applayer_chunk *c,
                        uint64_t ts_usec)
 {
+    if (!al->any_tcp && !f->applayer)
+        return;
     struct applayer_flow *af = flow_state(f);
     if (!af || (unsigned)c->dir > FLOW_TOCLIENT)
         return;
@@ -251,6 +308,10 @@ void applayer_on_chunk(struct applayer *al, struct flow *f, const struct applaye
     uint64_t skip = af->skip_to[c->dir];
     if (af->in_tunnel && c->offset >= skip)
         leave_outer(al, af);
+    if (c->flags & APPLAYER_CHUNK_EOF)
+        af->eof[c->dir] = true;
+    if (c->offset + c->len > af->next_offset[c->dir])
+        af->next_offset[c->dir] = c->offset + c->len;
     struct applayer_chunk part = af->in_tunnel ? *c : chunk_from(c, skip);
     if (part.len == 0 && !(part.flags & APPLAYER_CHUNK_EOF))
         return;
@@ -263,26 +324,29 @@ void applayer_on_chunk(struct applayer *al, struct flow *f, const struct applaye
     }
 }
 
-void applayer_on_tcp_payload(struct applayer *al, struct flow *f, enum flow_direction dir,
-                             const uint8_t *data, uint32_t len, uint64_t ts_usec)
+void applayer_on_packet(struct flow *f, enum flow_direction dir, uint8_t tcp_flags)
 {
-    struct applayer_flow *af = flow_state(f);
-    if (!af || len == 0 || (unsigned)dir > FLOW_TOCLIENT)
-        return;
-    struct applayer_chunk c = { dir, data, len, af->next_offset[dir], 0 };
-    af->next_offset[dir] += len;
-    applayer_on_chunk(al, f, &c, ts_usec);
+    struct applayer_flow *af = f->applayer;
+    if (af && af->proto && !af->visible && dir != af->attach_dir && !(tcp_flags & 0x02))
+        af->visible = true;
+}
+
+bool applayer_proto_visible(const struct flow *f)
+{
+    return f->applayer && f->applayer->proto && f->applayer->visible;
 }
 
 void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_direction dir,
                           const uint8_t *data, uint32_t len, uint64_t ts_usec)
 {
+    if (!al->any_udp && !f->applayer)
+        return;     /* no per-flow state where no parser could ever run */
     struct applayer_flow *af = flow_state(f);
     if (!af || len == 0 || (unsigned)dir > FLOW_TOCLIENT)
         return;
     if (!af->parser && !af->failed) {
         const struct applayer_parser *p = choose(al, f, dir, data, len);
-        if (!p || attach(al, f, p, ts_usec) < 0) {
+        if (!p || attach(al, f, p, dir, ts_usec) < 0) {
             af->seen[dir] += len;
             return;
         }
@@ -293,6 +357,20 @@ void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_directi
     if (af->parser->on_packet(af->state, dir, data, len, ts_usec) < 0) {
         af->failed = true;
         al->stats.parse_errors[af->proto]++;
+    }
+}
+
+void applayer_on_flow_end(struct applayer *al, struct flow *f, uint64_t ts_usec)
+{
+    struct applayer_flow *af = f->applayer;
+    if (!af || !af->parser || af->failed || f->proto != 6)
+        return;
+    for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
+        if (af->eof[d])
+            continue;
+        struct applayer_chunk eof = { (enum flow_direction)d, NULL, 0, af->next_offset[d],
+                                      APPLAYER_CHUNK_EOF };
+        applayer_on_chunk(al, f, &eof, ts_usec);
     }
 }
 
@@ -310,6 +388,7 @@ void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
     if (!af || !af->parser)
         return;
     const struct applayer_parser *p = af->parser;
+    note_ids(af);
     size_t n = p->tx_count(af->state);
     for (size_t i = 0; i < n; i++) {
         struct applayer_tx *tx = p->tx_at(af->state, i);

@@ -11,7 +11,17 @@
  * protocols.  The parser then sees every chunk of both directions, in order.
  * Detection reads transactions through tx_count/tx_at and get_buffer; once a
  * transaction is complete both ways, inspected and logged, the framework asks
- * the parser to free it (tx_prune). */
+ * the parser to free it (tx_free).
+ *
+ * Adding a parser: a folder sensor/applayer/<name>/ defining its row, the
+ * row's address in registry[] (applayer.c), and its extern below.  Its
+ * sticky buffers: values in enum detect_buffer (detect/buffers.h), names in
+ * sensor/detect/kw_buffers.c (and keywords.c), and their protocol in
+ * detect_buffer_applayer() there; rules using them are then inspected per
+ * transaction, once per transaction.  Its events: EVENT_<NAME> (event/event.h)
+ * is chosen from the proto in eve.c; "<name>" in outputs.eve.types.  The
+ * framework reads app-layer.protocols.<name>.enabled (default yes) and counts
+ * stats.app_layer.flow/tx/error.<name>. */
 #ifndef XIEZHI_APPLAYER_H
 #define XIEZHI_APPLAYER_H
 
@@ -69,7 +79,6 @@ struct applayer_tx {
     bool logged;                /* the EVE event was written */
     uint8_t changed;            /* bit per direction: progressed since detection looked */
     /* detection's (freed by the framework with the transaction) */
-    uint8_t inspected[2];       /* progress detection last inspected, per direction */
     uint32_t *fired;            /* rules (engine indices) that matched this transaction */
     uint32_t nfired, fired_cap;
 };
@@ -132,6 +141,9 @@ struct applayer_parser {
 /* The rows (each parser's file defines its own). */
 extern const struct applayer_parser applayer_http_parser;
 
+/* Bytes of a direction kept for probes that need more than one segment. */
+#define APPLAYER_PROBE_BYTES 32
+
 /* Per-flow app-layer state, owned by the framework (struct flow's applayer). */
 struct applayer_flow {
     const struct applayer_parser *parser;   /* NULL until a probe or nDPI decides */
@@ -139,11 +151,18 @@ struct applayer_flow {
     enum applayer_proto proto;              /* parser->proto; stays after a give-up */
     uint64_t events;                        /* flow-level anomaly bits of parser */
     uint64_t seen[2];                       /* bytes of the current protocol per direction */
-    uint64_t next_offset[2];                /* without a stream layer: offset of the next chunk */
+    uint64_t next_offset[2];                /* stream offset after the last chunk, per direction */
     uint64_t skip_to[2];                    /* tunnel: stream offsets where the inner protocol starts */
     uint8_t probe_tries[2];
+    uint8_t probe_len[2];                   /* first bytes kept while a probe wants more */
+    uint8_t probe_buf[2][APPLAYER_PROBE_BYTES];
     bool in_tunnel;                         /* tunnel announced, outer parser still attached */
+    bool eof[2];                            /* an EOF chunk was given per direction */
+    uint64_t tx_id_base;                    /* after a tunnel: the outer parser's tx count */
+    uint64_t tx_ids_used;                   /* tx_id_base + highest id seen + 1 */
     bool failed;                            /* the parser gave up on this flow */
+    bool visible;                           /* packet rules see proto (see applayer_on_packet) */
+    uint8_t attach_dir;                     /* direction whose bytes decided the parser */
 };
 
 /* The framework's per-worker state (parser settings, nDPI ids, counters). */
@@ -163,16 +182,26 @@ struct applayer *applayer_new(const struct config *cfg, const struct classifier 
 void applayer_free(struct applayer *al);
 const struct applayer_stats *applayer_stats(const struct applayer *al);
 
+/* Every packet, before detection: when a TCP flow's protocol becomes known
+ * to packet rules ("alert http" without buffers, app-layer-protocol).  As in
+ * Suricata, whose app layer sees a direction's bytes once the other side
+ * acknowledged them: from the first packet of the other direction after the
+ * handshake.  (UDP: at once.) */
+void applayer_on_packet(struct flow *flow, enum flow_direction dir, uint8_t tcp_flags);
+/* Whether packet rules may see the flow's app-layer protocol yet. */
+bool applayer_proto_visible(const struct flow *flow);
+
 /* TCP: one in-order chunk from the stream layer. */
 void applayer_on_chunk(struct applayer *al, struct flow *flow, const struct applayer_chunk *chunk,
                        uint64_t ts_usec);
-/* TCP without a stream layer: the packet's payload taken as the next chunk
- * of its direction (captures without loss or reordering). */
-void applayer_on_tcp_payload(struct applayer *al, struct flow *flow, enum flow_direction dir,
-                             const uint8_t *data, uint32_t len, uint64_t ts_usec);
 /* UDP: one datagram. */
 void applayer_on_datagram(struct applayer *al, struct flow *flow, enum flow_direction dir,
                           const uint8_t *data, uint32_t len, uint64_t ts_usec);
+
+/* Flow end: tells the parser both directions are finished (an EOF chunk
+ * each, unless the stream layer already sent one), so it completes what
+ * the close completes (a body read until the connection closes). */
+void applayer_on_flow_end(struct applayer *al, struct flow *flow, uint64_t ts_usec);
 
 /* After detection: calls log for each transaction ready to be logged (complete
  * both ways, or every one left when flow_end), marks it logged, and frees the
@@ -184,6 +213,9 @@ void applayer_after_detect(struct applayer *al, struct flow *flow, bool flow_end
                            applayer_log_fn log, void *ctx);
 /* Frees the flow's app-layer state (flow end; after the last after_detect). */
 void applayer_flow_free(struct flow *flow);
+
+/* The EVE tx_id of tx: unique in the flow, also across a tunnel's parsers. */
+uint64_t applayer_tx_id(const struct flow *flow, const struct applayer_tx *tx);
 
 /* Lookups for detection and EVE. */
 const struct applayer_parser *applayer_parser_of(enum applayer_proto proto);

@@ -38,6 +38,7 @@ const char *const config_known_keys[] = {
     "stream.midstream", "stream.reassembly.depth", "stream.reassembly.memcap",
     "stream.reassembly.max-held", "stream.reassembly.gap-timeout",
     "outputs.eve.http.extended", "outputs.eve.http.dump-all-headers", "outputs.eve.http.custom",
+    "app-layer.protocols.*.enabled",
 #define HTP "app-layer.protocols.http.libhtp.default-config."
     HTP "personality", HTP "request-body-limit", HTP "response-body-limit",
     HTP "request-body-minimal-inspect-size", HTP "request-body-inspect-window",

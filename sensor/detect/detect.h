@@ -44,11 +44,17 @@ struct anomaly_info {
     size_t nevidence;
 };
 
+struct applayer_tx;
+
 struct alert_sink {
     void *ctx;
     /* anomaly is NULL for signature alerts; pkt may be NULL (flow-end detections). */
     void (*emit)(void *ctx, const struct flow *flow, const struct packet *pkt,
                  const struct rule_info *rule, const struct anomaly_info *anomaly);
+    /* A match on an app-layer transaction of the flow's parser (the alert
+     * carries its protocol object).  NULL: emit is called instead. */
+    void (*emit_tx)(void *ctx, const struct flow *flow, const struct packet *pkt,
+                    const struct rule_info *rule, const struct applayer_tx *tx);
 };
 
 struct detect_engine_config {

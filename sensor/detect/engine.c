@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "anomaly/anomaly.h"
+#include "applayer/applayer.h"
 #include "classify/classify.h"
 #include "detect/ac.h"
 #include "detect/dataset.h"
@@ -44,6 +45,11 @@ struct proto_group {
     size_t niponly;
     uint32_t *app_static;       /* evaluated once per flow direction, verdict final */
     size_t napp_static;
+    /* transaction rules nDPI's metadata serves on flows their parser does not
+     * have (by enum applayer_proto): once per direction, verdict final */
+    uint32_t *ndpi_fallback[APPLAYER_PROTO_COUNT];
+    size_t nndpi_fallback[APPLAYER_PROTO_COUNT];
+    bool has_fallback;
     struct ac *ac;              /* payload fast patterns, id = rule index */
     bool ac_shared;             /* owned by an earlier group */
     uint32_t max_fast_len;      /* longest fast pattern: how far back a stream scan reaches */
@@ -69,6 +75,8 @@ struct detect_engine {
     size_t nanomaly;
     uint32_t *flow_end_rules;   /* app-layer rules that can still fire at flow end */
     size_t nflow_end;
+    uint32_t *flow_end_fallback[APPLAYER_PROTO_COUNT];  /* ... of them nDPI-served (by parser) */
+    size_t nflow_end_fallback[APPLAYER_PROTO_COUNT];
     struct detect_engine_stats stats;
     bool passive_warned;
     bool has_thresholds;        /* any threshold/detection_filter */
@@ -77,6 +85,10 @@ struct detect_engine {
     int tls_ids[4], http_ids[4];
     size_t ntls, nhttp;
     bool inspect_encrypted;     /* detect.encryption-handling: full */
+    /* rules on app-layer transactions: prefiltered per buffer, or always run */
+    struct ac *tx_ac[BUF_COUNT];
+    uint32_t *tx_plain;
+    size_t ntx_plain, ntx_rules;
 };
 
 struct detect_thread {
@@ -429,17 +441,17 @@ static bool rule_is_app_static(const struct rule *r)
     return true;
 }
 
-/* A rule that sees nothing but what is fixed for a flow direction (the
- * header, flow:to_server/to_client, and ip.src/ip.dst with a dataset: an
- * IOC list of addresses) gives the same answer on every packet of that
- * direction, so it is evaluated on the first only, like Suricata's IP-only
- * rules.  A threshold on it counts flows, not packets. */
+/* A rule that sees nothing but the header and ip.src/ip.dst with a dataset
+ * (an IOC list of addresses) gives the same answer on every packet of a
+ * flow direction, so it is evaluated on the first only, like Suricata's
+ * IP-only rules; a threshold on it counts flows, not packets.  As in
+ * Suricata, a flow keyword (even flow:to_server alone) makes a rule a
+ * per-packet one (suricata-verify detect-engine-proto). */
 static bool rule_is_ip_only(const struct rule *r)
 {
     const uint64_t fixed_buffers = (1ull << BUF_IP_SRC) | (1ull << BUF_IP_DST);
-    const uint32_t fixed_flow = FLOWOPT_TOSERVER | FLOWOPT_TOCLIENT;
     return r->nchecks == 0 && (r->buffers_used & ~fixed_buffers) == 0 &&
-           (r->flow_opts & ~fixed_flow) == 0 && r->napp_ids == 0 && !r->anomaly &&
+           r->flow_opts == 0 && r->napp_ids == 0 && !r->anomaly &&
            r->nactions == 0;
 }
 
@@ -555,6 +567,65 @@ static int build_automata(struct detect_engine *de, uint32_t *const *pre, const 
     return 0;
 }
 
+/* Which parser's transactions a rule inspects, whether nDPI's metadata can
+ * serve it on other flows, and its fast pattern among the transaction
+ * buffers (an explicit fast_pattern, else the longest content). */
+static void classify_tx_rule(struct rule *r)
+{
+    bool all_fallback = !r->needs_tx;
+    int proto = r->tx_proto;
+    uint64_t used = r->buffers_used;
+    for (int b = 0; used; b++, used >>= 1) {
+        bool fallback;
+        int p = (used & 1) ? detect_buffer_applayer((enum detect_buffer)b, &fallback) : 0;
+        if (!p)
+            continue;
+        proto = p;
+        all_fallback &= fallback;
+    }
+    r->tx_proto = (uint8_t)proto;
+    r->tx_fallback = proto && all_fallback;
+    r->tx_fast = NULL;
+    for (int b = 0; proto && b < BUF_COUNT; b++) {
+        bool fallback;
+        if (!(r->buffers_used & (1ull << b)) ||
+            detect_buffer_applayer((enum detect_buffer)b, &fallback) != proto)
+            continue;
+        for (size_t i = 0; i < r->buf[b].n; i++) {
+            const struct inspect *in = &r->buf[b].v[i];
+            if (in->kind != INSPECT_CONTENT || (in->u.content.flags & CF_NEGATED))
+                continue;
+            const struct content *c = &in->u.content;
+            bool better = !r->tx_fast || (c->flags & CF_FAST_PATTERN) ||
+                          (!(r->tx_fast->flags & CF_FAST_PATTERN) && c->len > r->tx_fast->len);
+            if (better) {
+                r->tx_fast = c;
+                r->tx_fast_buffer = b;
+            }
+        }
+    }
+}
+
+static int add_tx_rule(struct detect_engine *de, const struct rule *r)
+{
+    de->ntx_rules++;
+    if (!r->tx_fast)
+        return u32_push(&de->tx_plain, &de->ntx_plain, r->index);
+    struct ac **ac = &de->tx_ac[r->tx_fast_buffer];
+    if (!*ac && !(*ac = ac_new()))
+        return -1;
+    return ac_add(*ac, r->tx_fast->pat, r->tx_fast->len, r->tx_fast->flags & CF_NOCASE,
+                  r->index);
+}
+
+static int build_tx_automata(struct detect_engine *de)
+{
+    for (int b = 0; b < BUF_COUNT; b++)
+        if (de->tx_ac[b] && ac_build(de->tx_ac[b]) < 0)
+            return -1;
+    return 0;
+}
+
 static int build_groups(struct detect_engine *de)
 {
     uint32_t *pre[GROUP_COUNT] = { NULL };
@@ -568,9 +639,16 @@ static int build_groups(struct detect_engine *de)
             goto out;
         if (r->anomaly && !(hooks & ANOMALY_HOOK_PACKET))
             continue;       /* flow-end detector only: no packet evaluation */
+        classify_tx_rule(r);
+        if (r->tx_proto && !r->anomaly && add_tx_rule(de, r) < 0)
+            goto out;
+        if (r->tx_proto && !r->tx_fallback)
+            continue;       /* transactions only: no packet evaluation */
         if (r->app_layer && !r->anomaly && r->info.action == RULE_ACTION_ALERT &&
             r->buf[BUF_PAYLOAD].n == 0 &&
-            u32_push(&de->flow_end_rules, &de->nflow_end, r->index) < 0)
+            (r->tx_fallback ? u32_push(&de->flow_end_fallback[r->tx_proto],
+                                       &de->nflow_end_fallback[r->tx_proto], r->index)
+                            : u32_push(&de->flow_end_rules, &de->nflow_end, r->index)) < 0)
             goto out;
         r->ip_only = rule_is_ip_only(r);
         r->app_static = rule_is_app_static(r);
@@ -589,7 +667,11 @@ static int build_groups(struct detect_engine *de)
             if (r->fast && r->fast->len > pg->max_fast_len)
                 pg->max_fast_len = r->fast->len;
             int prc;
-            if (r->ip_only)
+            if (r->tx_fallback && !r->buf[BUF_PAYLOAD].n && !r->checks_flowbits)
+                prc = u32_push(&pg->ndpi_fallback[r->tx_proto],
+                               &pg->nndpi_fallback[r->tx_proto], r->index),
+                pg->has_fallback = true;
+            else if (r->ip_only)
                 prc = u32_push(&pg->iponly, &pg->niponly, r->index);
             else if (r->app_static)
                 prc = u32_push(&pg->app_static, &pg->napp_static, r->index);
@@ -607,6 +689,8 @@ static int build_groups(struct detect_engine *de)
             qsort(pg->byport, pg->nbyport, sizeof *pg->byport, port_entry_cmp);
     }
     rc = build_automata(de, pre, npre);
+    if (rc == 0)
+        rc = build_tx_automata(de);
 out:
     for (int g = 0; g < GROUP_COUNT; g++)
         free(pre[g]);
@@ -677,11 +761,18 @@ void detect_engine_free(struct detect_engine *de)
         free(de->groups[g].byport);
         free(de->groups[g].iponly);
         free(de->groups[g].app_static);
+        for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+            free(de->groups[g].ndpi_fallback[p]);
         if (!de->groups[g].ac_shared)
             ac_free(de->groups[g].ac);
     }
     free(de->anomaly_rules);
     free(de->flow_end_rules);
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+        free(de->flow_end_fallback[p]);
+    for (int b = 0; b < BUF_COUNT; b++)
+        ac_free(de->tx_ac[b]);
+    free(de->tx_plain);
     for (size_t i = 0; i < de->nflowbits; i++)
         free(de->flowbits[i]);
     free(de->flowbits);
@@ -890,6 +981,27 @@ static bool proto_matches(const struct rule *r, uint8_t proto)
     return r->icmp_any && (proto == 1 || proto == 58);
 }
 
+/* The app-layer parser has the flow (and knows its protocol before nDPI does). */
+static bool flow_parser_is(const struct flow *f, uint8_t proto)
+{
+    return proto && f->applayer && f->applayer->proto == (enum applayer_proto)proto;
+}
+
+/* nDPI's metadata stands in for a parser's buffers on flows that parser
+ * does not have, and, for HTTP, only where nDPI itself saw HTTP. */
+static bool fallback_applies(const struct detect_engine *de, const struct flow *f, int proto)
+{
+    if (proto == APPLAYER_NONE || flow_parser_is(f, (uint8_t)proto))
+        return false;
+    return proto != APPLAYER_HTTP || detect_proto_is(de, f, "http");
+}
+
+/* ... and packet rules may see it yet (applayer_on_packet). */
+static bool flow_parser_says(const struct flow *f, uint8_t proto)
+{
+    return flow_parser_is(f, proto) && applayer_proto_visible(f);
+}
+
 /* Where the payload keywords look for one packet: its own payload, and
  * the new bytes of its direction's reassembled stream with some context. */
 struct payload_src {
@@ -941,7 +1053,9 @@ static bool rule_matches(const struct match_env *env, const struct rule *r,
         if ((fo & FLOWOPT_NOT_ESTABLISHED) && est)
             return false;
     }
-    if (r->napp_ids && (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
+    if (r->napp_ids && (!env->flow || (env->tx ? !flow_parser_is(env->flow, r->app_proto)
+                                               : !flow_parser_says(env->flow, r->app_proto))) &&
+        (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
         return false;
     for (size_t i = 0; i < r->nchecks; i++)
         if (!r->checks[i].match(env, r->checks[i].ctx))
@@ -1106,12 +1220,15 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
             queue_rule(dt, g->iponly[i]);
     /* nDPI's verdict and metadata only change until detection is final:
      * rules on them alone need one look per direction after that. */
-    if (g->napp_static && verdict_final(flow)) {
+    if ((g->napp_static || g->has_fallback) && verdict_final(flow)) {
         struct detect_flow *df = flow_state(flow);
         if (df && !(df->app_done & (1u << dir))) {
             df->app_done |= (uint8_t)(1u << dir);
             for (size_t i = 0; i < g->napp_static; i++)
                 queue_rule(dt, g->app_static[i]);
+            for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+                for (size_t i = 0; fallback_applies(dt->de, flow, p) && i < g->nndpi_fallback[p]; i++)
+                    queue_rule(dt, g->ndpi_fallback[p][i]);
         }
     }
     for (size_t i = 0; i < g->nanyport; i++)
@@ -1148,6 +1265,147 @@ static bool thresholds_allow(struct detect_thread *dt, const struct rule *r,
     return true;
 }
 
+/* --- app-layer transactions ------------------------------------------------------ */
+
+/* A packet with no payload, oriented as direction d of the flow: for a
+ * transaction that progressed in the other direction than the packet's, and
+ * for flow end. */
+static void oriented_packet(const struct flow *flow, enum flow_direction d, uint64_t ts_usec,
+                          uint64_t pcap_cnt, struct packet *out)
+{
+    memset(out, 0, sizeof *out);
+    out->ts_usec = ts_usec;
+    out->pcap_cnt = pcap_cnt;
+    out->proto = flow->proto;
+    out->ip_version = flow->client.family;
+    out->src = d == FLOW_TOSERVER ? flow->client : flow->server;
+    out->dst = d == FLOW_TOSERVER ? flow->server : flow->client;
+    out->src_port = d == FLOW_TOSERVER ? flow->client_port : flow->server_port;
+    out->dst_port = d == FLOW_TOSERVER ? flow->server_port : flow->client_port;
+}
+
+static bool tx_fired(const struct applayer_tx *tx, uint32_t idx)
+{
+    for (uint32_t i = 0; i < tx->nfired; i++)
+        if (tx->fired[i] == idx)
+            return true;
+    return false;
+}
+
+static void tx_mark_fired(struct applayer_tx *tx, uint32_t idx)
+{
+    if (tx->nfired >= FIRED_PER_FLOW_MAX)
+        return;
+    if (tx->nfired == tx->fired_cap) {
+        uint32_t cap = tx->fired_cap ? tx->fired_cap * 2 : 4;
+        uint32_t *nv = realloc(tx->fired, cap * sizeof *nv);
+        if (!nv)
+            return;
+        tx->fired = nv;
+        tx->fired_cap = cap;
+    }
+    tx->fired[tx->nfired++] = idx;
+}
+
+/* The transaction rules worth evaluating: those without a fast pattern, and
+ * those whose pattern occurs in its buffer of this transaction. */
+static void collect_tx_candidates(struct detect_thread *dt, const struct match_env *env)
+{
+    const struct detect_engine *de = dt->de;
+    if (++dt->gen == 0) {
+        memset(dt->stamp, 0, (de->nrules ? de->nrules : 1) * sizeof *dt->stamp);
+        dt->gen = 1;
+    }
+    dt->ncand = 0;
+    for (size_t i = 0; i < de->ntx_plain; i++)
+        queue_rule(dt, de->tx_plain[i]);
+    for (int b = 0; b < BUF_COUNT; b++) {
+        const uint8_t *data;
+        uint32_t len;
+        if (de->tx_ac[b] && detect_buffer_get(env, b, &data, &len))
+            ac_scan(de->tx_ac[b], data, len, ac_hit, dt);
+    }
+    sort_candidates(dt->cand, dt->ncand);
+}
+
+static void emit_tx_alert(const struct alert_sink *sink, const struct flow *flow,
+                          const struct packet *pkt, const struct rule_info *info,
+                          const struct applayer_tx *tx)
+{
+    if (!sink)
+        return;
+    if (sink->emit_tx)
+        sink->emit_tx(sink->ctx, flow, pkt, info, tx);
+    else
+        sink->emit(sink->ctx, flow, pkt, info, NULL);
+}
+
+/* Every transaction rule once on one transaction seen from direction d. */
+static void detect_one_tx(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
+                          enum flow_direction d, struct applayer_tx *tx,
+                          const struct alert_sink *sink)
+{
+    const struct detect_engine *de = dt->de;
+    struct applayer_flow *af = flow->applayer;
+    struct match_env env = { de, dt, flow, pkt, d, af->parser, af->state, tx };
+    collect_tx_candidates(dt, &env);
+    dt->nalerts = 0;
+    for (size_t i = 0; i < dt->ncand; i++) {
+        const struct rule *r = de->rules[dt->cand[i]];
+        if (r->tx_proto != (uint8_t)af->parser->proto || tx_fired(tx, r->index))
+            continue;
+        if (!pkt->payload_len && r->buf[BUF_PAYLOAD].n)
+            continue;
+        if (!rule_matches(&env, r, NULL))
+            continue;
+        tx_mark_fired(tx, r->index);
+        for (size_t a = 0; a < r->nactions; a++)
+            r->actions[a].apply(&env, r->actions[a].ctx);
+        if (r->info.action == RULE_ACTION_PASS) {
+            struct detect_flow *df = flow_state(flow);
+            if (df)
+                df->passed = true;
+            dt->nalerts = 0;
+            break;
+        }
+        if (r->noalert || !thresholds_allow(dt, r, flow, pkt))
+            continue;
+        dt->alerts[dt->nalerts++] = r->index;
+    }
+    for (size_t i = 0; i < dt->nalerts; i++)
+        emit_tx_alert(sink, flow, pkt, &de->rules[dt->alerts[i]]->info, tx);
+}
+
+/* Each transaction that progressed since the last look, in each direction it
+ * progressed in: rules fire as the request and then the response complete,
+ * once per transaction.  pkt is NULL at flow end. */
+static void detect_transactions(struct detect_thread *dt, struct flow *flow,
+                                const struct packet *pkt, enum flow_direction dir,
+                                const struct alert_sink *sink)
+{
+    struct applayer_flow *af = flow->applayer;
+    if (dt->de->ntx_rules == 0 || !af || !af->parser)
+        return;
+    size_t n = af->parser->tx_count(af->state);
+    for (size_t i = 0; i < n; i++) {
+        struct applayer_tx *tx = af->parser->tx_at(af->state, i);
+        for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
+            if (!(tx->changed & (1u << d)))
+                continue;
+            if (flow->detect && flow->detect->passed)
+                return;
+            struct packet pseudo;
+            const struct packet *p = pkt;
+            if (!pkt || (int)dir != d) {
+                oriented_packet(flow, (enum flow_direction)d, pkt ? pkt->ts_usec : flow->last_usec,
+                              pkt ? pkt->pcap_cnt : 0, &pseudo);
+                p = &pseudo;
+            }
+            detect_one_tx(dt, flow, p, (enum flow_direction)d, tx, sink);
+        }
+    }
+}
+
 void detect_packet(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
                    enum flow_direction dir, const struct alert_sink *sink)
 {
@@ -1165,10 +1423,12 @@ void detect_packet_stream(struct detect_thread *dt, struct flow *flow, const str
     struct payload_src src;
     payload_sources(dt, flow, pkt, view, &src);
     collect_candidates(dt, g, flow, pkt, dir, &src);
-    struct match_env env = { de, dt, flow, pkt, dir };
+    struct match_env env = { de, dt, flow, pkt, dir, NULL, NULL, NULL };
     dt->nalerts = 0;
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
+        if (r->tx_proto && flow && flow_parser_is(flow, r->tx_proto))
+            continue;       /* the parser's transactions serve it (detect_transactions) */
         if (r->app_layer && (!verdict_final(flow) || fired_before(flow, r->index)))
             continue;       /* no verdict, no metadata yet; or fired already */
         if (r->buf[BUF_PAYLOAD].n && !src.pkt && !src.win)
@@ -1196,6 +1456,8 @@ void detect_packet_stream(struct detect_thread *dt, struct flow *flow, const str
     }
     for (size_t i = 0; i < dt->nalerts && sink; i++)
         sink->emit(sink->ctx, flow, pkt, &de->rules[dt->alerts[i]]->info, NULL);
+    if (flow && flow->applayer)
+        detect_transactions(dt, flow, pkt, dir, sink);
 }
 
 /* The packet-less view of one direction of a flow, for flow-end checks. */
@@ -1238,7 +1500,7 @@ static void stream_end_dir(struct detect_thread *dt, struct flow *flow, enum flo
             queue_rule(dt, g->byport[i].rule);
     scan_stream(dt, g, &src);
     sort_candidates(dt->cand, dt->ncand);
-    struct match_env env = { de, dt, flow, &pseudo, d };
+    struct match_env env = { de, dt, flow, &pseudo, d, NULL, NULL, NULL };
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
         if (!r->buf[BUF_PAYLOAD].n || r->payload_source == RULE_PAYLOAD_PACKET || r->anomaly ||
@@ -1279,28 +1541,40 @@ static void detect_flow_free(struct detect_flow *df)
  * without an answer, a flow given up on): like Suricata's flow-timeout
  * pseudo packets, app-layer rules that have not fired yet get one last look
  * in each direction.  Their alerts carry no packet. */
+static void flow_end_rules_run(struct detect_thread *dt, struct flow *flow,
+                               const struct match_env *env, const uint32_t *rules, size_t n,
+                               const struct alert_sink *sink)
+{
+    const struct detect_engine *de = dt->de;
+    for (size_t i = 0; i < n; i++) {
+        const struct rule *r = de->rules[rules[i]];
+        if (fired_before(flow, r->index) || !rule_matches(env, r, NULL))
+            continue;
+        mark_fired(flow, r->index);
+        for (size_t a = 0; a < r->nactions; a++)
+            r->actions[a].apply(env, r->actions[a].ctx);
+        if (r->noalert || !thresholds_allow(dt, r, flow, env->pkt))
+            continue;
+        if (sink)
+            sink->emit(sink->ctx, flow, NULL, &r->info, NULL);
+    }
+}
+
 static void detect_flow_end_app_layer(struct detect_thread *dt, struct flow *flow,
                                       const struct alert_sink *sink)
 {
     const struct detect_engine *de = dt->de;
-    if (de->nflow_end == 0 || (flow->detect && flow->detect->passed))
+    if (flow->detect && flow->detect->passed)
         return;
     for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
         struct packet pseudo;
-        pseudo_packet(flow, (enum flow_direction)d, &pseudo);
-        struct match_env env = { de, dt, flow, &pseudo, (enum flow_direction)d };
-        for (size_t i = 0; i < de->nflow_end; i++) {
-            const struct rule *r = de->rules[de->flow_end_rules[i]];
-            if (fired_before(flow, r->index) || !rule_matches(&env, r, NULL))
-                continue;
-            mark_fired(flow, r->index);
-            for (size_t a = 0; a < r->nactions; a++)
-                r->actions[a].apply(&env, r->actions[a].ctx);
-            if (r->noalert || !thresholds_allow(dt, r, flow, &pseudo))
-                continue;
-            if (sink)
-                sink->emit(sink->ctx, flow, NULL, &r->info, NULL);
-        }
+        oriented_packet(flow, (enum flow_direction)d, flow->last_usec, 0, &pseudo);
+        struct match_env env = { de, dt, flow, &pseudo, (enum flow_direction)d, NULL, NULL, NULL };
+        flow_end_rules_run(dt, flow, &env, de->flow_end_rules, de->nflow_end, sink);
+        for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+            if (de->nflow_end_fallback[p] && fallback_applies(de, flow, p))
+                flow_end_rules_run(dt, flow, &env, de->flow_end_fallback[p],
+                                   de->nflow_end_fallback[p], sink);
     }
 }
 
@@ -1315,6 +1589,8 @@ size_t detect_flow_memory(const struct flow *flow)
 void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct alert_sink *sink)
 {
     const struct detect_engine *de = dt->de;
+    if (flow->applayer && !(flow->detect && flow->detect->passed))
+        detect_transactions(dt, flow, NULL, FLOW_TOSERVER, sink);
     detect_flow_end_app_layer(dt, flow, sink);
     for (size_t i = 0; i < de->nanomaly && dt->anomaly; i++) {
         const struct rule *r = de->rules[de->anomaly_rules[i]];

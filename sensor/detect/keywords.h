@@ -91,6 +91,10 @@ int kw_base64_data(struct rule_parser *rp, const char *v);
 int kw_buffer_sticky(struct rule_parser *rp, const char *v);
 int kw_buffer_legacy(struct rule_parser *rp, const char *v);
 int kw_pkt_data(struct rule_parser *rp, const char *v);
+/* kw_http.c */
+int kw_uricontent(struct rule_parser *rp, const char *v);
+int kw_urilen(struct rule_parser *rp, const char *v);
+int kw_app_layer_event(struct rule_parser *rp, const char *v);
 /* kw_applayer.c */
 int kw_app_layer_protocol(struct rule_parser *rp, const char *v);
 /* kw_ndpi.c */

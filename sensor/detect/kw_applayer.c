@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "applayer/applayer.h"
 #include "classify/classify.h"
 #include "detect/keywords.h"
 
@@ -108,7 +109,15 @@ struct applayer_ctx {
     int ids[5];
     size_t n;
     bool negated;
+    int parser_proto;           /* enum applayer_proto of the name, 0 if none */
 };
+
+/* xiezhi's own parser knows the protocol from the first bytes, before nDPI. */
+static bool parser_has(const struct flow *f, int proto)
+{
+    return proto && f->applayer && f->applayer->proto == (enum applayer_proto)proto &&
+           applayer_proto_visible(f);
+}
 
 static bool match_applayer(const struct match_env *env, const void *ctx)
 {
@@ -116,11 +125,11 @@ static bool match_applayer(const struct match_env *env, const void *ctx)
     const struct flow *f = env->flow;
     if (!f)
         return false;
-    bool is = applayer_flow_is(f, c->ids, c->n);
+    bool is = parser_has(f, c->parser_proto) || applayer_flow_is(f, c->ids, c->n);
     if (!c->negated)
         return is;
     /* negation needs a verdict: unknown-yet never matches */
-    return !is && classification_known(f);
+    return !is && (classification_known(f) || (f->applayer && f->applayer->proto));
 }
 
 int kw_app_layer_protocol(struct rule_parser *rp, const char *v)
@@ -136,6 +145,9 @@ int kw_app_layer_protocol(struct rule_parser *rp, const char *v)
         name++;
     }
     c->n = applayer_ids(rp->de, name, c->ids, 5);
+    const struct applayer_parser *parser =
+        applayer_parser_by_name(strcasecmp(name, "http1") == 0 ? "http" : name);
+    c->parser_proto = parser ? (int)parser->proto : 0;
     if (c->n == 0) {
         free(c);
         rule_err(rp, "unknown app-layer protocol '%s'", name);

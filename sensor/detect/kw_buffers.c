@@ -1,11 +1,14 @@
 /* Sticky buffers: dns.query, tls.sni, tls.cert_subject, tls.cert_issuer,
- * http.host, http.uri, http.method, http.user_agent, ja3.hash, ja3s.hash
- * (from the flow's nDPI metadata), ip.src and ip.dst (the packet's
- * addresses, for IP datasets), pkt_data, and the legacy content modifiers
- * http_uri, http_host, ...  Also the engine's buffer getter. */
+ * ja3.hash, ja3s.hash (from the flow's nDPI metadata), ip.src and ip.dst
+ * (the packet's addresses, for IP datasets), pkt_data, every HTTP buffer
+ * (from the HTTP parser's transactions; http.host, http.uri, http.method and
+ * http.user_agent fall back to nDPI's metadata on flows the parser does not
+ * see), and the legacy content modifiers http_uri, http_header, ...  Also
+ * the engine's buffer getter. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "applayer/applayer.h"
 #include "detect/keywords.h"
 
 struct buffer_name {
@@ -18,13 +21,38 @@ static const struct buffer_name buffer_names[] = {
     { "tls.sni", BUF_TLS_SNI }, { "tls_sni", BUF_TLS_SNI },
     { "tls.cert_subject", BUF_TLS_CERT_SUBJECT }, { "tls_cert_subject", BUF_TLS_CERT_SUBJECT },
     { "tls.cert_issuer", BUF_TLS_CERT_ISSUER }, { "tls_cert_issuer", BUF_TLS_CERT_ISSUER },
-    { "http.host", BUF_HTTP_HOST }, { "http_host", BUF_HTTP_HOST },
-    { "http.uri", BUF_HTTP_URI }, { "http_uri", BUF_HTTP_URI }, { "http_raw_uri", BUF_HTTP_URI },
-    { "http.method", BUF_HTTP_METHOD }, { "http_method", BUF_HTTP_METHOD },
-    { "http.user_agent", BUF_HTTP_USER_AGENT }, { "http_user_agent", BUF_HTTP_USER_AGENT },
     { "ja3.hash", BUF_JA3_HASH }, { "ja3_hash", BUF_JA3_HASH },
     { "ja3s.hash", BUF_JA3S_HASH }, { "ja3s_hash", BUF_JA3S_HASH },
     { "ip.src", BUF_IP_SRC }, { "ip.dst", BUF_IP_DST },
+    /* HTTP (LibHTP transactions; Suricata 7 names, their Suricata 5 sticky
+     * aliases and the legacy content modifiers) */
+    { "http.host", BUF_HTTP_HOST }, { "http_host", BUF_HTTP_HOST },
+    { "http.host.raw", BUF_HTTP_HOST_RAW }, { "http_raw_host", BUF_HTTP_HOST_RAW },
+    { "http.uri", BUF_HTTP_URI }, { "http_uri", BUF_HTTP_URI },
+    { "http.uri.raw", BUF_HTTP_URI_RAW }, { "http_raw_uri", BUF_HTTP_URI_RAW },
+    { "http.method", BUF_HTTP_METHOD }, { "http_method", BUF_HTTP_METHOD },
+    { "http.user_agent", BUF_HTTP_USER_AGENT }, { "http_user_agent", BUF_HTTP_USER_AGENT },
+    { "http.request_line", BUF_HTTP_REQUEST_LINE }, { "http_request_line", BUF_HTTP_REQUEST_LINE },
+    { "http.protocol", BUF_HTTP_PROTOCOL }, { "http_protocol", BUF_HTTP_PROTOCOL },
+    { "http.header", BUF_HTTP_HEADER }, { "http_header", BUF_HTTP_HEADER },
+    { "http.header.raw", BUF_HTTP_HEADER_RAW }, { "http_raw_header", BUF_HTTP_HEADER_RAW },
+    { "http.header_names", BUF_HTTP_HEADER_NAMES }, { "http_header_names", BUF_HTTP_HEADER_NAMES },
+    { "http.cookie", BUF_HTTP_COOKIE }, { "http_cookie", BUF_HTTP_COOKIE },
+    { "http.referer", BUF_HTTP_REFERER }, { "http_referer", BUF_HTTP_REFERER },
+    { "http.content_type", BUF_HTTP_CONTENT_TYPE }, { "http_content_type", BUF_HTTP_CONTENT_TYPE },
+    { "http.content_len", BUF_HTTP_CONTENT_LEN }, { "http_content_len", BUF_HTTP_CONTENT_LEN },
+    { "http.accept", BUF_HTTP_ACCEPT }, { "http_accept", BUF_HTTP_ACCEPT },
+    { "http.accept_enc", BUF_HTTP_ACCEPT_ENC }, { "http_accept_enc", BUF_HTTP_ACCEPT_ENC },
+    { "http.accept_lang", BUF_HTTP_ACCEPT_LANG }, { "http_accept_lang", BUF_HTTP_ACCEPT_LANG },
+    { "http.connection", BUF_HTTP_CONNECTION }, { "http_connection", BUF_HTTP_CONNECTION },
+    { "http.start", BUF_HTTP_START }, { "http_start", BUF_HTTP_START },
+    { "http.request_body", BUF_HTTP_REQUEST_BODY }, { "http_client_body", BUF_HTTP_REQUEST_BODY },
+    { "http.stat_code", BUF_HTTP_STAT_CODE }, { "http_stat_code", BUF_HTTP_STAT_CODE },
+    { "http.stat_msg", BUF_HTTP_STAT_MSG }, { "http_stat_msg", BUF_HTTP_STAT_MSG },
+    { "http.response_line", BUF_HTTP_RESPONSE_LINE }, { "http_response_line", BUF_HTTP_RESPONSE_LINE },
+    { "http.location", BUF_HTTP_LOCATION }, { "http.server", BUF_HTTP_SERVER },
+    { "http.response_body", BUF_HTTP_RESPONSE_BODY }, { "http_server_body", BUF_HTTP_RESPONSE_BODY },
+    { "file_data", BUF_FILE_DATA }, { "file.data", BUF_FILE_DATA },
 };
 
 static const char *const canonical[BUF_COUNT] = {
@@ -33,7 +61,28 @@ static const char *const canonical[BUF_COUNT] = {
     [BUF_HTTP_HOST] = "http.host", [BUF_HTTP_URI] = "http.uri", [BUF_HTTP_METHOD] = "http.method",
     [BUF_HTTP_USER_AGENT] = "http.user_agent", [BUF_JA3_HASH] = "ja3.hash",
     [BUF_JA3S_HASH] = "ja3s.hash", [BUF_IP_SRC] = "ip.src", [BUF_IP_DST] = "ip.dst",
+    [BUF_HTTP_URI_RAW] = "http.uri.raw", [BUF_HTTP_REQUEST_LINE] = "http.request_line",
+    [BUF_HTTP_PROTOCOL] = "http.protocol", [BUF_HTTP_HEADER] = "http.header",
+    [BUF_HTTP_HEADER_RAW] = "http.header.raw", [BUF_HTTP_HEADER_NAMES] = "http.header_names",
+    [BUF_HTTP_HOST_RAW] = "http.host.raw", [BUF_HTTP_COOKIE] = "http.cookie",
+    [BUF_HTTP_REFERER] = "http.referer", [BUF_HTTP_CONTENT_TYPE] = "http.content_type",
+    [BUF_HTTP_CONTENT_LEN] = "http.content_len", [BUF_HTTP_ACCEPT] = "http.accept",
+    [BUF_HTTP_ACCEPT_ENC] = "http.accept_enc", [BUF_HTTP_ACCEPT_LANG] = "http.accept_lang",
+    [BUF_HTTP_CONNECTION] = "http.connection", [BUF_HTTP_START] = "http.start",
+    [BUF_HTTP_REQUEST_BODY] = "http.request_body", [BUF_HTTP_STAT_CODE] = "http.stat_code",
+    [BUF_HTTP_STAT_MSG] = "http.stat_msg", [BUF_HTTP_RESPONSE_LINE] = "http.response_line",
+    [BUF_HTTP_LOCATION] = "http.location", [BUF_HTTP_SERVER] = "http.server",
+    [BUF_HTTP_RESPONSE_BODY] = "http.response_body", [BUF_FILE_DATA] = "file_data",
 };
+
+int detect_buffer_applayer(enum detect_buffer b, bool *ndpi_fallback)
+{
+    *ndpi_fallback = b == BUF_HTTP_HOST || b == BUF_HTTP_URI || b == BUF_HTTP_URI_RAW ||
+                     b == BUF_HTTP_METHOD || b == BUF_HTTP_USER_AGENT;
+    if (*ndpi_fallback || (b >= BUF_HTTP_URI_RAW && b <= BUF_FILE_DATA))
+        return APPLAYER_HTTP;
+    return APPLAYER_NONE;
+}
 
 const char *detect_buffer_name(enum detect_buffer b)
 {
@@ -153,6 +202,13 @@ bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **
                        uint32_t *len)
 {
     const struct packet *p = env->pkt;
+    bool fallback;
+    int proto = detect_buffer_applayer((enum detect_buffer)buffer, &fallback);
+    if (proto != APPLAYER_NONE && env->tx && env->parser->proto == (enum applayer_proto)proto)
+        return env->parser->get_buffer(env->state, env->tx, (enum detect_buffer)buffer,
+                                       env->dir, data, len);
+    if (proto != APPLAYER_NONE && !fallback)
+        return false;
     if (buffer == BUF_PAYLOAD) {
         *data = p->payload;
         *len = p->payload_len;
@@ -182,7 +238,8 @@ bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **
         break;
     case BUF_TLS_CERT_SUBJECT: field = META_TLS_CERT_SUBJECT; break;
     case BUF_TLS_CERT_ISSUER: field = META_TLS_CERT_ISSUER; break;
-    case BUF_HTTP_URI: field = META_HTTP_URL; break;
+    case BUF_HTTP_URI:
+    case BUF_HTTP_URI_RAW: field = META_HTTP_URL; break;
     case BUF_HTTP_METHOD: field = META_HTTP_METHOD; break;
     case BUF_HTTP_USER_AGENT: field = META_HTTP_USER_AGENT; break;
     case BUF_JA3_HASH: field = META_JA3_CLIENT; break;
@@ -193,7 +250,7 @@ bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **
     const char *s = flow_meta_get(meta, field, &n);
     if (!s || n == 0)
         return false;
-    if (buffer == BUF_HTTP_URI)
+    if (buffer == BUF_HTTP_URI || buffer == BUF_HTTP_URI_RAW)
         s = uri_path(s, &n);
     *data = (const uint8_t *)s;
     *len = n;

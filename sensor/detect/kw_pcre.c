@@ -79,6 +79,15 @@ static const struct modifier modifiers[] = {
     { 'V', 0, BUF_HTTP_USER_AGENT },
     { 'M', 0, BUF_HTTP_METHOD },
     { 'Q', 0, BUF_DNS_QUERY },
+    /* HTTP transaction buffers, Suricata's letters */
+    { 'I', 0, BUF_HTTP_URI_RAW },
+    { 'P', 0, BUF_HTTP_REQUEST_BODY },
+    { 'H', 0, BUF_HTTP_HEADER },
+    { 'D', 0, BUF_HTTP_HEADER_RAW },
+    { 'C', 0, BUF_HTTP_COOKIE },
+    { 'S', 0, BUF_HTTP_STAT_CODE },
+    { 'Y', 0, BUF_HTTP_STAT_MSG },
+    { 'Z', 0, BUF_HTTP_HOST_RAW },
 };
 
 static const struct modifier *modifier_find(char c)

@@ -2,6 +2,7 @@
  * does (quotes, backslash escapes, ';' separators), parses the header, and
  * hands each option to its keyword from the table.  Every problem becomes
  * one message that the loader prefixes with file:line. */
+#include "applayer/applayer.h"
 #include "detect/keywords.h"
 
 #include <ctype.h>
@@ -194,6 +195,10 @@ static int header_protocol(struct rule_parser *rp, const char *name)
         }
     }
     r->napp_ids = applayer_ids(rp->de, name, r->app_ids, 4);
+    const struct applayer_parser *parser =
+        applayer_parser_by_name(strcasecmp(name, "http1") == 0 ? "http" : name);
+    if (parser)
+        r->app_proto = (uint8_t)parser->proto;
     if (r->napp_ids > 0)
         return 0;
     rule_err(rp, "unknown protocol '%s'", name);

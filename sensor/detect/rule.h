@@ -173,12 +173,19 @@ struct inspect {
 
 /* --- packet/flow checks ----------------------------------------------------- */
 
+struct applayer_parser;
+struct applayer_tx;
+
 struct match_env {
     const struct detect_engine *de;
     struct detect_thread *dt;
     struct flow *flow;
     const struct packet *pkt;
     enum flow_direction dir;
+    /* set while an app-layer transaction is inspected, else NULL */
+    const struct applayer_parser *parser;
+    void *state;
+    const struct applayer_tx *tx;
 };
 
 /* A keyword that looks at the packet or the flow, not at a buffer. */
@@ -248,6 +255,14 @@ struct rule {
     bool sets_flowbits, checks_flowbits;
     bool priority_set;
     uint8_t nflowbit_checks;
+
+    /* app-layer transactions (sensor/applayer) */
+    uint8_t app_proto;          /* enum applayer_proto of an "alert http" header, or 0 */
+    uint8_t tx_proto;           /* enum applayer_proto whose transactions it inspects, or 0 */
+    bool needs_tx;              /* a keyword that only a transaction answers (urilen, ...) */
+    bool tx_fallback;           /* nDPI's metadata serves it for flows without the parser */
+    int tx_fast_buffer;         /* buffer of tx_fast */
+    const struct content *tx_fast;  /* fast pattern in a transaction buffer, or NULL */
 
     /* prefilter */
     const struct content *fast;     /* in buf[BUF_PAYLOAD], or NULL */
@@ -399,6 +414,9 @@ void detect_engine_pcre_compiled(struct detect_engine *de, bool jit);
  * on first use; NULL when out of memory. */
 uint8_t *detect_thread_scratch(struct detect_thread *dt, uint32_t *cap);
 
+/* Which app-layer protocol fills a buffer (enum applayer_proto, 0 for none),
+ * and whether nDPI's metadata can stand in for flows without its parser. */
+int detect_buffer_applayer(enum detect_buffer b, bool *ndpi_fallback);
 /* Buffer contents for a packet (kw_buffers.c); false when absent. */
 bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **data,
                        uint32_t *len);

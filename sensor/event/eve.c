@@ -4,6 +4,8 @@
  * inside them. */
 #include "event/eve.h"
 
+#include "applayer/applayer.h"
+
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -305,8 +307,72 @@ static bool packet_is_reversed(const struct flow *flow, const struct packet *pkt
            pkt->src_port != flow->client_port;
 }
 
+/* The flow's app_proto: xiezhi's parser when one has the flow, else nDPI's. */
+static const char *app_proto_of(const struct eve_writer *w, const struct flow *flow)
+{
+    const char *name = applayer_flow_proto_name(flow);
+    return name ? name : classify_app_proto(w->classifier, &flow->app);
+}
+
+static enum event_type tx_event_type(const struct applayer_parser *p)
+{
+    switch (p->proto) {
+    case APPLAYER_DNS: return EVENT_DNS;
+    case APPLAYER_TLS: return EVENT_TLS;
+    case APPLAYER_SSH: return EVENT_SSH;
+    default: return EVENT_HTTP;
+    }
+}
+
+static void write_tx_object(struct eve_writer *w, const struct eve_tx *tx)
+{
+    json_object_begin(&w->json, tx->parser->name);
+    tx->parser->eve_write(tx->settings, tx->state, tx->tx, &w->json);
+    json_object_end(&w->json);
+}
+
+static void write_alert(struct eve_writer *w, const struct flow *flow, const struct packet *pkt,
+                        const struct rule_info *rule, const struct anomaly_info *anomaly,
+                        const struct eve_tx *tx);
+
 void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct packet *pkt,
                      const struct rule_info *rule, const struct anomaly_info *anomaly)
+{
+    write_alert(w, flow, pkt, rule, anomaly, NULL);
+}
+
+void eve_write_alert_tx(struct eve_writer *w, const struct flow *flow, const struct packet *pkt,
+                        const struct rule_info *rule, const struct eve_tx *tx)
+{
+    write_alert(w, flow, pkt, rule, NULL, tx);
+}
+
+void eve_write_tx(struct eve_writer *w, const struct flow *flow, uint64_t ts_usec,
+                  uint64_t pcap_cnt, const struct eve_tx *tx)
+{
+    enum event_type type = tx_event_type(tx->parser);
+    if (!eve_wants(w, type) || !tx->parser->eve_write)
+        return;
+    uint64_t seq = w->sink.next_seq(w->sink.ctx);
+    struct json_writer *j = &w->json;
+    json_reset(j);
+    json_object_begin(j, NULL);
+    write_header(w, ts_usec, flow);
+    if (w->offline && pcap_cnt)
+        json_uint(j, "pcap_cnt", pcap_cnt);
+    json_string(j, "event_type", event_type_name(type));
+    write_tuple(w, flow, false);
+    json_uint(j, "tx_id", tx->tx_id);
+    json_string(j, "app_proto", app_proto_of(w, flow));
+    write_tx_object(w, tx);
+    write_geoip(w, flow, false);
+    write_trailer(w, seq);
+    deliver(w, type, seq);
+}
+
+static void write_alert(struct eve_writer *w, const struct flow *flow, const struct packet *pkt,
+                        const struct rule_info *rule, const struct anomaly_info *anomaly,
+                        const struct eve_tx *tx)
 {
     enum event_type type = anomaly ? EVENT_ANOMALY : EVENT_ALERT;
     if (!eve_wants(w, type))
@@ -320,7 +386,9 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
         json_uint(j, "pcap_cnt", pkt->pcap_cnt);
     json_string(j, "event_type", anomaly ? behavior_name(w) : event_type_name(type));
     write_tuple(w, flow, reversed);
-    json_string(j, "app_proto", classify_app_proto(w->classifier, &flow->app));
+    if (tx)
+        json_uint(j, "tx_id", tx->tx_id);
+    json_string(j, "app_proto", app_proto_of(w, flow));
     json_object_begin(j, "alert");
     json_string(j, "action", rule->action_name ? rule->action_name : "allowed");
     json_uint(j, "gid", rule->gid);
@@ -337,6 +405,8 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
     json_object_end(j);
     if (anomaly)
         write_anomaly(w, anomaly);
+    if (tx && tx->parser->eve_write)
+        write_tx_object(w, tx);
     write_ndpi(w, flow);
     write_geoip(w, flow, reversed);
     finish(w, type);
@@ -353,7 +423,7 @@ void eve_write_flow(struct eve_writer *w, const struct flow *flow)
     write_header(w, flow->last_usec, flow);
     json_string(j, "event_type", "flow");
     write_tuple(w, flow, false);
-    json_string(j, "app_proto", classify_app_proto(w->classifier, &flow->app));
+    json_string(j, "app_proto", app_proto_of(w, flow));
     json_object_begin(j, "flow");
     write_flow_counters(w, flow);
     writer_timestamp(w, flow->last_usec, ts);

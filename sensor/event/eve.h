@@ -51,6 +51,25 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
                      const struct rule_info *rule, const struct anomaly_info *anomaly);
 void eve_write_flow(struct eve_writer *w, const struct flow *flow);
 
+/* An app-layer transaction as the EVE writer needs it (sensor/applayer). */
+struct applayer_parser;
+struct applayer_tx;
+struct eve_tx {
+    const struct applayer_parser *parser;
+    const void *settings;           /* the parser's, for its eve_write */
+    void *state;
+    const struct applayer_tx *tx;
+    uint64_t tx_id;                 /* applayer_tx_id() */
+};
+/* The protocol event of a transaction ("http", "dns", ...): tx_id, the
+ * parser's object, the flow's app_proto.  The tuple is client -> server. */
+void eve_write_tx(struct eve_writer *w, const struct flow *flow, uint64_t ts_usec,
+                  uint64_t pcap_cnt, const struct eve_tx *tx);
+/* An alert on a transaction: as eve_write_alert, plus tx_id and the
+ * protocol's object. */
+void eve_write_alert_tx(struct eve_writer *w, const struct flow *flow, const struct packet *pkt,
+                        const struct rule_info *rule, const struct eve_tx *tx);
+
 /* Stats events are built by the caller (it knows every stage's counters):
  * begin writes the common header and opens "stats" (Suricata's names only);
  * own closes it and opens "xiezhi_stats" (xiezhi's counters); end closes

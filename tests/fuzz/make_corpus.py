@@ -16,6 +16,10 @@ one file per seed, named by its SHA-1 like libFuzzer's own corpus files.
   geoip    the tiny .mmdb files of tests/tools/make-test-mmdb.pl, one per schema
   eve_fields  EVE lines as xiezhi-alerts reads them from Redis, hostile ones too
   dns_label   subdomains: tunnel chunks of each encoding and ordinary names
+
+
+  http     the TCP payloads of pcaps/http_*.pcap as fuzz_http.c records, plus
+           gzip/deflate bodies (a small bomb, a broken stream) and a CONNECT
 and tests/fuzz/regressions/<target>/* are added to their target's seeds.
 
 Usage: python3 tests/fuzz/make_corpus.py OUTDIR"""
@@ -318,6 +322,51 @@ def dns_label_seeds(outdir):
              b"\xbc\xd0\xfd\x80abc123\xff", b"a." * 60, b""]
     for n in names:
         save(outdir, "dns_label", n)
+
+
+def http_record(to_client, data, eof=False):
+    return struct.pack(">BH", (1 if to_client else 0) | (2 if eof else 0), len(data)) + data
+
+
+def http_seeds(outdir):
+    """fuzz_http.c records: [u8 dir|eof][u16 len][bytes]."""
+    import zlib
+    for path in sorted(glob.glob(os.path.join(TOP, "pcaps", "http_*.pcap"))):
+        c = read_pcap(path)
+        if not c:
+            continue
+        linktype, _, frames = c
+        flows, out = {}, {}
+        for _, _, _, f in frames:
+            if linktype != 1 or len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != 6:
+                continue
+            ihl = (f[14] & 15) * 4
+            tcp = f[14 + ihl:]
+            sport, dport = struct.unpack(">HH", tcp[:4])
+            payload = tcp[(tcp[12] >> 4) * 4:]
+            key = tuple(sorted((sport, dport)))
+            flows.setdefault(key, sport)
+            if payload:
+                out.setdefault(key, b"")
+                out[key] += http_record(sport != flows[key], payload)
+        for rec in out.values():
+            save(outdir, "http", rec[:MAX_PACKET_SEED])
+    page = b"<html>" + b"A" * 4000 + b"<?php eval($_POST[x]); ?></html>"
+    gz = zlib.compressobj(9, zlib.DEFLATED, 31)
+    gzbody = gz.compress(page) + gz.flush()
+    bomb = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bombbody = bomb.compress(b"\0" * 2000000) + bomb.flush()
+    req = b"GET /x HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip, deflate\r\n\r\n"
+    for enc, body in ((b"gzip", gzbody), (b"deflate", zlib.compress(page)), (b"gzip", bombbody[:6000]),
+                      (b"gzip", gzbody[:40] + b"broken" + gzbody[60:]), (b"gzip, gzip", gzbody)):
+        resp = (b"HTTP/1.1 200 OK\r\nContent-Encoding: " + enc + b"\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
+        save(outdir, "http", http_record(False, req) + http_record(True, resp[:7000], True))
+    save(outdir, "http", http_record(False, b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n") +
+         http_record(True, b"HTTP/1.1 200 OK\r\n\r\n") + http_record(False, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n") +
+         http_record(True, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+
+
 def stream_seeds(outdir):
     # fuzz_stream.c: config byte, flags byte, two ISNs, then 7-byte segments
     # (dir/flags, 24-bit offset, length/8, time step, ack/256).
@@ -361,6 +410,9 @@ def main():
     eve_fields_seeds(outdir)
     geoip_seeds(outdir)
     dns_label_seeds(outdir)
+
+
+    http_seeds(outdir)
     stream_seeds(outdir)
     regression_seeds(outdir)
     for target in sorted(os.listdir(outdir)):

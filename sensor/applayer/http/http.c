@@ -203,15 +203,35 @@ static int on_request_headers(htp_tx_t *htp)
     return HTP_OK;
 }
 
+/* A growing body is worth another inspection when it first reaches the
+ * minimal inspect size, then at each inspect window beyond, and when it
+ * reaches its limit (and, through the progress, when it is complete):
+ * not at every segment, which would rescan the same bytes over and over. */
+static bool body_step(const struct http_settings *set, enum flow_direction dir, uint32_t before,
+                      uint32_t after)
+{
+    uint32_t min = set->body_inspect_min[dir] < set->body_limit[dir] ? set->body_inspect_min[dir]
+                                                                     : set->body_limit[dir];
+    uint32_t window = set->body_inspect_window[dir] ? set->body_inspect_window[dir] : 1;
+    if (after == before || after < min)
+        return false;
+    if (before < min || after == set->body_limit[dir])
+        return true;
+    return (after - min) / window != (before - min) / window;
+}
+
 static void body_data(htp_tx_data_t *d, enum flow_direction dir)
 {
     struct http_tx *tx = tx_of(d->tx);
     if (!tx || !d->data || d->len == 0)
         return;
+    const struct http_settings *set = tx->state->set;
+    uint32_t before = tx->body[dir].len;
     tx->body_seen[dir] += d->len;
-    http_bytes_append(&tx->body[dir], d->data, d->len, tx->state->set->body_limit[dir]);
+    http_bytes_append(&tx->body[dir], d->data, d->len, set->body_limit[dir]);
     set_progress(tx, dir, HTTP_PROGRESS_BODY);
-    tx->base.changed |= (uint8_t)(1u << dir);
+    if (body_step(set, dir, before, tx->body[dir].len))
+        tx->base.changed |= (uint8_t)(1u << dir);
 }
 
 static int on_request_body_data(htp_tx_data_t *d)
@@ -411,8 +431,16 @@ static void *http_config_new(const struct config *cfg, struct diag *diag)
     htp_config_set_lzma_memlimit(s->htp, lzma_mem);
     htp_config_set_tx_auto_destroy(s->htp, 0);
     htp_config_set_log_level(s->htp, HTP_LOG_WARNING);
-    /* as Suricata: '+' stays '+' in paths, separators are compressed */
+    /* as Suricata: '+' stays '+', a space may sit inside the URI ("GET /a b
+     * HTTP/1.1"), cookies are not parsed into parameters.  Request bodies
+     * are not decompressed: LibHTP 0.5.42 drops a body whose
+     * Content-Encoding lies (gzip announced, plain sent), which would hide
+     * it from http.request_body; later LibHTPs fall back to the raw bytes
+     * (suricata-verify http-encoding-gzip-uncompressed). */
     htp_config_set_plusspace_decode(s->htp, HTP_DECODER_URLENCODED, 0);
+    htp_config_set_allow_space_uri(s->htp, 1);
+    htp_config_set_parse_request_cookies(s->htp, 0);
+    htp_config_set_request_decompression(s->htp, 0);
     register_callbacks(s->htp);
     read_eve_settings(s, cfg, diag);
     return s;

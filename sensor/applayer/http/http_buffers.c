@@ -14,11 +14,13 @@
 
 void http_tx_clear_cache(struct http_tx *tx)
 {
-    for (int b = 0; b < BUF_COUNT; b++)
+    for (int b = 0; b < HTTP_DERIVED_COUNT; b++)
         for (int d = 0; d < 2; d++) {
+            if (!tx->cached[b][d])
+                continue;
             free(tx->cache[b][d].p);
             tx->cache[b][d] = (struct http_bytes){ 0 };
-            tx->cached[b][d] = 0;
+            tx->cached[b][d] = false;
         }
 }
 
@@ -264,17 +266,20 @@ static bool from_bytes(const struct http_bytes *b, const uint8_t **data, uint32_
 static bool derived(struct http_tx *tx, enum detect_buffer b, enum flow_direction side,
                     const uint8_t **data, uint32_t *len)
 {
-    struct http_bytes *out = &tx->cache[b][side];
-    if (!tx->cached[b][side]) {
+    enum http_derived slot = b == BUF_HTTP_URI ? HTTP_DERIVED_URI
+                           : b == BUF_HTTP_HEADER ? HTTP_DERIVED_HEADER
+                           : b == BUF_HTTP_HEADER_NAMES ? HTTP_DERIVED_HEADER_NAMES
+                                                        : HTTP_DERIVED_START;
+    struct http_bytes *out = &tx->cache[slot][side];
+    if (!tx->cached[slot][side]) {
         const htp_tx_t *htp = tx->htp;
-        switch (b) {
-        case BUF_HTTP_URI: build_uri(out, tx->state->set, htp); break;
-        case BUF_HTTP_HEADER: build_header(out, htp, side); break;
-        case BUF_HTTP_HEADER_NAMES: build_header_names(out, htp, side); break;
-        case BUF_HTTP_START: build_start(out, htp, side); break;
-        default: break;
+        switch (slot) {
+        case HTTP_DERIVED_URI: build_uri(out, tx->state->set, htp); break;
+        case HTTP_DERIVED_HEADER: build_header(out, htp, side); break;
+        case HTTP_DERIVED_HEADER_NAMES: build_header_names(out, htp, side); break;
+        default: build_start(out, htp, side); break;
         }
-        tx->cached[b][side] = 1;
+        tx->cached[slot][side] = true;
     }
     return from_bytes(out, data, len);
 }

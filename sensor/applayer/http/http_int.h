@@ -40,6 +40,10 @@ struct http_settings {
     size_t ncustom;
 };
 
+/* Buffers assembled from several LibHTP fields (cached per transaction). */
+enum http_derived { HTTP_DERIVED_URI, HTTP_DERIVED_HEADER, HTTP_DERIVED_HEADER_NAMES,
+                    HTTP_DERIVED_START, HTTP_DERIVED_COUNT };
+
 struct http_bytes {
     uint8_t *p;
     uint32_t len, cap;
@@ -54,8 +58,8 @@ struct http_tx {
     struct http_bytes body[2];          /* request / response body (dechunked, decompressed) */
     uint64_t body_seen[2];              /* body bytes LibHTP gave, kept or not */
     struct http_bytes raw_headers[2];   /* header block as sent */
-    struct http_bytes cache[BUF_COUNT][2];  /* derived buffers, built on first use */
-    uint8_t cached[BUF_COUNT][2];       /* 1: built, 2: built and absent */
+    struct http_bytes cache[HTTP_DERIVED_COUNT][2];  /* built on first use, per side */
+    bool cached[HTTP_DERIVED_COUNT][2];
 };
 
 struct http_state {
