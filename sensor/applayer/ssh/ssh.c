@@ -58,7 +58,8 @@ static int64_t banner_lines(struct ctx *c, const uint8_t *data, uint32_t len)
     while (!side->banner) {
         const uint8_t *nl = memchr(data + off, '\n', len - off);
         if (!nl) {
-            if (len - off > SSH_LINE_MAX) {
+            /* room for the line and its CR: a longer unfinished line is bad now */
+            if (len - off > SSH_LINE_MAX + 1) {
                 s->counters.malformed[SSH_BAD_BANNER]++;
                 return -1;
             }
