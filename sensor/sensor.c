@@ -582,6 +582,7 @@ static void sensor_stage_config(struct sensor *s, struct worker_shared *shared)
     const struct config *c = s->config;
     struct diag *d = &s->diag;
     decoder_config_load(&shared->decoder, c, d);
+    stream_config_load(&shared->stream, c, d);
     struct flow_table_config *f = &shared->flows;
     flow_table_config_defaults(f);
     f->max_flows = (size_t)config_get_int(c, "flow.max-flows", (int64_t)f->max_flows, 1, INT64_C(1) << 32, d);

@@ -1,5 +1,5 @@
 /* A worker runs the packet path for its share of the traffic: decode, flow,
- * classify, enrich, detect, event.  Everything mutable is its own (flow
+ * stream, classify, enrich, detect, event.  Everything mutable is its own (flow
  * table, nDPI module, detection state, JSON scratch), so several workers can
  * run side by side; what they share is read-only or thread-safe. */
 #ifndef XIEZHI_WORKER_H
@@ -17,6 +17,7 @@
 #include "enrich/geoip.h"
 #include "event/eve.h"
 #include "flow/flow.h"
+#include "stream/stream.h"
 
 /* What the sensor gives every worker. */
 struct worker_shared {
@@ -29,6 +30,7 @@ struct worker_shared {
     bool offline;
     struct decoder_config decoder;
     struct flow_table_config flows;
+    struct stream_config stream;
 };
 
 struct worker_counters {
@@ -42,6 +44,7 @@ struct worker {
     int id;
     struct decoder *decoder;
     struct flow_table *flows;
+    struct stream_engine *stream;
     struct classifier *classifier;
     struct detect_thread *detect;
     const struct geoip *geoip;
@@ -71,6 +74,7 @@ struct worker_snapshot {
     struct worker_counters counters;
     struct anomaly_stats anomaly;
     struct detect_thread_stats inspect;
+    struct stream_stats stream;
     uint64_t first_usec, now_usec;
 };
 

@@ -77,6 +77,16 @@ void detect_thread_free(struct detect_thread *dt);
 /* Runs the rules on one packet of a flow. */
 void detect_packet(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
                    enum flow_direction dir, const struct alert_sink *sink);
+/* Same, with the reassembled stream of the packet's direction (raw stream
+ * inspection: tcp and tcp-stream rules also match over view; NULL = none). */
+struct stream_view;
+void detect_packet_stream(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
+                          enum flow_direction dir, const struct stream_view *view,
+                          const struct alert_sink *sink);
+/* At flow end, before detect_flow_end: the stream bytes the end released
+ * (views[d], by direction; alerts carry no packet). */
+void detect_stream_end(struct detect_thread *dt, struct flow *flow,
+                       const struct stream_view *views, const struct alert_sink *sink);
 /* At flow end: flow-end detections, then frees flow->detect. */
 void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct alert_sink *sink);
 /* What one thread's rules looked at: payload bytes given to the payload

@@ -363,7 +363,7 @@ static const struct content *pick_fast_pattern(const struct rule *r)
 static bool rule_is_app_static(const struct rule *r)
 {
     if (!r->app_layer || r->anomaly || r->buf[BUF_PAYLOAD].n ||
-        (r->buffers_used & ((1u << BUF_IP_SRC) | (1u << BUF_IP_DST))) ||
+        (r->buffers_used & ((1ull << BUF_IP_SRC) | (1ull << BUF_IP_DST))) ||
         (r->flow_opts & ~(uint32_t)(FLOWOPT_TOSERVER | FLOWOPT_TOCLIENT)) || r->checks_flowbits)
         return false;
     for (size_t i = 0; i < r->nchecks; i++)
@@ -379,7 +379,7 @@ static bool rule_is_app_static(const struct rule *r)
  * rules.  A threshold on it counts flows, not packets. */
 static bool rule_is_ip_only(const struct rule *r)
 {
-    const uint32_t fixed_buffers = (1u << BUF_IP_SRC) | (1u << BUF_IP_DST);
+    const uint64_t fixed_buffers = (1ull << BUF_IP_SRC) | (1ull << BUF_IP_DST);
     const uint32_t fixed_flow = FLOWOPT_TOSERVER | FLOWOPT_TOCLIENT;
     return r->nchecks == 0 && (r->buffers_used & ~fixed_buffers) == 0 &&
            (r->flow_opts & ~fixed_flow) == 0 && r->napp_ids == 0 && !r->anomaly &&
@@ -743,7 +743,7 @@ static bool rule_matches(const struct match_env *env, const struct rule *r)
     for (size_t i = 0; i < r->nchecks; i++)
         if (!r->checks[i].match(env, r->checks[i].ctx))
             return false;
-    uint32_t used = r->buffers_used;
+    uint64_t used = r->buffers_used;
     for (int b = 0; used; b++, used >>= 1) {
         if (!(used & 1))
             continue;
@@ -904,6 +904,20 @@ static bool thresholds_allow(struct detect_thread *dt, const struct rule *r,
                          pkt->ts_usec))
         return false;
     return true;
+}
+
+void detect_packet_stream(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
+                          enum flow_direction dir, const struct stream_view *view,
+                          const struct alert_sink *sink)
+{
+    (void)view;
+    detect_packet(dt, flow, pkt, dir, sink);
+}
+
+void detect_stream_end(struct detect_thread *dt, struct flow *flow,
+                       const struct stream_view *views, const struct alert_sink *sink)
+{
+    (void)dt, (void)flow, (void)views, (void)sink;
 }
 
 void detect_packet(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,

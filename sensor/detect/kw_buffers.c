@@ -86,7 +86,7 @@ int kw_buffer_legacy(struct rule_parser *rp, const char *v)
     }
     struct inspect moved = pl->v[--pl->n];
     if (pl->n == 0)
-        rp->rule->buffers_used &= ~(1u << BUF_PAYLOAD);
+        rp->rule->buffers_used &= ~(1ull << BUF_PAYLOAD);
     int sticky = rp->buffer;
     rp->buffer = b;
     struct inspect *in = rule_add_inspect(rp, INSPECT_CONTENT);

@@ -89,7 +89,7 @@ struct inspect *rule_add_inspect(struct rule_parser *rp, enum inspect_kind kind)
     struct inspect *in = &l->v[l->n++];
     memset(in, 0, sizeof *in);
     in->kind = kind;
-    rp->rule->buffers_used |= 1u << rp->buffer;
+    rp->rule->buffers_used |= 1ull << rp->buffer;
     rp->last_payload = in;
     rp->last_payload_buffer = rp->buffer;
     return in;

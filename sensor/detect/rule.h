@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect/buffers.h"
 #include "detect/detect.h"
 #include "detect/threshold.h"
 
@@ -15,26 +16,6 @@ struct dataset;
 struct dataset_registry;
 struct anomaly_params;
 struct classification;
-
-/* Buffers that payload keywords (content, pcre, bsize, dataset) inspect.
- * BUF_PAYLOAD is the packet's transport payload; the others come from the
- * flow's nDPI metadata (or the packet's addresses) and are sticky buffers. */
-enum detect_buffer {
-    BUF_PAYLOAD,
-    BUF_DNS_QUERY,
-    BUF_TLS_SNI,
-    BUF_TLS_CERT_SUBJECT,
-    BUF_TLS_CERT_ISSUER,
-    BUF_HTTP_HOST,
-    BUF_HTTP_URI,
-    BUF_HTTP_METHOD,
-    BUF_HTTP_USER_AGENT,
-    BUF_JA3_HASH,
-    BUF_JA3S_HASH,
-    BUF_IP_SRC,
-    BUF_IP_DST,
-    BUF_COUNT
-};
 
 const char *detect_buffer_name(enum detect_buffer b);
 
@@ -184,7 +165,7 @@ struct rule {
     struct check *checks;
     size_t nchecks, checks_cap;
     struct inspect_list buf[BUF_COUNT];
-    uint32_t buffers_used;      /* bit per enum detect_buffer */
+    uint64_t buffers_used;      /* bit per enum detect_buffer */
     struct action_step *actions;
     size_t nactions, actions_cap;
     struct threshold_spec threshold, detection_filter;

@@ -8,6 +8,10 @@ static const char *const event_type_names[EVENT_TYPE_COUNT] = {
     [EVENT_ANOMALY] = "anomaly",
     [EVENT_FLOW] = "flow",
     [EVENT_STATS] = "stats",
+    [EVENT_HTTP] = "http",
+    [EVENT_DNS] = "dns",
+    [EVENT_TLS] = "tls",
+    [EVENT_SSH] = "ssh",
 };
 
 const char *event_type_name(enum event_type type)

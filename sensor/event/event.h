@@ -6,7 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum event_type { EVENT_ALERT, EVENT_ANOMALY, EVENT_FLOW, EVENT_STATS, EVENT_TYPE_COUNT };
+enum event_type {
+    EVENT_ALERT, EVENT_ANOMALY, EVENT_FLOW, EVENT_STATS,
+    /* protocol events, one per app-layer transaction (sensor/applayer) */
+    EVENT_HTTP, EVENT_DNS, EVENT_TLS, EVENT_SSH,
+    EVENT_TYPE_COUNT
+};
 
 #define EVENT_TYPE_MASK(t) (1u << (t))
 #define EVENT_TYPE_ALL     ((1u << EVENT_TYPE_COUNT) - 1)

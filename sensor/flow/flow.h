@@ -52,10 +52,14 @@ struct flow {
     uint8_t tcp_state;      /* enum flow_tcp_state */
     uint8_t tcp_flags_seen[2];  /* OR of flags per direction */
     uint8_t end_reason;     /* enum flow_end_reason, set before the end callback */
-    uint8_t pad[1];
+    uint8_t stream_flags;   /* owned by stream: its state was released for good */
     uint16_t vlan_inner;    /* second VLAN id (QinQ), part of the key; 0 if none */
+    uint8_t stream_events[2];   /* owned by stream: enum stream_event bits per direction */
     uint64_t start_usec, last_usec;
-    uint64_t pkts[2], bytes[2];     /* indexed by enum flow_direction */
+    /* Packets as 32 bits, bytes as 64, as Suricata counts them: the four
+     * bytes saved keep a classified flow under 256 bytes (docs/stream.md). */
+    uint32_t pkts[2];       /* indexed by enum flow_direction */
+    uint64_t bytes[2];
 
     /* owned by classify */
     struct classify_result app;
@@ -67,6 +71,11 @@ struct flow {
 
     /* owned by detect */
     struct detect_flow *detect;
+
+    /* owned by stream: NULL until TCP data or a SYN, NULL again once released */
+    struct stream_flow *stream;
+    /* owned by applayer: NULL until a parser takes the flow */
+    struct applayer_flow *applayer;
 };
 
 struct flow_table_config {

@@ -1,0 +1,347 @@
+/* The app-layer framework: the registry of parsers, the choice of a parser
+ * for a flow (probe of the first bytes, or nDPI's verdict), feeding it the
+ * flow's chunks, protocol switches after a tunnel (CONNECT), and the
+ * transaction life cycle (logged once, freed when done). */
+#include "applayer/applayer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify/classify.h"
+
+/* One row per protocol; a new parser adds its row here. */
+static const struct applayer_parser *const registry[APPLAYER_PROTO_COUNT] = {
+    [APPLAYER_HTTP] = &applayer_http_parser,
+};
+
+#define NDPI_IDS_MAX 8
+/* A direction's first chunks are probed this many times before giving up. */
+#define PROBE_TRIES_MAX 4
+
+struct applayer {
+    void *settings[APPLAYER_PROTO_COUNT];
+    int ndpi_ids[APPLAYER_PROTO_COUNT][NDPI_IDS_MAX];
+    size_t nids[APPLAYER_PROTO_COUNT];
+    struct applayer_stats stats;
+};
+
+const struct applayer_parser *applayer_parser_of(enum applayer_proto proto)
+{
+    return (unsigned)proto < APPLAYER_PROTO_COUNT ? registry[proto] : NULL;
+}
+
+const struct applayer_parser *applayer_parser_by_name(const char *name)
+{
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+        if (registry[p] && strcmp(registry[p]->name, name) == 0)
+            return registry[p];
+    return NULL;
+}
+
+const char *applayer_flow_proto_name(const struct flow *flow)
+{
+    const struct applayer_flow *af = flow ? flow->applayer : NULL;
+    const struct applayer_parser *p = af ? applayer_parser_of(af->proto) : NULL;
+    return p ? p->name : NULL;
+}
+
+const void *applayer_settings(const struct applayer *al, enum applayer_proto proto)
+{
+    return al && (unsigned)proto < APPLAYER_PROTO_COUNT ? al->settings[proto] : NULL;
+}
+
+int applayer_event_index(const struct applayer_parser *parser, const char *name)
+{
+    if (!parser || !parser->event_names)
+        return -1;
+    for (int i = 0; parser->event_names[i] && i < 64; i++)
+        if (strcmp(parser->event_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+struct applayer *applayer_new(const struct config *cfg, const struct classifier *classifier,
+                              struct diag *diag)
+{
+    struct applayer *al = calloc(1, sizeof *al);
+    if (!al)
+        return NULL;
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
+        const struct applayer_parser *row = registry[p];
+        if (!row)
+            continue;
+        if (row->config_new) {
+            al->settings[p] = row->config_new(cfg, diag);
+            if (!al->settings[p]) {
+                applayer_free(al);
+                return NULL;
+            }
+        }
+        for (size_t i = 0; classifier && row->ndpi_names && row->ndpi_names[i]; i++) {
+            int id = classify_protocol_id(classifier, row->ndpi_names[i]);
+            if (id > 0 && al->nids[p] < NDPI_IDS_MAX)
+                al->ndpi_ids[p][al->nids[p]++] = id;
+        }
+    }
+    return al;
+}
+
+void applayer_free(struct applayer *al)
+{
+    if (!al)
+        return;
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+        if (registry[p] && registry[p]->config_free && al->settings[p])
+            registry[p]->config_free(al->settings[p]);
+    free(al);
+}
+
+const struct applayer_stats *applayer_stats(const struct applayer *al)
+{
+    return &al->stats;
+}
+
+/* --- choosing a parser ----------------------------------------------------------- */
+
+static bool transport_ok(const struct applayer_parser *p, const struct flow *f)
+{
+    return (f->proto == 6 && p->tcp) || (f->proto == 17 && p->udp);
+}
+
+static bool ndpi_names_it(const struct applayer *al, int p, const struct flow *f)
+{
+    for (size_t i = 0; i < al->nids[p]; i++)
+        if (al->ndpi_ids[p][i] == f->app.master_protocol ||
+            al->ndpi_ids[p][i] == f->app.app_protocol)
+            return true;
+    return false;
+}
+
+static int attach(struct applayer *al, struct flow *f, const struct applayer_parser *p,
+                  uint64_t ts_usec)
+{
+    struct applayer_flow *af = f->applayer;
+    af->state = p->state_new(al->settings[p->proto], f, ts_usec);
+    if (!af->state) {
+        af->failed = true;
+        return -1;
+    }
+    af->parser = p;
+    af->proto = p->proto;
+    af->failed = false;
+    al->stats.flows[p->proto]++;
+    return 0;
+}
+
+/* nDPI's verdict counts only before any byte went by (a parser must see a
+ * direction from its first byte) and not inside a tunnel (it is about the
+ * outer protocol). */
+static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
+                                            enum flow_direction dir, const uint8_t *data,
+                                            uint32_t len)
+{
+    struct applayer_flow *af = f->applayer;
+    bool fresh = af->seen[FLOW_TOSERVER] == 0 && af->seen[FLOW_TOCLIENT] == 0;
+    bool tunnelled = af->skip_to[0] || af->skip_to[1];
+    for (int p = 0; fresh && !tunnelled && p < APPLAYER_PROTO_COUNT; p++)
+        if (registry[p] && transport_ok(registry[p], f) && ndpi_names_it(al, p, f))
+            return registry[p];
+    if (len == 0 || af->probe_tries[dir] >= PROBE_TRIES_MAX)
+        return NULL;
+    af->probe_tries[dir]++;
+    bool more = false;
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
+        const struct applayer_parser *row = registry[p];
+        if (!row || !row->probe || !transport_ok(row, f))
+            continue;
+        enum applayer_probe_result r = row->probe(data, len, dir);
+        if (r == APPLAYER_PROBE_YES && fresh)
+            return row;
+        more |= r == APPLAYER_PROBE_MORE;
+    }
+    if (!more)
+        af->probe_tries[dir] = PROBE_TRIES_MAX;
+    return NULL;
+}
+
+static struct applayer_flow *flow_state(struct flow *f)
+{
+    if (!f->applayer)
+        f->applayer = calloc(1, sizeof *f->applayer);
+    return f->applayer;
+}
+
+static void free_txs(struct applayer *al, struct applayer_flow *af)
+{
+    size_t n = af->parser->tx_count(af->state);
+    al->stats.tx[af->proto] += n;
+    for (size_t i = 0; i < n; i++) {
+        struct applayer_tx *tx = af->parser->tx_at(af->state, i);
+        free(tx->fired);
+        tx->fired = NULL;
+    }
+}
+
+/* The tunnel's first inner byte arrived: the outer parser is done (its
+ * transactions were logged by after_detect), the inner bytes are probed. */
+static void leave_outer(struct applayer *al, struct applayer_flow *af)
+{
+    free_txs(al, af);
+    af->parser->state_free(af->state);
+    af->parser = NULL;
+    af->state = NULL;
+    af->in_tunnel = false;
+    af->failed = false;
+    af->seen[0] = af->seen[1] = 0;
+    af->probe_tries[0] = af->probe_tries[1] = 0;
+}
+
+static void check_tunnel(struct applayer *al, struct applayer_flow *af)
+{
+    uint64_t off[2];
+    if (af->in_tunnel || !af->parser->tunnel_offset || !af->parser->tunnel_offset(af->state, off))
+        return;
+    af->skip_to[0] = off[0];
+    af->skip_to[1] = off[1];
+    af->in_tunnel = true;
+    al->stats.tunnels++;
+}
+
+static void feed(struct applayer *al, struct flow *f, const struct applayer_chunk *part,
+                 uint64_t ts_usec)
+{
+    struct applayer_flow *af = f->applayer;
+    if (!af->parser && !af->failed) {
+        const struct applayer_parser *p = choose(al, f, part->dir, part->data, part->len);
+        if (!p || attach(al, f, p, ts_usec) < 0) {
+            af->seen[part->dir] += part->len;
+            return;
+        }
+    }
+    af->seen[part->dir] += part->len;
+    if (!af->parser || af->failed || !af->parser->on_data)
+        return;
+    if (af->parser->on_data(af->state, part, ts_usec) < 0) {
+        af->failed = true;
+        al->stats.parse_errors[af->proto]++;
+        return;
+    }
+    check_tunnel(al, af);
+}
+
+static struct applayer_chunk chunk_from(const struct applayer_chunk *c, uint64_t offset)
+{
+    struct applayer_chunk part = *c;
+    uint64_t cut = offset > c->offset ? offset - c->offset : 0;
+    if (cut > c->len)
+        cut = c->len;
+    part.data += cut;
+    part.len -= (uint32_t)cut;
+    part.offset += cut;
+    return part;
+}
+
+void applayer_on_chunk(struct applayer *al, struct flow *f, const struct applayer_chunk *c,
+                       uint64_t ts_usec)
+{
+    struct applayer_flow *af = flow_state(f);
+    if (!af || (unsigned)c->dir > FLOW_TOCLIENT)
+        return;
+    bool was_tunnel = af->in_tunnel;
+    uint64_t skip = af->skip_to[c->dir];
+    if (af->in_tunnel && c->offset >= skip)
+        leave_outer(al, af);
+    struct applayer_chunk part = af->in_tunnel ? *c : chunk_from(c, skip);
+    if (part.len == 0 && !(part.flags & APPLAYER_CHUNK_EOF))
+        return;
+    feed(al, f, &part, ts_usec);
+    /* CONNECT answered inside this chunk: the rest of it is the tunnel's */
+    if (!was_tunnel && af->in_tunnel && af->skip_to[c->dir] < c->offset + c->len) {
+        struct applayer_chunk rest = chunk_from(c, af->skip_to[c->dir]);
+        leave_outer(al, af);
+        feed(al, f, &rest, ts_usec);
+    }
+}
+
+void applayer_on_tcp_payload(struct applayer *al, struct flow *f, enum flow_direction dir,
+                             const uint8_t *data, uint32_t len, uint64_t ts_usec)
+{
+    struct applayer_flow *af = flow_state(f);
+    if (!af || len == 0 || (unsigned)dir > FLOW_TOCLIENT)
+        return;
+    struct applayer_chunk c = { dir, data, len, af->next_offset[dir], 0 };
+    af->next_offset[dir] += len;
+    applayer_on_chunk(al, f, &c, ts_usec);
+}
+
+void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_direction dir,
+                          const uint8_t *data, uint32_t len, uint64_t ts_usec)
+{
+    struct applayer_flow *af = flow_state(f);
+    if (!af || len == 0 || (unsigned)dir > FLOW_TOCLIENT)
+        return;
+    if (!af->parser && !af->failed) {
+        const struct applayer_parser *p = choose(al, f, dir, data, len);
+        if (!p || attach(al, f, p, ts_usec) < 0) {
+            af->seen[dir] += len;
+            return;
+        }
+    }
+    af->seen[dir] += len;
+    if (af->failed || !af->parser->on_packet)
+        return;
+    if (af->parser->on_packet(af->state, dir, data, len, ts_usec) < 0) {
+        af->failed = true;
+        al->stats.parse_errors[af->proto]++;
+    }
+}
+
+/* --- transaction life cycle -------------------------------------------------------- */
+
+static bool tx_complete(const struct applayer_parser *p, const struct applayer_tx *tx)
+{
+    return tx->progress[0] >= p->progress_done[0] && tx->progress[1] >= p->progress_done[1];
+}
+
+void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
+                           applayer_log_fn log, void *ctx)
+{
+    struct applayer_flow *af = f->applayer;
+    if (!af || !af->parser)
+        return;
+    const struct applayer_parser *p = af->parser;
+    size_t n = p->tx_count(af->state);
+    for (size_t i = 0; i < n; i++) {
+        struct applayer_tx *tx = p->tx_at(af->state, i);
+        tx->changed = 0;
+        if (tx->logged || !(flow_end || tx_complete(p, tx)))
+            continue;
+        tx->logged = true;
+        if (log)
+            log(ctx, f, p, af->state, tx);
+    }
+    while (p->tx_count(af->state) > 0) {
+        struct applayer_tx *tx = p->tx_at(af->state, 0);
+        if (!tx->logged || !(flow_end || tx_complete(p, tx)))
+            break;
+        free(tx->fired);
+        tx->fired = NULL;
+        al->stats.tx[af->proto]++;
+        p->tx_free(af->state, tx);
+    }
+}
+
+void applayer_flow_free(struct flow *f)
+{
+    struct applayer_flow *af = f->applayer;
+    if (!af)
+        return;
+    if (af->parser) {
+        size_t n = af->parser->tx_count(af->state);
+        for (size_t i = 0; i < n; i++)
+            free(af->parser->tx_at(af->state, i)->fired);
+        af->parser->state_free(af->state);
+    }
+    free(af);
+    f->applayer = NULL;
+}

@@ -1,0 +1,198 @@
+/* The app-layer framework: turns the reassembled bytes of a flow (TCP) or
+ * its datagrams (UDP) into transactions of a named protocol (an HTTP
+ * request/response, a DNS query/answer, a TLS handshake), which detection
+ * inspects as they progress and the EVE writer logs.  Each protocol is one
+ * row of the registry (struct applayer_parser, table in applayer.c); this
+ * header is all a parser author needs.
+ *
+ * Per packet the worker runs: flow -> stream -> classify -> applayer -> detect.
+ * A flow gets a parser when a parser's probe of the first bytes of either
+ * direction says yes (any port), or when nDPI names one of the parser's
+ * protocols.  The parser then sees every chunk of both directions, in order.
+ * Detection reads transactions through tx_count/tx_at and get_buffer; once a
+ * transaction is complete both ways, inspected and logged, the framework asks
+ * the parser to free it (tx_prune). */
+#ifndef XIEZHI_APPLAYER_H
+#define XIEZHI_APPLAYER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "detect/buffers.h"
+#include "event/json.h"
+#include "flow/flow.h"
+#include "util/diag.h"
+
+struct classifier;
+
+/* Protocols with a parser.  Index of the registry row; names are Suricata's. */
+enum applayer_proto {
+    APPLAYER_NONE = 0,
+    APPLAYER_HTTP,          /* "http"  sensor/applayer/http (LibHTP) */
+    APPLAYER_DNS,           /* "dns"   sensor/applayer/dns */
+    APPLAYER_TLS,           /* "tls"   sensor/applayer/tls (incl. TLCP) */
+    APPLAYER_SSH,           /* "ssh"   sensor/applayer/ssh */
+    APPLAYER_PROTO_COUNT
+};
+
+/* "The next len bytes of direction dir": the stream layer's struct
+ * stream_chunk, field for field (sensor/stream/stream.h). */
+enum applayer_chunk_flags {
+    APPLAYER_CHUNK_GAP = 1 << 0,    /* bytes before data[0] are lost */
+    APPLAYER_CHUNK_EOF = 1 << 1,    /* this direction is finished (len may be 0) */
+};
+
+struct applayer_chunk {
+    enum flow_direction dir;
+    const uint8_t *data;            /* valid only during the call */
+    uint32_t len;
+    uint64_t offset;                /* stream offset of data[0] in this direction */
+    unsigned flags;
+};
+
+enum applayer_probe_result {
+    APPLAYER_PROBE_NO,              /* not this protocol */
+    APPLAYER_PROBE_YES,
+    APPLAYER_PROBE_MORE,            /* cannot tell yet: ask again with more bytes */
+};
+
+/* Every parser's transaction starts with this header (first member), so
+ * the framework and detection handle transactions of any protocol alike.
+ * A parser sets id, progress and events; the rest belongs to others. */
+struct applayer_tx {
+    uint64_t id;                /* EVE tx_id: 0, 1, 2 ... per flow */
+    uint8_t progress[2];        /* per direction: 0 = nothing yet .. parser->progress_done[dir] */
+    uint64_t events;            /* anomalies seen, bit i = parser->event_names[i] */
+    /* the framework's */
+    bool logged;                /* the EVE event was written */
+    uint8_t changed;            /* bit per direction: progressed since detection looked */
+    /* detection's (freed by the framework with the transaction) */
+    uint8_t inspected[2];       /* progress detection last inspected, per direction */
+    uint32_t *fired;            /* rules (engine indices) that matched this transaction */
+    uint32_t nfired, fired_cap;
+};
+
+/* One row of the registry: everything the framework, detection and the EVE
+ * writer need from a protocol.  Unused hooks are NULL. */
+struct applayer_parser {
+    enum applayer_proto proto;
+    const char *name;                   /* Suricata's app_proto, used in EVE and rules */
+    const char *const *ndpi_names;      /* nDPI protocols that hand a flow over; NULL-ended */
+    bool tcp, udp;                      /* transports it runs on */
+    uint8_t progress_done[2];           /* progress value meaning "complete", per direction */
+
+    /* First bytes of one direction; len > 0. */
+    enum applayer_probe_result (*probe)(const uint8_t *data, uint32_t len,
+                                        enum flow_direction dir);
+
+    /* Parser-wide settings from the configuration, made once, shared read-only by
+     * every worker.  Bad values go to diag as "key: what is wrong". */
+    void *(*config_new)(const struct config *cfg, struct diag *diag);
+    void (*config_free)(void *settings);
+
+    /* Per flow.  state_new returns NULL when out of memory. */
+    void *(*state_new)(const void *settings, const struct flow *flow, uint64_t ts_usec);
+    void (*state_free)(void *state);
+
+    /* TCP: the next in-order chunk of one direction.  Returns 0, or -1 when the
+     * parser cannot follow this flow any more (it is then left alone). */
+    int (*on_data)(void *state, const struct applayer_chunk *chunk, uint64_t ts_usec);
+    /* UDP: one datagram.  Same return values. */
+    int (*on_packet)(void *state, enum flow_direction dir, const uint8_t *data, uint32_t len,
+                     uint64_t ts_usec);
+
+    /* The live transactions, oldest first. */
+    size_t (*tx_count)(void *state);
+    struct applayer_tx *(*tx_at)(void *state, size_t i);
+    /* Frees tx (complete, inspected, logged).  Only the oldest is ever given. */
+    void (*tx_free)(void *state, struct applayer_tx *tx);
+
+    /* The protocol's EVE object members (inside "http": {...}, say) for tx;
+     * written into the event of the transaction and into its alerts. */
+    void (*eve_write)(const void *settings, void *state, const struct applayer_tx *tx,
+                      struct json_writer *j);
+
+    /* The content of a sticky buffer (enum detect_buffer) of tx as seen from
+     * direction dir; false when the buffer is absent or not complete yet. */
+    bool (*get_buffer)(void *state, const struct applayer_tx *tx, enum detect_buffer buffer,
+                       enum flow_direction dir, const uint8_t **data, uint32_t *len);
+
+    /* app-layer-event:<name>.<event>: event_names[i] is bit i of tx->events
+     * (and of applayer_flow.events for anomalies outside a transaction). */
+    const char *const *event_names;
+
+    /* After a successful CONNECT (HTTP) or STARTTLS: the parser says the
+     * rest of the flow is another protocol; the framework then probes the
+     * bytes from that stream offset again.  NULL or false: no switch. */
+    bool (*tunnel_offset)(void *state, uint64_t offset[2]);
+};
+
+/* The rows (each parser's file defines its own). */
+extern const struct applayer_parser applayer_http_parser;
+
+/* Per-flow app-layer state, owned by the framework (struct flow's applayer). */
+struct applayer_flow {
+    const struct applayer_parser *parser;   /* NULL until a probe or nDPI decides */
+    void *state;
+    enum applayer_proto proto;              /* parser->proto; stays after a give-up */
+    uint64_t events;                        /* flow-level anomaly bits of parser */
+    uint64_t seen[2];                       /* bytes of the current protocol per direction */
+    uint64_t next_offset[2];                /* without a stream layer: offset of the next chunk */
+    uint64_t skip_to[2];                    /* tunnel: stream offsets where the inner protocol starts */
+    uint8_t probe_tries[2];
+    bool in_tunnel;                         /* tunnel announced, outer parser still attached */
+    bool failed;                            /* the parser gave up on this flow */
+};
+
+/* The framework's per-worker state (parser settings, nDPI ids, counters). */
+struct applayer;
+
+struct applayer_stats {
+    uint64_t flows[APPLAYER_PROTO_COUNT];   /* flows given to each parser */
+    uint64_t tx[APPLAYER_PROTO_COUNT];      /* transactions logged/freed */
+    uint64_t parse_errors[APPLAYER_PROTO_COUNT];
+    uint64_t tunnels;                       /* CONNECT and the like that succeeded */
+};
+
+/* Reads every parser's settings; NULL when out of memory.  Configuration
+ * problems are reported through diag (and -T fails on them). */
+struct applayer *applayer_new(const struct config *cfg, const struct classifier *classifier,
+                              struct diag *diag);
+void applayer_free(struct applayer *al);
+const struct applayer_stats *applayer_stats(const struct applayer *al);
+
+/* TCP: one in-order chunk from the stream layer. */
+void applayer_on_chunk(struct applayer *al, struct flow *flow, const struct applayer_chunk *chunk,
+                       uint64_t ts_usec);
+/* TCP without a stream layer: the packet's payload taken as the next chunk
+ * of its direction (captures without loss or reordering). */
+void applayer_on_tcp_payload(struct applayer *al, struct flow *flow, enum flow_direction dir,
+                             const uint8_t *data, uint32_t len, uint64_t ts_usec);
+/* UDP: one datagram. */
+void applayer_on_datagram(struct applayer *al, struct flow *flow, enum flow_direction dir,
+                          const uint8_t *data, uint32_t len, uint64_t ts_usec);
+
+/* After detection: calls log for each transaction ready to be logged (complete
+ * both ways, or every one left when flow_end), marks it logged, and frees the
+ * transactions that are done.  log may be NULL. */
+typedef void (*applayer_log_fn)(void *ctx, const struct flow *flow,
+                                const struct applayer_parser *parser, void *state,
+                                const struct applayer_tx *tx);
+void applayer_after_detect(struct applayer *al, struct flow *flow, bool flow_end,
+                           applayer_log_fn log, void *ctx);
+/* Frees the flow's app-layer state (flow end; after the last after_detect). */
+void applayer_flow_free(struct flow *flow);
+
+/* Lookups for detection and EVE. */
+const struct applayer_parser *applayer_parser_of(enum applayer_proto proto);
+const struct applayer_parser *applayer_parser_by_name(const char *name);
+/* The flow's protocol as Suricata names it, or NULL when no parser has it. */
+const char *applayer_flow_proto_name(const struct flow *flow);
+/* The parser's settings in this framework (for eve_write). */
+const void *applayer_settings(const struct applayer *al, enum applayer_proto proto);
+/* Index of name in parser->event_names, or -1. */
+int applayer_event_index(const struct applayer_parser *parser, const char *name);
+
+#endif
