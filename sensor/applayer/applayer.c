@@ -12,6 +12,9 @@
 /* One row per protocol; a new parser adds its row here. */
 static const struct applayer_parser *const registry[APPLAYER_PROTO_COUNT] = {
     [APPLAYER_HTTP] = &applayer_http_parser,
+    [APPLAYER_DNS] = &applayer_dns_parser,
+    [APPLAYER_TLS] = &applayer_tls_parser,
+    [APPLAYER_SSH] = &applayer_ssh_parser,
 };
 
 #define NDPI_IDS_MAX 8

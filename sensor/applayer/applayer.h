@@ -131,6 +131,9 @@ struct applayer_parser {
 
 /* The rows (each parser's file defines its own). */
 extern const struct applayer_parser applayer_http_parser;
+extern const struct applayer_parser applayer_dns_parser;
+extern const struct applayer_parser applayer_tls_parser;
+extern const struct applayer_parser applayer_ssh_parser;
 
 /* Per-flow app-layer state, owned by the framework (struct flow's applayer). */
 struct applayer_flow {

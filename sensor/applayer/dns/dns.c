@@ -386,7 +386,41 @@ void dns_message_clear(struct dns_message *m)
     m->nrecords = m->records_cap = 0;
 }
 
-static void message_free(struct dns_message *m)
+struct dns_message *dns_message_dup(const struct dns_message *m)
+{
+    struct dns_message *c = malloc(sizeof *c);
+    if (!c)
+        return NULL;
+    *c = *m;
+    c->records = NULL;
+    c->records_cap = 0;
+    c->nrecords = 0;
+    if (m->nrecords == 0)
+        return c;
+    c->records = malloc(m->nrecords * sizeof *c->records);
+    if (!c->records) {
+        free(c);
+        return NULL;
+    }
+    c->records_cap = m->nrecords;
+    for (unsigned i = 0; i < m->nrecords; i++) {
+        c->records[i] = m->records[i];
+        c->records[i].soa = NULL;
+        c->nrecords++;
+        if (!m->records[i].soa)
+            continue;
+        c->records[i].soa = malloc(sizeof *c->records[i].soa);
+        if (!c->records[i].soa) {
+            dns_message_clear(c);
+            free(c);
+            return NULL;
+        }
+        *c->records[i].soa = *m->records[i].soa;
+    }
+    return c;
+}
+
+void dns_message_free(struct dns_message *m)
 {
     if (!m)
         return;
@@ -409,7 +443,7 @@ void dns_state_free(struct dns_state *s)
 {
     s->counters.unanswered += s->npending;
     for (unsigned i = 0; i < s->npending; i++)
-        message_free(s->pending[i].query);
+        dns_message_free(s->pending[i].query);
     s->npending = 0;
     pdu_buf_free(&s->tcp[0]);
     pdu_buf_free(&s->tcp[1]);
@@ -423,7 +457,7 @@ static void tell(struct dns_state *s, const struct dns_tx *tx, enum flow_directi
 
 static void drop_pending(struct dns_state *s, unsigned i)
 {
-    message_free(s->pending[i].query);
+    dns_message_free(s->pending[i].query);
     memmove(&s->pending[i], &s->pending[i + 1], (s->npending - i - 1) * sizeof s->pending[0]);
     s->npending--;
 }
@@ -451,14 +485,14 @@ static void take_response(struct dns_state *s, struct dns_message *m, enum flow_
         tx.response = m;
         tell(s, &tx, dir);
         drop_pending(s, i);
-        message_free(m);
+        dns_message_free(m);
         return;
     }
     s->counters.unsolicited++;
     struct dns_tx tx = { .tx_id = s->next_tx_id++, .id = m->id, .response = m };
     s->counters.txs++;
     tell(s, &tx, dir);
-    message_free(m);
+    dns_message_free(m);
 }
 
 static int take_message(struct dns_state *s, enum flow_direction dir, const uint8_t *data,
@@ -475,7 +509,7 @@ static int take_message(struct dns_state *s, enum flow_direction dir, const uint
             s->counters.oom++;
         else
             s->counters.malformed[rc - 1]++;
-        message_free(m);
+        dns_message_free(m);
         return -1;
     }
     s->counters.messages++;

@@ -134,6 +134,9 @@ int dns_parse_tcp(struct dns_state *s, enum flow_direction dir, const uint8_t *d
  * message owns its records: dns_message_clear frees them. */
 int dns_message_parse(struct dns_message *m, const uint8_t *data, size_t len);
 void dns_message_clear(struct dns_message *m);
+/* A deep copy (NULL when out of memory); free with dns_message_free. */
+struct dns_message *dns_message_dup(const struct dns_message *m);
+void dns_message_free(struct dns_message *m);
 
 /* Names: "A", "AAAA", ... or the decimal number in buf. */
 const char *dns_rrtype_name(uint16_t type, char buf[8]);

@@ -128,14 +128,11 @@ static void write_grouped(struct json_writer *w, const struct dns_message *m)
         json_object_end(w);
 }
 
-bool dns_eve_write(struct json_writer *w, const struct dns_tx *tx, bool response,
-                   const struct dns_eve_options *opt)
+void dns_eve_members(struct json_writer *w, const struct dns_tx *tx, bool response,
+                     const struct dns_eve_options *opt)
 {
     const struct dns_message *m = response ? tx->response : tx->query;
-    if (!m || (response ? !opt->responses : !opt->requests))
-        return false;
     char num[8];
-    json_object_begin(w, "dns");
     json_uint(w, "version", 3);
     json_string(w, "type", response ? "response" : "request");
     json_uint(w, "tx_id", tx->tx_id);
@@ -155,6 +152,16 @@ bool dns_eve_write(struct json_writer *w, const struct dns_tx *tx, bool response
     }
     if (response && opt->grouped)
         write_grouped(w, m);
+}
+
+bool dns_eve_write(struct json_writer *w, const struct dns_tx *tx, bool response,
+                   const struct dns_eve_options *opt)
+{
+    const struct dns_message *m = response ? tx->response : tx->query;
+    if (!m || (response ? !opt->responses : !opt->requests))
+        return false;
+    json_object_begin(w, "dns");
+    dns_eve_members(w, tx, response, opt);
     json_object_end(w);
     return true;
 }

@@ -23,4 +23,9 @@ struct dns_eve_options {
 bool dns_eve_write(struct json_writer *w, const struct dns_tx *tx, bool response,
                    const struct dns_eve_options *opt);
 
+/* The members of that object, for a writer that opened it already; the
+ * side's message must exist. */
+void dns_eve_members(struct json_writer *w, const struct dns_tx *tx, bool response,
+                     const struct dns_eve_options *opt);
+
 #endif

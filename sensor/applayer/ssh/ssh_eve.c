@@ -17,10 +17,15 @@ static void write_side(struct json_writer *w, const char *key, const struct ssh_
     json_object_end(w);
 }
 
+void ssh_eve_members(struct json_writer *w, const struct ssh_state *s)
+{
+    write_side(w, "client", &s->side[FLOW_TOSERVER]);
+    write_side(w, "server", &s->side[FLOW_TOCLIENT]);
+}
+
 void ssh_eve_write(struct json_writer *w, const struct ssh_state *s)
 {
     json_object_begin(w, "ssh");
-    write_side(w, "client", &s->side[FLOW_TOSERVER]);
-    write_side(w, "server", &s->side[FLOW_TOCLIENT]);
+    ssh_eve_members(w, s);
     json_object_end(w);
 }

@@ -7,5 +7,7 @@
 #include "event/json.h"
 
 void ssh_eve_write(struct json_writer *w, const struct ssh_state *s);
+/* The members of "ssh", for a writer that opened it already. */
+void ssh_eve_members(struct json_writer *w, const struct ssh_state *s);
 
 #endif

@@ -28,6 +28,12 @@ static void write_fingerprint(struct json_writer *w, const char *key, const char
 void tls_eve_write(struct json_writer *w, const struct tls_tx *tx)
 {
     json_object_begin(w, "tls");
+    tls_eve_members(w, tx);
+    json_object_end(w);
+}
+
+void tls_eve_members(struct json_writer *w, const struct tls_tx *tx)
+{
     if (tx->ncerts > 0) {
         const struct tls_cert *c = &tx->certs[0];
         json_string(w, "subject", c->subject);
@@ -68,7 +74,6 @@ void tls_eve_write(struct json_writer *w, const struct tls_tx *tx)
             json_array_end(w);
         }
     }
-    json_object_end(w);
 }
 
 static void write_cert(struct json_writer *w, const char *key, const struct tls_cert *c)

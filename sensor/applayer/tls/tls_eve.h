@@ -10,6 +10,8 @@
 
 void tls_eve_write(struct json_writer *w, const struct tls_tx *tx);
 void tls_eve_write_info(struct json_writer *w, const struct tls_tx *tx);
+/* The members of "tls", for a writer that opened it already. */
+void tls_eve_members(struct json_writer *w, const struct tls_tx *tx);
 /* The negotiated suite's name, or "0xHHHH" in buf when unnamed; NULL before
  * the ServerHello. */
 const char *tls_tx_cipher_name(const struct tls_tx *tx, char buf[8]);

@@ -1,0 +1,130 @@
+/* The SSH parser's row in the app-layer registry: one transaction per
+ * connection, complete when both sides sent their KEXINIT (or at flow end).
+ * Progress per direction: 1 = banner, 2 = KEXINIT, 3 = NEWKEYS. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "applayer/applayer.h"
+#include "applayer/ssh/ssh.h"
+#include "applayer/ssh/ssh_eve.h"
+#include "applayer/ssh/ssh_row.h"
+
+struct ssh_row {
+    struct ssh_state ssh;
+    struct applayer_tx base;
+    bool live, done;
+};
+
+static void *ssh_row_new(const void *settings, const struct flow *flow, uint64_t ts_usec)
+{
+    (void)settings;
+    (void)flow;
+    (void)ts_usec;
+    struct ssh_row *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    ssh_state_init(&r->ssh, NULL);
+    return r;
+}
+
+static void ssh_row_free(void *state)
+{
+    struct ssh_row *r = state;
+    ssh_state_free(&r->ssh);
+    free(r);
+}
+
+static void update(struct ssh_row *r)
+{
+    if (r->done)
+        return;
+    for (int d = 0; d < 2; d++) {
+        const struct ssh_side *s = &r->ssh.side[d];
+        uint8_t p = s->newkeys ? 3 : s->kexinit ? 2 : s->banner ? 1 : 0;
+        if (p)
+            r->live = true;
+        if (p != r->base.progress[d]) {
+            r->base.progress[d] = p;
+            r->base.changed |= (uint8_t)(1u << d);
+        }
+    }
+    for (int k = 0; k < SSH_MALFORMED_KINDS; k++)
+        if (r->ssh.counters.malformed[k])
+            r->base.events |= 1ull << k;
+}
+
+static int ssh_row_data(void *state, const struct applayer_chunk *c, uint64_t ts_usec)
+{
+    (void)ts_usec;
+    struct ssh_row *r = state;
+    int rc = ssh_parse(&r->ssh, c->dir, c->data, c->len, c->flags);
+    update(r);
+    return rc < 0 && r->ssh.dead[c->dir == FLOW_TOSERVER] ? -1 : 0;
+}
+
+static size_t ssh_row_tx_count(void *state)
+{
+    return ((struct ssh_row *)state)->live ? 1 : 0;
+}
+
+static struct applayer_tx *ssh_row_tx_at(void *state, size_t i)
+{
+    struct ssh_row *r = state;
+    return r->live && i == 0 ? &r->base : NULL;
+}
+
+static void ssh_row_tx_free(void *state, struct applayer_tx *base)
+{
+    struct ssh_row *r = state;
+    if (base == &r->base) {
+        r->live = false;
+        r->done = true;
+    }
+}
+
+const struct ssh_state *ssh_row_state(const struct applayer_tx *base)
+{
+    const struct ssh_row *r = (const struct ssh_row *)((const char *)base - offsetof(struct ssh_row, base));
+    return &r->ssh;
+}
+
+static void ssh_row_eve(const void *settings, void *state, const struct applayer_tx *base,
+                        struct json_writer *j)
+{
+    (void)settings;
+    (void)state;
+    ssh_eve_members(j, ssh_row_state(base));
+}
+
+static enum applayer_probe_result ssh_probe(const uint8_t *data, uint32_t len,
+                                            enum flow_direction dir)
+{
+    (void)dir;
+    uint32_t n = len < 4 ? len : 4;
+    if (memcmp(data, "SSH-", n) != 0)
+        return APPLAYER_PROBE_NO;
+    return len < 4 ? APPLAYER_PROBE_MORE : APPLAYER_PROBE_YES;
+}
+
+static const char *const ssh_ndpi_names[] = { "SSH", NULL };
+/* bit i = enum ssh_malformed i */
+static const char *const ssh_event_names[] = { "invalid_banner", "invalid_packet",
+                                               "invalid_kexinit", "stream_gap", NULL };
+
+const struct applayer_parser applayer_ssh_parser = {
+    .proto = APPLAYER_SSH,
+    .name = "ssh",
+    .ndpi_names = ssh_ndpi_names,
+    .tcp = true,
+    .progress_done = { 2, 2 },
+    .probe = ssh_probe,
+    .state_new = ssh_row_new,
+    .state_free = ssh_row_free,
+    .on_data = ssh_row_data,
+    .tx_count = ssh_row_tx_count,
+    .tx_at = ssh_row_tx_at,
+    .tx_free = ssh_row_tx_free,
+    .eve_write = ssh_row_eve,
+    .event_names = ssh_event_names,
+};
