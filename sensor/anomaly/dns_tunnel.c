@@ -7,6 +7,7 @@
  * `count` (or `distinct`) within the window raises one alert with the first
  * query names as evidence.  Reverse lookups (.arpa) are never counted. */
 #include "anomaly/anomaly_int.h"
+#include "applayer/dns/dns.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -72,7 +73,7 @@ static size_t data_size(const struct anomaly_params *p)
     return counter_bytes(p) + evlist_size(p->evidence, NAME_WIDTH);
 }
 
-struct dns_query {
+struct tunnel_query {
     char name[NAME_MAX_TEXT];  /* lower case, dotted, no trailing dot */
     size_t len;
     size_t label[MAX_LABELS];  /* offset of each label in name */
@@ -85,37 +86,40 @@ static uint16_t be16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* The first question of a DNS query message; -1 for anything else. */
-static int dns_parse_query(const uint8_t *msg, uint32_t len, struct dns_query *q)
+/* The first question of a DNS query message, as the DNS parser
+ * (sensor/applayer/dns) reads it, so that the detector and the dns events
+ * agree on every name; lower-cased and cut into labels here.  -1 for a
+ * response, another opcode, no question, or a malformed message. */
+static int dns_parse_query(const uint8_t *msg, uint32_t len, struct tunnel_query *q)
 {
-    if (len < 12)
+    struct dns_message m;
+    memset(&m, 0, sizeof m);
+    int rc = dns_message_parse(&m, msg, len);
+    bool usable = rc == 0 && !dns_is_response(&m) && dns_opcode(&m) == 0 && m.nqueries > 0;
+    const char *name = usable ? m.queries[0].rrname : "";
+    size_t n = strlen(name);
+    if (!usable || strcmp(name, "<root>") == 0 || n > 253) {
+        dns_message_clear(&m);
         return -1;
-    uint16_t flags = be16(msg + 2);
-    if ((flags & 0x8000) || ((flags >> 11) & 0xF) != 0 || be16(msg + 4) == 0)
-        return -1;
-    uint32_t off = 12;
-    q->len = q->nlabels = 0;
-    for (;;) {
-        if (off >= len)
-            return -1;
-        uint8_t l = msg[off++];
-        if (l == 0)
-            break;
-        if (l > 63 || q->nlabels == MAX_LABELS)
-            return -1;             /* compression pointers have no place in a question */
-        if (off + l > len || q->len + (q->nlabels ? 1u : 0u) + l > 253)
-            return -1;
-        if (q->nlabels)
-            q->name[q->len++] = '.';
-        q->label[q->nlabels++] = q->len;
-        for (uint8_t i = 0; i < l; i++)
-            q->name[q->len++] = (char)tolower(msg[off + i]);
-        off += l;
     }
-    if (q->nlabels == 0 || off + 4 > len)
-        return -1;
-    q->name[q->len] = '\0';
-    q->qtype = be16(msg + off);
+    q->qtype = m.queries[0].rrtype;
+    q->nlabels = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && name[i] != '.')
+            continue;
+        if (i == start || q->nlabels == MAX_LABELS) {   /* a '.' byte inside a label */
+            dns_message_clear(&m);
+            return -1;
+        }
+        q->label[q->nlabels++] = start;
+        start = i + 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        q->name[i] = (char)tolower((unsigned char)name[i]);
+    q->name[n] = '\0';
+    q->len = n;
+    dns_message_clear(&m);
     return 0;
 }
 
@@ -132,7 +136,7 @@ static bool is_generic_sld(const char *s, size_t n)
 /* Index of the first label of the registered domain: the last two labels,
  * or three under a two-letter country code with a generic second level
  * (gov.cn, com.cn, co.uk) -- an approximation of the public suffix list. */
-static size_t registered_start(const struct dns_query *q)
+static size_t registered_start(const struct tunnel_query *q)
 {
     if (q->nlabels <= 2)
         return 0;
@@ -190,7 +194,7 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
     } else if (pkt->proto != 17) {
         return;
     }
-    struct dns_query q;
+    struct tunnel_query q;
     if (dns_parse_query(msg, len, &q) < 0 || ends_with(q.name, q.len, "arpa"))
         return;
     size_t reg = registered_start(&q);
