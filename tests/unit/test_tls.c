@@ -357,6 +357,45 @@ static void hostile_records(void **state)
     tls_state_free(&st);
 }
 
+/* The certificate cache: the same fields as reading afresh, a hit only on
+ * the same bytes, broken DER remembered as broken. */
+static void cert_cache(void **state)
+{
+    (void)state;
+    FILE *fp = fopen("pcaps/certs/sign.der", "rb");
+    assert_non_null(fp);
+    uint8_t der[4096];
+    size_t n = fread(der, 1, sizeof der, fp);
+    fclose(fp);
+    struct tls_cert_cache *cache = tls_cert_cache_new(4);
+    assert_non_null(cache);
+    static struct tls_cert fresh, cached;
+    assert_int_equal(tls_cert_parse(&fresh, der, (uint32_t)n), 0);
+    for (int i = 0; i < 3; i++) {
+        memset(&cached, 0xAA, sizeof cached);
+        assert_int_equal(tls_cert_parse_cached(cache, &cached, der, (uint32_t)n), 0);
+        assert_memory_equal(&cached, &fresh, sizeof fresh);
+    }
+    uint64_t hits, misses;
+    tls_cert_cache_stats(cache, &hits, &misses);
+    assert_int_equal(hits, 2);
+    assert_int_equal(misses, 1);
+    /* One byte changed inside the signature: not the cached certificate. */
+    der[n - 3] ^= 0x01;
+    assert_int_equal(tls_cert_parse_cached(cache, &cached, der, (uint32_t)n), 0);
+    tls_cert_cache_stats(cache, &hits, &misses);
+    assert_int_equal(misses, 2);
+    assert_string_not_equal(cached.fingerprint, fresh.fingerprint);
+    /* Garbage: -1 from the cache as well. */
+    const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+    assert_int_equal(tls_cert_parse_cached(cache, &cached, junk, sizeof junk), -1);
+    assert_int_equal(tls_cert_parse_cached(cache, &cached, junk, sizeof junk), -1);
+    tls_cert_cache_stats(cache, &hits, &misses);
+    assert_int_equal(hits, 3);
+    tls_cert_cache_free(cache);
+    assert_null(tls_cert_cache_new(0));
+}
+
 static void suite_names(void **state)
 {
     (void)state;
@@ -380,6 +419,7 @@ int main(void)
         cmocka_unit_test(tlcp_double_certificate),
         cmocka_unit_test(byte_at_a_time),
         cmocka_unit_test(hostile_records),
+        cmocka_unit_test(cert_cache),
         cmocka_unit_test(suite_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -255,7 +255,7 @@ static int certificate(struct tls_state *s, struct reader *r)
         s->counters.certificates++;
         if (tx->ncerts >= TLS_MAX_CERTS)
             continue;
-        if (tls_cert_parse(&tx->certs[tx->ncerts], der.p, der.len) != 0) {
+        if (tls_cert_parse_cached(s->cache, &tx->certs[tx->ncerts], der.p, der.len) != 0) {
             s->counters.malformed[TLS_BAD_CERTIFICATE]++;
             continue;
         }
@@ -425,6 +425,7 @@ static int64_t records(void *ctx, const uint8_t *data, uint32_t len)
 void tls_state_init(struct tls_state *s, const struct tls_sink *sink)
 {
     memset(s, 0, sizeof *s);
+    s->cache = NULL;
     if (sink)
         s->sink = *sink;
     for (int i = 0; i < 2; i++) {

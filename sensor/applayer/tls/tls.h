@@ -126,8 +126,11 @@ struct tls_dir {
     uint64_t ciphertext_bytes;      /* application data after the handshake */
 };
 
+struct tls_cert_cache;
+
 struct tls_state {
     struct tls_sink sink;
+    struct tls_cert_cache *cache;   /* shared certificate cache, or NULL (set after init) */
     struct tls_tx tx;
     struct tls_dir dir[2];
     struct tls_counters counters;
@@ -168,5 +171,17 @@ void tls_ja4(const struct tls_client_hello *ch, char out[40], bool original_orde
 /* One DER certificate into c (tls_x509.c): 0, or -1 when libcrypto cannot
  * read it. */
 int tls_cert_parse(struct tls_cert *c, const uint8_t *der, uint32_t len);
+
+/* libcrypto takes hundreds of microseconds to read one certificate (its
+ * public key goes through OpenSSL 3's decoders), while most connections
+ * show certificates seen before.  The cache keeps what was read, keyed by
+ * the DER bytes themselves (compared whole), for every worker (a mutex
+ * guards it); results are the same with or without it. */
+struct tls_cert_cache *tls_cert_cache_new(uint32_t entries);
+void tls_cert_cache_free(struct tls_cert_cache *cache);
+/* tls_cert_parse through the cache (cache may be NULL). */
+int tls_cert_parse_cached(struct tls_cert_cache *cache, struct tls_cert *c, const uint8_t *der,
+                          uint32_t len);
+void tls_cert_cache_stats(struct tls_cert_cache *cache, uint64_t *hits, uint64_t *misses);
 
 #endif

@@ -9,6 +9,31 @@
 #include "applayer/tls/tls_eve.h"
 #include "applayer/tls/tls_row.h"
 
+struct tls_settings {
+    struct tls_cert_cache *cache;
+};
+
+static void *tls_config_new(const struct config *cfg, struct diag *diag)
+{
+    struct tls_settings *set = calloc(1, sizeof *set);
+    if (!set)
+        return NULL;
+    int64_t n = config_get_int(cfg, "app-layer.protocols.tls.cert-cache", 256, 0, 1 << 20, diag);
+    set->cache = tls_cert_cache_new((uint32_t)n);
+    if (n > 0 && !set->cache) {
+        free(set);
+        return NULL;
+    }
+    return set;
+}
+
+static void tls_config_free(void *settings)
+{
+    struct tls_settings *set = settings;
+    tls_cert_cache_free(set->cache);
+    free(set);
+}
+
 struct tls_row {
     struct tls_state tls;
     struct applayer_tx base;
@@ -18,13 +43,14 @@ struct tls_row {
 
 static void *tls_row_new(const void *settings, const struct flow *flow, uint64_t ts_usec)
 {
-    (void)settings;
     (void)flow;
     (void)ts_usec;
+    const struct tls_settings *set = settings;
     struct tls_row *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     tls_state_init(&r->tls, NULL);
+    r->tls.cache = set ? set->cache : NULL;
     return r;
 }
 
@@ -170,6 +196,8 @@ const struct applayer_parser applayer_tls_parser = {
     .tcp = true,
     .progress_done = { 2, 2 },
     .probe = tls_probe,
+    .config_new = tls_config_new,
+    .config_free = tls_config_free,
     .state_new = tls_row_new,
     .state_free = tls_row_free,
     .on_data = tls_row_data,

@@ -11,6 +11,8 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -140,4 +142,107 @@ int tls_cert_parse(struct tls_cert *c, const uint8_t *der, uint32_t len)
     sans(x, c);
     X509_free(x);
     return 0;
+}
+
+/* ---- the certificate cache ---- */
+
+#define CERT_CACHE_MAX_DER (64u * 1024u)
+
+struct cache_entry {
+    uint64_t hash;
+    uint32_t len;               /* 0: empty */
+    bool ok;                    /* libcrypto read it (else c is unused) */
+    uint8_t *der;
+    struct tls_cert cert;
+};
+
+struct tls_cert_cache {
+    pthread_mutex_t lock;
+    uint32_t n;
+    uint64_t hits, misses;
+    struct cache_entry *e;
+};
+
+struct tls_cert_cache *tls_cert_cache_new(uint32_t entries)
+{
+    if (entries == 0)
+        return NULL;
+    struct tls_cert_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->e = calloc(entries, sizeof *c->e);
+    if (!c->e || pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c->e);
+        free(c);
+        return NULL;
+    }
+    c->n = entries;
+    return c;
+}
+
+void tls_cert_cache_free(struct tls_cert_cache *c)
+{
+    if (!c)
+        return;
+    for (uint32_t i = 0; i < c->n; i++)
+        free(c->e[i].der);
+    free(c->e);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+void tls_cert_cache_stats(struct tls_cert_cache *c, uint64_t *hits, uint64_t *misses)
+{
+    *hits = *misses = 0;
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    *hits = c->hits;
+    *misses = c->misses;
+    pthread_mutex_unlock(&c->lock);
+}
+
+static uint64_t fnv1a(const uint8_t *p, uint32_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Direct-mapped: a slot holds the last certificate that hashed to it.  A
+ * hit needs the same bytes, not just the same hash. */
+int tls_cert_parse_cached(struct tls_cert_cache *c, struct tls_cert *out, const uint8_t *der,
+                          uint32_t len)
+{
+    if (!c || len == 0 || len > CERT_CACHE_MAX_DER)
+        return tls_cert_parse(out, der, len);
+    uint64_t h = fnv1a(der, len);
+    struct cache_entry *e = &c->e[h % c->n];
+    pthread_mutex_lock(&c->lock);
+    if (e->len == len && e->hash == h && memcmp(e->der, der, len) == 0) {
+        c->hits++;
+        bool ok = e->ok;
+        if (ok)
+            *out = e->cert;
+        pthread_mutex_unlock(&c->lock);
+        return ok ? 0 : -1;
+    }
+    c->misses++;
+    pthread_mutex_unlock(&c->lock);
+    int rc = tls_cert_parse(out, der, len);
+    uint8_t *copy = malloc(len);
+    if (!copy)
+        return rc;
+    memcpy(copy, der, len);
+    pthread_mutex_lock(&c->lock);
+    free(e->der);
+    e->der = copy;
+    e->len = len;
+    e->hash = h;
+    e->ok = rc == 0;
+    if (rc == 0)
+        e->cert = *out;
+    pthread_mutex_unlock(&c->lock);
+    return rc;
 }
