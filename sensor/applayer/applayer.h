@@ -127,6 +127,12 @@ struct applayer_parser {
      * rest of the flow is another protocol; the framework then probes the
      * bytes from that stream offset again.  NULL or false: no switch. */
     bool (*tunnel_offset)(void *state, uint64_t offset[2]);
+
+    /* xiezhi's own top-level object(s) beside the protocol's (each opened
+     * under its own key), for what Suricata's schema has no name for inside
+     * it: TLS's "tls_info".  NULL: none. */
+    void (*eve_write_beside)(const void *settings, void *state, const struct applayer_tx *tx,
+                             struct json_writer *j);
 };
 
 /* The rows (each parser's file defines its own). */

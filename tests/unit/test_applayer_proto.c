@@ -24,7 +24,7 @@ struct logs {
     size_t n;
     char *json[MAX_LOGS];
     bool at_end[MAX_LOGS];
-    char buf[MAX_LOGS][4][128];         /* dns.query / tls.sni / ja3.hash / ja3s.hash */
+    char buf[MAX_LOGS][8][160];         /* the buffers below, by slot */
     bool flow_end;
     struct applayer *al;
 };
@@ -35,7 +35,7 @@ static void keep_buffer(struct logs *l, const struct applayer_parser *p, void *s
     const uint8_t *data;
     uint32_t len;
     if (p->get_buffer && p->get_buffer(state, tx, b, FLOW_TOSERVER, &data, &len)) {
-        assert_true(len < 128);
+        assert_true(len < 160);
         memcpy(l->buf[l->n][slot], data, len);
         l->buf[l->n][slot][len] = '\0';
     }
@@ -53,6 +53,8 @@ static void on_log(void *ctx, const struct flow *flow, const struct applayer_par
     json_object_begin(&w, p->name);
     p->eve_write(applayer_settings(l->al, p->proto), state, tx, &w);
     json_object_end(&w);
+    if (p->eve_write_beside)
+        p->eve_write_beside(applayer_settings(l->al, p->proto), state, tx, &w);
     json_object_end(&w);
     assert_true(json_ok(&w));
     l->json[l->n] = strdup(w.buf);
@@ -61,6 +63,10 @@ static void on_log(void *ctx, const struct flow *flow, const struct applayer_par
     keep_buffer(l, p, state, tx, BUF_TLS_SNI, 1);
     keep_buffer(l, p, state, tx, BUF_JA3_HASH, 2);
     keep_buffer(l, p, state, tx, BUF_TLS_CERT_SUBJECT, 3);
+    keep_buffer(l, p, state, tx, BUF_TLS_CIPHER_SUITE, 4);
+    keep_buffer(l, p, state, tx, BUF_JA4_HASH, 5);
+    keep_buffer(l, p, state, tx, BUF_DNS_ANSWER_NAME, 6);
+    keep_buffer(l, p, state, tx, BUF_SSH_SOFTWARE, 7);
     l->n++;
     json_free(&w);
 }
@@ -154,6 +160,8 @@ static void dns_udp_and_tcp(void **state)
         assert_string_equal(l.buf[0][0], "www.gov.example.cn");
         assert_string_equal(l.buf[5][0], "10.2.0.192.in-addr.arpa");
         assert_string_equal(l.buf[12][0], "nosuch.gov.example.cn");
+        assert_string_equal(l.buf[2][6], "portal.gov.example.cn\nwww.gov.example.cn");
+        assert_string_equal(l.buf[12][6], "");      /* NXDOMAIN: no answers */
         logs_free(&l);
     }
 }
@@ -176,12 +184,17 @@ static void tls_and_tlcp(void **state)
     assert_string_equal(l.buf[0][2], "5216422c19beb8e44f7b6692d4b1be31");
     assert_has(l.json[1], "\"version\":\"TLS 1.3\"");
     assert_has(l.json[1], "\"ja4\":\"t13d1516h2_8daaf6152771_e5627efa2ab1\"");
+    assert_string_equal(l.buf[1][5], "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    assert_string_equal(l.buf[1][4], "TLS_AES_128_GCM_SHA256");
+    assert_has(l.json[0], "},\"tls_info\":{\"cipher_suite\":\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"");
     logs_free(&l);
 
     run("pcaps/proto_tlcp.pcap", &l, protos, &n);
     assert_int_equal(n, 3);
     assert_int_equal(l.n, 3);
     assert_has(l.json[0], "\"version\":\"TLCP 1.1\"");
+    assert_string_equal(l.buf[0][4], "ECC_SM4_CBC_SM3");
+    assert_has(l.json[0], "\"encryption_cert\":{\"subject\":\"C=CN, ST=北京, O=示例政务服务中心, OU=加密, CN=tlcp.gov.example.cn\"");
     assert_string_equal(l.buf[0][3], "C=CN, ST=北京, O=示例政务服务中心, OU=签名, CN=tlcp.gov.example.cn");
     assert_has(l.json[1], "\"version\":\"TLS 1.2\"");
     assert_has(l.json[2], "\"subject\":\"C=CN, O=过期自签, CN=old.gov.example.cn\"");
@@ -202,6 +215,7 @@ static void ssh_session(void **state)
     assert_has(l.json[0], "{\"ssh\":{\"client\":{\"proto_version\":\"2.0\",\"software_version\":\"OpenSSH_9.2p1\","
                           "\"hassh\":{\"hash\":\"3dd00477ea72b82ec7166c901a2ee2f1\"");
     assert_has(l.json[0], "\"server\":{\"proto_version\":\"2.0\",\"software_version\":\"OpenSSH_8.9p1\"");
+    assert_string_equal(l.buf[0][7], "OpenSSH_9.2p1");      /* to the server: the client's */
     logs_free(&l);
 }
 

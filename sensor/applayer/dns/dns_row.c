@@ -3,6 +3,7 @@
  * the framework has inspected, logged and freed it.  UDP datagrams and TCP
  * chunks go to dns.c; its messages are copied into the transactions here,
  * since dns.c keeps them only while it needs them for pairing. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ struct dns_row_tx {
     struct applayer_tx base;            /* first: the framework's header */
     uint64_t dns_tx_id;                 /* dns.c's id, to find it again for the response */
     struct dns_message *query, *response;
+    char scratch[DNS_MAX_RECORDS * 32];     /* joined names for the list buffers */
 };
 
 struct dns_row {
@@ -220,25 +222,60 @@ const struct dns_query *dns_row_first_query(const struct applayer_tx *base)
     return m && m->nqueries ? &m->queries[0] : NULL;
 }
 
+/* Names joined one per line into the transaction's scratch buffer. */
+static bool joined(struct dns_row_tx *t, const struct dns_message *m, bool answers,
+                   const uint8_t **data, uint32_t *len)
+{
+    size_t n = 0;
+    unsigned count = m ? (answers ? m->nrecords : m->nqueries) : 0;
+    for (unsigned i = 0; i < count; i++) {
+        if (answers && m->records[i].section != DNS_SECTION_ANSWER)
+            continue;
+        const char *name = answers ? m->records[i].rrname : m->queries[i].rrname;
+        size_t l = strlen(name);
+        if (n + l + 1 > sizeof t->scratch)
+            break;
+        if (n)
+            t->scratch[n++] = '\n';
+        memcpy(t->scratch + n, name, l);
+        n += l;
+    }
+    if (n == 0)
+        return false;
+    *data = (const uint8_t *)t->scratch;
+    *len = (uint32_t)n;
+    return true;
+}
+
 static bool dns_row_buffer(void *state, const struct applayer_tx *base, enum detect_buffer buffer,
                            enum flow_direction dir, const uint8_t **data, uint32_t *len)
 {
     (void)state;
     (void)dir;
-    if (buffer != BUF_DNS_QUERY)
+    struct dns_row_tx *t = (struct dns_row_tx *)(uintptr_t)base;
+    const struct dns_query *q;
+    switch (buffer) {
+    case BUF_DNS_QUERY:
+        if (!(q = dns_row_first_query(base)))
+            return false;
+        *data = (const uint8_t *)q->rrname;
+        *len = (uint32_t)strlen(q->rrname);
+        return true;
+    case BUF_DNS_QUERIES_RRNAME:
+        return joined(t, t->query ? t->query : t->response, false, data, len);
+    case BUF_DNS_ANSWER_NAME:
+        return joined(t, t->response, true, data, len);
+    default:
         return false;
-    const struct dns_query *q = dns_row_first_query(base);
-    if (!q)
-        return false;
-    *data = (const uint8_t *)q->rrname;
-    *len = (uint32_t)strlen(q->rrname);
-    return true;
+    }
 }
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
-/* A message that looks like DNS: a header whose QR bit fits the direction,
- * one question, few records, and that parses whole. */
+/* The start of a message that looks like DNS: a header whose QR bit fits
+ * the direction, a known opcode, one question, few records, and the first
+ * name's labels well-formed as far as the bytes go (the framework shows a
+ * probe only the first 32 bytes). */
 static enum applayer_probe_result probe_message(const uint8_t *data, uint32_t len,
                                                 enum flow_direction dir)
 {
@@ -249,16 +286,19 @@ static enum applayer_probe_result probe_message(const uint8_t *data, uint32_t le
         return APPLAYER_PROBE_NO;
     if (!response && (be16(data + 6) != 0 || be16(data + 8) != 0 || be16(data + 10) > 1))
         return APPLAYER_PROBE_NO;
-    struct dns_message m;
-    memset(&m, 0, sizeof m);
-    int rc = dns_message_parse(&m, data, len);
-    dns_message_clear(&m);
-    return rc == 0 ? APPLAYER_PROBE_YES : APPLAYER_PROBE_NO;
+    if (be16(data + 6) > DNS_MAX_RECORDS * 4 || be16(data + 8) > DNS_MAX_RECORDS * 4)
+        return APPLAYER_PROBE_NO;
+    uint32_t off = 12;
+    while (off < len && data[off] != 0) {
+        if (data[off] > 63)
+            return APPLAYER_PROBE_NO;   /* no compression in the first name of a message */
+        off += 1u + data[off];
+    }
+    return APPLAYER_PROBE_YES;
 }
 
-/* The probe is not told the transport: a whole message is a UDP datagram;
- * else a TCP length prefix, then the message (the probe may see only the
- * first bytes: a prefix and a header that fit are enough). */
+/* The probe is not told the transport: a datagram is a message; a TCP
+ * stream starts with a 2-byte length. */
 static enum applayer_probe_result dns_probe(const uint8_t *data, uint32_t len,
                                             enum flow_direction dir)
 {
@@ -269,12 +309,7 @@ static enum applayer_probe_result dns_probe(const uint8_t *data, uint32_t len,
     uint32_t mlen = be16(data);
     if (mlen < 12)
         return APPLAYER_PROBE_NO;
-    bool response = data[4] & 0x80;
-    if (response != (dir == FLOW_TOCLIENT) || be16(data + 6) != 1 || ((data[4] >> 3) & 15) > 5)
-        return APPLAYER_PROBE_NO;
-    if (len - 2 >= mlen)
-        return probe_message(data + 2, mlen, dir);
-    return APPLAYER_PROBE_YES;
+    return probe_message(data + 2, len - 2 < mlen ? len - 2 : mlen, dir);
 }
 
 static const char *const dns_ndpi_names[] = { "DNS", NULL };

@@ -97,6 +97,42 @@ static void ssh_row_eve(const void *settings, void *state, const struct applayer
     ssh_eve_members(j, ssh_row_state(base));
 }
 
+static bool text(const char *s, const uint8_t **data, uint32_t *len)
+{
+    if (!s[0])
+        return false;
+    *data = (const uint8_t *)s;
+    *len = (uint32_t)strlen(s);
+    return true;
+}
+
+/* ssh.proto and ssh.software by direction (the client's to the server);
+ * the HASSH buffers name their side. */
+static bool ssh_row_buffer(void *state, const struct applayer_tx *base, enum detect_buffer buffer,
+                           enum flow_direction dir, const uint8_t **data, uint32_t *len)
+{
+    (void)state;
+    const struct ssh_state *s = ssh_row_state(base);
+    const struct ssh_side *own = &s->side[dir == FLOW_TOCLIENT];
+    const struct ssh_side *client = &s->side[FLOW_TOSERVER], *server = &s->side[FLOW_TOCLIENT];
+    switch (buffer) {
+    case BUF_SSH_PROTO:
+        return own->banner && text(own->proto_version, data, len);
+    case BUF_SSH_SOFTWARE:
+        return own->banner && text(own->software_version, data, len);
+    case BUF_SSH_HASSH:
+        return client->kexinit && text(client->hassh, data, len);
+    case BUF_SSH_HASSH_STRING:
+        return client->kexinit && text(client->hassh_string, data, len);
+    case BUF_SSH_HASSH_SERVER:
+        return server->kexinit && text(server->hassh, data, len);
+    case BUF_SSH_HASSH_SERVER_STRING:
+        return server->kexinit && text(server->hassh_string, data, len);
+    default:
+        return false;
+    }
+}
+
 static enum applayer_probe_result ssh_probe(const uint8_t *data, uint32_t len,
                                             enum flow_direction dir)
 {
@@ -126,5 +162,6 @@ const struct applayer_parser applayer_ssh_parser = {
     .tx_at = ssh_row_tx_at,
     .tx_free = ssh_row_tx_free,
     .eve_write = ssh_row_eve,
+    .get_buffer = ssh_row_buffer,
     .event_names = ssh_event_names,
 };

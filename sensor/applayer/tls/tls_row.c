@@ -38,6 +38,7 @@ struct tls_row {
     struct tls_state tls;
     struct applayer_tx base;
     bool live;                      /* the transaction exists and is not freed */
+    char cipher_buf[8];             /* "0xHHHH" of an unnamed suite, for its buffer */
     bool done;                      /* freed by the framework: no second one */
 };
 
@@ -128,6 +129,14 @@ static void tls_row_eve(const void *settings, void *state, const struct applayer
     tls_eve_members(j, tls_row_tx(base));
 }
 
+static void tls_row_eve_beside(const void *settings, void *state, const struct applayer_tx *base,
+                               struct json_writer *j)
+{
+    (void)settings;
+    (void)state;
+    tls_eve_write_info(j, tls_row_tx(base));
+}
+
 static bool text(const char *s, const uint8_t **data, uint32_t *len)
 {
     if (!s[0])
@@ -154,6 +163,21 @@ static bool tls_row_buffer(void *state, const struct applayer_tx *base, enum det
         return (tx->progress & TLS_CLIENT_HELLO) && text(tx->ja3_hash, data, len);
     case BUF_JA3S_HASH:
         return (tx->progress & TLS_SERVER_HELLO) && text(tx->ja3s_hash, data, len);
+    case BUF_JA3_STRING:
+        return (tx->progress & TLS_CLIENT_HELLO) && text(tx->ja3, data, len);
+    case BUF_JA3S_STRING:
+        return (tx->progress & TLS_SERVER_HELLO) && text(tx->ja3s, data, len);
+    case BUF_JA4_HASH:
+        return (tx->progress & TLS_CLIENT_HELLO) && text(tx->ja4, data, len);
+    case BUF_TLS_CERT_SERIAL:
+        return tx->ncerts > 0 && text(tx->certs[0].serial, data, len);
+    case BUF_TLS_CERT_FINGERPRINT:
+        return tx->ncerts > 0 && text(tx->certs[0].fingerprint, data, len);
+    case BUF_TLS_CIPHER_SUITE: {
+        struct tls_row *r = state;
+        const char *name = tls_tx_cipher_name(tx, r->cipher_buf);
+        return name && text(name, data, len);
+    }
     default:
         return false;
     }
@@ -207,4 +231,5 @@ const struct applayer_parser applayer_tls_parser = {
     .eve_write = tls_row_eve,
     .get_buffer = tls_row_buffer,
     .event_names = tls_event_names,
+    .eve_write_beside = tls_row_eve_beside,
 };
