@@ -92,13 +92,25 @@ static void write_section(struct json_writer *w, const char *key, const struct d
         json_array_end(w);
 }
 
+/* The types Suricata's schema has a "grouped" array for; the others
+ * (HTTPS, SVCB, ...) are in "answers" only. */
+static bool groupable(uint16_t type)
+{
+    static const uint16_t types[] = { DNS_A, DNS_AAAA, DNS_CNAME, DNS_MX, DNS_NS, DNS_NULL,
+                                      DNS_PTR, DNS_SOA, DNS_SRV, DNS_TXT };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (types[i] == type)
+            return true;
+    return false;
+}
+
 /* grouped: one array per answer type, in order of first appearance. */
 static void write_grouped(struct json_writer *w, const struct dns_message *m)
 {
     bool opened = false;
     for (unsigned i = 0; i < m->nrecords; i++) {
         const struct dns_record *r = &m->records[i];
-        if (r->section != DNS_SECTION_ANSWER || !r->has_rdata)
+        if (r->section != DNS_SECTION_ANSWER || !r->has_rdata || !groupable(r->rrtype))
             continue;
         bool seen = false;
         for (unsigned j = 0; j < i && !seen; j++)
