@@ -11,8 +11,8 @@
 #include "applayer/ssh/ssh_row.h"
 
 struct ssh_row {
+    struct applayer_tx base;        /* first: the row is found from its transaction */
     struct ssh_state ssh;
-    struct applayer_tx base;
     bool live, done;
 };
 
@@ -85,7 +85,7 @@ static void ssh_row_tx_free(void *state, struct applayer_tx *base)
 
 const struct ssh_state *ssh_row_state(const struct applayer_tx *base)
 {
-    const struct ssh_row *r = (const struct ssh_row *)((const char *)base - offsetof(struct ssh_row, base));
+    const struct ssh_row *r = (const struct ssh_row *)base;
     return &r->ssh;
 }
 

@@ -35,8 +35,8 @@ static void tls_config_free(void *settings)
 }
 
 struct tls_row {
+    struct applayer_tx base;        /* first: the row is found from its transaction */
     struct tls_state tls;
-    struct applayer_tx base;
     bool live;                      /* the transaction exists and is not freed */
     char cipher_buf[8];             /* "0xHHHH" of an unnamed suite, for its buffer */
     bool done;                      /* freed by the framework: no second one */
@@ -117,7 +117,7 @@ static void tls_row_tx_free(void *state, struct applayer_tx *base)
 
 const struct tls_tx *tls_row_tx(const struct applayer_tx *base)
 {
-    const struct tls_row *r = (const struct tls_row *)((const char *)base - offsetof(struct tls_row, base));
+    const struct tls_row *r = (const struct tls_row *)base;
     return &r->tls.tx;
 }
 
