@@ -28,8 +28,9 @@ static void run(struct ssh_state *st, const uint8_t *data, size_t size, bool byt
             continue;
         }
         for (uint32_t i = 0; i < c.len; i++)
-            ssh_parse(st, c.dir, c.data + i, 1, i == 0 ? c.flags & PDU_CHUNK_GAP :
-                                                 i + 1 == c.len ? c.flags & PDU_CHUNK_EOF : 0);
+            ssh_parse(st, c.dir, c.data + i, 1,
+                      (i == 0 ? c.flags & PDU_CHUNK_GAP : 0u) |
+                          (i + 1 == c.len ? c.flags & PDU_CHUNK_EOF : 0u));
     }
 }
 
