@@ -273,7 +273,8 @@ static bool dns_row_buffer(void *state, const struct applayer_tx *base, enum det
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
 /* The start of a message that looks like DNS: a header whose QR bit fits
- * the direction, a known opcode, one question, few records, and the first
+ * the direction, a known opcode (a NOTIFY or UPDATE carries records), one
+ * question, not too many records, and the first
  * name's labels well-formed as far as the bytes go (the framework shows a
  * probe only the first 32 bytes). */
 static enum applayer_probe_result probe_message(const uint8_t *data, uint32_t len,
@@ -283,8 +284,6 @@ static enum applayer_probe_result probe_message(const uint8_t *data, uint32_t le
         return APPLAYER_PROBE_NO;
     bool response = data[2] & 0x80;
     if (response != (dir == FLOW_TOCLIENT) || be16(data + 4) != 1 || ((data[2] >> 3) & 15) > 5)
-        return APPLAYER_PROBE_NO;
-    if (!response && (be16(data + 6) != 0 || be16(data + 8) != 0 || be16(data + 10) > 1))
         return APPLAYER_PROBE_NO;
     if (be16(data + 6) > DNS_MAX_RECORDS * 4 || be16(data + 8) > DNS_MAX_RECORDS * 4)
         return APPLAYER_PROBE_NO;
