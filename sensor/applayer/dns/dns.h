@@ -18,7 +18,7 @@
 
 #define DNS_NAME_MAX 255            /* presentation text, without the NUL */
 #define DNS_RDATA_MAX 512           /* presentation text kept per record */
-#define DNS_MAX_QUERIES 16          /* questions kept per message */
+#define DNS_MAX_QUERIES 4           /* questions kept per message (real ones ask one) */
 #define DNS_MAX_RECORDS 64          /* answer + authority records kept per message */
 #define DNS_MAX_PENDING 32          /* unanswered queries kept per flow */
 #define DNS_TCP_MAX (65535u + 2u)

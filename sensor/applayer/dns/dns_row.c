@@ -18,7 +18,7 @@ struct dns_row_tx {
     struct applayer_tx base;            /* first: the framework's header */
     uint64_t dns_tx_id;                 /* dns.c's id, to find it again for the response */
     struct dns_message *query, *response;
-    char scratch[DNS_MAX_RECORDS * 32];     /* joined names for the list buffers */
+    char *scratch;                          /* joined names for the list buffers, on demand */
 };
 
 struct dns_row {
@@ -138,6 +138,7 @@ static void *dns_row_new(const void *settings, const struct flow *flow, uint64_t
 
 static void tx_free_one(struct dns_row_tx *t)
 {
+    free(t->scratch);
     dns_message_free(t->query);
     dns_message_free(t->response);
     free(t);
@@ -226,14 +227,16 @@ const struct dns_query *dns_row_first_query(const struct applayer_tx *base)
 static bool joined(struct dns_row_tx *t, const struct dns_message *m, bool answers,
                    const uint8_t **data, uint32_t *len)
 {
-    size_t n = 0;
+    size_t n = 0, cap = (DNS_MAX_RECORDS + 1) * (DNS_NAME_MAX + 1);
     unsigned count = m ? (answers ? m->nrecords : m->nqueries) : 0;
+    if (count && !t->scratch && !(t->scratch = malloc(cap)))
+        return false;
     for (unsigned i = 0; i < count; i++) {
         if (answers && m->records[i].section != DNS_SECTION_ANSWER)
             continue;
         const char *name = answers ? m->records[i].rrname : m->queries[i].rrname;
         size_t l = strlen(name);
-        if (n + l + 1 > sizeof t->scratch)
+        if (n + l + 1 > cap)
             break;
         if (n)
             t->scratch[n++] = '\n';
