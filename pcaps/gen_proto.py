@@ -504,6 +504,49 @@ def ssh(outdir):
         s.close()
 
 
+def malformed(outdir):
+    """Hostile DNS, TLS and SSH, one flow each kind: every one must end in
+    a parser counter or app-layer event, never a crash; good traffic after
+    the bad still parses."""
+    rng = random.Random(666)
+    with PcapWriter(os.path.join(outdir, "proto_malformed.pcap")) as w:
+        t = T0
+        loop = struct.pack("!HHHHHH", 0x2001, 0x8180, 1, 1, 0, 0) + b"\xc0\x0c" + struct.pack("!HH", 1, 1) + \
+            b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + bytes(4)
+        bad = [
+            struct.pack("!HHHHHH", 0x2000, 0x0100, 1, 0, 0, 0) + b"\x03www\x07example\x03com\x00\x00\x01\x00\x01",
+            loop,                                                   # a name pointing at itself
+            b"\x20\x02\x01",                                         # 3-byte message
+            struct.pack("!HHHHHH", 0x2003, 0x8180, 1, 1, 0, 0) + b"\x00\x00\x01\x00\x01" +
+            b"\x00" + struct.pack("!HHIH", 1, 1, 60, 200) + bytes(4),  # rdata length past the end
+            struct.pack("!HHHHHH", 0x2004, 0x0100, 0xffff, 0, 0, 0) + b"\x3fabc",  # label past the end
+        ]
+        for m in bad + [bad[0]]:
+            t += 0.01
+            w.write(t, eth_udp4("10.1.0.60", "10.0.0.53", 41000, 53, m))
+        # DNS over TCP: a zero length prefix ends the direction
+        s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.53", 41001, 53).handshake()
+        s.send(b"\x00\x00" + bad[0])
+        t = s.close()
+        # TLS: a good ClientHello, then a certificate that is not DER, then a
+        # handshake message claiming 16 MB
+        s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.44", 41002, 443).handshake()
+        s.send(record(22, 0x0301, tls12_hello(rng, "bad.gov.example.cn")))
+        s.reply(record(22, 0x0303, server_hello(0x0303, _noise(rng, 32), 0xc02f, [], _noise(rng, 32)) +
+                       certificate([b"\x30\x82\x01\x00" + _noise(rng, 40)])))
+        s.reply(record(22, 0x0303, b"\x0c\xff\xff\xff" + _noise(rng, 30)))
+        t = s.close()
+        # TLS: a record of an unknown version right away (not TLS at all after the probe)
+        s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.44", 41003, 443).handshake()
+        s.send(b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00" + b"\x16\x09\x09\x00\x01\x00")
+        t = s.close()
+        # SSH: a banner line of 300 bytes; a packet of 4 GB after a good banner
+        s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.22", 41004, 22).handshake()
+        s.reply(b"SSH-2.0-" + b"A" * 300 + b"\r\n")
+        s.send(b"SSH-2.0-OpenSSH_9.2p1\r\n" + b"\xff\xff\xff\xff\x04" + bytes(20))
+        s.close()
+
+
 def generate(outdir):
     if not os.path.exists(os.path.join(CERTS, "pms.enc")):
         _make_certs()
@@ -512,6 +555,7 @@ def generate(outdir):
     tls(outdir)
     tlcp(outdir)
     ssh(outdir)
+    malformed(outdir)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ digest() {
       else empty end' "$1"
 }
 
-for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh; do
+for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh proto_malformed; do
     for run in 1 2; do
         "$XIEZHI" -q -r "pcaps/$cap.pcap" -s tests/regress/proto/proto.rules -l "$tmp/$cap.$run" \
             --set 'outputs.eve.types=[alert,dns,tls,ssh]' 2>"$tmp/$cap.err" ||

@@ -49,9 +49,14 @@ static void update(struct ssh_row *r)
             r->base.changed |= (uint8_t)(1u << d);
         }
     }
+    uint64_t events = r->base.events;
     for (int k = 0; k < SSH_MALFORMED_KINDS; k++)
         if (r->ssh.counters.malformed[k])
-            r->base.events |= 1ull << k;
+            events |= 1ull << k;
+    if (events != r->base.events) {       /* detection looks again */
+        r->base.events = events;
+        r->base.changed |= 3;
+    }
 }
 
 static int ssh_row_data(void *state, const struct applayer_chunk *c, uint64_t ts_usec)

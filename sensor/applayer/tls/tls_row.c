@@ -79,9 +79,14 @@ static void update(struct tls_row *r)
             r->base.changed |= (uint8_t)(1u << d);
         }
     }
+    uint64_t events = r->base.events;
     for (int k = 0; k < TLS_MALFORMED_KINDS; k++)
         if (r->tls.counters.malformed[k])
-            r->base.events |= 1ull << k;
+            events |= 1ull << k;
+    if (events != r->base.events) {       /* detection looks again */
+        r->base.events = events;
+        r->base.changed |= 3;
+    }
 }
 
 static int tls_row_data(void *state, const struct applayer_chunk *c, uint64_t ts_usec)
