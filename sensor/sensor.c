@@ -940,6 +940,13 @@ static void sensor_close(struct sensor *s)
 
 static int sensor_test_only(struct sensor *s, int rc)
 {
+    /* the stages' own keys (decoder.*, flow.*, stream.*) are checked too */
+    struct worker_shared shared = { .config = s->config };
+    size_t errors = s->diag.errors;
+    if (s->config)
+        sensor_stage_config(s, &shared);
+    if (s->diag.errors > errors)
+        rc = 2;
     if (rc == 0)
         printf("configuration and rules OK (%zu rules)\n", detect_engine_stats(s->detect)->rules_loaded);
     else

@@ -291,6 +291,7 @@ void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap
     json_object_end(j);
     json_object_begin(j, "payload");
     json_uint(j, "bytes_inspected", snap->inspect.payload_bytes_inspected);
+    json_uint(j, "stream_bytes_inspected", snap->inspect.stream_bytes_inspected);
     json_uint(j, "encrypted_packets_skipped", snap->inspect.encrypted_packets_skipped);
     json_uint(j, "encrypted_bytes_skipped", snap->inspect.encrypted_bytes_skipped);
     json_object_end(j);

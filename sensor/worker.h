@@ -81,7 +81,7 @@ struct worker_snapshot {
 void worker_snapshot(const struct worker *w, struct worker_snapshot *out);
 /* Adds one worker's counters into sum (times: earliest first, latest now). */
 void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapshot *one);
-/* Writes the "capture", "decoder", "flow", "ndpi" and "detect" members of a
+/* Writes the "capture", "decoder", "flow", "ndpi", "reassembly" and "detect" members of a
  * stats event into j (between eve_stats_begin and eve_stats_end). */
 void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap,
                        const struct capture_stats *capture);

@@ -94,6 +94,7 @@ void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct a
  * (detect.encryption-handling). */
 struct detect_thread_stats {
     uint64_t payload_bytes_inspected;
+    uint64_t stream_bytes_inspected;    /* new reassembled bytes given to stream rules */
     uint64_t encrypted_packets_skipped;
     uint64_t encrypted_bytes_skipped;
 };

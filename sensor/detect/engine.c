@@ -19,6 +19,7 @@
 #include "detect/ac.h"
 #include "detect/dataset.h"
 #include "detect/keywords.h"
+#include "stream/stream.h"
 #include "util/log.h"
 
 #define RULE_LINE_MAX (256 * 1024)
@@ -45,6 +46,7 @@ struct proto_group {
     size_t napp_static;
     struct ac *ac;              /* payload fast patterns, id = rule index */
     bool ac_shared;             /* owned by an earlier group */
+    uint32_t max_fast_len;      /* longest fast pattern: how far back a stream scan reaches */
 };
 
 struct detect_engine {
@@ -520,10 +522,16 @@ static int build_groups(struct detect_engine *de)
         if (r->has_threshold || r->has_detection_filter)
             de->has_thresholds = true;
         r->fast = pick_fast_pattern(r);
+        if (r->flow_opts & FLOWOPT_ONLY_STREAM)
+            r->payload_source = RULE_PAYLOAD_STREAM;
+        else if (r->flow_opts & FLOWOPT_NO_STREAM)
+            r->payload_source = RULE_PAYLOAD_PACKET;
         for (int g = 0; g < GROUP_COUNT; g++) {
             if (!rule_in_group(r, g))
                 continue;
             struct proto_group *pg = &de->groups[g];
+            if (r->fast && r->fast->len > pg->max_fast_len)
+                pg->max_fast_len = r->fast->len;
             int prc;
             if (r->ip_only)
                 prc = u32_push(&pg->iponly, &pg->niponly, r->index);
@@ -718,7 +726,33 @@ static bool proto_matches(const struct rule *r, uint8_t proto)
     return r->icmp_any && (proto == 1 || proto == 58);
 }
 
-static bool rule_matches(const struct match_env *env, const struct rule *r)
+/* Where the payload keywords look for one packet: its own payload, and
+ * the new bytes of its direction's reassembled stream with some context. */
+struct payload_src {
+    const uint8_t *pkt;         /* NULL: the packet's payload is not inspected */
+    uint32_t pkt_len;
+    bool pkt_in_stream;         /* its bytes were not all new and in order: the stream has them */
+    const uint8_t *win;         /* NULL: no new stream bytes */
+    uint32_t win_len, win_new;
+    uint64_t win_base;
+};
+
+/* A pattern both in the packet and in the stream is one match: the rule is
+ * evaluated once per packet, on the packet, else on the stream. */
+static bool payload_matches(const struct match_env *env, const struct rule *r,
+                            const struct payload_src *src)
+{
+    const struct inspect_list *l = &r->buf[BUF_PAYLOAD];
+    bool on_packet = src->pkt && r->payload_source != RULE_PAYLOAD_STREAM &&
+                     (r->payload_source == RULE_PAYLOAD_PACKET || !src->pkt_in_stream);
+    if (on_packet && inspect_buffer(env, l, src->pkt, src->pkt_len))
+        return true;
+    return src->win && r->payload_source != RULE_PAYLOAD_PACKET &&
+           inspect_stream(env, l, src->win, src->win_len, src->win_base, src->win_new);
+}
+
+static bool rule_matches(const struct match_env *env, const struct rule *r,
+                         const struct payload_src *src)
 {
     const struct packet *p = env->pkt;
     if (!proto_matches(r, p->proto))
@@ -747,6 +781,11 @@ static bool rule_matches(const struct match_env *env, const struct rule *r)
     for (int b = 0; used; b++, used >>= 1) {
         if (!(used & 1))
             continue;
+        if (b == BUF_PAYLOAD && src) {
+            if (!payload_matches(env, r, src))
+                return false;
+            continue;
+        }
         const uint8_t *data;
         uint32_t len;
         if (!detect_buffer_get(env, b, &data, &len))
@@ -838,23 +877,55 @@ static struct detect_flow *flow_state(struct flow *f);
  * handshake through, the rest of a TLS, QUIC or SSH flow is ciphertext, in
  * which a content match is noise, and most of the bytes on a modern network.
  * Metadata rules (tls.sni, ja3.hash, ndpi-protocol, ...) still run. */
-static bool payload_inspected(struct detect_thread *dt, const struct flow *flow,
-                              const struct packet *pkt)
+static void payload_sources(struct detect_thread *dt, const struct flow *flow,
+                            const struct packet *pkt, const struct stream_view *view,
+                            struct payload_src *src)
 {
-    if (!pkt->payload_len)
-        return false;
+    memset(src, 0, sizeof *src);
     if (!dt->de->inspect_encrypted && flow && classify_payload_encrypted(&flow->app)) {
-        dt->stats.encrypted_packets_skipped++;
-        dt->stats.encrypted_bytes_skipped += pkt->payload_len;
-        return false;
+        if (pkt->payload_len) {
+            dt->stats.encrypted_packets_skipped++;
+            dt->stats.encrypted_bytes_skipped += pkt->payload_len;
+        }
+        return;
     }
-    dt->stats.payload_bytes_inspected += pkt->payload_len;
-    return true;
+    if (pkt->payload_len) {
+        src->pkt = pkt->payload;
+        src->pkt_len = pkt->payload_len;
+        dt->stats.payload_bytes_inspected += pkt->payload_len;
+    }
+    if (!view)
+        return;
+    src->pkt_in_stream = view->kind == STREAM_PKT_PARTIAL || view->kind == STREAM_PKT_OLD;
+    if (view->data && view->len > view->new_from) {
+        src->win = view->data;
+        src->win_len = view->len;
+        src->win_new = view->new_from;
+        src->win_base = view->offset;
+        dt->stats.stream_bytes_inspected += view->len - view->new_from;
+    }
+}
+
+/* The prefilter over a stream window: only where a fast pattern can end in
+ * new bytes, and, when the new bytes are just this packet's (scanned
+ * already), only across its start. */
+static void scan_stream(struct detect_thread *dt, const struct proto_group *g,
+                        const struct payload_src *src)
+{
+    uint32_t reach = g->max_fast_len ? g->max_fast_len - 1 : 0;
+    uint32_t from = src->win_new > reach ? src->win_new - reach : 0;
+    uint32_t to = src->win_len;
+    if (src->pkt && !src->pkt_in_stream && src->win_len - src->win_new == src->pkt_len) {
+        uint64_t edge = (uint64_t)src->win_new + reach;
+        to = edge < to ? (uint32_t)edge : to;
+    }
+    if (to > from)
+        ac_scan(g->ac, src->win + from, to - from, ac_hit, dt);
 }
 
 static void collect_candidates(struct detect_thread *dt, const struct proto_group *g,
                                struct flow *flow, const struct packet *pkt,
-                               enum flow_direction dir, bool payload)
+                               enum flow_direction dir, const struct payload_src *src)
 {
     if (++dt->gen == 0) {
         memset(dt->stamp, 0, (dt->de->nrules ? dt->de->nrules : 1) * sizeof *dt->stamp);
@@ -886,8 +957,10 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
     }
     for (; lo < g->nbyport && g->byport[lo].port == pkt->dst_port; lo++)
         queue_rule(dt, g->byport[lo].rule);
-    if (payload)
-        ac_scan(g->ac, pkt->payload, pkt->payload_len, ac_hit, dt);
+    if (src->pkt)
+        ac_scan(g->ac, src->pkt, src->pkt_len, ac_hit, dt);
+    if (src->win)
+        scan_stream(dt, g, src);
     sort_candidates(dt->cand, dt->ncand);
 }
 
@@ -906,38 +979,32 @@ static bool thresholds_allow(struct detect_thread *dt, const struct rule *r,
     return true;
 }
 
+void detect_packet(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
+                   enum flow_direction dir, const struct alert_sink *sink)
+{
+    detect_packet_stream(dt, flow, pkt, dir, NULL, sink);
+}
+
 void detect_packet_stream(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
                           enum flow_direction dir, const struct stream_view *view,
                           const struct alert_sink *sink)
-{
-    (void)view;
-    detect_packet(dt, flow, pkt, dir, sink);
-}
-
-void detect_stream_end(struct detect_thread *dt, struct flow *flow,
-                       const struct stream_view *views, const struct alert_sink *sink)
-{
-    (void)dt, (void)flow, (void)views, (void)sink;
-}
-
-void detect_packet(struct detect_thread *dt, struct flow *flow, const struct packet *pkt,
-                   enum flow_direction dir, const struct alert_sink *sink)
 {
     const struct detect_engine *de = dt->de;
     if (de->nrules == 0 || (flow && flow->detect && flow->detect->passed))
         return;
     const struct proto_group *g = &de->groups[packet_group(pkt->proto)];
-    bool payload = payload_inspected(dt, flow, pkt);
-    collect_candidates(dt, g, flow, pkt, dir, payload);
+    struct payload_src src;
+    payload_sources(dt, flow, pkt, view, &src);
+    collect_candidates(dt, g, flow, pkt, dir, &src);
     struct match_env env = { de, dt, flow, pkt, dir };
     dt->nalerts = 0;
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
         if (r->app_layer && (!verdict_final(flow) || fired_before(flow, r->index)))
             continue;       /* no verdict, no metadata yet; or fired already */
-        if (!payload && r->buf[BUF_PAYLOAD].n)
+        if (r->buf[BUF_PAYLOAD].n && !src.pkt && !src.win)
             continue;
-        if (!rule_matches(&env, r))
+        if (!rule_matches(&env, r, &src))
             continue;
         if (r->app_layer && flow)
             mark_fired(flow, r->index);
@@ -962,6 +1029,74 @@ void detect_packet(struct detect_thread *dt, struct flow *flow, const struct pac
         sink->emit(sink->ctx, flow, pkt, &de->rules[dt->alerts[i]]->info, NULL);
 }
 
+/* The packet-less view of one direction of a flow, for flow-end checks. */
+static void pseudo_packet(const struct flow *flow, enum flow_direction d, struct packet *pseudo)
+{
+    memset(pseudo, 0, sizeof *pseudo);
+    pseudo->ts_usec = flow->last_usec;
+    pseudo->proto = flow->proto;
+    pseudo->ip_version = flow->client.family;
+    pseudo->src = d == FLOW_TOSERVER ? flow->client : flow->server;
+    pseudo->dst = d == FLOW_TOSERVER ? flow->server : flow->client;
+    pseudo->src_port = d == FLOW_TOSERVER ? flow->client_port : flow->server_port;
+    pseudo->dst_port = d == FLOW_TOSERVER ? flow->server_port : flow->client_port;
+}
+
+/* Stream bytes that only the flow's end released (held data behind a gap
+ * that never filled): the stream-capable payload rules get one look at
+ * them, like Suricata's flow-timeout pseudo packets.  No packet, so header
+ * and flow checks see the flow's endpoints. */
+static void stream_end_dir(struct detect_thread *dt, struct flow *flow, enum flow_direction d,
+                           const struct stream_view *view, const struct alert_sink *sink)
+{
+    const struct detect_engine *de = dt->de;
+    const struct proto_group *g = &de->groups[GROUP_TCP];
+    struct packet pseudo;
+    pseudo_packet(flow, d, &pseudo);
+    struct payload_src src;
+    payload_sources(dt, flow, &pseudo, view, &src);
+    if (!src.win)
+        return;
+    if (++dt->gen == 0) {
+        memset(dt->stamp, 0, (de->nrules ? de->nrules : 1) * sizeof *dt->stamp);
+        dt->gen = 1;
+    }
+    dt->ncand = 0;
+    for (size_t i = 0; i < g->nanyport; i++)
+        queue_rule(dt, g->anyport[i]);
+    for (size_t i = 0; i < g->nbyport; i++)
+        if (g->byport[i].port == pseudo.dst_port)
+            queue_rule(dt, g->byport[i].rule);
+    scan_stream(dt, g, &src);
+    sort_candidates(dt->cand, dt->ncand);
+    struct match_env env = { de, dt, flow, &pseudo, d };
+    for (size_t i = 0; i < dt->ncand; i++) {
+        const struct rule *r = de->rules[dt->cand[i]];
+        if (!r->buf[BUF_PAYLOAD].n || r->payload_source == RULE_PAYLOAD_PACKET || r->anomaly ||
+            r->info.action == RULE_ACTION_PASS || (r->app_layer && fired_before(flow, r->index)))
+            continue;
+        if (!rule_matches(&env, r, &src))
+            continue;
+        if (r->app_layer)
+            mark_fired(flow, r->index);
+        for (size_t a = 0; a < r->nactions; a++)
+            r->actions[a].apply(&env, r->actions[a].ctx);
+        if (r->noalert || !thresholds_allow(dt, r, flow, &pseudo))
+            continue;
+        if (sink)
+            sink->emit(sink->ctx, flow, NULL, &r->info, NULL);
+    }
+}
+
+void detect_stream_end(struct detect_thread *dt, struct flow *flow,
+                       const struct stream_view *views, const struct alert_sink *sink)
+{
+    if (dt->de->nrules == 0 || flow->proto != 6 || (flow->detect && flow->detect->passed))
+        return;
+    for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++)
+        stream_end_dir(dt, flow, (enum flow_direction)d, &views[d], sink);
+}
+
 static void detect_flow_free(struct detect_flow *df)
 {
     if (!df)
@@ -983,18 +1118,11 @@ static void detect_flow_end_app_layer(struct detect_thread *dt, struct flow *flo
         return;
     for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
         struct packet pseudo;
-        memset(&pseudo, 0, sizeof pseudo);
-        pseudo.ts_usec = flow->last_usec;
-        pseudo.proto = flow->proto;
-        pseudo.ip_version = flow->client.family;
-        pseudo.src = d == FLOW_TOSERVER ? flow->client : flow->server;
-        pseudo.dst = d == FLOW_TOSERVER ? flow->server : flow->client;
-        pseudo.src_port = d == FLOW_TOSERVER ? flow->client_port : flow->server_port;
-        pseudo.dst_port = d == FLOW_TOSERVER ? flow->server_port : flow->client_port;
+        pseudo_packet(flow, (enum flow_direction)d, &pseudo);
         struct match_env env = { de, dt, flow, &pseudo, (enum flow_direction)d };
         for (size_t i = 0; i < de->nflow_end; i++) {
             const struct rule *r = de->rules[de->flow_end_rules[i]];
-            if (fired_before(flow, r->index) || !rule_matches(&env, r))
+            if (fired_before(flow, r->index) || !rule_matches(&env, r, NULL))
                 continue;
             mark_fired(flow, r->index);
             for (size_t a = 0; a < r->nactions; a++)

@@ -40,13 +40,19 @@ struct chain {
     const uint8_t *buf;
     uint32_t len;
     int budget;
+    /* stream windows: buf[0]'s stream offset, and the end a match must pass */
+    bool stream;
+    uint64_t base;
+    uint32_t min_end;
+    uint32_t max_end;           /* furthest content/pcre end on the current path */
 };
 
 static bool chain_from(struct chain *c, size_t i, uint32_t prev_end);
 
-/* The window [start, end) a content may occupy, or false when empty. */
+/* The window [start, end) a content may occupy, or false when empty.
+ * Absolute positions count from the stream's start on a stream window. */
 static bool content_window(const struct content *ct, uint32_t len, uint32_t prev_end,
-                           uint32_t *start, uint32_t *end)
+                           uint64_t base, uint32_t *start, uint32_t *end)
 {
     int64_t s = 0, e = len;
     if (ct->flags & (CF_DISTANCE | CF_WITHIN)) {
@@ -61,6 +67,12 @@ static bool content_window(const struct content *ct, uint32_t len, uint32_t prev
             s = ct->offset;
         if (ct->flags & CF_DEPTH)
             e = (int64_t)((ct->flags & CF_OFFSET) ? ct->offset : 0) + ct->depth;
+        if (base && (ct->flags & (CF_OFFSET | CF_DEPTH))) {
+            if (base >= (uint64_t)e)
+                return false;       /* the window begins after the allowed range */
+            s = s > (int64_t)base ? s - (int64_t)base : 0;
+            e -= (int64_t)base;
+        }
     }
     if (e > len)
         e = len;
@@ -76,7 +88,7 @@ static bool step_content(struct chain *c, size_t i, uint32_t prev_end)
     const struct content *ct = &c->list->v[i].u.content;
     uint32_t start, end;
     bool found_any = false;
-    if (content_window(ct, c->len, prev_end, &start, &end)) {
+    if (content_window(ct, c->len, prev_end, c->base, &start, &end)) {
         bool nocase = ct->flags & CF_NOCASE;
         uint32_t pos = start;
         while (pos + ct->len <= end && c->budget-- > 0) {
@@ -90,8 +102,12 @@ static bool step_content(struct chain *c, size_t i, uint32_t prev_end)
                 found_any = true;
                 if (ct->flags & CF_NEGATED)
                     return false;
+                uint32_t saved = c->max_end;
+                if (mend > c->max_end)
+                    c->max_end = mend;
                 if (chain_from(c, i + 1, mend))
                     return true;
+                c->max_end = saved;
             }
             pos = at + 1;
         }
@@ -115,8 +131,12 @@ static bool step_pcre(struct chain *c, size_t i, uint32_t prev_end)
         uint32_t ms, me;
         if (!pcre_inspect(c->env, pm, c->buf, c->len, start, &ms, &me))
             return false;
+        uint32_t saved = c->max_end;
+        if (me > c->max_end)
+            c->max_end = me;
         if (chain_from(c, i + 1, me))
             return true;
+        c->max_end = saved;
         if (pcre_is_relative(pm))
             return false;   /* anchored to the previous match: one try */
         start = ms + 1;
@@ -196,7 +216,7 @@ static bool step_dataset(struct chain *c, size_t i, uint32_t prev_end)
 static bool chain_from(struct chain *c, size_t i, uint32_t prev_end)
 {
     if (i == c->list->n)
-        return true;
+        return !c->stream || c->max_end > c->min_end;
     if (c->budget <= 0)
         return false;
     switch (c->list->v[i].kind) {
@@ -211,6 +231,13 @@ static bool chain_from(struct chain *c, size_t i, uint32_t prev_end)
 bool inspect_buffer(const struct match_env *env, const struct inspect_list *list,
                     const uint8_t *buf, uint32_t len)
 {
-    struct chain c = { env, list, buf, len, INSPECT_BUDGET };
+    struct chain c = { env, list, buf, len, INSPECT_BUDGET, false, 0, 0, 0 };
+    return chain_from(&c, 0, 0);
+}
+
+bool inspect_stream(const struct match_env *env, const struct inspect_list *list,
+                    const uint8_t *buf, uint32_t len, uint64_t base, uint32_t min_end)
+{
+    struct chain c = { env, list, buf, len, INSPECT_BUDGET, true, base, min_end, 0 };
     return chain_from(&c, 0, 0);
 }

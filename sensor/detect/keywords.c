@@ -20,6 +20,8 @@ static const struct keyword keywords[] = {
     /* flow (kw_flow.c, kw_flowbits.c) */
     { "flow", KW_VALUE_REQUIRED, kw_flow },
     { "flowbits", KW_VALUE_REQUIRED, kw_flowbits },
+    /* TCP stream state (kw_stream.c) */
+    { "stream-event", KW_VALUE_REQUIRED, kw_stream_event },
     /* packet (kw_packet.c) */
     { "ip_proto", KW_VALUE_REQUIRED, kw_ip_proto },
     { "ttl", KW_VALUE_REQUIRED, kw_ttl },
@@ -92,7 +94,7 @@ static const struct keyword keywords[] = {
     { "luajit", KW_VALUE_REQUIRED, NULL },
     { "xbits", KW_VALUE_REQUIRED, NULL },
     { "tag", KW_VALUE_REQUIRED, NULL },
-    { "stream_size", KW_VALUE_REQUIRED, NULL },
+    { "stream_size", KW_VALUE_REQUIRED, kw_stream_size },
     { "base64_decode", KW_VALUE_OPTIONAL, NULL },
     { "base64_data", KW_VALUE_NONE, NULL },
     { "replace", KW_VALUE_REQUIRED, NULL },

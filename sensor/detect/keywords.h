@@ -41,6 +41,9 @@ int kw_noalert(struct rule_parser *rp, const char *v);
 int kw_flow(struct rule_parser *rp, const char *v);
 /* kw_flowbits.c */
 int kw_flowbits(struct rule_parser *rp, const char *v);
+/* kw_stream.c */
+int kw_stream_event(struct rule_parser *rp, const char *v);
+int kw_stream_size(struct rule_parser *rp, const char *v);
 /* kw_packet.c */
 int kw_ip_proto(struct rule_parser *rp, const char *v);
 int kw_ttl(struct rule_parser *rp, const char *v);

@@ -160,6 +160,11 @@ static int header_protocol(struct rule_parser *rp, const char *name)
         if (strcasecmp(ip_protocols[i].name, name) == 0) {
             r->ipproto = ip_protocols[i].ipproto;
             r->icmp_any = ip_protocols[i].icmp_any;
+            /* tcp-pkt: packets only; tcp-stream: the reassembled stream only */
+            if (strcasecmp(name, "tcp-pkt") == 0)
+                r->payload_source = RULE_PAYLOAD_PACKET;
+            else if (strcasecmp(name, "tcp-stream") == 0)
+                r->payload_source = RULE_PAYLOAD_STREAM;
             return 0;
         }
     }

@@ -142,6 +142,11 @@ enum flow_opt {
     FLOWOPT_NO_STREAM = 1 << 6,
 };
 
+/* Where a rule's payload contents look on TCP: the packet and the
+ * reassembled stream ("tcp"), the packet only ("tcp-pkt", flow:no_stream),
+ * the stream only ("tcp-stream", flow:only_stream). */
+enum rule_payload_source { RULE_PAYLOAD_BOTH, RULE_PAYLOAD_PACKET, RULE_PAYLOAD_STREAM };
+
 /* --- the rule ----------------------------------------------------------------- */
 
 struct rule {
@@ -155,6 +160,7 @@ struct rule {
     uint8_t ipproto;            /* 0 = any IP */
     bool icmp_any;              /* "icmp": ICMPv4 and ICMPv6 */
     bool bidir;
+    uint8_t payload_source;     /* enum rule_payload_source */
     int app_ids[4];             /* nDPI ids of an app-layer header protocol */
     size_t napp_ids;
     struct addr_set src, dst;
@@ -254,6 +260,12 @@ int parse_port_set(const struct config *cfg, const char *text, struct port_set *
 /* Content inspection (inspect.c). */
 bool inspect_buffer(const struct match_env *env, const struct inspect_list *list,
                     const uint8_t *buf, uint32_t len);
+/* The same over a window of a reassembled stream: buf[0] is at stream
+ * offset base (offset/depth count from the stream's start), and a match
+ * counts only when a content or pcre of it ends after buf[min_end]
+ * (in bytes no earlier window had). */
+bool inspect_stream(const struct match_env *env, const struct inspect_list *list,
+                    const uint8_t *buf, uint32_t len, uint64_t base, uint32_t min_end);
 /* Unescapes a content value "abc|0d 0a|\"" into bytes; -1 with err on error. */
 int content_decode(const char *value, uint8_t **out, uint32_t *outlen, char *err, size_t errlen);
 

@@ -52,8 +52,16 @@ struct stream_dir {
 
 struct stream_flow {
     struct stream_dir d[2];
-    uint32_t held_bytes;        /* both directions */
+    uint32_t held_bytes;        /* both directions, each segment's header included */
+    uint32_t held_segments;
 };
+
+/* Held segments per flow: the sorted insert walks the list, so one-byte
+ * segments out of order must not make it long. */
+#define STREAM_MAX_HELD_SEGMENTS 2048u
+/* A RST counts only near the expected sequence number (an injected RST
+ * with a wild sequence number must not end reassembly). */
+#define STREAM_RST_WINDOW (16u * 1024 * 1024)
 
 struct stream_engine {
     struct stream_config cfg;
@@ -308,7 +316,8 @@ static bool deliver(struct stream_engine *se, struct flow *flow, struct stream_d
 static void segment_free(struct stream_engine *se, struct stream_flow *sf,
                          struct stream_segment *s)
 {
-    sf->held_bytes -= s->len;
+    sf->held_bytes -= (uint32_t)(sizeof *s + s->len);
+    sf->held_segments--;
     mem_sub(se, sizeof *s + s->len);
     free(s);
 }
@@ -420,7 +429,8 @@ static struct stream_segment *segment_new(struct stream_engine *se, struct strea
     s->offset = offset;
     s->len = len;
     memcpy(s->data, p, len);
-    sf->held_bytes += len;
+    sf->held_bytes += (uint32_t)(sizeof *s + len);
+    sf->held_segments++;
     mem_add(se, sizeof *s + len);
     return s;
 }
@@ -453,7 +463,9 @@ static bool hold(struct stream_engine *se, struct flow *flow, struct stream_flow
         uint64_t piece_end = s && s->offset < end ? s->offset : end;
         uint32_t len = (uint32_t)(piece_end - pos);
         bool in_order = pos == d->next;
-        if (!in_order && (uint64_t)sf->held_bytes + len > se->cfg.max_held) {
+        if (!in_order && ((uint64_t)sf->held_bytes + sizeof(struct stream_segment) + len >
+                              se->cfg.max_held ||
+                          sf->held_segments >= STREAM_MAX_HELD_SEGMENTS)) {
             d->force_gap = true;    /* make room: give up the gap in front */
             *dropped = true;
         } else {
@@ -484,6 +496,7 @@ static enum stream_packet_kind add_segment(struct stream_engine *se, struct flow
     se->stats.segments++;
     if (so + (int64_t)n <= 0) {
         se->stats.retransmissions++;
+        note_event(flow, dir, STREAM_EVENT_BEFORE_BASE);
         return STREAM_PKT_OLD;          /* entirely before the stream began */
     }
     bool trimmed = false, overlap_counted = false, diff_counted = false;
@@ -513,6 +526,7 @@ static enum stream_packet_kind add_segment(struct stream_engine *se, struct flow
         }
         if (end <= d->next) {
             se->stats.retransmissions++;
+            note_event(flow, dir, STREAM_EVENT_RETRANSMISSION);
             return STREAM_PKT_OLD;
         }
         p += d->next - o;
@@ -666,6 +680,7 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
 {
     *chunks = NULL;
     begin_call(se, flow);
+    flow->stream_events[dir] = 0;       /* events are the packet's own */
     if (pkt->proto != IPPROTO_TCP_ || (flow->stream_flags & STREAM_FLOW_RELEASED))
         return 0;
     struct stream_flow *sf = flow->stream;
@@ -695,12 +710,17 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
         } else {
             if (pkt->payload_len && !(pkt->tcp_flags & TCP_SYN))
                 kind = add_segment(se, flow, sf, d, dir, pkt);
-            if ((pkt->tcp_flags & TCP_FIN) && !d->fin_seen) {
-                int64_t fo = seq_offset(d, pkt->tcp_seq + pkt->payload_len);
+            /* a FIN before bytes already delivered, or a RST far from
+             * the expected sequence number, is not believed */
+            int64_t fo = seq_offset(d, pkt->tcp_seq + pkt->payload_len);
+            if ((pkt->tcp_flags & TCP_FIN) && !d->fin_seen && fo >= (int64_t)d->next) {
                 d->fin_seen = true;
-                d->fin_offset = fo > 0 ? (uint64_t)fo : 0;
+                d->fin_offset = (uint64_t)fo;
             }
-            d->rst_seen |= (pkt->tcp_flags & TCP_RST) != 0;
+            int64_t ro = seq_offset(d, pkt->tcp_seq) - (int64_t)d->next;
+            if ((pkt->tcp_flags & TCP_RST) && ro > -(int64_t)STREAM_RST_WINDOW &&
+                ro < (int64_t)STREAM_RST_WINDOW)
+                d->rst_seen = true;
             maybe_skip_gap(se, flow, sf, d, dir, now);
             if (se->cfg.depth && d->next >= se->cfg.depth) {
                 se->stats.depth_reached++;
@@ -727,6 +747,7 @@ size_t stream_flow_end(struct stream_engine *se, struct flow *flow,
     struct stream_flow *sf = flow->stream;
     if (!sf)
         return 0;
+    flow->stream_events[0] = flow->stream_events[1] = 0;
     for (int i = 0; i < 2; i++) {
         struct stream_dir *d = &sf->d[i];
         if (d->state != DIR_ACTIVE)

@@ -73,8 +73,10 @@ struct stream_stats {
 enum stream_event {
     STREAM_EVENT_OVERLAP_DIFFERENT_DATA = 1 << 0,   /* reassembly_overlap_different_data */
     STREAM_EVENT_GAP = 1 << 1,                      /* reassembly_seq_gap */
-    STREAM_EVENT_DEPTH_REACHED = 1 << 2,            /* reassembly_depth_reached */
-    STREAM_EVENT_MEMCAP = 1 << 3,                   /* reassembly_memcap */
+    STREAM_EVENT_DEPTH_REACHED = 1 << 2,            /* (no Suricata name) */
+    STREAM_EVENT_MEMCAP = 1 << 3,                   /* (no Suricata name) */
+    STREAM_EVENT_RETRANSMISSION = 1 << 4,           /* pkt_retransmission */
+    STREAM_EVENT_BEFORE_BASE = 1 << 5,              /* reassembly_segment_before_base_seq */
 };
 
 /* How the rule engine should treat the last packet's payload. */
@@ -124,7 +126,9 @@ const struct stream_view *stream_packet_view(const struct stream_engine *se);
 size_t stream_flow_end(struct stream_engine *se, struct flow *flow,
                        const struct stream_chunk **chunks, struct stream_view view[2]);
 
-/* Stream events seen so far by a direction (enum stream_event bits). */
+/* Stream events the last stream call raised on direction dir (enum
+ * stream_event bits): like Suricata's, an event belongs to the packet that
+ * caused it (or to the flow end that flushed the direction). */
 unsigned stream_events(const struct flow *flow, enum flow_direction dir);
 /* Bytes of direction dir seen so far by sequence number (stream_size);
  * false when the flow has no stream state (not TCP, released, off). */

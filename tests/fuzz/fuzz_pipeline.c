@@ -95,6 +95,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     };
     flow_table_config_defaults(&shared.flows);
     shared.flows.max_flows = 64;
+    stream_config_load(&shared.stream, config, &diag);     /* reassembly on, as shipped */
     if (worker_init(&worker, 0, &shared) != 0)
         abort();
     return 0;

@@ -11,6 +11,7 @@ one file per seed, named by its SHA-1 like libFuzzer's own corpus files.
   rules    each rule of rules/*.rules alone, plus each small file whole
   config   etc/*.yaml, tests' config snippets, built-in examples
   dataset  every rules/**/ dataset file, plus one example per type
+  stream   a few segment sequences: in order, reversed, overlapping, wrapping
   json     a few writer programs (see fuzz_json.c)
   geoip    the tiny .mmdb files of tests/tools/make-test-mmdb.pl, one per schema
   eve_fields  EVE lines as xiezhi-alerts reads them from Redis, hostile ones too
@@ -304,9 +305,8 @@ def geoip_seeds(outdir):
 
 
 def proto_seeds(outdir):
-    """dns, tls, ssh: each flow of pcaps/proto_*.pcap (and the DNS and SSH
-    brute-force captures) in the chunk format of proto_chunks.h, whole and
-    cut to its first chunks."""
+    """dns, tls, ssh: each flow of pcaps/proto_*.pcap in the chunk format of
+    proto_chunks.h, whole and cut to its first chunks."""
     targets = {53: "dns", 443: "tls", 22: "ssh"}
     for path in sorted(glob.glob(os.path.join(TOP, "pcaps", "proto_*.pcap"))):
         cap = read_pcap(path)
@@ -342,6 +342,22 @@ def proto_seeds(outdir):
             save(outdir, target, b"".join(chunks[:3]))
 
 
+def stream_seeds(outdir):
+    # fuzz_stream.c: config byte, flags byte, two ISNs, then 7-byte segments
+    # (dir/flags, 24-bit offset, length/8, time step, ack/256).
+    def seg(d, off, ln, flags=0, dt=1, ack=0):
+        return bytes([d | flags | ((ln & 1) << 7), off >> 16 & 255, off >> 8 & 255, off & 255,
+                      ln >> 1 & 255, dt, ack])
+    for cfg, isn in ((2, 1000), (3, 0xfffffff0), (6, 0x7ffffffe), (10, 0xffffff00)):
+        head = bytes([cfg, 16 | 3]) + isn.to_bytes(4, "big") + (isn ^ 0x5a5a5a5a).to_bytes(4, "big")
+        save(outdir, "stream", head + seg(0, 0, 100) + seg(0, 100, 100) + seg(1, 0, 50) + seg(0, 200, 0, 2))
+        save(outdir, "stream", head + seg(0, 300, 100) + seg(0, 100, 200) + seg(0, 0, 100)
+             + seg(0, 50, 100, 0x20) + seg(1, 0, 10, 0, 1, 2))
+        save(outdir, "stream", head + b"".join(seg(0, i, 1) for i in range(40, 0, -1)))
+        save(outdir, "stream", bytes([cfg, 3]) + head[2:] + seg(0, 5000, 300) + seg(1, 77, 30)
+             + seg(0, 5600, 100, 0, 200) + seg(0, 5300, 10, 0x1c))
+
+
 def regression_seeds(outdir):
     for path in sorted(glob.glob(os.path.join(TOP, "tests/fuzz/regressions/*/*"))):
         if os.path.isfile(path) and not path.endswith(".md"):
@@ -369,6 +385,7 @@ def main():
     eve_fields_seeds(outdir)
     geoip_seeds(outdir)
     proto_seeds(outdir)
+    stream_seeds(outdir)
     regression_seeds(outdir)
     for target in sorted(os.listdir(outdir)):
         print("%-8s %5d seeds" % (target, len(os.listdir(os.path.join(outdir, target)))))

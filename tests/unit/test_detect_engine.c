@@ -1,7 +1,8 @@
 /* Detection engine tests on crafted packets and flows: content modifiers and
  * backtracking, pcre, flowbits, thresholds, alert semantics (one alert per
  * rule per packet, once per flow for app-layer keywords, IP-only rules,
- * pass), the prefilter with thousands of rules, and the Aho-Corasick matcher
+ * pass), raw stream inspection over a stream view, the prefilter with
+ * thousands of rules, and the Aho-Corasick matcher
  * against a naive search on random inputs. */
 #include <ctype.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include "detect/ac.h"
 #include "detect/detect.h"
 #include "enrich/geoip.h"
+#include "stream/stream.h"
 
 #define MAX_ALERTS 64
 
@@ -116,9 +118,77 @@ static size_t send_dir(struct world *w, enum flow_direction dir, const char *pay
     return w->alerts.n - before;
 }
 
+/* Sends payload with a stream view: the window is ctx (bytes seen before,
+ * from stream offset base) followed by the new bytes; kind says how the
+ * stream took the packet's own payload. */
+static size_t send_stream(struct world *w, const char *payload, const char *ctx,
+                          const char *new_bytes, uint64_t base, enum stream_packet_kind kind)
+{
+    static char window[4096];
+    size_t c = strlen(ctx), n = strlen(new_bytes);
+    assert_true(c + n < sizeof window);
+    memcpy(window, ctx, c);
+    memcpy(window + c, new_bytes, n);
+    struct stream_view v = { .kind = kind, .data = (const uint8_t *)window,
+                             .len = (uint32_t)(c + n), .new_from = (uint32_t)c, .offset = base };
+    struct packet *p = &w->pkt;
+    p->src = w->flow.client, p->dst = w->flow.server;
+    p->src_port = w->flow.client_port, p->dst_port = w->flow.server_port;
+    p->payload = (const uint8_t *)payload;
+    p->payload_len = (uint32_t)strlen(payload);
+    p->ts_usec += 1000;
+    size_t before = w->alerts.n;
+    detect_packet_stream(w->dt, &w->flow, p, FLOW_TOSERVER, &v, &w->sink);
+    return w->alerts.n - before;
+}
+
 static size_t send(struct world *w, const char *payload)
 {
     return send_dir(w, FLOW_TOSERVER, payload, strlen(payload));
+}
+
+/* Raw stream inspection: a match counts in the window only when it ends in
+ * new bytes; relative contents chain across the old/new boundary; offset
+ * and depth count from the stream's start; tcp-pkt never looks at the
+ * stream, tcp-stream never at the packet; a packet the stream did not take
+ * whole (held, retransmitted) is left to the stream for tcp rules. */
+static void test_stream_inspection(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert tcp any any -> any any (content:\"/etc/passwd\"; sid:1;)\n"
+        "alert tcp-pkt any any -> any any (content:\"/etc/passwd\"; sid:2;)\n"
+        "alert tcp-stream any any -> any any (content:\"/etc/passwd\"; sid:3;)\n"
+        "alert tcp any any -> any any (content:\"USER \"; content:\"root\"; distance:0; within:6; sid:4;)\n"
+        "alert tcp any any -> any any (content:\"GET \"; depth:4; sid:5;)\n");
+    /* split: "/etc/pa" seen before, "sswd" new: tcp and tcp-stream, once each */
+    assert_int_equal(send_stream(&w, "sswd", "GET /etc/pa", "sswd", 0, STREAM_PKT_NEW), 2);
+    assert_int_equal(w.alerts.sid[0], 1);
+    assert_int_equal(w.alerts.sid[1], 3);
+    /* the same bytes again as context, nothing new containing it: no alert */
+    w.alerts.n = 0;
+    assert_int_equal(send_stream(&w, " HTTP", "GET /etc/passwd", " HTTP", 0, STREAM_PKT_NEW), 0);
+    /* whole in the packet and in the stream: one alert per rule */
+    assert_int_equal(send_stream(&w, "x /etc/passwd", "abc", "x /etc/passwd", 100,
+                                 STREAM_PKT_NEW), 3);
+    /* a retransmission carrying it: only the packet rule */
+    w.alerts.n = 0;
+    assert_int_equal(send_stream(&w, "/etc/passwd", "/etc/passwd", "", 100, STREAM_PKT_OLD), 1);
+    assert_int_equal(w.alerts.sid[0], 2);
+    /* relative contents across the boundary */
+    w.alerts.n = 0;
+    assert_int_equal(send_stream(&w, "root\r\n", "xxUSER ", "root\r\n", 0, STREAM_PKT_NEW), 1);
+    assert_int_equal(w.alerts.sid[0], 4);
+    /* depth counts from the stream's start: "GET " at offset 0 matches when
+     * the window begins there, not when a window deep inside the stream
+     * happens to begin with it */
+    w.alerts.n = 0;
+    assert_int_equal(send_stream(&w, "T ", "GE", "T ", 0, STREAM_PKT_NEW), 1);
+    assert_int_equal(w.alerts.sid[0], 5);
+    w.alerts.n = 0;
+    assert_int_equal(send_stream(&w, "T ", "GE", "T ", 5000, STREAM_PKT_NEW), 0);
+    world_free(&w);
 }
 
 static void test_content_modifiers(void **state)
@@ -507,6 +577,7 @@ static void test_ac_random(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stream_inspection),
         cmocka_unit_test(test_content_modifiers),
         cmocka_unit_test(test_pcre),
         cmocka_unit_test(test_flowbits),

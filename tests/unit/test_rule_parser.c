@@ -437,6 +437,44 @@ static void test_threshold(void **state)
     rule_free(r);
 }
 
+/* The stream keywords take Suricata's spellings and refuse anything else. */
+static void test_stream_keywords(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "stream-event:reassembly_seq_gap;", "stream_size:server,<,6;",
+        "stream_size:both,!=,0;", "stream_size: either , <= , 4096;",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        char text[200];
+        snprintf(text, sizeof text, "alert tcp any any -> any any (%s sid:1;)", good[i]);
+        struct rule *r = parse(text);
+        if (!r)
+            fail_msg("%s: %s", good[i], err);
+        assert_int_equal(r->nchecks, 1);
+        rule_free(r);
+    }
+    static const char *const bad[] = {
+        "stream-event:no_such_event;", "stream_size:server,<;", "stream_size:upstream,<,6;",
+        "stream_size:client,=>,6;", "stream_size:client,<,x;", "stream_size:client,<,1,2;",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char text[200];
+        snprintf(text, sizeof text, "alert tcp any any -> any any (%s sid:1;)", bad[i]);
+        assert_null(parse(text));
+        assert_true(strlen(err) > 0);
+    }
+    /* tcp-pkt and tcp-stream choose where the payload is looked for */
+    struct rule *r = parse("alert tcp-pkt any any -> any any (content:\"a\"; sid:1;)");
+    assert_non_null(r);
+    assert_int_equal(r->payload_source, RULE_PAYLOAD_PACKET);
+    rule_free(r);
+    r = parse("alert tcp-stream any any -> any any (content:\"a\"; sid:1;)");
+    assert_non_null(r);
+    assert_int_equal(r->payload_source, RULE_PAYLOAD_STREAM);
+    rule_free(r);
+}
+
 static void test_anomaly(void **state)
 {
     (void)state;
@@ -473,6 +511,7 @@ static void test_every_keyword_parses(void **state)
         "ndpi-risk:NDPI_SUSPICIOUS_DGA_DOMAIN;", "dns.query; dataset:isset,k,type string;",
         "threshold:type both, track by_rule, count 2, seconds 5;",
         "detection_filter:track by_flow, count 2, seconds 5;", "anomaly:host_sweep;",
+        "stream-event:reassembly_overlap_different_data;", "stream_size:client,>=,100;",
     };
     for (size_t k = 0; k < keyword_count(); k++) {
         const struct keyword *kw = keyword_at(k);
@@ -680,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_dataset),
         cmocka_unit_test(test_threshold),
         cmocka_unit_test(test_anomaly),
+        cmocka_unit_test(test_stream_keywords),
         cmocka_unit_test(test_every_keyword_parses),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_loader),

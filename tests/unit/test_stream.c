@@ -183,6 +183,10 @@ static void test_retransmission_once(void **state)
     assert_int_equal(st->overlaps, 2);
     assert_int_equal(st->overlaps_different, 0);
     assert_int_equal(stream_events(&r.flow, FLOW_TOSERVER), 0);
+    seg(&r, FLOW_TOSERVER, TCP_ACK, 1001, 5001, "hello");
+    assert_int_equal(stream_events(&r.flow, FLOW_TOSERVER), STREAM_EVENT_RETRANSMISSION);
+    seg(&r, FLOW_TOSERVER, TCP_ACK, 990, 5001, "before");   /* 990..995: before ISN + 1 */
+    assert_int_equal(stream_events(&r.flow, FLOW_TOSERVER), STREAM_EVENT_BEFORE_BASE);
     rig_end(&r);
 }
 
@@ -289,9 +293,10 @@ static void test_depth(void **state)
     assert_out(&r.out[0], "0123456789");
     assert_int_equal(r.out[0].eofs, 1);
     assert_int_equal(stream_engine_stats(r.se)->depth_reached, 1);
+    assert_true(stream_events(&r.flow, FLOW_TOSERVER) & STREAM_EVENT_DEPTH_REACHED);
     assert_int_equal(seg(&r, FLOW_TOSERVER, TCP_ACK, 1014, 5001, "def"), STREAM_PKT_UNTRACKED);
     assert_out(&r.out[0], "0123456789");
-    assert_true(stream_events(&r.flow, FLOW_TOSERVER) & STREAM_EVENT_DEPTH_REACHED);
+    assert_int_equal(stream_events(&r.flow, FLOW_TOSERVER), 0);  /* the packet's own */
     /* both directions done (the server's ended with its RST): released */
     seg(&r, FLOW_TOCLIENT, TCP_RST, 5001, 0, NULL);
     seg(&r, FLOW_TOSERVER, TCP_ACK, 1017, 5001, NULL);
@@ -345,7 +350,7 @@ static void test_held_cap_and_memcap(void **state)
     struct rig r;
     struct stream_config cfg;
     stream_config_defaults(&cfg);
-    cfg.max_held = 8;
+    cfg.max_held = 60;      /* two 4-byte segments with their 24-byte headers, not three */
     rig_init(&r, &cfg);
     handshake(&r, 1000, 5000);
     seg(&r, FLOW_TOSERVER, TCP_ACK, 1001, 5001, "ab");
@@ -372,6 +377,35 @@ static void test_held_cap_and_memcap(void **state)
     assert_true(st->memcap_drops > 0);
     assert_true(st->memory_peak <= cfg.memcap);
     assert_true(stream_events(&r.flow, FLOW_TOSERVER) & STREAM_EVENT_MEMCAP);
+    rig_end(&r);
+
+    /* one-byte segments out of order: the count of held segments is capped
+     * too, so the sorted insert stays short */
+    rig_init(&r, NULL);
+    handshake(&r, 1000, 5000);
+    for (uint32_t i = 3000; i >= 1; i--)
+        seg(&r, FLOW_TOSERVER, TCP_ACK, 1001 + i, 5001, "z");
+    assert_true(stream_engine_stats(r.se)->gaps_held_cap >= 1);
+    assert_true(r.out[0].len >= 2048);
+    rig_end(&r);
+}
+
+/* A FIN before delivered bytes and a RST far from the expected sequence
+ * number do not end the direction (injection must not stop reassembly). */
+static void test_bogus_fin_rst(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, NULL);
+    handshake(&r, 1000, 5000);
+    seg(&r, FLOW_TOSERVER, TCP_ACK, 1001, 5001, "GET /etc/");
+    seg(&r, FLOW_TOSERVER, TCP_FIN | TCP_ACK, 1003, 5001, NULL);
+    seg(&r, FLOW_TOSERVER, TCP_RST, 1001 + 100000000, 0, NULL);
+    seg(&r, FLOW_TOSERVER, TCP_ACK, 1010, 5001, "passwd");
+    assert_out(&r.out[0], "GET /etc/passwd");
+    assert_int_equal(r.out[0].eofs, 0);
+    seg(&r, FLOW_TOSERVER, TCP_RST, 1016, 0, NULL);     /* in place: believed */
+    assert_int_equal(r.out[0].eofs, 1);
     rig_end(&r);
 }
 
@@ -417,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_midstream),
         cmocka_unit_test(test_held_cap_and_memcap),
         cmocka_unit_test(test_rst_and_non_tcp),
+        cmocka_unit_test(test_bogus_fin_rst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,144 @@
+/* Keywords on the TCP stream stage's state: stream-event (reassembly
+ * anomalies the current packet caused, Suricata's names; the TCP state
+ * machine's own events, 3whs_* and the like, are not raised) and stream_size
+ * (bytes a side sent so far by sequence number, Suricata's syntax
+ * "stream_size:<server|client|both|either>,<op>,<number>"). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/keywords.h"
+#include "stream/stream.h"
+
+struct stream_event_name {
+    const char *name;
+    unsigned bit;               /* enum stream_event */
+};
+
+static const struct stream_event_name stream_event_names[] = {
+    { "reassembly_overlap_different_data", STREAM_EVENT_OVERLAP_DIFFERENT_DATA },
+    { "reassembly_seq_gap", STREAM_EVENT_GAP },
+    { "pkt_retransmission", STREAM_EVENT_RETRANSMISSION },
+    { "reassembly_segment_before_base_seq", STREAM_EVENT_BEFORE_BASE },
+};
+
+static bool match_stream_event(const struct match_env *env, const void *ctx)
+{
+    const unsigned *bit = ctx;
+    return env->flow && (stream_events(env->flow, env->dir) & *bit);
+}
+
+int kw_stream_event(struct rule_parser *rp, const char *v)
+{
+    for (size_t i = 0; i < sizeof stream_event_names / sizeof *stream_event_names; i++) {
+        if (strcmp(stream_event_names[i].name, v) != 0)
+            continue;
+        unsigned *bit = malloc(sizeof *bit);
+        if (!bit) {
+            rule_err(rp, "out of memory");
+            return -1;
+        }
+        *bit = stream_event_names[i].bit;
+        return rule_add_check(rp, match_stream_event, bit, free);
+    }
+    rule_err(rp, "stream-event '%s' is not supported (supported: "
+                 "reassembly_overlap_different_data, reassembly_seq_gap, pkt_retransmission, "
+                 "reassembly_segment_before_base_seq)", v);
+    rp->unsupported = true;
+    return -1;
+}
+
+enum stream_side { SIDE_SERVER, SIDE_CLIENT, SIDE_BOTH, SIDE_EITHER };
+
+struct stream_size_match {
+    enum stream_side side;
+    struct num_cmp cmp;
+};
+
+/* "server" is what the server sent (the to-client direction), as in Suricata. */
+static bool match_stream_size(const struct match_env *env, const void *ctx)
+{
+    const struct stream_size_match *m = ctx;
+    if (!env->flow)
+        return false;
+    uint64_t server, client;
+    bool has_server = stream_size(env->flow, FLOW_TOCLIENT, &server);
+    bool has_client = stream_size(env->flow, FLOW_TOSERVER, &client);
+    bool s = has_server && num_cmp_match(&m->cmp, server);
+    bool c = has_client && num_cmp_match(&m->cmp, client);
+    switch (m->side) {
+    case SIDE_SERVER: return s;
+    case SIDE_CLIENT: return c;
+    case SIDE_BOTH: return s && c;
+    default: return s || c;
+    }
+}
+
+static int parse_side(const char *text, enum stream_side *out)
+{
+    static const char *const names[] = { "server", "client", "both", "either" };
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(text, names[i]) == 0) {
+            *out = (enum stream_side)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Suricata's operators -> the shared comparison's prefix. */
+static const char *cmp_prefix(const char *op)
+{
+    static const struct { const char *op, *prefix; } ops[] = {
+        { "<", "<" }, { ">", ">" }, { "=", "=" }, { "!=", "!" }, { "<=", "<=" }, { ">=", ">=" },
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+        if (strcmp(op, ops[i].op) == 0)
+            return ops[i].prefix;
+    return NULL;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        s[--n] = '\0';
+    return s;
+}
+
+int kw_stream_size(struct rule_parser *rp, const char *v)
+{
+    char buf[96];
+    if (strlen(v) >= sizeof buf) {
+        rule_err(rp, "invalid stream_size '%s'", v);
+        return -1;
+    }
+    strcpy(buf, v);
+    char *side = buf, *op = strchr(buf, ',');
+    char *num = op ? strchr(op + 1, ',') : NULL;
+    if (!op || !num || strchr(num + 1, ',')) {
+        rule_err(rp, "stream_size needs <server|client|both|either>,<op>,<number>: '%s'", v);
+        return -1;
+    }
+    *op++ = '\0';
+    *num++ = '\0';
+    struct stream_size_match m;
+    const char *prefix = cmp_prefix(trim(op));
+    char expr[64];
+    num = trim(num);
+    if (parse_side(trim(side), &m.side) < 0 || !prefix ||
+        (size_t)snprintf(expr, sizeof expr, "%s%s", prefix, num) >= sizeof expr ||
+        num_cmp_parse(expr, UINT32_MAX, &m.cmp) < 0 || m.cmp.op == 'r') {
+        rule_err(rp, "invalid stream_size '%s'", v);
+        return -1;
+    }
+    struct stream_size_match *ctx = malloc(sizeof *ctx);
+    if (!ctx) {
+        rule_err(rp, "out of memory");
+        return -1;
+    }
+    *ctx = m;
+    return rule_add_check(rp, match_stream_size, ctx, free);
+}
