@@ -255,7 +255,7 @@ static bool dns_row_buffer(void *state, const struct applayer_tx *base, enum det
 {
     (void)state;
     (void)dir;
-    struct dns_row_tx *t = (struct dns_row_tx *)(uintptr_t)base;
+    struct dns_row_tx *t = (struct dns_row_tx *)base;     /* its scratch buffer is the row's to fill */
     const struct dns_query *q;
     switch (buffer) {
     case BUF_DNS_QUERY:

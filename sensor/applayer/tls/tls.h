@@ -180,7 +180,7 @@ int tls_cert_parse(struct tls_cert *c, const uint8_t *der, uint32_t len);
 struct tls_cert_cache *tls_cert_cache_new(uint32_t entries);
 void tls_cert_cache_free(struct tls_cert_cache *cache);
 /* tls_cert_parse through the cache (cache may be NULL). */
-int tls_cert_parse_cached(struct tls_cert_cache *cache, struct tls_cert *c, const uint8_t *der,
+int tls_cert_parse_cached(struct tls_cert_cache *cache, struct tls_cert *out, const uint8_t *der,
                           uint32_t len);
 void tls_cert_cache_stats(struct tls_cert_cache *cache, uint64_t *hits, uint64_t *misses);
 
