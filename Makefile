@@ -17,7 +17,8 @@ WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wpointer-arith \
               -Wnull-dereference -Wimplicit-fallthrough
 OPT        ?= -O2 -g
 CFLAGS     ?= $(OPT)
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DXIEZHI_VERSION='"$(VERSION)"' \
+DATADIR    ?= $(PREFIX)/share/xiezhi
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DXIEZHI_VERSION='"$(VERSION)"' -DXIEZHI_DATADIR='"$(DATADIR)"' \
               $(WARN) $(CFLAGS) -I. -Isensor $(PKG_CFLAGS) -MMD -MP
 LDLIBS     := $(PKG_LIBS) -lcap-ng -lpthread -lm
 
@@ -43,7 +44,7 @@ say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
 .PHONY: all deps test unit check-regress demo run asan lint install clean \
-        pcaps geoip bench fuzz fuzz-smoke
+        pcaps geoip bench fuzz fuzz-smoke keywords-doc deb package-test
 
 all: $(BUILD)/xiezhi $(TOOLS)
 
@@ -131,7 +132,7 @@ install: all
 	install -m 0644 rules/*.rules rules/*.config $(DESTDIR)$(PREFIX)/share/xiezhi/rules/
 	install -m 0644 rules/datasets/* $(DESTDIR)$(PREFIX)/share/xiezhi/rules/datasets/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/xiezhi/
-	sed 's|^  dir: rules |  dir: $(PREFIX)/share/xiezhi/rules |' etc/xiezhi.yaml \
+	sed 's|^  dir: \.\./rules |  dir: $(DATADIR)/rules |' etc/xiezhi.yaml \
 	  > $(DESTDIR)/etc/xiezhi/xiezhi.yaml.example
 	chmod 0644 $(DESTDIR)/etc/xiezhi/xiezhi.yaml.example
 	install -d $(DESTDIR)/lib/systemd/system
@@ -141,3 +142,17 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# docs/rules.md's keyword list, regenerated from the keyword table (the
+# description column of sensor/detect/keywords.c); test_keywords_doc.sh
+# fails when the two drift apart.
+keywords-doc: $(BUILD)/xiezhi
+	@tools/keywords-doc.sh $(BUILD)/xiezhi docs/rules.md
+
+# The Debian package (dpkg-deb; tools/make-deb.sh, packaging/) and its
+# install/purge test in a throwaway root (also run by make test).
+deb: deps
+	@tools/make-deb.sh $(VERSION)
+
+package-test: deps
+	@bash tests/integration/test_package.sh

@@ -29,6 +29,9 @@ struct outputs_env {
     const char *log_dir;       /* -l; relative file names and the spool live here */
     const char *sensor_id;     /* sensor.id: "{sensor}" in Redis keys, heartbeat key */
     const char *version;       /* for the heartbeat; NULL = XIEZHI_VERSION */
+    /* outputs.redis.heartbeat-interval, read once by outputs_open and handed
+     * to the exporters: 0 means no heartbeat, for the sensor and Redis alike. */
+    int64_t heartbeat_usec;
 };
 
 /* Counters the sensor passes to the heartbeat (the exporters add their own). */

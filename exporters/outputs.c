@@ -43,7 +43,7 @@ unsigned exporter_types(const struct config *cfg, const char *prefix, unsigned d
             unsigned line = 0;
             const char *origin = config_origin(cfg, key, &line);
             diag_error(diag, origin, line, "%s: unknown event type '%s' "
-                       "(known: alert, anomaly, flow, stats)", key, name ? name : "");
+                       "(known: alert, behavior, flow, stats)", key, name ? name : "");
             continue;
         }
         mask |= EVENT_TYPE_MASK(t);
@@ -71,6 +71,10 @@ struct output_set *outputs_open(const struct config *cfg, const struct outputs_e
     if (!set)
         return NULL;
     size_t errors_before = diag->errors;
+    struct outputs_env stage_env = *env;
+    stage_env.heartbeat_usec = config_get_duration_usec(cfg, "outputs.redis.heartbeat-interval",
+                                                        5000000, diag);
+    set->heartbeat_usec = stage_env.heartbeat_usec;
     for (size_t i = 0; i < EXPORTER_COUNT; i++) {
         const struct exporter_ops *ops = exporter_table[i];
         char prefix[128], key[160];
@@ -79,14 +83,12 @@ struct output_set *outputs_open(const struct config *cfg, const struct outputs_e
         if (!config_get_bool(cfg, key, ops->default_enabled, diag))
             continue;
         unsigned types = exporter_types(cfg, prefix, ops->default_types, diag);
-        void *state = ops->open(cfg, prefix, env, diag);
+        void *state = ops->open(cfg, prefix, &stage_env, diag);
         if (!state)
             continue;
         set->out[set->count++] = (struct output){ ops, state, types };
         set->types |= types;
     }
-    set->heartbeat_usec = config_get_duration_usec(cfg, "outputs.redis.heartbeat-interval",
-                                                   5000000, diag);
     if (diag->errors > errors_before) {
         outputs_close(set);
         return NULL;

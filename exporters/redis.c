@@ -304,7 +304,7 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     re->connect_tv = usec_tv(cfg_usec(cfg, prefix, "connect-timeout", 2000000, diag));
     re->command_tv = usec_tv(cfg_usec(cfg, prefix, "command-timeout", 2000000, diag));
     re->backoff_max_us = cfg_usec(cfg, prefix, "reconnect-max-delay", 5000000, diag);
-    re->heartbeat_us = cfg_usec(cfg, prefix, "heartbeat-interval", 5000000, diag);
+    re->heartbeat_us = env->heartbeat_usec;      /* 0: none (outputs_open read it) */
     re->close_timeout_us = cfg_usec(cfg, prefix, "close-timeout", 5000000, diag);
     size_t idlen = strlen(sensor_id) + 32;
     re->marker_key = malloc(idlen);
@@ -316,8 +316,10 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     read_password(re, cfg_str(cfg, prefix, "password-file", ""), diag);
 
     char *spool_dir = exporter_path(env->log_dir, cfg_str(cfg, prefix, "spool.dir", "spool"));
-    uint64_t spool_max = (uint64_t)cfg_int(cfg, prefix, "spool.max-size", INT64_C(1) << 30,
-                                           4096, INT64_MAX, diag);
+    char size_key[200];           /* a size: powers of 1024 (util/units.h) */
+    snprintf(size_key, sizeof size_key, "%sspool.max-size", prefix);
+    uint64_t spool_max = (uint64_t)config_get_size(cfg, size_key, INT64_C(1) << 30, 4096,
+                                                   INT64_MAX, diag);
     if (diag->errors == errors && spool_dir)
         re->spool = spool_open(spool_dir, spool_max, 0, diag);
     free(spool_dir);

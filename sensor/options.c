@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/keywords.h"
+
 void options_usage(FILE *out)
 {
     fprintf(out,
@@ -27,6 +29,9 @@ void options_usage(FILE *out)
             "  --group GROUP   and this group (default: the user's group)\n"
             "  -v / -q         more / less logging (repeatable)\n"
             "  -V              print the version and library versions\n"
+            "  --build-info    version, libraries and compiled-in features\n"
+            "  --list-keywords every rule keyword: name - description - documentation\n"
+            "                  (--list-keywords=markdown: docs/rules.md's table)\n"
             "  -h              this help\n"
             "exit codes: 0 ok, 1 runtime failure, 2 usage, config or rule error\n");
 }
@@ -38,6 +43,30 @@ static void print_version(void)
     printf("  %s\n", pcap_lib_version());
     printf("  hiredis %d.%d.%d\n", HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH);
     printf("  libmaxminddb %s\n", MMDB_lib_version());
+}
+
+/* As `suricata --build-info`: what this binary was built with. */
+static void print_build_info(void)
+{
+    print_version();
+    /* Every library below is required at build time, so these are fixed. */
+    printf("Features: NDPI LIBPCAP HIREDIS MAXMINDDB PCRE2 LIBYAML LIBCAP_NG AF_PACKET_FANOUT\n");
+    printf("  compiler: %s\n", __VERSION__);
+    printf("  C standard: %ld\n", (long)__STDC_VERSION__);
+#ifdef __SANITIZE_ADDRESS__
+    printf("  sanitizers: address\n");
+#endif
+    printf("  data directory: %s\n", XIEZHI_DATADIR);
+}
+
+static int list_keywords(const char *format)
+{
+    if (format && strcmp(format, "markdown") != 0) {
+        fprintf(stderr, "xiezhi: --list-keywords takes no value or 'markdown'\n");
+        return 2;
+    }
+    keyword_list_print(stdout, format != NULL);
+    return 1;
 }
 
 static int push(const char **list, size_t *n, const char *value, const char *what)
@@ -59,6 +88,8 @@ int options_parse(struct sensor_options *opts, int argc, char **argv)
         { "group", required_argument, NULL, 'G' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
+        { "build-info", no_argument, NULL, 'B' },
+        { "list-keywords", optional_argument, NULL, 'K' },
         { NULL, 0, NULL, 0 },
     };
     memset(opts, 0, sizeof *opts);
@@ -81,6 +112,8 @@ int options_parse(struct sensor_options *opts, int argc, char **argv)
         case 'v': opts->verbosity++; break;
         case 'q': opts->verbosity--; break;
         case 'V': print_version(); return 1;
+        case 'B': print_build_info(); return 1;
+        case 'K': return list_keywords(optarg);
         case 'h': options_usage(stdout); return 1;
         case ':':
             fprintf(stderr, "xiezhi: option '%s' needs an argument\n", argv[optind - 1]);

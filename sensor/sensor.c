@@ -99,6 +99,7 @@ struct sensor {
     struct config *config;
     struct diag diag;
     struct sensor_settings set;
+    struct worker_shared stage;        /* the stages' settings, read at start */
     const char *sensor_id;
     const char *segment;
     char log_dir[PATH_MAX];
@@ -106,6 +107,7 @@ struct sensor {
     char *rule_paths[SENSOR_MAX_RULE_FILES];
     size_t nrule_paths;
     char classification_path[PATH_MAX];
+    char config_dir[PATH_MAX];         /* relative paths in the config are under it */
     struct output_set *outputs;
     struct event_sequence *sequence;
     uint64_t first_seq;
@@ -236,6 +238,13 @@ static int sensor_load_config(struct sensor *s)
         }
         if (config_load_file(s->config, s->opts->config_file, &s->diag) < 0)
             return -1;
+        const char *file = s->opts->config_file, *slash = strrchr(file, '/');
+        if (!slash)
+            snprintf(s->config_dir, sizeof s->config_dir, ".");
+        else if (slash == file)
+            snprintf(s->config_dir, sizeof s->config_dir, "/");
+        else
+            snprintf(s->config_dir, sizeof s->config_dir, "%.*s", (int)(slash - file), file);
     }
     for (size_t i = 0; i < s->opts->noverrides; i++)
         if (config_set_override(s->config, s->opts->overrides[i], &s->diag) < 0)
@@ -248,6 +257,31 @@ static int sensor_load_config(struct sensor *s)
         return -1;
     sensor_read_settings(s);
     return 0;
+}
+
+/* The path a key names: absolute as it is; relative under the directory of
+ * the configuration file that set it, so `cd / && xiezhi -c /etc/xiezhi/x.yaml`
+ * finds what x.yaml names; from --set, relative to the working directory
+ * like every command-line path.  A built-in default is relative to the
+ * working directory when there (a source checkout), else to the installed
+ * data directory.  Returns -1 if out is too small. */
+static int sensor_config_path(const struct sensor *s, const char *key, const char *def,
+                              char *out, size_t len)
+{
+    const char *value = config_get_str(s->config, key, def);
+    unsigned line;
+    const char *origin = config_origin(s->config, key, &line);
+    bool from_file = config_has(s->config, key) && strcmp(origin, "--set") != 0;
+    int n;
+    if (!value[0] || value[0] == '/')
+        n = snprintf(out, len, "%s", value);
+    else if (from_file)
+        n = snprintf(out, len, "%s/%s", s->config_dir, value);
+    else if (config_has(s->config, key) || access(value, F_OK) == 0)
+        n = snprintf(out, len, "%s", value);
+    else
+        n = snprintf(out, len, "%s/%s", XIEZHI_DATADIR, value);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 static int add_rule_path(struct sensor *s, const char *dir, const char *file)
@@ -273,7 +307,11 @@ static int add_rule_path(struct sensor *s, const char *dir, const char *file)
 /* -S replaces the configured rule files; -s adds to them. */
 static int sensor_collect_rule_files(struct sensor *s)
 {
-    const char *dir = config_get_str(s->config, "rules.dir", "rules");
+    char dir[PATH_MAX];
+    if (sensor_config_path(s, "rules.dir", "rules", dir, sizeof dir) < 0) {
+        diag_error(&s->diag, "rules.dir", 0, "path too long");
+        return -1;
+    }
     if (s->opts->nrule_files) {
         for (size_t i = 0; i < s->opts->nrule_files; i++)
             if (add_rule_path(s, NULL, s->opts->rule_files[i]) < 0)
@@ -292,12 +330,17 @@ static int sensor_collect_rule_files(struct sensor *s)
         if (add_rule_path(s, NULL, s->opts->extra_rule_files[i]) < 0)
             return -1;
     const char *classification = config_get_str(s->config, "rules.classification", "classification.config");
+    int n = 0;
     if (!classification[0])
-        s->classification_path[0] = '\0';     /* none: classtypes are then unknown */
+        s->classification_path[0] = '\0';     /* none: only the built-in standard classtypes */
     else if (classification[0] == '/')
-        snprintf(s->classification_path, sizeof s->classification_path, "%s", classification);
+        n = snprintf(s->classification_path, sizeof s->classification_path, "%s", classification);
     else
-        snprintf(s->classification_path, sizeof s->classification_path, "%s/%s", dir, classification);
+        n = snprintf(s->classification_path, sizeof s->classification_path, "%s/%s", dir, classification);
+    if (n < 0 || (size_t)n >= sizeof s->classification_path) {
+        diag_error(&s->diag, "rules.classification", 0, "path too long");
+        return -1;
+    }
     return 0;
 }
 
@@ -349,8 +392,12 @@ static int sensor_load_rules(struct sensor *s)
 
 static int sensor_open_geoip(struct sensor *s)
 {
-    const char *country = config_get_str(s->config, "geoip.country-db", "");
-    const char *asn = config_get_str(s->config, "geoip.asn-db", "");
+    char country[PATH_MAX], asn[PATH_MAX];
+    if (sensor_config_path(s, "geoip.country-db", "", country, sizeof country) < 0 ||
+        sensor_config_path(s, "geoip.asn-db", "", asn, sizeof asn) < 0) {
+        diag_error(&s->diag, "geoip", 0, "database path too long");
+        return -1;
+    }
     if (!country[0] && !asn[0])
         return 0;
     s->geoip = geoip_open(country, asn, &s->diag);
@@ -370,11 +417,21 @@ static void check_output_keys(void *ctx, const char *child, const char *full_key
     exporter_types(s->config, key, 0, &s->diag);
 }
 
+static void sensor_stage_config(struct sensor *s, struct worker_shared *shared);
+
 /* Returns an exit code: 0 to go on, 2 on a config or (with -T) rule error. */
 static int sensor_prepare(struct sensor *s)
 {
+    if (sensor_load_config(s) < 0)
+        return 2;
+    /* A misspelt key would silently mean its default: an error under -T, a
+     * warning at start (the sensor still runs on what it understood). */
+    config_check_keys(s->config, config_known_keys, config_known_key_count,
+                      s->opts->test_only, &s->diag);
+    /* Every stage's settings are read here, once, so -T reports bad values. */
+    sensor_stage_config(s, &s->stage);
     /* -T goes on to the rules after a bad key, to report every problem. */
-    if (sensor_load_config(s) < 0 || (s->diag.errors && !s->opts->test_only))
+    if (s->diag.errors && !s->opts->test_only)
         return 2;
     if (s->opts->test_only)
         config_foreach_child(s->config, "outputs", check_output_keys, s);
@@ -549,9 +606,11 @@ static void sensor_write_stats(struct sensor *s)
     uint64_t first = s->live ? s->start_wall_usec : t.snap.first_usec;
     uint64_t uptime = now > first ? (now - first) / 1000000 : 0;
     struct json_writer *j = eve_stats_begin(&s->stats_eve, now, uptime);
+    worker_stats_json(j, &t.snap, &t.cap);
+    eve_stats_own(&s->stats_eve);
     json_uint(j, "workers", s->nworkers);
     write_worker_packets(j, s);
-    worker_stats_json(j, &t.snap, &t.cap);
+    worker_stats_own_json(j, &t.snap, &t.cap);
     write_output_stats(j, s->outputs);
     eve_stats_end(&s->stats_eve);
     port_release(&s->main_port);
@@ -583,6 +642,8 @@ static void sensor_stage_config(struct sensor *s, struct worker_shared *shared)
     struct diag *d = &s->diag;
     decoder_config_load(&shared->decoder, c, d);
     stream_config_load(&shared->stream, c, d);
+    static const char *const behavior_names[] = { "behavior", EVENT_BEHAVIOR_LEGACY_NAME };
+    shared->legacy_anomaly_names = config_get_choice(c, "anomaly.event-type", behavior_names, 2, 0, d) == 1;
     struct flow_table_config *f = &shared->flows;
     flow_table_config_defaults(f);
     f->max_flows = (size_t)config_get_int(c, "flow.max-flows", (int64_t)f->max_flows, 1, INT64_C(1) << 32, d);
@@ -609,18 +670,13 @@ static int sensor_init_workers(struct sensor *s, size_t n)
     if (!s->workers)
         return 1;
     s->nworkers = n;
-    struct worker_shared shared = {
-        .config = s->config,
-        .geoip = s->geoip,
-        .detect = s->detect,
-        .sensor_id = s->sensor_id,
-        .segment = s->segment,
-        .offline = !s->live,
-    };
-    size_t errors = s->diag.errors;
-    sensor_stage_config(s, &shared);
-    if (s->diag.errors > errors)
-        return 2;
+    struct worker_shared shared = s->stage;     /* read in sensor_prepare */
+    shared.config = s->config;
+    shared.geoip = s->geoip;
+    shared.detect = s->detect;
+    shared.sensor_id = s->sensor_id;
+    shared.segment = s->segment;
+    shared.offline = !s->live;
     for (size_t i = 0; i < n; i++) {
         struct sensor_worker *sw = &s->workers[i];
         sw->sensor = s;

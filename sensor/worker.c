@@ -66,6 +66,7 @@ int worker_init(struct worker *w, int id, const struct worker_shared *shared)
     }
     eve_writer_init(&w->eve, shared->sensor_id, shared->segment, shared->offline,
                     w->classifier, shared->geoip, &shared->sink);
+    w->eve.legacy_anomaly_names = shared->legacy_anomaly_names;
     return 0;
 }
 
@@ -134,6 +135,9 @@ void worker_finish(struct worker *w)
     flow_table_flush(w->flows, FLOW_END_SHUTDOWN);
 }
 
+/* Stats events keep to Suricata's schema inside "stats": a counter goes
+ * there under Suricata's name when it means what Suricata's means, and
+ * under "xiezhi_stats" otherwise (Suricata's schema allows no other names). */
 static void write_decoder_stats(struct json_writer *j, const struct decode_stats *d)
 {
     json_object_begin(j, "decoder");
@@ -146,11 +150,17 @@ static void write_decoder_stats(struct json_writer *j, const struct decode_stats
     json_uint(j, "icmpv4", d->icmp);
     json_uint(j, "icmpv6", d->icmpv6);
     json_uint(j, "sctp", d->sctp);
-    json_uint(j, "other_ip", d->other_ip);
-    json_uint(j, "non_ip", d->non_ip);
     json_uint(j, "vlan", d->vlan);
     json_uint(j, "mpls", d->mpls);
     json_uint(j, "pppoe", d->pppoe);
+    json_object_end(j);
+}
+
+static void write_decoder_own_stats(struct json_writer *j, const struct decode_stats *d)
+{
+    json_object_begin(j, "decoder");
+    json_uint(j, "other_ip", d->other_ip);
+    json_uint(j, "non_ip", d->non_ip);
     json_uint(j, "tunnels", d->tunnels);
     json_uint(j, "fragments", d->fragments);
     json_uint(j, "reassembled", d->reassembled);
@@ -162,21 +172,27 @@ static void write_decoder_stats(struct json_writer *j, const struct decode_stats
     json_object_end(j);
 }
 
-static void write_flow_stats(struct json_writer *j, const struct flow_table_stats *f,
-                             const struct classify_stats *c)
+static void write_flow_stats(struct json_writer *j, const struct flow_table_stats *f)
 {
     json_object_begin(j, "flow");
-    json_uint(j, "created", f->created);
+    json_uint(j, "total", f->created);
     json_uint(j, "active", f->active);
+    json_uint(j, "tcp", f->tcp);
+    json_uint(j, "udp", f->udp);
+    json_uint(j, "memuse", f->memory_bytes);
+    json_object_end(j);
+}
+
+static void write_flow_own_stats(struct json_writer *j, const struct flow_table_stats *f,
+                                 const struct classify_stats *c)
+{
+    json_object_begin(j, "flow");
     json_uint(j, "ended", f->ended);
     json_uint(j, "timeout", f->timed_out);
     json_uint(j, "active_timeout", f->active_timeouts);
     json_uint(j, "evicted", f->evicted);
-    json_uint(j, "tcp", f->tcp);
-    json_uint(j, "udp", f->udp);
     json_uint(j, "icmp", f->icmp);
     json_uint(j, "other", f->other);
-    json_uint(j, "memory", f->memory_bytes);
     json_object_end(j);
     json_object_begin(j, "ndpi");
     json_uint(j, "states_allocated", c->states_allocated);
@@ -187,31 +203,37 @@ static void write_flow_stats(struct json_writer *j, const struct flow_table_stat
     json_object_end(j);
 }
 
-/* xiezhi's own object: Suricata's stats.tcp and stats.stream keep their
- * names, ours are documented in docs/stream.md. */
+/* Reassembly counters that mean what Suricata's stats.tcp ones do go there
+ * under its names; the rest are xiezhi's (xiezhi_stats.reassembly). */
 static void write_stream_stats(struct json_writer *j, const struct stream_stats *s)
+{
+    json_object_begin(j, "tcp");
+    json_uint(j, "midstream_pickups", s->midstream);
+    json_uint(j, "overlap", s->overlaps);
+    json_uint(j, "overlap_diff_data", s->overlaps_different);
+    json_uint(j, "reassembly_gap", s->gaps);
+    json_uint(j, "stream_depth_reached", s->depth_reached);
+    json_uint(j, "segment_memcap_drop", s->memcap_drops);
+    json_uint(j, "reassembly_memuse", s->memory);
+    json_object_end(j);
+}
+
+static void write_stream_own_stats(struct json_writer *j, const struct stream_stats *s)
 {
     json_object_begin(j, "reassembly");
     json_uint(j, "streams", s->streams);
-    json_uint(j, "midstream", s->midstream);
     json_uint(j, "midstream_refused", s->midstream_refused);
     json_uint(j, "bytes", s->bytes);
     json_uint(j, "segments", s->segments);
     json_uint(j, "out_of_order", s->out_of_order);
     json_uint(j, "retransmissions", s->retransmissions);
-    json_uint(j, "overlaps", s->overlaps);
-    json_uint(j, "overlaps_different", s->overlaps_different);
-    json_uint(j, "gaps", s->gaps);
     json_uint(j, "gap_bytes", s->gap_bytes);
     json_uint(j, "gaps_timeout", s->gaps_timeout);
     json_uint(j, "gaps_acked", s->gaps_acked);
     json_uint(j, "gaps_held_cap", s->gaps_held_cap);
     json_uint(j, "gaps_flushed", s->gaps_flushed);
-    json_uint(j, "depth_reached", s->depth_reached);
     json_uint(j, "encrypted_released", s->encrypted_released);
-    json_uint(j, "memcap_drops", s->memcap_drops);
     json_uint(j, "eof", s->eof);
-    json_uint(j, "memory", s->memory);
     json_uint(j, "memory_peak", s->memory_peak);
     json_object_end(j);
 }
@@ -276,14 +298,27 @@ void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap
     json_uint(j, "kernel_packets", capture->packets);
     json_uint(j, "kernel_drops", capture->kernel_drops);
     json_uint(j, "kernel_ifdrops", capture->interface_drops);
-    json_uint(j, "files_failed", capture->files_failed);
     json_object_end(j);
     write_decoder_stats(j, &snap->decode);
-    write_flow_stats(j, &snap->flows, &snap->classify);
+    write_flow_stats(j, &snap->flows);
     write_stream_stats(j, &snap->stream);
     json_object_begin(j, "detect");
+    json_uint(j, "alert", snap->counters.alerts);
+    json_object_end(j);
+}
+
+void worker_stats_own_json(struct json_writer *j, const struct worker_snapshot *snap,
+                           const struct capture_stats *capture)
+{
+    json_object_begin(j, "capture");
+    json_uint(j, "files_failed", capture->files_failed);
+    json_object_end(j);
+    write_decoder_own_stats(j, &snap->decode);
+    write_flow_own_stats(j, &snap->flows, &snap->classify);
+    write_stream_own_stats(j, &snap->stream);
+    json_object_begin(j, "detect");
     json_uint(j, "alerts", snap->counters.alerts);
-    json_uint(j, "anomalies", snap->counters.anomalies);
+    json_uint(j, "behavior", snap->counters.anomalies);
     json_object_begin(j, "severity");
     static const char *const names[5] = { "other", "1", "2", "3", "4" };
     for (int i = 0; i < 5; i++)

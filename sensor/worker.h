@@ -28,6 +28,7 @@ struct worker_shared {
     const char *sensor_id;
     const char *segment;
     bool offline;
+    bool legacy_anomaly_names;             /* anomaly.event-type: anomaly */
     struct decoder_config decoder;
     struct flow_table_config flows;
     struct stream_config stream;
@@ -81,10 +82,14 @@ struct worker_snapshot {
 void worker_snapshot(const struct worker *w, struct worker_snapshot *out);
 /* Adds one worker's counters into sum (times: earliest first, latest now). */
 void worker_snapshot_add(struct worker_snapshot *sum, const struct worker_snapshot *one);
-/* Writes the "capture", "decoder", "flow", "ndpi", "reassembly" and "detect" members of a
- * stats event into j (between eve_stats_begin and eve_stats_end). */
+/* Writes the "capture", "decoder", "flow" and "detect" members of a stats
+ * event with Suricata's names (between eve_stats_begin and eve_stats_own)... */
 void worker_stats_json(struct json_writer *j, const struct worker_snapshot *snap,
                        const struct capture_stats *capture);
+/* ...and the counters of xiezhi's own into "xiezhi_stats" (between
+ * eve_stats_own and eve_stats_end). */
+void worker_stats_own_json(struct json_writer *j, const struct worker_snapshot *snap,
+                           const struct capture_stats *capture);
 void worker_free(struct worker *w);
 
 #endif

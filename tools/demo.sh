@@ -10,7 +10,7 @@ echo "xiezhi demo: ./build/xiezhi -r pcaps/demo.pcap -l $out"
 ./build/xiezhi -r pcaps/demo.pcap -l "$out"
 echo
 echo "alerts ($out/eve.json):"
-jq -r 'select(.event_type == "alert" or .event_type == "anomaly")
+jq -r 'select(.event_type == "alert" or .event_type == "behavior")
        | "\(.timestamp)  [\(.alert.severity)] \(.alert.signature)  \(.src_ip):\(.src_port // "-") -> \(.dest_ip):\(.dest_port // "-")  \(.ndpi.protocol)"' \
     "$out/eve.json"
 echo

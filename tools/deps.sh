@@ -8,7 +8,7 @@ PACKAGES="build-essential pkg-config clang llvm libclang-rt-14-dev cppcheck clan
   libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl libyaml-dev libpcre2-dev
   libcap-ng-dev libcmocka-dev redis-server redis-tools tcpreplay tshark
   wireshark-common time python3-yaml libhtp-dev libssl-dev zlib1g-dev
-  python3-jsonschema openssl"
+  python3-jsonschema openssl dpkg-dev lintian"
 
 missing=""
 for p in $PACKAGES; do

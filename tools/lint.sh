@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Word-split on purpose: pkg-config prints several flags.
-export LINT_FLAGS="-std=c11 -D_GNU_SOURCE -DXIEZHI_VERSION=\"lint\" -I. -Isensor $(pkg-config --cflags libndpi libpcap hiredis libmaxminddb yaml-0.1 libpcre2-8)"
+export LINT_FLAGS="-std=c11 -D_GNU_SOURCE -DXIEZHI_VERSION=\"lint\" -DXIEZHI_DATADIR=\"lint\" -I. -Isensor $(pkg-config --cflags libndpi libpcap hiredis libmaxminddb yaml-0.1 libpcre2-8)"
 status=0
 
 echo "cppcheck"

@@ -137,7 +137,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 /* ---- printing ---- */
 
 enum { F_TIME, F_TYPE, F_ID, F_SEV, F_SID, F_SIG, F_SRC, F_SPORT, F_DST, F_DPORT, F_PROTO,
-       F_APP, F_NDPI, F_GSRC, F_GDST, F_SENSOR, F_KIND, F_COUNT };
+       F_APP, F_NDPI, F_GSRC, F_GDST, F_SENSOR, F_KIND, F_LEGACY_KIND, F_COUNT };
 
 static const char *const field_paths[F_COUNT] = {
     [F_TIME] = "timestamp", [F_TYPE] = "event_type", [F_ID] = "event_id",
@@ -145,7 +145,9 @@ static const char *const field_paths[F_COUNT] = {
     [F_SRC] = "src_ip", [F_SPORT] = "src_port", [F_DST] = "dest_ip", [F_DPORT] = "dest_port",
     [F_PROTO] = "proto", [F_APP] = "app_proto", [F_NDPI] = "ndpi.protocol",
     [F_GSRC] = "geoip.src.country", [F_GDST] = "geoip.dest.country", [F_SENSOR] = "sensor.id",
-    [F_KIND] = "anomaly.kind",
+    /* Behavioural detections; sensors before 0.2 (or with anomaly.event-type:
+     * anomaly) named the object "anomaly". */
+    [F_KIND] = "behavior.kind", [F_LEGACY_KIND] = "anomaly.kind",
 };
 
 /* Copies s with control and non-ASCII bytes replaced, so a hostile event
@@ -210,7 +212,7 @@ static void print_event(const struct options *o, const char *id, const char *jso
         putchar('\n');
         return;
     }
-    const char *what = f[F_SIG].found ? clean(&f[F_SIG], "") : clean(&f[F_KIND], clean(&f[F_TYPE], "?"));
+    const char *what = f[F_SIG].found ? clean(&f[F_SIG], "") : clean(&f[F_KIND], clean(&f[F_LEGACY_KIND], clean(&f[F_TYPE], "?")));
     printf("%s sev=%s sid=%s \"%s\" %s %s:%s -> %s:%s app=%s geo=%s->%s sensor=%s id=%s\n",
            clean(&f[F_TIME], "-"), clean(&f[F_SEV], "-"), clean(&f[F_SID], "-"), what,
            clean(&f[F_PROTO], "-"), clean(&f[F_SRC], "?"), clean(&f[F_SPORT], "-"),

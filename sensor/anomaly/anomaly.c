@@ -3,6 +3,8 @@
  * shares (window, suppress, track, max-tracked, evidence), dispatch of packet
  * and flow-end events, and the suppressed alert emission. */
 #include "anomaly/anomaly_int.h"
+#include "util/text.h"
+#include "util/units.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -46,16 +48,6 @@ static const struct anomaly_option generic_options[] = {
 
 /* --- value parsing --- */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *end = s + strlen(s);
-    while (end > s && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    return s;
-}
-
 /* A number followed by a unit from units (name, scale); "" is the plain unit. */
 struct unit { const char *name; double scale; };
 
@@ -75,18 +67,8 @@ static int parse_number(const char *text, const struct unit *units, double *out)
     return -1;
 }
 
-static const struct unit count_units[] = {
-    { "", 1 }, { "k", 1e3 }, { "m", 1e6 }, { NULL, 0 },
-};
-static const struct unit duration_units[] = {
-    { "", 1e6 }, { "s", 1e6 }, { "ms", 1e3 }, { "us", 1 }, { "m", 60e6 }, { "min", 60e6 },
-    { "h", 3600e6 }, { "d", 86400e6 }, { NULL, 0 },
-};
-static const struct unit size_units[] = {
-    { "", 1 }, { "b", 1 }, { "k", 1024.0 }, { "kb", 1024.0 }, { "m", 1048576.0 },
-    { "mb", 1048576.0 }, { "g", 1073741824.0 }, { "gb", 1073741824.0 },
-    { "t", 1099511627776.0 }, { "tb", 1099511627776.0 }, { NULL, 0 },
-};
+/* Counts, durations and sizes follow util/units.h, as the config does;
+ * reals are plain numbers. */
 static const struct unit real_units[] = { { "", 1 }, { NULL, 0 } };
 
 static int parse_words(const struct anomaly_option *o, char *value, uint32_t *out)
@@ -94,7 +76,7 @@ static int parse_words(const struct anomaly_option *o, char *value, uint32_t *ou
     uint32_t mask = 0;
     int n = 0;
     for (char *save = NULL, *w = strtok_r(value, "|", &save); w; w = strtok_r(NULL, "|", &save)) {
-        w = trim(w);
+        w = text_trim(w);
         const struct opt_word *found = NULL;
         for (const struct opt_word *ow = o->words; ow->name && !found; ow++)
             if (strcmp(ow->name, w) == 0)
@@ -142,15 +124,15 @@ static int set_option(struct anomaly_params *p, const struct anomaly_option *o, 
         return 0;
     }
     case OPT_COUNT:
-        if (parse_number(value, count_units, &v) < 0 || v != floor(v))
+        if (units_parse(value, UNITS_COUNT, &v) < 0 || v != floor(v))
             goto bad;
         break;
     case OPT_DURATION:
-        if (parse_number(value, duration_units, &v) < 0)
+        if (units_parse(value, UNITS_DURATION, &v) < 0)
             goto bad;
         break;
     case OPT_SIZE:
-        if (parse_number(value, size_units, &v) < 0)
+        if (units_parse(value, UNITS_SIZE, &v) < 0)
             goto bad;
         break;
     case OPT_REAL:
@@ -218,7 +200,7 @@ static int parse_option(struct anomaly_params *p, char *item, const char *file, 
     char *value = item + nlen;
     if (*value)
         *value++ = '\0';
-    value = trim(value);
+    value = text_trim(value);
     const struct anomaly_option *o = find_option(generic_options, name);
     uint32_t bit = o ? (uint32_t)(o - generic_options) : 0;
     if (!o) {
@@ -256,18 +238,18 @@ struct anomaly_params *anomaly_params_parse(const char *value, const struct conf
     }
     char buf[ANOMALY_VALUE_MAX];
     memcpy(buf, value, len + 1);
-    char *text = trim(buf);
+    char *text = text_trim(buf);
     size_t tlen = strlen(text);
     if (tlen >= 2 && text[0] == '"' && text[tlen - 1] == '"') {
         text[tlen - 1] = '\0';
-        text = trim(text + 1);
+        text = text_trim(text + 1);
     }
 
     /* Items split at commas by hand: strtok would hide an empty one. */
     char *rest = strchr(text, ',');
     if (rest)
         *rest++ = '\0';
-    char *kind = trim(text);
+    char *kind = text_trim(text);
     const struct anomaly_detector *det = *kind ? find_detector(kind) : NULL;
     if (!det) {
         char known[256];
@@ -283,7 +265,7 @@ struct anomaly_params *anomaly_params_parse(const char *value, const struct conf
     p->det = det;
     p->window_usec = 60 * 1000000ull;
     p->suppress_usec = 600 * 1000000ull;
-    p->max_tracked = 65536;
+    p->max_tracked = 0;                 /* 0: the state's anomaly.max-tracked */
     p->evidence = ANOMALY_DEFAULT_EVIDENCE;
     p->track = TRACK_BY_SRC;
     if (det->defaults)
@@ -296,7 +278,7 @@ struct anomaly_params *anomaly_params_parse(const char *value, const struct conf
         rest = strchr(rest, ',');
         if (rest)
             *rest++ = '\0';
-        item = trim(item);
+        item = text_trim(item);
         const char *problem = !*item ? "empty option"
                               : ++noptions > ANOMALY_MAX_OPTIONS ? "too many options" : NULL;
         if (problem)

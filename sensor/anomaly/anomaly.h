@@ -30,11 +30,21 @@ enum { ANOMALY_HOOK_PACKET = 1, ANOMALY_HOOK_FLOW_END = 2 };
 unsigned anomaly_params_hooks(const struct anomaly_params *params);
 const char *anomaly_params_kind(const struct anomaly_params *params);
 
-/* cfg (may be NULL) gives anomaly.memcap (default 64mb, all tables of the
- * state together) and anomaly.max-tracked (default entries per rule, 65536).
- * A state holds pointers to the params it has seen: free it before the
- * params (one state per detect_thread, which lives within its engine). */
-struct anomaly_state *anomaly_state_new(const struct config *cfg);
+/* The detectors' settings, read once when the engine loads (so -T reports
+ * a bad value as file:line) and handed to every state. */
+struct anomaly_settings {
+    uint64_t memcap;               /* anomaly.memcap: all tables of a state, 64mb */
+    uint32_t max_tracked;          /* anomaly.max-tracked: entries per rule that
+                                    * sets no max-tracked of its own, 65536 */
+};
+/* Defaults when cfg is NULL; a bad value is reported and the default kept. */
+void anomaly_settings_load(struct anomaly_settings *out, const struct config *cfg,
+                           struct diag *diag);
+
+/* settings NULL: the defaults.  A state holds pointers to the params it has
+ * seen: free it before the params (one state per detect_thread, which lives
+ * within its engine). */
+struct anomaly_state *anomaly_state_new(const struct anomaly_settings *settings);
 void anomaly_state_free(struct anomaly_state *st);
 
 /* A packet that matched the rule's header and other options. */

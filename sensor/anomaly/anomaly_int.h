@@ -35,7 +35,7 @@ struct anomaly_params {
     const struct anomaly_detector *det;
     uint64_t window_usec;
     uint64_t suppress_usec;
-    uint32_t max_tracked;          /* entries of this rule, LRU beyond */
+    uint32_t max_tracked;          /* entries of this rule, LRU beyond; 0: anomaly.max-tracked */
     uint32_t evidence;             /* evidence items in an alert */
     uint8_t track;                 /* enum anomaly_track: suppression key */
 

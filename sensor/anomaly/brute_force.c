@@ -6,6 +6,7 @@
  * sessions described as evidence. */
 #include "anomaly/anomaly_int.h"
 
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -49,7 +50,7 @@ static size_t data_size(const struct anomaly_params *p)
 static bool established(const struct flow *f)
 {
     uint8_t c = f->tcp_flags_seen[FLOW_TOSERVER], s = f->tcp_flags_seen[FLOW_TOCLIENT];
-    return f->proto == 6 && (c & TCP_SYN) && (c & TCP_ACK) && (s & TCP_SYN) && (s & TCP_ACK);
+    return f->proto == IPPROTO_TCP && (c & TCP_SYN) && (c & TCP_ACK) && (s & TCP_SYN) && (s & TCP_ACK);
 }
 
 /* "" when the session does not count, else why it counts. */

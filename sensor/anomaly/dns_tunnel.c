@@ -9,6 +9,7 @@
 #include "anomaly/anomaly_int.h"
 #include "applayer/dns/dns.h"
 
+#include <netinet/in.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -183,7 +184,7 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
         return;
     const uint8_t *msg = pkt->payload;
     uint32_t len = pkt->payload_len;
-    if (pkt->proto == 6) {         /* DNS over TCP: a two-byte length first */
+    if (pkt->proto == IPPROTO_TCP) {    /* DNS over TCP: a two-byte length first */
         if (len < 2)
             return;
         uint32_t mlen = be16(msg);
@@ -191,7 +192,7 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
         len -= 2;
         if (mlen < len)
             len = mlen;
-    } else if (pkt->proto != 17) {
+    } else if (pkt->proto != IPPROTO_UDP) {
         return;
     }
     struct tunnel_query q;

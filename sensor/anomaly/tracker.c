@@ -33,20 +33,31 @@ struct anomaly_state {
     struct anomaly_stats stats;
 };
 
-struct anomaly_state *anomaly_state_new(const struct config *cfg)
+void anomaly_settings_load(struct anomaly_settings *out, const struct config *cfg,
+                           struct diag *diag)
+{
+    out->memcap = 64u << 20;
+    out->max_tracked = 65536;
+    if (!cfg)
+        return;
+    out->memcap = (uint64_t)config_get_size(cfg, "anomaly.memcap", (int64_t)out->memcap,
+                                           64 * 1024, (int64_t)1 << 40, diag);
+    out->max_tracked = (uint32_t)config_get_int(cfg, "anomaly.max-tracked", out->max_tracked,
+                                                1, 1 << 24, diag);
+}
+
+struct anomaly_state *anomaly_state_new(const struct anomaly_settings *settings)
 {
     struct anomaly_state *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
-    st->memcap = 64u << 20;
-    st->max_tracked = 65536;
-    if (cfg) {
-        struct diag diag = { 0 };
-        st->memcap = (uint64_t)config_get_int(cfg, "anomaly.memcap", (int64_t)st->memcap,
-                                              64 * 1024, (int64_t)1 << 40, &diag);
-        st->max_tracked = (uint32_t)config_get_int(cfg, "anomaly.max-tracked", st->max_tracked,
-                                                   1, 1 << 24, &diag);
+    struct anomaly_settings defaults;
+    if (!settings) {
+        anomaly_settings_load(&defaults, NULL, NULL);
+        settings = &defaults;
     }
+    st->memcap = settings->memcap;
+    st->max_tracked = settings->max_tracked;
     return st;
 }
 
@@ -282,7 +293,9 @@ struct tracker *tracker_get(struct anomaly_ctx *c, const struct anomaly_key *key
 
     size_t size = sizeof(struct tracker) + (key->tag == TAG_DATA ? t->data_size : 0);
     struct tracker *e = NULL;
-    while (t->count >= c->params->max_tracked && t->oldest) {
+    /* A rule's own max-tracked, else anomaly.max-tracked. */
+    uint32_t limit = c->params->max_tracked ? c->params->max_tracked : st->max_tracked;
+    while (t->count >= limit && t->oldest) {
         struct tracker *old = t->oldest;
         entry_detach(st, t, old);
         st->stats.evictions++;

@@ -8,6 +8,7 @@
  * alert with the two zone names as evidence.  Without any anomaly.zones the
  * rule loads and stays inert, so the default pack loads with any config. */
 #include "anomaly/anomaly_int.h"
+#include "util/text.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -39,16 +40,6 @@ static void release(struct anomaly_params *p)
         free(p->zones->cidrs);
     free(p->zones);
     p->zones = NULL;
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *end = s + strlen(s);
-    while (end > s && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    return s;
 }
 
 static int parse_cidr(const char *text, struct cidr *out)
@@ -156,14 +147,14 @@ static int add_item(struct load *l, const char *item, uint16_t zone, const char 
     if (strlen(item) >= sizeof buf)
         return -1;
     strcpy(buf, item);
-    char *s = trim(buf);
+    char *s = text_trim(buf);
     size_t n = strlen(s);
     if (n && s[0] == '[' && s[n - 1] == ']') {
         s[n - 1] = '\0';
         s++;
     }
     for (char *save = NULL, *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        tok = trim(tok);
+        tok = text_trim(tok);
         if (*tok && add_cidr(l, tok, zone, key) < 0)
             return -1;
     }
@@ -220,7 +211,7 @@ static int load_allow(struct load *l, const char *item)
         return -1;
     }
     *arrow = '\0';
-    char *from = trim(buf), *to = trim(arrow + (both ? 3 : 2));
+    char *from = text_trim(buf), *to = text_trim(arrow + (both ? 3 : 2));
     int a = find_zone(l->z, from), b = find_zone(l->z, to);
     if (a == -1 || b == -1) {
         diag_error(l->diag, origin, line, "%s: '%s': unknown zone '%s'", key, item,
@@ -267,7 +258,7 @@ static int prepare(struct anomaly_params *p, const struct config *cfg, const cha
         if (strlen(item) >= sizeof buf)
             return -1;
         strcpy(buf, item);      /* a "[a->b, c->d]" string is a list too */
-        char *s = trim(buf);
+        char *s = text_trim(buf);
         size_t len = strlen(s);
         if (len && s[0] == '[' && s[len - 1] == ']') {
             s[len - 1] = '\0';
@@ -275,7 +266,7 @@ static int prepare(struct anomaly_params *p, const struct config *cfg, const cha
         }
         for (char *save = NULL, *tok = strtok_r(s, ",", &save); tok;
              tok = strtok_r(NULL, ",", &save)) {
-            tok = trim(tok);
+            tok = text_trim(tok);
             if (*tok && load_allow(&l, tok) < 0)
                 return -1;
         }

@@ -41,7 +41,7 @@ void capture_live_config_load(struct capture_live_config *out, const struct conf
     out->interface = iface;
     out->snaplen = (int)config_get_int(cfg, "capture.snaplen", LIVE_DEFAULT_SNAPLEN, 64, 262144, diag);
     out->promisc = config_get_bool(cfg, "capture.promisc", true, diag);
-    out->buffer_size = (int)config_get_int(cfg, "capture.buffer-size", 0, 0, (int64_t)1 << 30, diag);
+    out->buffer_size = (int)config_get_size(cfg, "capture.buffer-size", 0, 0, (int64_t)1 << 30, diag);
     out->immediate = config_get_bool(cfg, "capture.immediate", false, diag);
     out->timeout_ms = LIVE_DEFAULT_TIMEOUT_MS;
     out->bpf = config_get_str(cfg, "capture.bpf", "");

@@ -2,9 +2,12 @@
  * drives a small path stack; each scalar becomes one entry.  Reading is done
  * at start-up and on reload, so entries are a plain array searched linearly. */
 #include "config/config.h"
+#include "util/text.h"
+#include "util/units.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +36,13 @@ struct config *config_new(void)
 
 static void entry_free(struct config_entry *e)
 {
+    /* The analyzer loses track of entries moved by config_remove's
+     * compaction and reports a double free here; each entry owns its three
+     * strings alone, and a freed slot is cleared so it cannot free twice. */
     free(e->key);
-    free(e->value);
+    free(e->value); // NOLINT(clang-analyzer-unix.Malloc)
     free(e->origin);
+    e->key = e->value = e->origin = NULL;
 }
 
 void config_free(struct config *cfg)
@@ -310,16 +317,6 @@ int config_load_file(struct config *cfg, const char *path, struct diag *diag)
     return rc;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 int config_set_override(struct config *cfg, const char *assignment, struct diag *diag)
 {
     const char *eq = strchr(assignment, '=');
@@ -338,7 +335,7 @@ int config_set_override(struct config *cfg, const char *assignment, struct diag 
     char *value = strdup(eq + 1);
     if (!value)
         return -1;
-    char *v = trim(value);
+    char *v = text_trim(value);
     size_t vlen = strlen(v);
     int rc = 0;
     if (vlen >= 2 && v[0] == '[' && v[vlen - 1] == ']') {
@@ -347,7 +344,7 @@ int config_set_override(struct config *cfg, const char *assignment, struct diag 
         int index = 0;
         char *save = NULL;
         for (char *item = strtok_r(v + 1, ",", &save); item; item = strtok_r(NULL, ",", &save))
-            if (config_add(cfg, key, trim(item), "--set", 0, index++) < 0)
+            if (config_add(cfg, key, text_trim(item), "--set", 0, index++) < 0)
                 rc = -1;
     } else {
         rc = config_add(cfg, key, v, "--set", 0, -1);
@@ -382,55 +379,43 @@ const char *config_origin(const struct config *cfg, const char *key, unsigned *l
     return e ? e->origin : "default";
 }
 
-static int parse_scaled(const char *text, int64_t *out)
+/* A whole number of kind (counts, sizes) within an int64_t. */
+static int parse_whole(const char *text, enum units_kind kind, int64_t *out)
 {
-    errno = 0;
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text || errno)
+    double v;
+    if (units_parse(text, kind, &v) < 0 || v > 9.2e18 || v != floor(v))
         return -1;
-    while (*end == ' ')
-        end++;
-    double scale = 1;
-    if (*end) {
-        char unit = (char)tolower((unsigned char)*end);
-        if (unit == 'k')
-            scale = 1024.0;
-        else if (unit == 'm')
-            scale = 1024.0 * 1024;
-        else if (unit == 'g')
-            scale = 1024.0 * 1024 * 1024;
-        else
-            return -1;
-        end++;
-        if (*end == 'b' || *end == 'B')
-            end++;
-        if (*end)
-            return -1;
-    }
-    double r = v * scale;
-    if (r > 9.2e18 || r < -9.2e18 || r != r)
-        return -1;
-    if (scale == 1 && (double)(int64_t)v != v)
-        return -1;
-    *out = (int64_t)r;
+    *out = (int64_t)v;
     return 0;
 }
 
-int64_t config_get_int(const struct config *cfg, const char *key, int64_t def,
-                       int64_t min, int64_t max, struct diag *diag)
+static int64_t get_whole(const struct config *cfg, const char *key, int64_t def, int64_t min,
+                         int64_t max, enum units_kind kind, struct diag *diag)
 {
     const struct config_entry *e = config_find(cfg, key);
     if (!e)
         return def;
     int64_t v;
-    if (parse_scaled(e->value, &v) < 0 || v < min || v > max) {
+    if (parse_whole(e->value, kind, &v) < 0 || v < min || v > max) {
         diag_error(diag, e->origin, e->line,
-                   "%s: '%s' is not an integer in [%lld, %lld]", key, e->value,
-                   (long long)min, (long long)max);
+                   "%s: '%s' is not %s in [%lld, %lld] (units: %s)", key, e->value,
+                   kind == UNITS_SIZE ? "a size" : "an integer",
+                   (long long)min, (long long)max, units_names(kind));
         return def;
     }
     return v;
+}
+
+int64_t config_get_int(const struct config *cfg, const char *key, int64_t def,
+                       int64_t min, int64_t max, struct diag *diag)
+{
+    return get_whole(cfg, key, def, min, max, UNITS_COUNT, diag);
+}
+
+int64_t config_get_size(const struct config *cfg, const char *key, int64_t def,
+                        int64_t min, int64_t max, struct diag *diag)
+{
+    return get_whole(cfg, key, def, min, max, UNITS_SIZE, diag);
 }
 
 int64_t config_get_duration_usec(const struct config *cfg, const char *key, int64_t def_usec,
@@ -439,26 +424,14 @@ int64_t config_get_duration_usec(const struct config *cfg, const char *key, int6
     const struct config_entry *e = config_find(cfg, key);
     if (!e)
         return def_usec;
-    char *end;
-    errno = 0;
-    double v = strtod(e->value, &end);
-    double scale = 1e6;
-    if (strcmp(end, "ms") == 0)
-        scale = 1e3;
-    else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-        scale = 60e6;
-    else if (strcmp(end, "h") == 0)
-        scale = 3600e6;
-    else if (strcmp(end, "d") == 0)
-        scale = 86400e6;
-    else if (*end && strcmp(end, "s") != 0)
-        end = NULL;
-    if (!end || end == e->value || errno || v < 0 || v * scale > 9e18) {
-        diag_error(diag, e->origin, e->line, "%s: '%s' is not a duration (e.g. 30s, 500ms, 5m)",
-                   key, e->value);
+    double v;
+    if (units_parse(e->value, UNITS_DURATION, &v) < 0 || v > 9e18) {
+        diag_error(diag, e->origin, e->line,
+                   "%s: '%s' is not a duration (e.g. 30s, 500ms, 5m; units: %s)", key, e->value,
+                   units_names(UNITS_DURATION));
         return def_usec;
     }
-    return (int64_t)(v * scale);
+    return (int64_t)v;
 }
 
 bool config_get_bool(const struct config *cfg, const char *key, bool def, struct diag *diag)
@@ -542,4 +515,95 @@ void config_foreach_child(const struct config *cfg, const char *prefix,
         snprintf(full, sizeof full, "%.*s", (int)(plen + 1 + clen), key);
         fn(ctx, name, full);
     }
+}
+
+/* Whether key matches pattern element by element ('*' matches any one). */
+static bool key_matches(const char *key, const char *pattern)
+{
+    while (*key && *pattern) {
+        size_t klen = strcspn(key, "."), plen = strcspn(pattern, ".");
+        if (!(plen == 1 && pattern[0] == '*') && (klen != plen || strncmp(key, pattern, klen) != 0))
+            return false;
+        key += klen;
+        pattern += plen;
+        if (*key != *pattern)
+            return false;
+        if (*key) {
+            key++;
+            pattern++;
+        }
+    }
+    return *key == '\0' && *pattern == '\0';
+}
+
+/* Edit distance (insertions, deletions, substitutions), for suggestions;
+ * keys are short, and longer ones are not worth comparing. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { MAX = 128 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= MAX || lb >= MAX)
+        return SIZE_MAX;
+    size_t row[MAX + 1];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag_prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag_prev + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag_prev = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The closest known key, or NULL when none is close enough to be what was
+ * meant (at most 3 edits, and fewer than a third of the key). */
+static const char *suggest_key(const char *key, const char *const *known, size_t n)
+{
+    const char *best = NULL;
+    size_t best_distance = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (strchr(known[i], '*'))
+            continue;           /* "vars.address-groups.*" is no spelling to offer */
+        size_t d = edit_distance(key, known[i]);
+        if (d < best_distance) {
+            best_distance = d;
+            best = known[i];
+        }
+    }
+    size_t limit = strlen(key) / 3;
+    return best && best_distance <= 3 && best_distance <= limit ? best : NULL;
+}
+
+size_t config_check_keys(const struct config *cfg, const char *const *known, size_t n,
+                         bool as_error, struct diag *diag)
+{
+    size_t reported = 0;
+    for (size_t i = 0; i < cfg->count; i++) {
+        const struct config_entry *e = &cfg->entries[i];
+        if (e->list_index > 0)
+            continue;           /* a list is reported once, at its first item */
+        bool ok = false;
+        for (size_t k = 0; k < n && !ok; k++)
+            ok = key_matches(e->key, known[k]);
+        if (ok)
+            continue;
+        const char *hint = suggest_key(e->key, known, n);
+        void (*report)(struct diag *, const char *, unsigned, const char *, ...) =
+            as_error ? diag_error : diag_warning;
+        if (hint)
+            report(diag, e->origin, e->line, "unknown key '%s' (did you mean '%s'?)", e->key, hint);
+        else
+            report(diag, e->origin, e->line, "unknown key '%s'", e->key);
+        reported++;
+    }
+    return reported;
 }

@@ -29,11 +29,14 @@ int config_set_override(struct config *cfg, const char *assignment, struct diag 
 
 bool config_has(const struct config *cfg, const char *key);
 const char *config_get_str(const struct config *cfg, const char *key, const char *def);
-/* Integers accept k/m/g (and kb/mb/gb, powers of 1024) suffixes.  A value that
- * is not a number or is out of [min,max] is reported and def is returned. */
+/* Numbers follow util/units.h.  Counts take k/m/g (powers of 1000); sizes
+ * take b/kb/mb/gb/tb (powers of 1024).  A value that is not a whole number
+ * of its kind or is out of [min,max] is reported and def is returned. */
 int64_t config_get_int(const struct config *cfg, const char *key, int64_t def,
                        int64_t min, int64_t max, struct diag *diag);
-/* Durations accept s, ms, m, h suffixes; result in microseconds. */
+int64_t config_get_size(const struct config *cfg, const char *key, int64_t def,
+                        int64_t min, int64_t max, struct diag *diag);
+/* Durations take us, ms, s (the default), m/min, h, d; in microseconds. */
 int64_t config_get_duration_usec(const struct config *cfg, const char *key, int64_t def_usec,
                                  struct diag *diag);
 bool config_get_bool(const struct config *cfg, const char *key, bool def, struct diag *diag);
@@ -52,6 +55,16 @@ const char *config_list_item(const struct config *cfg, const char *key, size_t i
 void config_foreach_child(const struct config *cfg, const char *prefix,
                           void (*fn)(void *ctx, const char *child, const char *full_key),
                           void *ctx);
+
+/* The keys xiezhi reads, as patterns ('*' is one path element): keys.c. */
+extern const char *const config_known_keys[];
+extern const size_t config_known_key_count;
+
+/* Reports every key (file or --set) that matches none of the n patterns:
+ * "file:line: unknown key 'a.b' (did you mean 'a.c'?)", as an error when
+ * as_error (-T) and a warning otherwise.  Returns how many were reported. */
+size_t config_check_keys(const struct config *cfg, const char *const *known, size_t n,
+                         bool as_error, struct diag *diag);
 
 /* Where a key came from, for messages: "file:line" or "--set". */
 const char *config_origin(const struct config *cfg, const char *key, unsigned *line);

@@ -40,7 +40,7 @@ void decoder_config_load(struct decoder_config *out, const struct config *cfg, s
 {
     out->max_tunnel_depth = (unsigned)config_get_int(cfg, "decoder.max-tunnel-depth", DEFAULT_MAX_TUNNEL_DEPTH,
                                                      0, MAX_TUNNEL_DEPTH, diag);
-    out->frag_memcap = (size_t)config_get_int(cfg, "decoder.defrag.memcap", DEFAULT_FRAG_MEMCAP, 4096,
+    out->frag_memcap = (size_t)config_get_size(cfg, "decoder.defrag.memcap", DEFAULT_FRAG_MEMCAP, 4096,
                                               (int64_t)1 << 40, diag);
     int64_t t = config_get_duration_usec(cfg, "decoder.defrag.timeout", (int64_t)DEFAULT_FRAG_TIMEOUT_USEC, diag);
     out->frag_timeout_usec = t > 0 ? (uint64_t)t : DEFAULT_FRAG_TIMEOUT_USEC;

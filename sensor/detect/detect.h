@@ -1,6 +1,10 @@
-/* Detection: Suricata-style rules compiled into an immutable engine that
- * worker threads share read-only (swapped whole on reload), plus one
- * detect_thread per worker holding mutable state (thresholds, scratch).
+/* Detection: Suricata-style rules compiled into an engine that worker
+ * threads share (swapped whole on reload).  Its rules and prefilter are
+ * read-only after load; two parts change while packets flow, each under its
+ * own lock: the threshold table (shared by the workers, so a threshold
+ * counts over the whole sensor as in Suricata) and the datasets (written by
+ * dataset:set/unset).  One detect_thread per worker holds the rest of the
+ * mutable state (anomaly trackers, scratch).
  * Detection never does I/O: matches leave through the alert_sink. */
 #ifndef XIEZHI_DETECT_H
 #define XIEZHI_DETECT_H
@@ -30,7 +34,7 @@ struct rule_info {
     const char *metadata_json;   /* pre-rendered {"key":["v",...]} or NULL */
 };
 
-/* Behavioural detections add what was seen (EVE "anomaly" object). */
+/* Behavioural detections add what was seen (EVE "behavior" object). */
 struct anomaly_info {
     const char *kind;            /* "port_scan", "dns_tunnel", ... */
     uint64_t window_usec;

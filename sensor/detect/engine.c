@@ -54,6 +54,7 @@ struct detect_engine {
     struct diag *diag;          /* the caller's during load, then quiet_diag */
     struct diag quiet_diag;
     struct classification *classification;
+    struct anomaly_settings anomaly_settings;   /* read once at load */
     struct classifier *own_classifier;
     const struct classifier *classifier;
     struct dataset_registry *datasets;
@@ -362,6 +363,19 @@ static const struct content *pick_fast_pattern(const struct rule *r)
     return best;
 }
 
+/* Contents placed from the start of the buffer: on the stream that is
+ * the stream's start, so for packets the stream did not take whole the
+ * packet itself is inspected too (see payload_matches). */
+static bool payload_is_anchored(const struct rule *r)
+{
+    const struct inspect_list *l = &r->buf[BUF_PAYLOAD];
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].kind == INSPECT_CONTENT &&
+            (l->v[i].u.content.flags & (CF_OFFSET | CF_DEPTH | CF_STARTSWITH)))
+            return true;
+    return false;
+}
+
 static bool rule_is_app_static(const struct rule *r)
 {
     if (!r->app_layer || r->anomaly || r->buf[BUF_PAYLOAD].n ||
@@ -522,6 +536,7 @@ static int build_groups(struct detect_engine *de)
         if (r->has_threshold || r->has_detection_filter)
             de->has_thresholds = true;
         r->fast = pick_fast_pattern(r);
+        r->payload_anchored = payload_is_anchored(r);
         if (r->flow_opts & FLOWOPT_ONLY_STREAM)
             r->payload_source = RULE_PAYLOAD_STREAM;
         else if (r->flow_opts & FLOWOPT_NO_STREAM)
@@ -579,6 +594,7 @@ struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
         de->inspect_encrypted = config_get_choice(cfg->config, "detect.encryption-handling",
                                                   handling, 2, 0, diag) == 1;
     }
+    anomaly_settings_load(&de->anomaly_settings, cfg->config, diag);
     de->ntls = applayer_ids(de, "tls", de->tls_ids, 4);
     de->nhttp = applayer_ids(de, "http", de->http_ids, 4);
     struct sid_table sids = { 0 };
@@ -649,7 +665,7 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
     dt->stamp = calloc(n, sizeof *dt->stamp);
     dt->cand = malloc(n * sizeof *dt->cand);
     dt->alerts = malloc(n * sizeof *dt->alerts);
-    dt->anomaly = anomaly_state_new(de->cfg.config);
+    dt->anomaly = anomaly_state_new(&de->anomaly_settings);
     if (!dt->md || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly) {
         detect_thread_free(dt);
         return NULL;
@@ -738,13 +754,18 @@ struct payload_src {
 };
 
 /* A pattern both in the packet and in the stream is one match: the rule is
- * evaluated once per packet, on the packet, else on the stream. */
+ * evaluated once per packet, on the packet, else on the stream.  A packet
+ * the stream did not take whole (held, retransmitted) is left to the
+ * stream, except by rules anchored with offset/depth: on the stream those
+ * count from its first byte, so a request deep in a connection would never
+ * match there; they keep looking at the packet as before reassembly. */
 static bool payload_matches(const struct match_env *env, const struct rule *r,
                             const struct payload_src *src)
 {
     const struct inspect_list *l = &r->buf[BUF_PAYLOAD];
     bool on_packet = src->pkt && r->payload_source != RULE_PAYLOAD_STREAM &&
-                     (r->payload_source == RULE_PAYLOAD_PACKET || !src->pkt_in_stream);
+                     (r->payload_source == RULE_PAYLOAD_PACKET || !src->pkt_in_stream ||
+                      r->payload_anchored);
     if (on_packet && inspect_buffer(env, l, src->pkt, src->pkt_len))
         return true;
     return src->win && r->payload_source != RULE_PAYLOAD_PACKET &&

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "detect/dataset.h"
+#include "util/text.h"
 
 #define INSPECT_BUDGET 4096
 
@@ -161,14 +162,6 @@ static bool step_bsize(struct chain *c, size_t i, uint32_t prev_end)
     return ok && chain_from(c, i + 1, prev_end);
 }
 
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = tolower(ch);
-    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
 /* Hash types are stored raw: the buffer's hex text is converted first. */
 static bool dataset_value(const struct dataset *ds, const uint8_t *buf, uint32_t len,
                           uint8_t *out, uint32_t *outlen)
@@ -180,7 +173,7 @@ static bool dataset_value(const struct dataset *ds, const uint8_t *buf, uint32_t
     if (len != want * 2)
         return false;
     for (uint32_t k = 0; k < want; k++) {
-        int hi = hexval(buf[2 * k]), lo = hexval(buf[2 * k + 1]);
+        int hi = text_hex_digit(buf[2 * k]), lo = text_hex_digit(buf[2 * k + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[k] = (uint8_t)(hi << 4 | lo);

@@ -4,6 +4,9 @@
 #ifndef XIEZHI_DETECT_KEYWORDS_H
 #define XIEZHI_DETECT_KEYWORDS_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "detect/rule.h"
 
 enum keyword_value {
@@ -20,7 +23,15 @@ struct keyword {
     const char *name;
     enum keyword_value value;
     keyword_setup_fn setup;     /* NULL: known to Suricata but not supported */
+    const char *description;    /* one line, for --list-keywords and docs/rules.md */
 };
+
+/* Where a keyword is documented: docs/rules.md's generated keyword list. */
+#define KEYWORD_DOC_URL "docs/rules.md#keyword-list"
+
+/* One line per keyword: "name - description - link" (--list-keywords), or
+ * the markdown table of docs/rules.md's keyword list (markdown true). */
+void keyword_list_print(FILE *out, bool markdown);
 
 const struct keyword *keyword_find(const char *name);
 size_t keyword_count(void);

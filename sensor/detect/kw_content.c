@@ -9,16 +9,9 @@
 #include <string.h>
 
 #include "detect/keywords.h"
+#include "util/text.h"
 
 #define CONTENT_MAX 65535
-
-static int hexdigit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 int content_decode(const char *value, uint8_t **out, uint32_t *outlen, char *err, size_t errlen)
 {
@@ -49,7 +42,7 @@ int content_decode(const char *value, uint8_t **out, uint32_t *outlen, char *err
                 }
                 continue;
             }
-            int d = hexdigit(c);
+            int d = text_hex_digit(c);
             if (d < 0) {
                 snprintf(err, errlen, "invalid hex character '%c' in content", c);
                 goto fail;

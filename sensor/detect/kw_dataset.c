@@ -9,18 +9,9 @@
 
 #include "detect/dataset.h"
 #include "detect/keywords.h"
+#include "util/text.h"
 
 static const char *const commands[] = { "isset", "isnotset", "set", "unset" };
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    return s;
-}
 
 int kw_dataset(struct rule_parser *rp, const char *v)
 {
@@ -41,8 +32,8 @@ int kw_dataset(struct rule_parser *rp, const char *v)
         rule_err(rp, "dataset needs 'command,name,type T'");
         return -1;
     }
-    cmd = trim(cmd);
-    name = trim(name);
+    cmd = text_trim(cmd);
+    name = text_trim(name);
     int c = -1;
     for (int i = 0; i < 4; i++)
         if (strcmp(cmd, commands[i]) == 0)
@@ -58,14 +49,14 @@ int kw_dataset(struct rule_parser *rp, const char *v)
     int type = -1;
     const char *load = NULL;
     for (char *opt = strtok_r(NULL, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
-        opt = trim(opt);
+        opt = text_trim(opt);
         char *sp = strpbrk(opt, " \t");
         if (!sp) {
             rule_err(rp, "dataset option '%s' needs a value", opt);
             return -1;
         }
         *sp = '\0';
-        char *val = trim(sp + 1);
+        char *val = text_trim(sp + 1);
         if (strcmp(opt, "type") == 0) {
             type = dataset_type_from_name(val);
             if (type < 0) {

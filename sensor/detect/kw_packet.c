@@ -1,6 +1,7 @@
 /* Packet keywords: ip_proto, ttl, flags (with the + * ! modifiers and an
  * ignore mask), dsize, itype and icode; plus the numeric comparison syntax
  * they share ("N", "<N", ">=N", "!N", "N-M", "N<>M"). */
+#include <netinet/in.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -95,7 +96,7 @@ static bool match_dsize(const struct match_env *env, const void *ctx)
 
 static bool is_icmp(const struct packet *p)
 {
-    return p->proto == 1 || p->proto == 58;
+    return p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6;
 }
 
 static bool match_itype(const struct match_env *env, const void *ctx)
@@ -187,7 +188,7 @@ static int flag_bit(char c)
 static bool match_flags(const struct match_env *env, const void *ctx)
 {
     const struct flags_ctx *c = ctx;
-    if (env->pkt->proto != 6)
+    if (env->pkt->proto != IPPROTO_TCP)
         return false;
     uint8_t f = env->pkt->tcp_flags & (uint8_t)~c->ignore;
     switch (c->mod) {

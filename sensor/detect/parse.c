@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "anomaly/anomaly.h"
+#include "util/text.h"
 
 
 #define RULE_MAX_OPTIONS 256
@@ -254,16 +255,6 @@ static int parse_header(struct rule_parser *rp, char *header, bool *passive)
 
 /* --- options ----------------------------------------------------------------- */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 /* Strips surrounding quotes; a quote left open or closed early is an error. */
 static int unquote(struct rule_parser *rp, const char *name, char **value)
 {
@@ -303,7 +294,7 @@ static int unquote(struct rule_parser *rp, const char *name, char **value)
 
 static int apply_option(struct rule_parser *rp, char *name, char *value)
 {
-    name = trim(name);
+    name = text_trim(name);
     if (!*name) {
         rule_err(rp, "empty option");
         return -1;
@@ -316,7 +307,7 @@ static int apply_option(struct rule_parser *rp, char *name, char *value)
     }
     rp->value_negated = false;
     if (value) {
-        value = trim(value);
+        value = text_trim(value);
         if (unquote(rp, name, &value) < 0)
             return -1;
     }
@@ -368,17 +359,17 @@ static int parse_options(struct rule_parser *rp, char *opts)
                 p++;
             }
             if (in_quote) {
-                rule_err(rp, "unbalanced quotes in option '%s'", trim(name));
+                rule_err(rp, "unbalanced quotes in option '%s'", text_trim(name));
                 return -1;
             }
         }
         if (*p != ';') {
-            rule_err(rp, "option '%s' must end with ';'", trim(name));
+            rule_err(rp, "option '%s' must end with ';'", text_trim(name));
             return -1;
         }
         *p++ = '\0';
         if (strlen(value ? value : "") > OPTION_VALUE_MAX) {
-            rule_err(rp, "value of option '%s' is too long", trim(name));
+            rule_err(rp, "value of option '%s' is too long", text_trim(name));
             return -1;
         }
         if (apply_option(rp, name, value) < 0)
@@ -439,7 +430,7 @@ struct rule *rule_parse(struct detect_engine *de, const char *text, const char *
         rule_err(&rp, "rule has no options: expected '(' after the header");
         goto out;
     }
-    char *body = trim(open + 1);
+    char *body = text_trim(open + 1);
     size_t blen = strlen(body);
     if (blen == 0 || body[blen - 1] != ')') {
         rule_err(&rp, "rule options must end with ')'");

@@ -161,6 +161,7 @@ struct rule {
     bool icmp_any;              /* "icmp": ICMPv4 and ICMPv6 */
     bool bidir;
     uint8_t payload_source;     /* enum rule_payload_source */
+    bool payload_anchored;      /* a payload content has offset/depth/startswith */
     int app_ids[4];             /* nDPI ids of an app-layer header protocol */
     size_t napp_ids;
     struct addr_set src, dst;

@@ -1,9 +1,10 @@
 /* EVE JSON events.  Field names and their order follow Suricata's EVE so
  * that existing tooling reads xiezhi's output unchanged; xiezhi's own objects
- * (ndpi, geoip, anomaly, sensor, event_id) sit beside Suricata's, never
+ * (ndpi, geoip, behavior, sensor, event_id) sit beside Suricata's, never
  * inside them. */
 #include "event/eve.h"
 
+#include <netinet/in.h>
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -80,9 +81,11 @@ static const struct {
     uint8_t number;
     const char *name;
 } proto_names[] = {
-    { 1, "ICMP" }, { 2, "IGMP" }, { 6, "TCP" }, { 17, "UDP" }, { 47, "GRE" },
-    { 50, "ESP" }, { 51, "AH" }, { 58, "IPv6-ICMP" }, { 89, "OSPF" }, { 103, "PIM" },
-    { 112, "VRRP" }, { 132, "SCTP" },
+    { IPPROTO_ICMP, "ICMP" }, { IPPROTO_IGMP, "IGMP" }, { IPPROTO_TCP, "TCP" },
+    { IPPROTO_UDP, "UDP" }, { IPPROTO_GRE, "GRE" }, { IPPROTO_ESP, "ESP" }, { IPPROTO_AH, "AH" },
+    { IPPROTO_ICMPV6, "IPv6-ICMP" }, { 89, "OSPF" },      /* no IPPROTO_ name in glibc */
+    { IPPROTO_PIM, "PIM" }, { 112, "VRRP" },              /* likewise */
+    { IPPROTO_SCTP, "SCTP" },
 };
 
 const char *eve_proto_name(uint8_t proto, char *buf, size_t len)
@@ -104,7 +107,7 @@ static void write_addr(struct json_writer *j, const char *key, const struct ip_a
 
 static bool proto_has_ports(uint8_t proto)
 {
-    return proto == 6 || proto == 17 || proto == 132;
+    return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
 }
 
 /* The five-tuple, oriented as the event says: packets keep their own
@@ -130,7 +133,7 @@ static void write_tuple(struct eve_writer *w, const struct flow *flow, bool reve
     if (proto_has_ports(flow->proto))
         json_uint(&w->json, "dest_port", dport);
     json_string(&w->json, "proto", eve_proto_name(flow->proto, num, sizeof num));
-    if (flow->proto == 1 || flow->proto == 58) {
+    if (flow->proto == IPPROTO_ICMP || flow->proto == IPPROTO_ICMPV6) {
         /* ICMP flows carry type and code in the port fields of the key. */
         json_uint(&w->json, "icmp_type", reversed ? flow->server_port : flow->client_port);
         json_uint(&w->json, "icmp_code", reversed ? flow->client_port : flow->server_port);
@@ -261,9 +264,16 @@ static void deliver(struct eve_writer *w, enum event_type type, uint64_t seq)
     w->sink.deliver(w->sink.ctx, &record);
 }
 
-static void write_anomaly(struct json_writer *j, const struct anomaly_info *anomaly)
+static const char *behavior_name(const struct eve_writer *w)
 {
-    json_object_begin(j, "anomaly");
+    return w->legacy_anomaly_names ? EVENT_BEHAVIOR_LEGACY_NAME : event_type_name(EVENT_ANOMALY);
+}
+
+/* A behavioural detection's details, named as its event_type. */
+static void write_anomaly(struct eve_writer *w, const struct anomaly_info *anomaly)
+{
+    struct json_writer *j = &w->json;
+    json_object_begin(j, behavior_name(w));
     json_string(j, "kind", anomaly->kind);
     json_uint(j, "window", anomaly->window_usec / 1000000);
     json_uint(j, "count", anomaly->count);
@@ -298,7 +308,7 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
     write_header(w, pkt ? pkt->ts_usec : flow->last_usec, flow);
     if (w->offline && pkt)
         json_uint(j, "pcap_cnt", pkt->pcap_cnt);
-    json_string(j, "event_type", event_type_name(type));
+    json_string(j, "event_type", anomaly ? behavior_name(w) : event_type_name(type));
     write_tuple(w, flow, reversed);
     json_string(j, "app_proto", classify_app_proto(w->classifier, &flow->app));
     json_object_begin(j, "alert");
@@ -316,7 +326,7 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
     write_flow_counters(w, flow);
     json_object_end(j);
     if (anomaly)
-        write_anomaly(j, anomaly);
+        write_anomaly(w, anomaly);
     write_ndpi(w, flow);
     write_geoip(w, flow, reversed);
     write_trailer(w, seq);
@@ -372,6 +382,12 @@ struct json_writer *eve_stats_begin(struct eve_writer *w, uint64_t ts_usec, uint
     json_object_begin(&w->json, "stats");
     json_uint(&w->json, "uptime", uptime_sec);
     return &w->json;
+}
+
+void eve_stats_own(struct eve_writer *w)
+{
+    json_object_end(&w->json);
+    json_object_begin(&w->json, "xiezhi_stats");
 }
 
 void eve_stats_end(struct eve_writer *w)

@@ -1,6 +1,6 @@
-/* EVE JSON formatting: alert, anomaly, flow and stats events, with field
+/* EVE JSON formatting: alert, behavior, flow and stats events, with field
  * names as Suricata writes them and xiezhi's own objects (ndpi, geoip,
- * anomaly, sensor, event_id) beside them.  The writer formats one line into
+ * behavior, xiezhi_stats, sensor, event_id) beside them.  The writer formats one line into
  * its scratch buffer and hands it to the sink; it does no I/O itself. */
 #ifndef XIEZHI_EVE_H
 #define XIEZHI_EVE_H
@@ -30,6 +30,7 @@ struct eve_writer {
     const char *sensor_id;
     const char *segment;          /* NULL or "" when not configured */
     bool offline;                 /* pcap_cnt is written for offline runs */
+    bool legacy_anomaly_names;    /* behavioural detections as "anomaly" (pre-0.2) */
     const struct classifier *classifier;
     const struct geoip *geoip;    /* NULL: no geoip object */
     struct eve_sink sink;
@@ -45,15 +46,18 @@ void eve_writer_init(struct eve_writer *w, const char *sensor_id, const char *se
                      const struct geoip *geoip, const struct eve_sink *sink);
 void eve_writer_free(struct eve_writer *w);
 
-/* An alert (anomaly NULL) or an anomaly detection.  pkt may be NULL for
+/* An alert (anomaly NULL) or a behavioural detection ("behavior").  pkt may be NULL for
  * detections made at flow end; the flow's last time is used then. */
 void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct packet *pkt,
                      const struct rule_info *rule, const struct anomaly_info *anomaly);
 void eve_write_flow(struct eve_writer *w, const struct flow *flow);
 
 /* Stats events are built by the caller (it knows every stage's counters):
- * begin writes the common header and opens "stats"; end closes and sends. */
+ * begin writes the common header and opens "stats" (Suricata's names only);
+ * own closes it and opens "xiezhi_stats" (xiezhi's counters); end closes
+ * and sends. */
 struct json_writer *eve_stats_begin(struct eve_writer *w, uint64_t ts_usec, uint64_t uptime_sec);
+void eve_stats_own(struct eve_writer *w);
 void eve_stats_end(struct eve_writer *w);
 
 /* Limits formatting to these EVENT_TYPE_MASK()s (0: all). */

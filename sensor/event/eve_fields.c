@@ -2,6 +2,7 @@
  * descent over the whole object that keeps the path of the current value
  * and copies a scalar when its path is wanted. */
 #include "event/eve_fields.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,17 +23,6 @@ static void skip_ws(struct jparser *jp)
 {
     while (jp->p < jp->end && (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r'))
         jp->p++;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static void out_byte(char *out, size_t *n, size_t cap, char c)
@@ -74,7 +64,7 @@ static int parse_string(struct jparser *jp, char *out, size_t cap)
             return -1;
         unsigned cp = 0;
         for (int i = 0; i < 4; i++) {
-            int h = hexval(jp->p[i]);
+            int h = text_hex_digit(jp->p[i]);
             if (h < 0)
                 return -1;
             cp = cp << 4 | (unsigned)h;

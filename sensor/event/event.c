@@ -5,7 +5,7 @@
 
 static const char *const event_type_names[EVENT_TYPE_COUNT] = {
     [EVENT_ALERT] = "alert",
-    [EVENT_ANOMALY] = "anomaly",
+    [EVENT_ANOMALY] = "behavior",
     [EVENT_FLOW] = "flow",
     [EVENT_STATS] = "stats",
     [EVENT_HTTP] = "http",
@@ -24,5 +24,7 @@ int event_type_from_name(const char *name)
     for (int t = 0; t < EVENT_TYPE_COUNT; t++)
         if (strcmp(event_type_names[t], name) == 0)
             return t;
+    if (strcmp(name, EVENT_BEHAVIOR_LEGACY_NAME) == 0)
+        return EVENT_ANOMALY;
     return -1;
 }

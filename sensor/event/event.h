@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* EVENT_ANOMALY is a behavioural detection (sensor/anomaly).  In EVE it is
+ * event_type "behavior" with a "behavior" object: Suricata's "anomaly" means
+ * decoder/app-layer anomalies with other fields, and consumers built for
+ * Suricata must not mistake one for the other (docs/anomaly.md). */
 enum event_type {
     EVENT_ALERT, EVENT_ANOMALY, EVENT_FLOW, EVENT_STATS,
     /* protocol events, one per app-layer transaction (sensor/applayer) */
@@ -24,7 +28,11 @@ struct event_record {
 };
 
 const char *event_type_name(enum event_type type);
-/* "alert" -> EVENT_ALERT; -1 if unknown. */
+/* The name before 0.2 (anomaly.event-type: anomaly writes it again). */
+#define EVENT_BEHAVIOR_LEGACY_NAME "anomaly"
+
+/* "alert" -> EVENT_ALERT; -1 if unknown.  The legacy name "anomaly" still
+ * selects behavioural detections, so older outputs.*.types lists keep working. */
 int event_type_from_name(const char *name);
 
 #endif

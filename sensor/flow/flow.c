@@ -4,6 +4,7 @@
  * The active timeout is checked when a packet arrives (the flow is split). */
 #include "flow/flow.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,8 +49,6 @@ struct flow_table {
 #define FLOW_HASH_SEED 0x5851f42d4c957f2dULL
 #define INITIAL_BUCKETS 1024u
 #define MAX_SPARE 4096u
-
-enum { IPPROTO_ICMP_ = 1, IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17, IPPROTO_ICMPV6_ = 58 };
 
 /* ---- hashing ---------------------------------------------------------- */
 
@@ -123,7 +122,7 @@ static uint64_t flow_key_hash(const struct flow *f)
 static enum timeout_class flow_timeout_class(const struct flow *f)
 {
     switch (f->proto) {
-    case IPPROTO_TCP_:
+    case IPPROTO_TCP:
         switch (f->tcp_state) {
         case FLOW_TCP_SYN_SENT:
         case FLOW_TCP_SYN_RECEIVED:
@@ -136,10 +135,10 @@ static enum timeout_class flow_timeout_class(const struct flow *f)
         default:    /* midstream: established once both sides spoke */
             return f->pkts[0] && f->pkts[1] ? TC_TCP_ESTABLISHED : TC_TCP_NEW;
         }
-    case IPPROTO_UDP_:
+    case IPPROTO_UDP:
         return TC_UDP;
-    case IPPROTO_ICMP_:
-    case IPPROTO_ICMPV6_:
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6:
         return TC_ICMP;
     default:
         return TC_OTHER;
@@ -350,7 +349,9 @@ static struct flow *alloc_flow(struct flow_table *ft)
 static uint64_t make_flow_id(uint64_t key_hash_value, uint64_t start_usec)
 {
     uint64_t id = mix64(key_hash_value ^ mix64(start_usec + FLOW_HASH_SEED));
-    id &= 0x7fffffffffffffffULL;     /* EVE flow_id is a positive int64 */
+    /* 51 bits, as Suricata masks its flow ids: JSON consumers that hold
+     * numbers as doubles (jq 1.6, JavaScript) keep them exact below 2^53. */
+    id &= FLOW_ID_MASK;
     return id ? id : 1;
 }
 
@@ -370,7 +371,7 @@ static struct flow *create_flow(struct flow_table *ft, const struct packet *pkt,
     if (!f)
         return NULL;
     /* A SYN-ACK seen first comes from the server. */
-    bool sender_is_server = pkt->proto == IPPROTO_TCP_ && is_syn_ack(pkt->tcp_flags);
+    bool sender_is_server = pkt->proto == IPPROTO_TCP && is_syn_ack(pkt->tcp_flags);
     if (sender_is_server) {
         f->client = pkt->dst, f->client_port = pkt->dst_port;
         f->server = pkt->src, f->server_port = pkt->src_port;
@@ -391,10 +392,10 @@ static struct flow *create_flow(struct flow_table *ft, const struct packet *pkt,
     ft->stats.created++;
     ft->stats.active++;
     switch (f->proto) {
-    case IPPROTO_TCP_: ft->stats.tcp++; break;
-    case IPPROTO_UDP_: ft->stats.udp++; break;
-    case IPPROTO_ICMP_:
-    case IPPROTO_ICMPV6_: ft->stats.icmp++; break;
+    case IPPROTO_TCP: ft->stats.tcp++; break;
+    case IPPROTO_UDP: ft->stats.udp++; break;
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6: ft->stats.icmp++; break;
     default: ft->stats.other++; break;
     }
     maybe_grow(ft);
@@ -462,7 +463,7 @@ static void count_packet(struct flow *f, const struct packet *pkt, enum flow_dir
     f->bytes[dir] += pkt->wire_len;
     if (pkt->ts_usec > f->last_usec)
         f->last_usec = pkt->ts_usec;
-    if (f->proto == IPPROTO_TCP_)
+    if (f->proto == IPPROTO_TCP)
         tcp_update(f, pkt->tcp_flags, dir);
 }
 
@@ -480,7 +481,7 @@ struct flow *flow_table_lookup(struct flow_table *ft, const struct packet *pkt,
     }
     *created = false;
     if (f) {
-        bool reused = f->proto == IPPROTO_TCP_ && f->tcp_state == FLOW_TCP_CLOSED &&
+        bool reused = f->proto == IPPROTO_TCP && f->tcp_state == FLOW_TCP_CLOSED &&
                       (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
         bool too_long = ft->cfg.active_timeout_usec &&
                         pkt->ts_usec >= f->start_usec + ft->cfg.active_timeout_usec;
@@ -562,7 +563,7 @@ const char *flow_end_reason_name(enum flow_end_reason reason)
 
 const char *flow_state_name(const struct flow *flow)
 {
-    if (flow->proto == IPPROTO_TCP_) {
+    if (flow->proto == IPPROTO_TCP) {
         switch (flow->tcp_state) {
         case FLOW_TCP_ESTABLISHED:
         case FLOW_TCP_CLOSING:

@@ -14,6 +14,10 @@
 #include "classify/result.h"
 #include "decode/packet.h"
 
+/* EVE flow ids keep to 51 bits, as Suricata's do, so they stay exact in
+ * consumers that read JSON numbers as doubles (jq 1.6, JavaScript). */
+#define FLOW_ID_MASK UINT64_C(0x0007ffffffffffff)
+
 enum flow_direction { FLOW_TOSERVER = 0, FLOW_TOCLIENT = 1 };
 
 enum flow_end_reason {
@@ -44,7 +48,7 @@ struct flow {
     struct flow *hash_next;
     struct flow *lru_prev, *lru_next;
 
-    uint64_t flow_id;       /* deterministic: derived from the key and start time */
+    uint64_t flow_id;       /* deterministic: derived from the key and start time; <= FLOW_ID_MASK */
     struct ip_addr client, server;
     uint16_t client_port, server_port;
     uint16_t vlan_id;       /* outermost VLAN id; 0 if none */

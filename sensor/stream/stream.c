@@ -92,11 +92,11 @@ void stream_config_load(struct stream_config *cfg, const struct config *c, struc
     if (!c)
         return;
     cfg->midstream = config_get_bool(c, "stream.midstream", cfg->midstream, diag);
-    cfg->depth = (uint64_t)config_get_int(c, "stream.reassembly.depth", (int64_t)cfg->depth, 0,
+    cfg->depth = (uint64_t)config_get_size(c, "stream.reassembly.depth", (int64_t)cfg->depth, 0,
                                           INT64_C(1) << 40, diag);
-    cfg->memcap = (uint64_t)config_get_int(c, "stream.reassembly.memcap", (int64_t)cfg->memcap,
+    cfg->memcap = (uint64_t)config_get_size(c, "stream.reassembly.memcap", (int64_t)cfg->memcap,
                                            64 * 1024, INT64_C(1) << 40, diag);
-    cfg->max_held = (uint32_t)config_get_int(c, "stream.reassembly.max-held", cfg->max_held, 0,
+    cfg->max_held = (uint32_t)config_get_size(c, "stream.reassembly.max-held", cfg->max_held, 0,
                                              INT64_C(1) << 30, diag);
     int64_t t = config_get_duration_usec(c, "stream.reassembly.gap-timeout",
                                          (int64_t)cfg->gap_timeout_usec, diag);
@@ -577,6 +577,11 @@ static void flow_state_free(struct stream_engine *se, struct flow *flow)
     flow->stream = NULL;
 }
 
+static bool dir_live(const struct stream_dir *d)
+{
+    return d->state == DIR_NONE || d->state == DIR_ACTIVE;
+}
+
 /* Start of every call on a flow: chunks of the previous call expire, so
  * finished directions free their windows, the others shrink to context;
  * a flow with nothing left to reassemble loses its state for good. */
@@ -701,6 +706,13 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
         peer->ack_known = true;
     }
     maybe_start(se, flow, d, pkt);
+    /* refused or reset before any data (a scan's SYN answered by RST):
+     * nothing will ever be reassembled, so the state goes at once */
+    if ((pkt->tcp_flags & TCP_RST) && d->state == DIR_NONE && peer->next == 0 && !peer->held) {
+        d->state = DIR_DONE;
+        if (peer->state == DIR_ACTIVE || peer->state == DIR_NONE)
+            peer->state = DIR_DONE;
+    }
     enum stream_packet_kind kind = STREAM_PKT_UNTRACKED;
     if (d->state == DIR_ACTIVE) {
         uint64_t now = pkt->ts_usec;
@@ -734,6 +746,10 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
     build_view(se, d, kind, &se->view);
     chunks_fix(se, sf);
     *chunks = se->nchunks ? se->chunks : NULL;
+    if (!dir_live(d) && !dir_live(peer) && !d->buf && !peer->buf) {
+        flow_state_free(se, flow);      /* nothing points into it */
+        flow->stream_flags |= STREAM_FLOW_RELEASED;
+    }
     return se->nchunks;
 }
 

@@ -111,10 +111,11 @@ void stream_engine_free(struct stream_engine *se);
 const struct stream_stats *stream_engine_stats(const struct stream_engine *se);
 
 /* Reassembles one TCP packet of flow (direction dir): returns how many
- * chunks the packet released and points *chunks at them (they may be of
- * either direction only when dir's own stream ended; normally all are dir).
- * Non-TCP packets release nothing.  The view of dir for the rule engine is
- * then available from stream_packet_view(). */
+ * chunks the packet released and points *chunks at them, all of direction
+ * dir.  The array is the engine's (reused by its next call, on any flow);
+ * the bytes stay valid until the next call on this flow.  Non-TCP packets
+ * release nothing.  The view of dir for the rule engine is then available
+ * from stream_packet_view(). */
 size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct packet *pkt,
                      enum flow_direction dir, const struct stream_chunk **chunks);
 /* The rule engine's view of the direction of the last stream_packet call. */

@@ -107,7 +107,7 @@ PY
 read -r s_off m_off c_off < <(run "$tmp/s_off" -S "$tmp/none.rules" -r "$tmp/scan.pcap") || exit 1
 read -r s_on m_on c_on < <(run "$tmp/s_on" -S rules/anomaly.rules -r "$tmp/scan.pcap") || exit 1
 read -r s_cap m_cap c_cap < <(run "$tmp/s_cap" -S rules/anomaly.rules --set anomaly.memcap=8mb -r "$tmp/scan.pcap") || exit 1
-alerts=$(grep -c '"event_type":"anomaly"' "$tmp/s_on/eve.json")
+alerts=$(grep -c '"event_type":"behavior"' "$tmp/s_on/eve.json")
 echo "synthetic scan, 1M destination ports (16 hosts x 62500), peak RSS:"
 echo "  detectors off: $((m_off / 1024)) MB (${s_off}s wall, ${c_off}s CPU)"
 echo "  detectors on:  $((m_on / 1024)) MB (${s_on}s wall, ${c_on}s CPU), anomaly.memcap 64mb (default), $alerts anomaly alert(s)"

@@ -96,8 +96,10 @@ measure on "$XIEZHI" -r "$tmp/big.pcap" -S "$tmp/empty.rules" -l "$tmp/out"
 on_c=$cpu on_w=$wall on_rss=$rss_kb
 python3 - "$tmp/out/eve.json" >"$tmp/reasm" <<'PY'
 import json, sys
-st = [json.loads(l)["stats"] for l in open(sys.argv[1]) if '"event_type":"stats"' in l][-1]
-r = st["reassembly"]
+ev = [json.loads(l) for l in open(sys.argv[1]) if '"event_type":"stats"' in l][-1]
+r = dict(ev["xiezhi_stats"]["reassembly"])
+r["gaps"] = ev["stats"]["tcp"]["reassembly_gap"]
+r["depth_reached"] = ev["stats"]["tcp"]["stream_depth_reached"]
 print("reassembled %d directions, %.1f MB in order; %d out of order, %d gaps, %d depth reached, "
       "%d released as ciphertext; peak buffered %.1f MB"
       % (r["streams"], r["bytes"] / 1e6, r["out_of_order"], r["gaps"], r["depth_reached"],

@@ -119,6 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct capture_stats cap = { .packets = frames.count };
     struct json_writer *j = eve_stats_begin(&worker.eve, clock_usec, 1);
     worker_stats_json(j, &snap, &cap);
+    eve_stats_own(&worker.eve);
+    worker_stats_own_json(j, &snap, &cap);
     eve_stats_end(&worker.eve);
     decoder_expire(worker.decoder, UINT64_MAX);
     /* The next input starts a day later: thresholds and anomaly trackers

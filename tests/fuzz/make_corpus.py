@@ -220,7 +220,7 @@ BUILTIN_CONFIGS = [
     "vars:\n  address-groups: { HOME_NET: \"[10.0.0.0/8,172.16.0.0/12]\", EXTERNAL_NET: \"!$HOME_NET\" }\n"
     "  port-groups:    { HTTP_PORTS: \"80\", SSH_PORTS: \"22\" }\n"
     "capture:  { interfaces: [eth1], bpf: \"\", snaplen: 65535, promisc: yes, workers: auto }\n",
-    "outputs:\n  eve: { enabled: yes, filename: eve.json, types: [alert, anomaly, flow, stats] }\n"
+    "outputs:\n  eve: { enabled: yes, filename: eve.json, types: [alert, behavior, flow, stats] }\n"
     "  redis:\n    enabled: no\n    port: 6379\n    mode: stream\n    key: \"xiezhi:alerts\"\n"
     "    spool: { dir: spool, max-size: 1gb }\nflow:\n  timeouts: { tcp: 5m, udp: 60s }\n"
     "#set outputs.redis.port=70000\n#set capture.interfaces=[eth0, eth1]\n",

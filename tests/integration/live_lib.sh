@@ -108,7 +108,7 @@ replay() {
 # crosses its threshold, so only the actor is compared).
 alert_keys() {
     jq -r 'if .event_type == "alert" then "\(.alert.signature_id) \(.src_ip):\(.src_port) \(.dest_ip):\(.dest_port)"
-           elif .event_type == "anomaly" then "\(.alert.signature_id) \(.src_ip)" else empty end' "$@" | sort -u
+           elif .event_type == "behavior" then "\(.alert.signature_id) \(.src_ip)" else empty end' "$@" | sort -u
 }
 
 # last_stats EVE: the final stats event.

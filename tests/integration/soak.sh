@@ -28,7 +28,7 @@ make_rules "$T/rules"
 read -r -a rules <<<"$(rule_args "$T/rules")"
 veth_up
 start_sensor "$T/log" "${rules[@]}" --set capture.workers=2 --set flow.max-flows="$MAX_FLOWS" \
-    --set stats.interval=10s --set 'outputs.eve.types=[alert, anomaly, stats]' $EXTRA
+    --set stats.interval=10s --set 'outputs.eve.types=[alert, behavior, stats]' $EXTRA
 ip netns exec "$NS" tcpreplay -q -K -i xz1 --pps "$PPS" --loop 0 --unique-ip --duration "$SECONDS_TOTAL" \
     "$T/mix.pcap" >"$T/replay.log" 2>&1 &
 replay_pid=$!
@@ -40,7 +40,7 @@ while kill -0 $replay_pid 2>/dev/null; do
     [ "$rss" -gt "$rss_max" ] && rss_max=$rss
     [ -z "$rss_at_warmup" ] && [ "$SECONDS" -ge "$WARMUP" ] && rss_at_warmup=$rss
     st=$(last_stats "$T/log/eve.json")
-    printf '%6ds %8d  %s\n' "$SECONDS" "$rss" "$(jq -r '.stats | "\(.flow.active)  \(.flow.evicted)  \(.decoder.pkts)  \(.capture.kernel_drops)"' <<<"$st")"
+    printf '%6ds %8d  %s\n' "$SECONDS" "$rss" "$(jq -r '"\(.stats.flow.active)  \(.xiezhi_stats.flow.evicted)  \(.stats.decoder.pkts)  \(.stats.capture.kernel_drops)"' <<<"$st")"
 done
 rss_end=$(awk '/VmRSS/ {print $2}' "/proc/$SENSOR_PID/status")
 stop_sensor
@@ -48,7 +48,7 @@ cat "$T"/asan* "$T"/ubsan* 2>/dev/null | head -40
 [ -z "$(ls "$T"/asan* "$T"/ubsan* 2>/dev/null)" ] || fail "sanitizer reports above"
 st=$(last_stats "$T/log/eve.json")
 echo "replayed: $(grep -oE 'Actual: [0-9]+ packets' "$T/replay.log")"
-echo "final: $(jq -c '.stats | {pkts: .decoder.pkts, drops: .capture.kernel_drops, flows: .flow.created, evicted: .flow.evicted, memory: .flow.memory, alerts: .detect.alerts, anomalies: .detect.anomalies}' <<<"$st")"
+echo "final: $(jq -c '{pkts: .stats.decoder.pkts, drops: .stats.capture.kernel_drops, flows: .stats.flow.total, evicted: .xiezhi_stats.flow.evicted, memory: .stats.flow.memuse, alerts: .stats.detect.alert, behavior: .xiezhi_stats.detect.behavior}' <<<"$st")"
 echo "RSS: ${rss_at_warmup:-?} kB after ${WARMUP}s warm-up, $rss_end kB at the end, $rss_max kB at most"
 [ -n "$rss_at_warmup" ] || fail "the run was shorter than the warm-up"
 [ $((rss_end - rss_at_warmup)) -le "$SLACK" ] || fail "RSS grew by $((rss_end - rss_at_warmup)) kB after the warm-up"

@@ -46,7 +46,7 @@ for workers in 1 2; do
     stop_sensor
     stats=$(last_stats "$out/eve.json")
     [ -n "$stats" ] || fail "$workers worker(s): no stats event"
-    read -r pkts drops ifdrops nw wp <<<"$(jq -r '.stats | "\(.decoder.pkts) \(.capture.kernel_drops) \(.capture.kernel_ifdrops) \(.workers) \(.worker_packets | map(tostring) | join(","))"' <<<"$stats")"
+    read -r pkts drops ifdrops nw wp <<<"$(jq -r '"\(.stats.decoder.pkts) \(.stats.capture.kernel_drops) \(.stats.capture.kernel_ifdrops) \(.xiezhi_stats.workers) \(.xiezhi_stats.worker_packets | map(tostring) | join(","))"' <<<"$stats")"
     echo "[${SECONDS}s] live, $workers worker(s) at $PPS pps: $pkts packets (per worker $wp), kernel drops $drops, interface drops $ifdrops"
     [ "$nw" = "$workers" ] || fail "stats say $nw workers, expected $workers"
     [ "$drops" = 0 ] || fail "$drops kernel drops at $PPS pps: the comparison needs a lossless run"

@@ -22,7 +22,7 @@ echo 'alert tcp any any -> any any (msg:"hostile test"; flow:to_server; sid:9000
     --set rules.classification="$tmp/classification.config" \
     --set outputs.stdout.enabled=yes \
     --set outputs.redis.enabled=yes --set outputs.redis.port="$REDIS_PORT" \
-    --set "outputs.redis.types=[alert,anomaly,flow,stats]" > "$tmp/stdout" 2> "$tmp/log" ||
+    --set "outputs.redis.types=[alert,behavior,flow,stats]" > "$tmp/stdout" 2> "$tmp/log" ||
     fail "sensor failed: $(tail -3 "$tmp/log")"
 redis_dump stream xiezhi:alerts > "$tmp/redis.lines"
 

@@ -39,7 +39,7 @@ for line in open(sys.argv[1]):
     if ev["event_type"] == "alert":
         sids.add(ev["alert"]["signature_id"])
     if ev["event_type"] == "stats":
-        last = ev["stats"]["detect"]["payload"]
+        last = ev["xiezhi_stats"]["detect"]["payload"]
 for s in sorted(sids):
     print(s)
 print("skipped-bytes", "yes" if last["encrypted_bytes_skipped"] > 0 else "no")

@@ -80,8 +80,8 @@ for reason in link_truncated vlan_truncated vlan_too_deep mpls_truncated mpls_to
     tcp_truncated tcp_bad_offset udp_truncated udp_bad_length icmp_truncated sctp_truncated \
     frag_overlap frag_too_large; do
     n=$(jq -s --arg r "$reason" '[.[] | select(.event_type == "stats")] | last
-            | (.stats.decoder.errors[$r] // .stats.decoder[$r] // 0)' "$tmp/packets/eve.json" 2>/dev/null)
-    [ "${n:-0}" -gt 0 ] 2>/dev/null || bad "packets: stats.decoder.errors.$reason is ${n:-missing}, want > 0"
+            | (.xiezhi_stats.decoder.errors[$r] // .xiezhi_stats.decoder[$r] // 0)' "$tmp/packets/eve.json" 2>/dev/null)
+    [ "${n:-0}" -gt 0 ] 2>/dev/null || bad "packets: xiezhi_stats.decoder.errors.$reason is ${n:-missing}, want > 0"
 done
 
 # ---- corrupt capture files: one message naming the file, exit 1, the

@@ -85,8 +85,11 @@ check depth-0-split "1@6 3@6" "$(alerts split --set stream.reassembly.depth=0)"
 alerts gap >/dev/null
 python3 - "$tmp/last.json" <<'PY' || fail=1
 import json, sys
-stats = [json.loads(l)["stats"] for l in open(sys.argv[1]) if '"event_type":"stats"' in l][-1]
-r = stats["reassembly"]
+ev = [json.loads(l) for l in open(sys.argv[1]) if '"event_type":"stats"' in l][-1]
+# Suricata's names under stats.tcp, xiezhi's own under xiezhi_stats.reassembly
+r = dict(ev["xiezhi_stats"]["reassembly"])
+r["gaps"] = ev["stats"]["tcp"]["reassembly_gap"]
+r["memory"] = ev["stats"]["tcp"]["reassembly_memuse"]
 want = {"streams": 4, "gaps": 2, "gaps_acked": 1, "gaps_flushed": 1, "gap_bytes": 23,
         "out_of_order": 2, "memory": 0, "eof": 4}
 bad = {k: (v, r.get(k)) for k, v in want.items() if r.get(k) != v}

@@ -60,7 +60,9 @@ static void fx_init(struct fixture *fx, const char *value, const struct config *
     fx->diag.quiet = 1;
     fx->sink.ctx = &fx->cap;
     fx->sink.emit = capture_emit;
-    fx->st = anomaly_state_new(cfg);
+    struct anomaly_settings settings;
+    anomaly_settings_load(&settings, cfg, &fx->diag);
+    fx->st = anomaly_state_new(&settings);
     assert_non_null(fx->st);
     fx->p = anomaly_params_parse(value, cfg, "t.rules", 7, &fx->diag);
     if (!fx->p)
@@ -790,6 +792,46 @@ static void test_suppression_expires(void **state)
     fx_done(&fx);
 }
 
+/* anomaly.max-tracked is the cap of a rule that sets none of its own (it
+ * was once read and then ignored), and a bad value is reported with its
+ * file and line instead of being dropped silently. */
+static void test_configured_max_tracked(void **state)
+{
+    (void)state;
+    struct diag d = { .quiet = 1 };
+    struct config *cfg = config_new();
+    const char yaml[] = "anomaly:\n  max-tracked: 50\n";
+    assert_int_equal(config_load_buffer(cfg, "m.yaml", yaml, strlen(yaml), &d), 0);
+    struct fixture fx;
+    fx_init(&fx, "port_scan, distinct 20, window 60s, suppress 60s", cfg);
+    assert_int_equal(fx.diag.errors, 0);
+    struct ip_addr b = v4(10, 1, 0, 5);
+    for (unsigned i = 0; i < 500; i++) {
+        struct flow f = mkflow(v4(172, 16, (uint8_t)(i >> 8), (uint8_t)i), 40000, b, 80, 6,
+                               T0 + i * 1000);
+        syn_refused(&f);
+        end(&fx, &f);
+    }
+    struct anomaly_stats st;
+    anomaly_get_stats(fx.st, &st);
+    assert_int_equal(st.tracked_entries, 50);
+    assert_int_equal(st.evictions, 450);
+    fx_done(&fx);
+    config_free(cfg);
+
+    cfg = config_new();
+    const char bad[] = "anomaly:\n  memcap: 1kb\n  max-tracked: 0\n";
+    assert_int_equal(config_load_buffer(cfg, "bad.yaml", bad, strlen(bad), &d), 0);
+    struct anomaly_settings set;
+    struct diag e = { .quiet = 1 };
+    anomaly_settings_load(&set, cfg, &e);
+    assert_int_equal(e.errors, 2);
+    assert_non_null(strstr(e.last, "bad.yaml:3: anomaly.max-tracked: '0'"));
+    assert_int_equal(set.memcap, 64u << 20);      /* the defaults stay */
+    assert_int_equal(set.max_tracked, 65536);
+    config_free(cfg);
+}
+
 static void test_bounds_and_expiry(void **state)
 {
     (void)state;
@@ -860,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_zone_policy),
         cmocka_unit_test(test_suppression_expires),
         cmocka_unit_test(test_bounds_and_expiry),
+        cmocka_unit_test(test_configured_max_tracked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -188,6 +188,10 @@ static void test_stream_inspection(void **state)
     assert_int_equal(w.alerts.sid[0], 5);
     w.alerts.n = 0;
     assert_int_equal(send_stream(&w, "T ", "GE", "T ", 5000, STREAM_PKT_NEW), 0);
+    /* an anchored rule still looks at a packet held out of order: deep in
+     * the stream its depth could never hold there */
+    assert_int_equal(send_stream(&w, "GET /x", "", "", 5000, STREAM_PKT_PARTIAL), 1);
+    assert_int_equal(w.alerts.sid[0], 5);
     world_free(&w);
 }
 

@@ -732,6 +732,30 @@ static void test_heartbeat(void **state)
     outputs_close(set);
 }
 
+/* heartbeat-interval 0 means no heartbeat for the sensor's timer and for
+ * the exporter alike (they once read the key apart: "off" and "5 s"). */
+static void test_heartbeat_off(void **state)
+{
+    (void)state;
+    skip_without_redis();
+    redis_start();
+    const char *sets[] = { "outputs.redis.heartbeat-interval=0", NULL };
+    struct output_set *set = open_outputs(sets);
+    assert_int_equal(outputs_heartbeat_interval_usec(set), 0);
+    struct sensor_health h = { .packets = 12345, .start_time = 1700000000 };
+    outputs_heartbeat(set, &h);
+    emit(set, 1);
+    usleep(400000);
+    expect_stats(set, 1, 0);
+    redisContext *c = rconnect();
+    redisReply *r = redisCommand(c, "EXISTS xiezhi:sensor:t1");
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(r->integer, 0);
+    freeReplyObject(r);
+    redisFree(c);
+    outputs_close(set);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -752,6 +776,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_unix_socket_db, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spool_full_drops_newest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heartbeat, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_heartbeat_off, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

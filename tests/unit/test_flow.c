@@ -402,7 +402,8 @@ static void test_flow_id(void **state)
     struct flow *a = feed(t1, tcp(1, TCP_SYN, 5 * SEC), &dir, &created);
     struct flow *b = feed(t2, tcp(1, TCP_SYN, 5 * SEC), &dir, &created);
     assert_int_equal(a->flow_id, b->flow_id);
-    assert_true(a->flow_id > 0 && a->flow_id <= INT64_MAX);
+    assert_true(a->flow_id > 0 && a->flow_id <= FLOW_ID_MASK);
+    assert_true(a->flow_id < (UINT64_C(1) << 51));
     /* the same key later is a different id; so is the reverse-started flow */
     struct flow *c = feed(t1, mkpkt(6, v4(9, 9, 9, 9), 1, v4(8, 8, 8, 8), 2, TCP_SYN, 5 * SEC),
                           &dir, &created);

@@ -665,6 +665,27 @@ static void test_loader(void **state)
     detect_engine_free(e);
 }
 
+/* Without its file the standard classtypes are still there: a warning,
+ * not an error, and a rule with classtype:trojan-activity keeps loading. */
+static void test_classification_builtin(void **state)
+{
+    (void)state;
+    struct diag diag = { .quiet = 1 };
+    struct classification *c = classification_load("/nonexistent/classification.config", &diag);
+    assert_non_null(c);
+    assert_int_equal(diag.errors, 0);
+    assert_int_equal(diag.warnings, 1);
+    const char *desc;
+    int prio;
+    assert_true(classification_find(c, "trojan-activity", &desc, &prio));
+    assert_string_equal(desc, "A Network Trojan was detected");
+    assert_int_equal(prio, 1);
+    assert_true(classification_find(c, "tcp-connection", &desc, &prio));
+    assert_int_equal(prio, 4);
+    assert_false(classification_find(c, "nope", &desc, &prio));
+    classification_free(c);
+}
+
 static void test_classification_file(void **state)
 {
     (void)state;
@@ -724,6 +745,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_loader),
         cmocka_unit_test(test_classification_file),
+        cmocka_unit_test(test_classification_builtin),
         cmocka_unit_test(test_default_pack),
     };
     return cmocka_run_group_tests(tests, setup_engine, teardown_engine);

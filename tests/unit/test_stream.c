@@ -390,6 +390,22 @@ static void test_held_cap_and_memcap(void **state)
     rig_end(&r);
 }
 
+/* A SYN answered by a RST (a scan) leaves no stream state behind. */
+static void test_refused_connection_released(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, NULL);
+    seg(&r, FLOW_TOSERVER, TCP_SYN, 1000, 0, NULL);
+    assert_non_null(r.flow.stream);
+    seg(&r, FLOW_TOCLIENT, TCP_RST | TCP_ACK, 0, 1001, NULL);
+    assert_null(r.flow.stream);
+    assert_int_equal(stream_engine_stats(r.se)->memory, 0);
+    assert_int_equal(seg(&r, FLOW_TOSERVER, TCP_ACK, 1001, 0, "late"), STREAM_PKT_UNTRACKED);
+    rig_end(&r);
+    assert_int_equal(r.out[0].len, 0);
+}
+
 /* A FIN before delivered bytes and a RST far from the expected sequence
  * number do not end the direction (injection must not stop reassembly). */
 static void test_bogus_fin_rst(void **state)
@@ -452,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_held_cap_and_memcap),
         cmocka_unit_test(test_rst_and_non_tcp),
         cmocka_unit_test(test_bogus_fin_rst),
+        cmocka_unit_test(test_refused_connection_released),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,7 +319,7 @@ static int on_log(htp_log_t *log)
 static uint32_t get_size(const struct config *cfg, const char *key, int64_t def, int64_t max,
                          struct diag *diag)
 {
-    return (uint32_t)config_get_int(cfg, key, def, 0, max, diag);
+    return (uint32_t)config_get_size(cfg, key, def, 0, max, diag);  /* util/units.h sizes */
 }
 
 static void read_eve_settings(struct http_settings *s, const struct config *cfg, struct diag *diag)

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Prints the alerts of an eve.json, one per line, sorted, for comparison
 with tests/regress/anomaly/<case>.expected:
-  event_type  signature_id  anomaly.kind  count  score  window  evidence (' | ')
-Signature alerts (no anomaly object) print '-' for the anomaly fields.
+  event_type  signature_id  behavior.kind  count  score  window  evidence (' | ')
+Signature alerts (no behavior object) print '-' for the behaviour fields.
 Every line of eve.json must parse as JSON (exit 1 otherwise)."""
 import json
 import sys
@@ -14,10 +14,10 @@ with open(sys.argv[1], encoding="utf-8") as f:
             ev = json.loads(line)
         except ValueError as e:
             sys.exit("%s:%d: not JSON: %s" % (sys.argv[1], n, e))
-        if ev.get("event_type") not in ("alert", "anomaly") and "anomaly" not in ev:
+        if ev.get("event_type") not in ("alert", "behavior") and "behavior" not in ev:
             continue
         alert = ev.get("alert", {})
-        a = ev.get("anomaly") or {}
+        a = ev.get("behavior") or {}
         rows.append("\t".join(str(x) for x in (
             ev.get("event_type"), alert.get("signature_id", "-"), a.get("kind", "-"),
             a.get("count", "-"), a.get("score", "-"), a.get("window", "-"),

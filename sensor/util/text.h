@@ -1,0 +1,14 @@
+/* Small text helpers shared by the parsers of hostile input (config, rules,
+ * classification, datasets, detector options, EVE): one definition each, so
+ * every parser agrees on what blank and a hex digit are. */
+#ifndef XIEZHI_UTIL_TEXT_H
+#define XIEZHI_UTIL_TEXT_H
+
+/* Cuts leading and trailing white space (isspace: blanks, tabs, CR, LF, VT,
+ * FF) in place; returns the first kept character of s. */
+char *text_trim(char *s);
+
+/* The value of a hex digit (0-9, a-f, A-F), or -1 for any other byte. */
+int text_hex_digit(int c);
+
+#endif
