@@ -27,11 +27,14 @@
 
 struct outputs_env {
     const char *log_dir;       /* -l; relative file names and the spool live here */
-    const char *sensor_id;     /* sensor.id: "{sensor}" in Redis keys, heartbeat key */
+    const char *sensor_id;     /* sensor.id: "%{sensor}" in Redis keys, heartbeat key */
+    const char *segment;       /* sensor.segment, for the heartbeat; NULL = "" */
     const char *version;       /* for the heartbeat; NULL = XIEZHI_VERSION */
     /* outputs.redis.heartbeat-interval, read once by outputs_open and handed
      * to the exporters: 0 means no heartbeat, for the sensor and Redis alike. */
     int64_t heartbeat_usec;
+    uint64_t first_seq;        /* the first event seq of this run; 0 = unknown (a
+                                  delivered marker at or above it is another sequence's) */
 };
 
 /* Counters the sensor passes to the heartbeat (the exporters add their own). */
@@ -72,6 +75,9 @@ struct exporter_ops {
     void (*stats)(void *state, struct outputs_stats *sum);   /* adds; may be NULL */
     void (*heartbeat)(void *state, const struct sensor_health *h); /* may be NULL */
     void (*close)(void *state);
+    /* -T: checks the settings under prefix without connecting or creating
+     * anything (errors in diag); may be NULL. */
+    void (*check)(const struct config *cfg, const char *prefix, struct diag *diag);
 };
 
 extern const struct exporter_ops exporter_file;
@@ -93,6 +99,8 @@ int64_t outputs_heartbeat_interval_usec(const struct output_set *set);
  * formatting events nobody takes). */
 unsigned outputs_type_mask(const struct output_set *set);
 void outputs_close(struct output_set *set);
+/* -T: each enabled exporter's check (settings that contradict each other). */
+void outputs_check(const struct config *cfg, struct diag *diag);
 
 /* Helpers shared by the exporters. */
 /* Reads prefix "types" as a list of event type names into a mask. */

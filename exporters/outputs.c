@@ -96,6 +96,19 @@ struct output_set *outputs_open(const struct config *cfg, const struct outputs_e
     return set;
 }
 
+void outputs_check(const struct config *cfg, struct diag *diag)
+{
+    for (size_t i = 0; i < EXPORTER_COUNT; i++) {
+        const struct exporter_ops *ops = exporter_table[i];
+        char prefix[128], key[160];
+        snprintf(prefix, sizeof prefix, "outputs.%s.", ops->name);
+        snprintf(key, sizeof key, "%senabled", prefix);
+        struct diag quiet = { .quiet = 1 };       /* -T reports a bad boolean elsewhere */
+        if (ops->check && config_get_bool(cfg, key, ops->default_enabled, &quiet))
+            ops->check(cfg, prefix, diag);
+    }
+}
+
 void outputs_write(struct output_set *set, const struct event_record *ev)
 {
     unsigned bit = EVENT_TYPE_MASK(ev->type);

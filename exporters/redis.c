@@ -1,6 +1,8 @@
 /* The Redis exporter (hiredis).  The packet path copies each event into a
  * bounded in-memory queue and returns; one exporter thread sends pipelined
- * batches (XADD / LPUSH / RPUSH / PUBLISH).
+ * batches (XADD / LPUSH / RPUSH / PUBLISH) to the server, the sentinels'
+ * primary or the key's cluster node (redis_topology.c), then the situation
+ * aggregates (redis_aggregates.c).
  *
  * Order and loss: the events of a sensor form one FIFO made of
  *   [batch in flight] [queue] [spool]
@@ -12,11 +14,24 @@
  * the queue again.  So Redis receives events in event_id order, across
  * outages, restarts of the sensor, and a full queue.
  *
- * Exactly once: in stream and list modes each batch is one MULTI/EXEC that
- * also sets xiezhi:sensor:<id>:delivered to a marker of the batch.  When a
- * connection breaks before EXEC's reply arrives, the batch may or may not
- * have been applied; after reconnecting, the marker says which, and an
- * applied batch is removed from the spool instead of being sent twice.
+ * Exactly once: in stream and list modes each batch is one Lua script
+ * (EVAL) that adds the events and then sets xiezhi:sensor:<id>:delivered to
+ * the seq of the last event it added; a command that fails stops the
+ * script, so the marker never claims an event Redis refused.  The exporter
+ * keeps the same number in the spool's cursor.  After every (re)connect the
+ * spool's leading records at or below the marker are dropped as already
+ * delivered: a batch cut by a disconnect, or re-read after a SIGKILL, is
+ * never sent twice.  A marker above anything this sensor numbered belongs
+ * to another event sequence (a reset log directory, a duplicated
+ * sensor.id) and is ignored, with a warning.
+ *
+ * Failures: a failed connect, a lost connection and an error reply all
+ * start one outage: events wait in the spool, attempts back off up to
+ * reconnect-max-delay, and the log gets one line when it starts, at most one
+ * a minute while it lasts, and one with its counts when delivery resumes.
+ * Errors that only an operator can clear (NOPERM, WRONGTYPE, bad password)
+ * are told apart and retried at the longest delay.
+ *
  * Channel mode (PUBLISH) cannot deliver to subscribers that are absent and
  * gives no such guarantee: a message published during an outage of the
  * subscriber is lost to it, a batch cut by a disconnect may be re-sent. */
@@ -32,6 +47,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "exporters/redis_aggregates.h"
+#include "exporters/redis_topology.h"
 #include "exporters/spool.h"
 #include "util/log.h"
 
@@ -52,16 +69,34 @@ struct qent {
     char *data;
 };
 
+/* One outage: from the first failure to the first success after it. */
+struct outage {
+    int64_t started_us, logged_us;
+    uint64_t connect_failures, rejected, lost;   /* failed attempts, by kind */
+    char last[200];                              /* the latest error */
+    bool active, permanent;
+};
+
 struct redis_exporter {
     /* configuration */
     char *host, *unix_socket, *username, *password;
-    char *key, *marker_key, *heartbeat_key, *sensor_id, *version;
+    char *key, *marker_key, *heartbeat_key, *sensor_id, *version, *segment;
+    uint64_t last_spool_depth;     /* at the previous heartbeat: the spool's trend */
     uint64_t maxlen;
     size_t batch_size, queue_size;
     int64_t batch_delay_us, backoff_max_us, heartbeat_us, close_timeout_us;
     struct timeval connect_tv, command_tv;
     char *cmd_prefix;              /* RESP of the command up to the payload */
     size_t cmd_prefix_len;
+    char *script;                  /* the exactly-once batch script (Lua) */
+    struct redis_topology topo;    /* standalone or sentinel; host/port follow the primary */
+    int64_t wait_ms;               /* WAIT timeout with topo.wait_replicas */
+    unsigned slot;                 /* cluster: the hash slot of key (and of the marker) */
+    struct redis_agg *agg;         /* situation aggregates; NULL = off */
+    redisContext *agg_ctx;         /* cluster: the node of the aggregates' slot */
+    bool agg_warned;
+    unsigned redirects;            /* cluster: MOVED in a row, without a success between */
+    uint64_t first_seq;            /* this run's first event seq; 0 = unknown */
 
     /* shared with the packet path, under lock */
     pthread_mutex_t lock;
@@ -72,18 +107,19 @@ struct redis_exporter {
     int64_t opened_at;             /* wall clock, unix seconds */
     struct spool *spool;
     struct sensor_health health;
-    uint64_t queued, delivered, spooled, dropped, reconnects, errors, duplicates;
+    uint64_t queued, delivered, spooled, reconnects, errors, duplicates;
+    uint64_t dropped;              /* too large for the spool; the spool counts its own */
+    uint64_t seen_max;             /* highest seq handed to this exporter */
 
     /* exporter thread only */
     pthread_t thread;
     redisContext *ctx;
-    int64_t backoff_us, next_attempt_us, last_heartbeat_us, error_logged_us;
-    uint64_t uncertain_n;
+    int64_t backoff_us, next_attempt_us, last_heartbeat_us;
+    struct outage outage;
     struct qent *batch;
     struct spool_rec *recs;
     char *buf;
     size_t buf_cap;
-    char uncertain[160];           /* marker of a batch cut by a disconnect, "" = none */
 
     /* small fields last (packing) */
     int port, db;
@@ -94,8 +130,12 @@ struct redis_exporter {
     bool health_set;               /* under lock */
     bool connected;                /* under lock */
     bool thread_started;
-    bool ever_connected, down_logged;
+    bool ever_connected;
     bool down;                     /* a connect or a batch failed: events wait on disk */
+    bool need_sync;                /* connected: read the marker, skip what Redis has */
+    bool marker_ours;              /* this process has set the marker */
+    bool foreign_warned, marker_warned;   /* each logged once */
+    bool redirected;               /* cluster: host/port come from a MOVED; use them as is */
 };
 
 static int64_t now_usec(void)
@@ -137,8 +177,9 @@ static int64_t cfg_usec(const struct config *cfg, const char *prefix, const char
     return v > 0 ? v : def;
 }
 
-/* Replaces every "{sensor}" in template with id. */
-static char *expand_sensor(const char *template, const char *id)
+/* Replaces every "%{sensor}" in template with id; a bare "{sensor}" too
+ * (the older spelling), except in a cluster, where braces are hash tags. */
+static char *expand_sensor(const char *template, const char *id, bool bare)
 {
     size_t n = 0;
     for (const char *p = template; (p = strstr(p, "{sensor}")) != NULL; p += 8)
@@ -148,14 +189,33 @@ static char *expand_sensor(const char *template, const char *id)
     if (!out)
         return NULL;
     for (const char *p = template; *p;) {
-        if (strncmp(p, "{sensor}", 8) == 0) {
+        if (strncmp(p, "%{sensor}", 9) == 0 || (bare && strncmp(p, "{sensor}", 8) == 0)) {
             w += sprintf(w, "%s", id);
-            p += 8;
+            p += *p == '%' ? 9 : 8;
         } else {
             *w++ = *p++;
         }
     }
     *w = '\0';
+    return out;
+}
+
+/* The delivered marker's key.  In a cluster it carries the event key's hash
+ * tag (or the whole key as one), so both live in one slot and one script. */
+static char *marker_key_for(const char *id, const char *key, bool cluster)
+{
+    const char *tag = key;
+    size_t taglen = strlen(key);
+    if (cluster && redis_key_tag(key, &tag, &taglen) < 0)
+        return NULL;
+    size_t size = strlen(id) + taglen + 48;
+    char *out = malloc(size);
+    if (!out)
+        return NULL;
+    if (cluster)
+        snprintf(out, size, "xiezhi:sensor:%s:delivered:{%.*s}", id, (int)taglen, tag);
+    else
+        snprintf(out, size, "xiezhi:sensor:%s:delivered", id);
     return out;
 }
 
@@ -251,6 +311,43 @@ static int build_prefix(struct redis_exporter *re)
     return 0;
 }
 
+/* The batch script: ARGV holds (seq, event) pairs; each event is added with
+ * the mode's command, and the marker is set to the seq of the last event
+ * added.  A failing command ends the script at once (pcall, so what was
+ * added before it is reported as {added, error}); the marker is then set to
+ * the last event Redis actually holds, never further. */
+static int build_script(struct redis_exporter *re)
+{
+    char call[160];
+    if (re->mode == MODE_STREAM && re->maxlen)
+        snprintf(call, sizeof call, "redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', '%" PRIu64
+                 "', '*', 'eve', ARGV[i + 1])", re->maxlen);
+    else if (re->mode == MODE_STREAM)
+        snprintf(call, sizeof call, "redis.pcall('XADD', KEYS[1], '*', 'eve', ARGV[i + 1])");
+    else
+        snprintf(call, sizeof call, "redis.pcall('%s', KEYS[1], ARGV[i + 1])",
+                 re->mode == MODE_LPUSH ? "LPUSH" : "RPUSH");
+    static const char *const fmt =
+        "local n = 0\n"
+        "for i = 1, #ARGV, 2 do\n"
+        "  local r = %s\n"
+        "  if type(r) == 'table' and r.err then\n"
+        "    if n > 0 then redis.pcall('SET', KEYS[2], ARGV[i - 2]) end\n"
+        "    return {n, r.err}\n"
+        "  end\n"
+        "  n = n + 1\n"
+        "end\n"
+        "local r = redis.pcall('SET', KEYS[2], ARGV[#ARGV - 1])\n"
+        "if type(r) == 'table' and r.err then return {n, r.err} end\n"
+        "return {n}\n";
+    size_t size = strlen(fmt) + strlen(call) + 1;
+    re->script = malloc(size);
+    if (!re->script)
+        return -1;
+    snprintf(re->script, size, fmt, call);
+    return 0;
+}
+
 static void redis_free(struct redis_exporter *re);
 static void *redis_thread(void *arg);
 static void wait_until(struct redis_exporter *re, int64_t deadline);
@@ -272,6 +369,7 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     const char *sensor_id = env->sensor_id && env->sensor_id[0] ? env->sensor_id : "sensor";
     re->sensor_id = strdup(sensor_id);
     re->version = strdup(env->version ? env->version : XIEZHI_VERSION);
+    re->segment = strdup(env->segment ? env->segment : "");
     re->host = strdup(cfg_str(cfg, prefix, "server", "127.0.0.1"));
     re->port = (int)cfg_int(cfg, prefix, "port", 6379, 1, 65535, diag);
     const char *sock = cfg_str(cfg, prefix, "unix-socket", "");
@@ -296,7 +394,13 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     char eo_key[200];
     snprintf(eo_key, sizeof eo_key, "%sexactly-once", prefix);
     re->exactly_once = config_get_bool(cfg, eo_key, true, diag);
-    re->key = expand_sensor(cfg_str(cfg, prefix, "key", "xiezhi:alerts"), sensor_id);
+    redis_topology_read(&re->topo, cfg, prefix, diag);
+    bool cluster = re->topo.kind == REDIS_CLUSTER;
+    const char *key_template = cfg_str(cfg, prefix, "key", cluster ? REDIS_CLUSTER_DEFAULT_KEY
+                                                                   : REDIS_DEFAULT_KEY);
+    re->key = expand_sensor(key_template, sensor_id, !cluster);
+    if (re->key)
+        re->slot = redis_key_slot(re->key, strlen(re->key));
     re->maxlen = (uint64_t)cfg_int(cfg, prefix, "maxlen", 1000000, 0, INT64_MAX, diag);
     re->batch_size = (size_t)cfg_int(cfg, prefix, "batch-size", 512, 1, 1024, diag);
     re->batch_delay_us = cfg_usec(cfg, prefix, "batch-delay", 10000, diag);
@@ -307,13 +411,13 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     re->heartbeat_us = env->heartbeat_usec;      /* 0: none (outputs_open read it) */
     re->close_timeout_us = cfg_usec(cfg, prefix, "close-timeout", 5000000, diag);
     size_t idlen = strlen(sensor_id) + 32;
-    re->marker_key = malloc(idlen);
+    re->marker_key = re->key ? marker_key_for(sensor_id, re->key, cluster) : NULL;
     re->heartbeat_key = malloc(idlen);
-    if (re->marker_key)
-        snprintf(re->marker_key, idlen, "xiezhi:sensor:%s:delivered", sensor_id);
     if (re->heartbeat_key)
         snprintf(re->heartbeat_key, idlen, "xiezhi:sensor:%s", sensor_id);
     read_password(re, cfg_str(cfg, prefix, "password-file", ""), diag);
+    int64_t command_us = (int64_t)re->command_tv.tv_sec * 1000000 + re->command_tv.tv_usec;
+    re->wait_ms = command_us / 2000 > 100 ? command_us / 2000 : 100;
 
     char *spool_dir = exporter_path(env->log_dir, cfg_str(cfg, prefix, "spool.dir", "spool"));
     char size_key[200];           /* a size: powers of 1024 (util/units.h) */
@@ -329,14 +433,28 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     re->recs = calloc(re->queue_size + 1024, sizeof *re->recs);
     if (diag->errors > errors || !re->spool || !re->ring || !re->batch || !re->recs ||
         !re->key || !re->host || !re->marker_key || !re->heartbeat_key || !re->sensor_id ||
-        !re->version || build_prefix(re) != 0) {
+        !re->version || !re->segment || build_prefix(re) != 0 || build_script(re) != 0) {
         if (diag->errors == errors)
             diag_error(diag, "outputs.redis", 0, "cannot set up the Redis exporter");
         redis_free(re);
         return NULL;
     }
     re->spooling = spool_count(re->spool) > 0;
+    re->first_seq = env->first_seq;
+    uint64_t local = spool_delivered(re->spool);
+    if (re->first_seq && local >= re->first_seq) {
+        log_warning("%s: the spool says event %" PRIu64 " was delivered, but this sensor's events "
+                    "start at %" PRIu64 " (a reset sequence state): not used", "outputs.redis", local,
+                    re->first_seq);
+        spool_reset_delivered(re->spool);
+    }
     re->opened_at = (int64_t)time(NULL);
+    char agg_key[200];
+    snprintf(agg_key, sizeof agg_key, "%saggregates.enabled", prefix);
+    if (config_get_bool(cfg, agg_key, false, diag)) {
+        int64_t ttl = cfg_usec(cfg, prefix, "aggregates.ttl", INT64_C(86400) * 1000000, diag);
+        re->agg = redis_agg_new(re->segment, ttl / 1000000);
+    }
     re->backoff_us = 100000;
     if (pthread_create(&re->thread, NULL, redis_thread, re) != 0) {
         diag_error(diag, "outputs.redis", 0, "cannot start the exporter thread");
@@ -360,6 +478,8 @@ static void redis_write(void *state, const struct event_record *ev)
     }
     char *copy = malloc(ev->len ? ev->len : 1);
     pthread_mutex_lock(&re->lock);
+    if (ev->seq > re->seen_max)
+        re->seen_max = ev->seq;
     if (copy && !re->spooling && re->count < re->queue_size) {
         memcpy(copy, ev->json, ev->len);
         re->ring[(re->head + re->count) % re->queue_size] =
@@ -371,15 +491,137 @@ static void redis_write(void *state, const struct event_record *ev)
         pthread_mutex_unlock(&re->lock);
         return;
     }
-    /* queue full, or the spool holds older events: go behind them */
+    /* queue full, or the spool holds older events: go behind them (a refusal
+     * is counted by the spool itself) */
     re->spooling = true;
     struct spool_rec rec = { ev->seq, (uint32_t)ev->type, ev->json, (uint32_t)ev->len };
     if (spool_append(re->spool, &rec) == 0)
         re->spooled++;
-    else
-        re->dropped++;
     pthread_mutex_unlock(&re->lock);
     free(copy);
+}
+
+/* ---- the exporter thread: outages ---- */
+
+/* Error replies by their first word: what only an operator can clear. */
+static const struct {
+    const char *code;
+    bool permanent;
+    const char *hint;
+} redis_error_kinds[] = {
+    { "NOPERM", true, "the ACL user lacks a command or key permission (see docs/redis.md)" },
+    { "WRONGTYPE", true, "a key the sensor writes holds another type of value" },
+    { "NOAUTH", true, "Redis wants a password (password-file or XIEZHI_REDIS_PASSWORD)" },
+    { "WRONGPASS", true, "wrong user name or password" },
+    { "MISCONF", false, "Redis cannot save to disk and refuses writes" },
+    { "OOM", false, "Redis reached maxmemory" },
+    { "READONLY", false, "the server is a replica (after a failover?)" },
+    { "NOREPLICAS", false, "fewer replicas than min-replicas-to-write" },
+    { "LOADING", false, "Redis is loading its data" },
+    { "BUSY", false, "a script is running" },
+    { "MASTERDOWN", false, "the replica lost its primary" },
+};
+
+static const char *endpoint(const struct redis_exporter *re, char *buf, size_t size)
+{
+    if (re->unix_socket)
+        snprintf(buf, size, "%s", re->unix_socket);
+    else
+        snprintf(buf, size, "%s:%d", re->host, re->port);
+    return buf;
+}
+
+static int error_kind(const char *detail)
+{
+    if (!detail)
+        return -1;
+    size_t n = strcspn(detail, " ");
+    for (size_t i = 0; i < sizeof redis_error_kinds / sizeof redis_error_kinds[0]; i++)
+        if (strlen(redis_error_kinds[i].code) == n && strncmp(detail, redis_error_kinds[i].code, n) == 0)
+            return (int)i;
+    return -1;
+}
+
+enum failure { FAIL_CONNECT, FAIL_REJECTED, FAIL_LOST };
+
+/* Counts one failed attempt; logs the first of an outage, a change to an
+ * error that needs an operator, and otherwise at most one line a minute. */
+static void outage_note(struct redis_exporter *re, enum failure kind, const char *what,
+                        const char *detail)
+{
+    pthread_mutex_lock(&re->lock);
+    re->errors++;
+    pthread_mutex_unlock(&re->lock);
+    struct outage *o = &re->outage;
+    int k = error_kind(detail);
+    bool permanent = k >= 0 && redis_error_kinds[k].permanent;
+    const char *hint = k >= 0 ? redis_error_kinds[k].hint : NULL;
+    if (kind == FAIL_CONNECT)
+        o->connect_failures++;
+    else if (kind == FAIL_REJECTED)
+        o->rejected++;
+    else
+        o->lost++;
+    snprintf(o->last, sizeof o->last, "%s%s%.150s", what, detail ? ": " : "", detail ? detail : "");
+    char ep[300];
+    int64_t now = now_usec();
+    bool begins = !o->active, turns_permanent = permanent && !o->permanent;
+    o->permanent = permanent;
+    if (begins) {
+        o->active = true;
+        o->started_us = now;
+    } else if (!turns_permanent && now - o->logged_us < 60000000) {
+        return;
+    }
+    o->logged_us = now;
+    uint64_t attempts = o->connect_failures + o->rejected + o->lost;
+    if (permanent)
+        log_error("redis %s: %s; this does not clear by itself (%s); events go to the spool, "
+                  "retried every %.1f s", endpoint(re, ep, sizeof ep), o->last, hint,
+                  (double)re->backoff_max_us / 1e6);
+    else if (begins)
+        log_warning("redis %s: %s%s%s; events go to the spool, retrying with backoff (up to %.1f s)",
+                    endpoint(re, ep, sizeof ep), o->last, hint ? " -- " : "", hint ? hint : "",
+                    (double)re->backoff_max_us / 1e6);
+    else
+        log_warning("redis %s: still failing after %.0f s: %" PRIu64 " attempts (%" PRIu64
+                    " rejected, %" PRIu64 " connects failed, %" PRIu64 " connections lost); last: %s",
+                    endpoint(re, ep, sizeof ep), (double)(now - o->started_us) / 1e6, attempts,
+                    o->rejected, o->connect_failures, o->lost, o->last);
+}
+
+/* Delivery works again: one line with what the outage cost. */
+static void outage_end(struct redis_exporter *re)
+{
+    re->backoff_us = 100000;
+    re->redirects = 0;
+    struct outage *o = &re->outage;
+    if (!o->active)
+        return;
+    char ep[300];
+    log_notice("redis %s: delivering again after %.1f s: %" PRIu64 " failed attempts (%" PRIu64
+               " rejected, %" PRIu64 " connects failed, %" PRIu64 " connections lost); %" PRIu64
+               " events in the spool", endpoint(re, ep, sizeof ep),
+               (double)(now_usec() - o->started_us) / 1e6,
+               o->connect_failures + o->rejected + o->lost, o->rejected, o->connect_failures, o->lost,
+               spool_count(re->spool));
+    memset(o, 0, sizeof *o);
+}
+
+/* After any failure: events wait on disk, and the next attempt comes after
+ * the backoff (the longest delay at once for an error only an operator can
+ * clear), whether the connection is still open or not. */
+static void retry_later(struct redis_exporter *re)
+{
+    re->down = true;
+    if (re->redirected && re->redirects < 16) {   /* a cluster redirect: go there now */
+        re->redirects++;
+        re->next_attempt_us = 0;
+        return;
+    }
+    int64_t delay = re->outage.permanent ? re->backoff_max_us : re->backoff_us;
+    re->next_attempt_us = now_usec() + delay;
+    re->backoff_us = re->backoff_us * 2 > re->backoff_max_us ? re->backoff_max_us : re->backoff_us * 2;
 }
 
 /* ---- the exporter thread: connection ---- */
@@ -395,36 +637,83 @@ static void disconnect(struct redis_exporter *re)
     pthread_mutex_unlock(&re->lock);
 }
 
-static void note_error(struct redis_exporter *re, const char *what, const char *detail)
-{
-    pthread_mutex_lock(&re->lock);
-    re->errors++;
-    pthread_mutex_unlock(&re->lock);
-    int64_t now = now_usec();
-    if (!re->down_logged || now - re->error_logged_us > 60000000) {
-        log_warning("redis %s:%d: %s%s%s; events go to the spool", re->unix_socket ? re->unix_socket : re->host,
-                    re->unix_socket ? 0 : re->port, what, detail ? ": " : "", detail ? detail : "");
-        re->down_logged = true;
-        re->error_logged_us = now;
-    }
-}
-
 /* Runs one command; returns the reply (caller frees) or NULL after a
  * connection error.  argv may hold secrets: nothing of it is logged. */
 static redisReply *command_argv(struct redis_exporter *re, int argc, const char **argv)
 {
     redisReply *r = redisCommandArgv(re->ctx, argc, argv, NULL);
     if (!r)
-        note_error(re, "connection lost", re->ctx->errstr);
+        outage_note(re, FAIL_LOST, "connection lost", re->ctx->errstr);
     return r;
+}
+
+/* Sentinel: the primary's address from the sentinels, into host/port. */
+/* Points the next connect at host:port; says so once it had connected
+ * elsewhere before (a failover, a resharding). */
+static int set_endpoint(struct redis_exporter *re, const char *host, int port, const char *why)
+{
+    if (strcmp(host, re->host) == 0 && port == re->port)
+        return 0;
+    char *copy = strdup(host);
+    if (!copy)
+        return -1;
+    if (re->ever_connected)
+        log_notice("redis: %s %s:%d (was %s:%d)", why, host, port, re->host, re->port);
+    free(re->host);
+    re->host = copy;
+    re->port = port;
+    return 0;
+}
+
+static int find_primary(struct redis_exporter *re)
+{
+    char host[256], err[300], why[300];
+    int port = 0;
+    int rc = re->topo.kind == REDIS_SENTINEL
+        ? redis_topology_primary(&re->topo, re->connect_tv, host, sizeof host, &port, err, sizeof err)
+        : redis_topology_slot_owner(&re->topo, re->slot, re->connect_tv, re->username, re->password,
+                                    host, sizeof host, &port, err, sizeof err);
+    if (rc != 0) {
+        outage_note(re, FAIL_CONNECT, "cannot find the primary", err);
+        return -1;
+    }
+    if (re->topo.kind == REDIS_SENTINEL)
+        snprintf(why, sizeof why, "sentinels name the primary of '%.100s':", re->topo.master);
+    else
+        snprintf(why, sizeof why, "the cluster serves slot %u (%.100s) from", re->slot, re->key);
+    return set_endpoint(re, host, port, why);
+}
+
+/* Cluster: a MOVED reply names the slot's new primary: the next connect
+ * goes straight there. */
+static void follow_moved(struct redis_exporter *re, const char *host, int port)
+{
+    char why[200];
+    snprintf(why, sizeof why, "the cluster moved slot %u (%.100s) to", re->slot, re->key);
+    if (set_endpoint(re, host, port, why) == 0)
+        re->redirected = true;
+}
+
+/* Sentinel: a data node must be the primary (a stale answer, or a failover
+ * under way, can name a replica). */
+static int check_primary(struct redis_exporter *re)
+{
+    char err[200];
+    int rc = redis_topology_is_primary(re->ctx, err, sizeof err);
+    if (rc != 0)
+        outage_note(re, rc < 0 ? FAIL_LOST : FAIL_CONNECT, "not writing here", err);
+    return rc;
 }
 
 static int try_connect(struct redis_exporter *re)
 {
+    if (re->topo.kind != REDIS_STANDALONE && !re->redirected && find_primary(re) != 0)
+        return -1;
+    re->redirected = false;
     re->ctx = re->unix_socket ? redisConnectUnixWithTimeout(re->unix_socket, re->connect_tv)
                               : redisConnectWithTimeout(re->host, re->port, re->connect_tv);
     if (!re->ctx || re->ctx->err) {
-        note_error(re, "cannot connect", re->ctx ? re->ctx->errstr : "out of memory");
+        outage_note(re, FAIL_CONNECT, "cannot connect", re->ctx ? re->ctx->errstr : "out of memory");
         disconnect(re);
         return -1;
     }
@@ -443,7 +732,7 @@ static int try_connect(struct redis_exporter *re)
             return -1;
         }
         if (r->type == REDIS_REPLY_ERROR) {
-            note_error(re, "authentication failed", r->str);
+            outage_note(re, FAIL_CONNECT, "authentication failed", r->str);
             freeReplyObject(r);
             disconnect(re);
             return -1;
@@ -457,7 +746,7 @@ static int try_connect(struct redis_exporter *re)
         redisReply *r = command_argv(re, 2, argv);
         bool ok = r && r->type != REDIS_REPLY_ERROR;
         if (r && !ok)
-            note_error(re, "SELECT failed", r->str);
+            outage_note(re, FAIL_CONNECT, "SELECT failed", r->str);
         if (r)
             freeReplyObject(r);
         if (!ok) {
@@ -465,20 +754,17 @@ static int try_connect(struct redis_exporter *re)
             return -1;
         }
     }
+    if (re->topo.kind == REDIS_SENTINEL && check_primary(re) != 0) {
+        disconnect(re);
+        return -1;
+    }
     pthread_mutex_lock(&re->lock);
     re->connected = true;
     if (re->ever_connected)
         re->reconnects++;
-    uint64_t waiting = spool_count(re->spool);
     pthread_mutex_unlock(&re->lock);
-    if (re->down_logged)
-        log_notice("redis %s:%d: connected; %" PRIu64 " spooled events to replay",
-                   re->unix_socket ? re->unix_socket : re->host, re->unix_socket ? 0 : re->port,
-                   waiting);
     re->ever_connected = true;
-    re->down_logged = false;
-    re->down = false;
-    re->backoff_us = 100000;
+    re->need_sync = true;
     return 0;
 }
 
@@ -489,146 +775,320 @@ static bool transactional(const struct redis_exporter *re)
     return re->mode != MODE_PUBLISH && re->exactly_once;
 }
 
-static void batch_marker(const struct redis_exporter *re, const struct spool_rec *recs, size_t n,
-                         char *out, size_t size)
+enum send_result { SEND_OK, SEND_REJECTED, SEND_LOST, SEND_MOVED };
+
+/* The pipeline of one batch without a script: one command per event. */
+static int format_plain(struct redis_exporter *re, const struct spool_rec *recs, size_t n,
+                        size_t *len)
 {
-    snprintf(out, size, "%.64s %" PRIu64 " %" PRIu64 " %zu", re->key, recs[0].seq,
-             recs[n - 1].seq, n);
+    for (size_t i = 0; i < n; i++) {
+        size_t need = *len + re->cmd_prefix_len + recs[i].len + 64;
+        if (buf_reserve(&re->buf, &re->buf_cap, need) != 0)
+            return -1;
+        memcpy(re->buf + *len, re->cmd_prefix, re->cmd_prefix_len);
+        *len += re->cmd_prefix_len;
+        *len += (size_t)sprintf(re->buf + *len, "$%" PRIu32 "\r\n", recs[i].len);
+        memcpy(re->buf + *len, recs[i].data, recs[i].len);
+        *len += recs[i].len;
+        memcpy(re->buf + *len, "\r\n", 2);
+        *len += 2;
+    }
+    return 0;
 }
 
-enum send_result { SEND_OK, SEND_REJECTED, SEND_LOST };
-
-/* Sends recs as one pipeline (one MULTI/EXEC in stream/list modes).
- * SEND_OK: all applied.  SEND_REJECTED: Redis answered an error (*applied
- * says how many leading events are in).  SEND_LOST: the connection broke;
- * whether the batch was applied is unknown (re->uncertain is set). */
-static enum send_result send_batch(struct redis_exporter *re, const struct spool_rec *recs,
-                                   size_t n, size_t *applied)
+/* EVAL script 2 key marker_key seq1 event1 seq2 event2 ... */
+static int format_script(struct redis_exporter *re, const struct spool_rec *recs, size_t n,
+                         size_t *len)
 {
-    char marker[160];
-    size_t len = 0;
-    *applied = 0;
-    batch_marker(re, recs, n, marker, sizeof marker);
-    if (transactional(re)) {
-        static const char multi[] = "*1\r\n$5\r\nMULTI\r\n";
-        if (buf_reserve(&re->buf, &re->buf_cap, 64) != 0)
-            return SEND_LOST;
-        memcpy(re->buf, multi, sizeof multi - 1);
-        len = sizeof multi - 1;
-    }
+    if (buf_reserve(&re->buf, &re->buf_cap, 64) != 0)
+        return -1;
+    *len = (size_t)sprintf(re->buf, "*%zu\r\n", 5 + 2 * n);
+    if (append_bulk(&re->buf, len, &re->buf_cap, "EVAL", 4) != 0 ||
+        append_bulk(&re->buf, len, &re->buf_cap, re->script, strlen(re->script)) != 0 ||
+        append_bulk(&re->buf, len, &re->buf_cap, "2", 1) != 0 ||
+        append_bulk(&re->buf, len, &re->buf_cap, re->key, strlen(re->key)) != 0 ||
+        append_bulk(&re->buf, len, &re->buf_cap, re->marker_key, strlen(re->marker_key)) != 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
-        size_t need = len + re->cmd_prefix_len + recs[i].len + 64;
-        if (buf_reserve(&re->buf, &re->buf_cap, need) != 0)
-            return SEND_LOST;
-        memcpy(re->buf + len, re->cmd_prefix, re->cmd_prefix_len);
-        len += re->cmd_prefix_len;
-        len += (size_t)sprintf(re->buf + len, "$%" PRIu32 "\r\n", recs[i].len);
-        memcpy(re->buf + len, recs[i].data, recs[i].len);
-        len += recs[i].len;
-        memcpy(re->buf + len, "\r\n", 2);
-        len += 2;
+        char seq[24];
+        int sl = snprintf(seq, sizeof seq, "%" PRIu64, recs[i].seq);
+        if (append_bulk(&re->buf, len, &re->buf_cap, seq, (size_t)sl) != 0 ||
+            append_bulk(&re->buf, len, &re->buf_cap, recs[i].data, recs[i].len) != 0)
+            return -1;
     }
-    size_t replies = n;
-    if (transactional(re)) {
-        static const char set[] = "*3\r\n$3\r\nSET\r\n";
-        static const char exec[] = "*1\r\n$4\r\nEXEC\r\n";
-        size_t need = len + sizeof set + strlen(re->marker_key) + strlen(marker) + sizeof exec + 64;
-        if (buf_reserve(&re->buf, &re->buf_cap, need) != 0)
-            return SEND_LOST;
-        memcpy(re->buf + len, set, sizeof set - 1);
-        len += sizeof set - 1;
-        append_bulk(&re->buf, &len, &re->buf_cap, re->marker_key, strlen(re->marker_key));
-        append_bulk(&re->buf, &len, &re->buf_cap, marker, strlen(marker));
-        memcpy(re->buf + len, exec, sizeof exec - 1);
-        len += sizeof exec - 1;
-        replies = n + 3;
+    return 0;
+}
+
+/* The script's reply: {added} or {added, error}.  Anything else counts as
+ * nothing added (a hostile or broken server cannot make us skip events). */
+static enum send_result script_result(struct redis_exporter *re, const redisReply *r, size_t n,
+                                      size_t *applied, char *error, size_t size)
+{
+    if (r->type == REDIS_REPLY_ERROR) {
+        snprintf(error, size, "%s", r->str);
+        return SEND_REJECTED;
     }
-    if (redisAppendFormattedCommand(re->ctx, re->buf, len) != REDIS_OK)
-        return SEND_LOST;
-    /* From here on the batch may be applied even if we see no reply. */
-    snprintf(re->uncertain, sizeof re->uncertain, "%s", marker);
-    re->uncertain_n = n;
-    enum send_result result = SEND_OK;
-    const char *error = NULL;
-    char error_text[200] = "";
-    for (size_t i = 0; i < replies; i++) {
-        redisReply *r = NULL;
-        if (redisGetReply(re->ctx, (void **)&r) != REDIS_OK || !r) {
-            note_error(re, "connection lost", re->ctx->errstr);
-            return SEND_LOST;
-        }
-        bool last = i + 1 == replies;
-        if (r->type == REDIS_REPLY_ERROR && result == SEND_OK) {
-            snprintf(error_text, sizeof error_text, "%s", r->str);
-            error = error_text;
-            result = SEND_REJECTED;
-            if (!transactional(re))
-                *applied = i;
-        }
-        if (transactional(re) && last && r->type == REDIS_REPLY_ARRAY) {
-            /* EXEC: one reply per queued command; stop at the first error */
-            size_t k = 0;
-            while (k < r->elements && k < n && r->element[k]->type != REDIS_REPLY_ERROR)
-                k++;
-            if (k < n) {
-                if (k < r->elements)
-                    snprintf(error_text, sizeof error_text, "%s", r->element[k]->str);
-                error = error_text;
-                result = SEND_REJECTED;
-            }
-            *applied = k;
-        }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 || r->element[0]->type != REDIS_REPLY_INTEGER ||
+        r->element[0]->integer < 0 || (uint64_t)r->element[0]->integer > n) {
+        snprintf(error, size, "unexpected reply to the batch script");
+        return SEND_REJECTED;
+    }
+    *applied = (size_t)r->element[0]->integer;
+    const redisReply *e = r->elements > 1 ? r->element[1] : NULL;
+    if (!e)
+        return *applied == n ? SEND_OK : SEND_REJECTED;
+    snprintf(error, size, "%s", (e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS ||
+                                 e->type == REDIS_REPLY_ERROR) ? e->str : "error");
+    if (*applied < n)
+        return SEND_REJECTED;
+    /* every event is in; only the marker failed: duplicates become possible
+     * after a disconnect, loss does not */
+    if (!re->marker_warned) {
+        log_warning("redis: cannot set %s (%s): a batch cut by a disconnect may be sent twice",
+                    re->marker_key, error);
+        re->marker_warned = true;
+    }
+    return SEND_OK;
+}
+
+static enum send_result script_result(struct redis_exporter *re, const redisReply *r, size_t n,
+                                      size_t *applied, char *error, size_t size);
+
+/* Cluster, ASK: the slot is being moved and the key already lives at
+ * host:port: the same script goes there, after ASKING, on a connection of
+ * its own (the slot's owner stays the same until the move ends). */
+static enum send_result send_asking(struct redis_exporter *re, const char *host, int port,
+                                    size_t len, size_t n, size_t *applied, char *error, size_t size)
+{
+    char err[300];
+    redisContext *c = redis_node_connect(host, port, re->command_tv, re->username, re->password,
+                                         err, sizeof err);
+    if (!c) {
+        snprintf(error, size, "ASK target %.150s", err);
+        return SEND_REJECTED;
+    }
+    enum send_result result = SEND_REJECTED;
+    redisReply *asking = NULL, *r = NULL;
+    if (redisAppendCommand(c, "ASKING") == REDIS_OK &&
+        redisAppendFormattedCommand(c, re->buf, len) == REDIS_OK &&
+        redisGetReply(c, (void **)&asking) == REDIS_OK && redisGetReply(c, (void **)&r) == REDIS_OK && r)
+        result = script_result(re, r, n, applied, error, size);
+    else
+        snprintf(error, size, "ASK target %.100s:%d: %.60s", host, port, c->errstr[0] ? c->errstr : "no reply");
+    if (asking)
+        freeReplyObject(asking);
+    if (r)
         freeReplyObject(r);
-    }
-    re->uncertain[0] = '\0';
-    if (result == SEND_OK)
-        *applied = n;
-    if (result == SEND_REJECTED)
-        note_error(re, "command rejected", error);
+    redisFree(c);
     return result;
 }
 
-/* After a reconnect: was the batch cut by the disconnect applied?  If so,
- * its events (now at the spool's head) are removed.  -1: connection lost. */
-static int resolve_uncertain(struct redis_exporter *re)
+/* Cluster: MOVED and ASK after a refused batch.  SEND_MOVED: connect to the
+ * new owner and send again; otherwise the result of following ASK. */
+static enum send_result follow_redirect(struct redis_exporter *re, enum send_result result,
+                                        size_t len, size_t n, size_t *applied, char *error,
+                                        size_t size)
 {
-    if (!re->uncertain[0])
-        return 0;
-    if (!transactional(re)) {
-        re->uncertain[0] = '\0';
-        return 0;
+    bool ask = false;
+    char host[256];
+    int port = 0;
+    if (re->topo.kind != REDIS_CLUSTER || result != SEND_REJECTED || *applied != 0 ||
+        !redis_parse_redirect(error, &ask, host, sizeof host, &port))
+        return result;
+    if (!ask) {
+        follow_moved(re, host, port);
+        return SEND_MOVED;
     }
-    const char *argv[2] = { "GET", re->marker_key };
-    redisReply *r = command_argv(re, 2, argv);
-    if (!r)
-        return -1;
-    if (r->type == REDIS_REPLY_ERROR) {     /* e.g. LOADING after a restart: ask again later */
-        note_error(re, "cannot check the last batch", r->str);
-        freeReplyObject(r);
-        return -1;
+    if (!transactional(re))       /* ASKING covers one command, not a pipeline: retry later */
+        return result;
+    return send_asking(re, host, port, len, n, applied, error, size);
+}
+
+/* Sends recs as one pipeline (one script in stream/list modes).
+ * SEND_OK: all applied.  SEND_REJECTED: Redis answered an error (*applied
+ * says how many leading events are in).  SEND_LOST: the connection broke;
+ * whether the batch was applied is for the marker to tell after reconnect. */
+static enum send_result send_batch(struct redis_exporter *re, const struct spool_rec *recs,
+                                   size_t n, size_t *applied)
+{
+    size_t len = 0;
+    *applied = 0;
+    bool script = transactional(re);
+    int rc = script ? format_script(re, recs, n, &len) : format_plain(re, recs, n, &len);
+    if (rc != 0 || redisAppendFormattedCommand(re->ctx, re->buf, len) != REDIS_OK) {
+        outage_note(re, FAIL_LOST, "out of memory formatting a batch", NULL);
+        return SEND_LOST;
     }
-    bool applied = r->type == REDIS_REPLY_STRING && strcmp(r->str, re->uncertain) == 0;
-    freeReplyObject(r);
-    if (applied) {
-        size_t left = re->uncertain_n;
-        while (left > 0) {
-            size_t got = spool_peek(re->spool, re->recs, left);
-            if (got == 0)
-                break;
-            spool_consume(re->spool, got);
-            left -= got;
+    size_t replies = script ? 1 : n;
+    enum send_result result = SEND_OK;
+    char error[200] = "";
+    for (size_t i = 0; i < replies; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(re->ctx, (void **)&r) != REDIS_OK || !r) {
+            outage_note(re, FAIL_LOST, "connection lost", re->ctx->errstr);
+            return SEND_LOST;
         }
-        pthread_mutex_lock(&re->lock);
-        re->duplicates += re->uncertain_n - left;
-        re->delivered += re->uncertain_n - left;
-        pthread_mutex_unlock(&re->lock);
+        if (script) {
+            result = script_result(re, r, n, applied, error, sizeof error);
+        } else if (r->type == REDIS_REPLY_ERROR && result == SEND_OK) {
+            snprintf(error, sizeof error, "%s", r->str);
+            result = SEND_REJECTED;
+            *applied = i;
+        }
+        freeReplyObject(r);
     }
-    re->uncertain[0] = '\0';
+    result = follow_redirect(re, result, len, n, applied, error, sizeof error);
+    if (result == SEND_MOVED)
+        return result;
+    if (result == SEND_OK) {
+        *applied = n;
+        if (script)
+            re->marker_ours = true;
+    } else {
+        outage_note(re, FAIL_REJECTED, "batch rejected", error);
+    }
+    /* with wait-replicas, only what the replicas acknowledged counts */
+    if (*applied > 0 && !re->topo.wait_replicas)
+        spool_set_delivered(re->spool, recs[*applied - 1].seq);
+    return result;
+}
+
+/* The marker's value: a seq; "<key> <first> <last> <n>" as set by earlier
+ * versions names the last seq of the last batch.  0 when unreadable. */
+static uint64_t parse_marker(const char *text)
+{
+    const char *p = text;
+    const char *last_space = strrchr(text, ' ');
+    if (last_space) {              /* the old form: the next-to-last field */
+        const char *q = last_space;
+        while (q > text && q[-1] != ' ')
+            q--;
+        if (q == text)
+            return 0;
+        p = q;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = (*p >= '0' && *p <= '9') ? strtoull(p, &end, 10) : 0;
+    if (errno || !end || (*end != '\0' && *end != ' '))
+        return 0;
+    return (uint64_t)v;
+}
+
+/* A marker this sensor cannot have written: above every seq it has seen, or,
+ * before it has written one itself, at or above this run's first seq. */
+static bool marker_foreign(struct redis_exporter *re, uint64_t marker)
+{
+    if (marker == 0)
+        return false;
+    struct spool_stats ss;
+    spool_get_stats(re->spool, &ss);
+    pthread_mutex_lock(&re->lock);
+    uint64_t known = re->seen_max;
+    pthread_mutex_unlock(&re->lock);
+    if (ss.max_seq > known)
+        known = ss.max_seq;
+    if (re->first_seq && re->first_seq - 1 > known)
+        known = re->first_seq - 1;
+    if (marker > known)
+        return true;
+    return !re->marker_ours && re->first_seq && marker >= re->first_seq;
+}
+
+static enum send_result replicas_ack(struct redis_exporter *re);
+
+/* wait-replicas: before trusting the marker of a (maybe new) primary, make
+ * sure its replicas have it: rewrite the same value (a write on this
+ * connection) and WAIT for it. */
+static int marker_replicated(struct redis_exporter *re, uint64_t marker)
+{
+    char value[24];
+    snprintf(value, sizeof value, "%" PRIu64, marker);
+    const char *argv[3] = { "SET", re->marker_key, value };
+    redisReply *r = command_argv(re, 3, argv);
+    if (!r) {
+        disconnect(re);
+        return -1;
+    }
+    bool ok = r->type != REDIS_REPLY_ERROR;
+    if (!ok)
+        outage_note(re, FAIL_REJECTED, "cannot confirm the delivered marker", r->str);
+    freeReplyObject(r);
+    if (!ok)
+        return -1;
+    enum send_result ack = replicas_ack(re);
+    if (ack == SEND_LOST)
+        disconnect(re);
+    return ack == SEND_OK ? 0 : -1;
+}
+
+/* After a (re)connect: drops the spool's leading records that Redis already
+ * holds (seq at or below the marker).  -1 when Redis did not answer. */
+static int sync_delivered(struct redis_exporter *re)
+{
+    uint64_t upto = spool_delivered(re->spool);
+    if (transactional(re)) {
+        const char *argv[2] = { "GET", re->marker_key };
+        redisReply *r = command_argv(re, 2, argv);
+        if (!r) {
+            disconnect(re);
+            return -1;
+        }
+        bool ask = false;
+        char host[256];
+        int port = 0;
+        if (r->type == REDIS_REPLY_ERROR && re->topo.kind == REDIS_CLUSTER &&
+            redis_parse_redirect(r->str, &ask, host, sizeof host, &port) && !ask) {
+            follow_moved(re, host, port);
+            freeReplyObject(r);
+            disconnect(re);
+            return -1;
+        }
+        if (r->type == REDIS_REPLY_ERROR) {     /* e.g. LOADING after a restart */
+            outage_note(re, FAIL_REJECTED, "cannot read the delivered marker", r->str);
+            freeReplyObject(r);
+            return -1;
+        }
+        uint64_t marker = r->type == REDIS_REPLY_STRING ? parse_marker(r->str) : 0;
+        freeReplyObject(r);
+        if (marker_foreign(re, marker)) {
+            if (!re->foreign_warned)
+                log_warning("redis: %s says event %" PRIu64 " was delivered, more than this sensor "
+                            "has numbered: it comes from another event sequence (a reset log "
+                            "directory, or another sensor with the same sensor.id); not used",
+                            re->marker_key, marker);
+            re->foreign_warned = true;
+        } else if (marker > upto) {
+            if (re->topo.wait_replicas && marker_replicated(re, marker) != 0)
+                return -1;
+            upto = marker;
+        }
+    }
+    uint64_t skipped = 0;
+    for (;;) {
+        size_t got = spool_peek(re->spool, re->recs, re->batch_size), k = 0;
+        while (k < got && re->recs[k].seq <= upto)
+            k++;
+        spool_consume(re->spool, k);
+        skipped += k;
+        if (k == 0 || k < got)
+            break;
+    }
+    spool_set_delivered(re->spool, upto);
+    if (skipped) {
+        pthread_mutex_lock(&re->lock);
+        re->duplicates += skipped;
+        re->delivered += skipped;
+        pthread_mutex_unlock(&re->lock);
+        log_info("redis: %" PRIu64 " spooled events were already delivered (up to event %" PRIu64
+                 "); not sent again", skipped, upto);
+    }
     return 0;
 }
 
 /* Moves the whole queue (after `held` events already taken into re->batch)
- * to the front of the spool and switches producers to the spool. */
+ * to the front of the spool and switches producers to the spool.  A failed
+ * store is counted by the spool. */
 static void queue_to_spool(struct redis_exporter *re, size_t held)
 {
     pthread_mutex_lock(&re->lock);
@@ -647,8 +1107,6 @@ static void queue_to_spool(struct redis_exporter *re, size_t held)
     pthread_mutex_lock(&re->lock);
     if (rc == 0)
         re->spooled += n;
-    else
-        re->dropped += n;
     pthread_mutex_unlock(&re->lock);
     for (size_t i = 0; i < n; i++)
         free(re->batch[i].data);
@@ -674,7 +1132,86 @@ static size_t queue_take(struct redis_exporter *re)
     return n;
 }
 
-/* Sends one batch from the queue.  -1 when the connection is gone. */
+/* A batch failed: a lost connection is closed; either way the next attempt
+ * waits for the backoff. */
+static void batch_failed(struct redis_exporter *re, enum send_result res)
+{
+    /* with sentinels or a cluster, a refusal (READONLY after a failover,
+     * CLUSTERDOWN...) means: ask again where to write */
+    if (res != SEND_REJECTED || re->topo.kind != REDIS_STANDALONE)
+        disconnect(re);
+    retry_later(re);
+}
+
+/* The aggregates of a delivered batch.  Standalone and sentinel: on the
+ * same connection; cluster: on one of their own, to their slot's primary.
+ * A failure costs only this batch's share of the view (logged once). */
+static void aggregate_batch(struct redis_exporter *re, const struct spool_rec *recs, size_t n)
+{
+    if (!re->agg)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (recs[i].type == EVENT_ALERT)
+            redis_agg_add(re->agg, recs[i].data, recs[i].len);
+    char err[300] = "";
+    redisContext *c = re->ctx;
+    if (re->topo.kind == REDIS_CLUSTER) {
+        if (!re->agg_ctx) {
+            char host[256];
+            int port = 0;
+            const char *key = redis_agg_slot_key(re->agg);
+            if (redis_topology_slot_owner(&re->topo, redis_key_slot(key, strlen(key)), re->connect_tv,
+                                          re->username, re->password, host, sizeof host, &port,
+                                          err, sizeof err) == 0)
+                re->agg_ctx = redis_node_connect(host, port, re->command_tv, re->username,
+                                                 re->password, err, sizeof err);
+        }
+        c = re->agg_ctx;
+    }
+    int rc = redis_agg_flush(re->agg, c, err, sizeof err);   /* c NULL: dropped */
+    if (rc != 0 && !re->agg_warned) {
+        log_warning("redis: situation aggregates not written (%s); retried with the next batch",
+                    err[0] ? err : "no connection");
+        re->agg_warned = true;
+    }
+    if (rc != 0 && c && (c->err || re->topo.kind == REDIS_CLUSTER)) {
+        if (c == re->agg_ctx) {
+            redisFree(re->agg_ctx);
+            re->agg_ctx = NULL;
+        } else {
+            disconnect(re);            /* the batch is in; the next one reconnects */
+        }
+    }
+}
+
+/* wait-replicas: WAIT until that many replicas have every write of this
+ * connection so far.  SEND_OK when they have (or no wait is configured). */
+static enum send_result replicas_ack(struct redis_exporter *re)
+{
+    if (!re->topo.wait_replicas)
+        return SEND_OK;
+    char n[16], ms[24];
+    snprintf(n, sizeof n, "%d", re->topo.wait_replicas);
+    snprintf(ms, sizeof ms, "%" PRId64, re->wait_ms);
+    const char *argv[3] = { "WAIT", n, ms };
+    redisReply *r = command_argv(re, 3, argv);
+    if (!r)
+        return SEND_LOST;
+    bool ok = r->type == REDIS_REPLY_INTEGER && r->integer >= re->topo.wait_replicas;
+    if (!ok) {
+        char what[160];
+        if (r->type == REDIS_REPLY_INTEGER)
+            snprintf(what, sizeof what, "WAIT: %lld of %d replicas acknowledged", r->integer,
+                     re->topo.wait_replicas);
+        else
+            snprintf(what, sizeof what, "%.150s", r->type == REDIS_REPLY_ERROR ? r->str : "WAIT failed");
+        outage_note(re, FAIL_REJECTED, "events kept in the spool", what);
+    }
+    freeReplyObject(r);
+    return ok ? SEND_OK : SEND_REJECTED;
+}
+
+/* Sends one batch from the queue.  -1 when it failed. */
 static int deliver_from_queue(struct redis_exporter *re, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -682,12 +1219,27 @@ static int deliver_from_queue(struct redis_exporter *re, size_t n)
                                           re->batch[i].len };
     size_t applied = 0;
     enum send_result res = send_batch(re, re->recs, n, &applied);
+    if (res == SEND_OK)
+        res = replicas_ack(re);
+    if (re->topo.wait_replicas) {
+        if (res != SEND_OK) {
+            /* maybe applied, not known replicated: all of it stays, and the
+             * marker (confirmed by WAIT) tells later what Redis holds */
+            queue_to_spool(re, n);
+            re->need_sync = true;
+            batch_failed(re, res);
+            return -1;
+        }
+        spool_set_delivered(re->spool, re->recs[n - 1].seq);
+    }
     pthread_mutex_lock(&re->lock);
     re->delivered += applied;
     pthread_mutex_unlock(&re->lock);
     if (res == SEND_OK) {
+        aggregate_batch(re, re->recs, n);
         for (size_t i = 0; i < n; i++)
             free(re->batch[i].data);
+        outage_end(re);
         return 0;
     }
     /* keep the events not known to be in Redis, in order, at the spool's front */
@@ -695,13 +1247,13 @@ static int deliver_from_queue(struct redis_exporter *re, size_t n)
         free(re->batch[i].data);
     memmove(re->batch, re->batch + applied, (n - applied) * sizeof *re->batch);
     queue_to_spool(re, n - applied);
-    disconnect(re);
+    batch_failed(re, res);
     return -1;
 }
 
 /* Replays one batch from the spool's head.  Returns the number sent, 0 when
  * the spool is empty (and producers are switched back to the queue), -1
- * when the connection is gone. */
+ * when it failed. */
 static int deliver_from_spool(struct redis_exporter *re)
 {
     size_t n = spool_peek(re->spool, re->recs, re->batch_size);
@@ -712,25 +1264,71 @@ static int deliver_from_spool(struct redis_exporter *re)
         bool still = re->spooling;
         pthread_mutex_unlock(&re->lock);
         if (still) {   /* unreadable for now (I/O error): retry later, keep the order */
-            log_error("redis: the spool holds events that cannot be read now");
-            wait_until(re, now_usec() + 1000000);
+            outage_note(re, FAIL_LOST, "the spool cannot be read now", strerror(errno));
+            retry_later(re);
+        } else {
+            outage_end(re);
         }
         return 0;
     }
     size_t applied = 0;
     enum send_result res = send_batch(re, re->recs, n, &applied);
+    if (res == SEND_OK)
+        res = replicas_ack(re);
+    if (re->topo.wait_replicas) {
+        if (res != SEND_OK) {
+            spool_consume(re->spool, 0);   /* all of it stays (see deliver_from_queue) */
+            re->need_sync = true;
+            batch_failed(re, res);
+            return -1;
+        }
+        spool_set_delivered(re->spool, re->recs[n - 1].seq);
+    }
+    if (res == SEND_OK)
+        aggregate_batch(re, re->recs, n);    /* before consume: recs point into the spool */
     if (applied)
         spool_consume(re->spool, applied);
     pthread_mutex_lock(&re->lock);
     re->delivered += applied;
     pthread_mutex_unlock(&re->lock);
-    if (res == SEND_OK)
+    if (res == SEND_OK) {
+        outage_end(re);
         return (int)n;
-    disconnect(re);
+    }
+    batch_failed(re, res);
     return -1;
 }
 
-static void send_heartbeat(struct redis_exporter *re)
+/* Cluster: the heartbeat's key lives in another slot than the events; its
+ * node (named by MOVED/ASK) gets both commands on a connection of its own. */
+static int heartbeat_elsewhere(struct redis_exporter *re, const char *error, int argc,
+                               const char **argv, const char **exp)
+{
+    bool ask = false;
+    char host[256], err[300];
+    int port = 0;
+    if (re->topo.kind != REDIS_CLUSTER || !redis_parse_redirect(error, &ask, host, sizeof host, &port))
+        return -1;
+    redisContext *c = redis_node_connect(host, port, re->command_tv, re->username, re->password,
+                                         err, sizeof err);
+    if (!c)
+        return 0;                  /* a heartbeat is skipped, not an outage of the events */
+    for (int k = 0; k < 2; k++) {
+        redisReply *r = NULL;
+        if (ask)
+            r = redisCommand(c, "ASKING");
+        if (r)
+            freeReplyObject(r);
+        r = redisCommandArgv(c, k ? 3 : argc, k ? exp : argv, NULL);
+        if (r)
+            freeReplyObject(r);
+    }
+    redisFree(c);
+    return 0;
+}
+
+/* HSET + EXPIRE of the sensor's hash.  -1 when it failed (an outage). */
+static int send_heartbeat(struct redis_exporter *re)
 {
     pthread_mutex_lock(&re->lock);
     struct sensor_health h = re->health;
@@ -742,8 +1340,8 @@ static void send_heartbeat(struct redis_exporter *re)
         h.start_time = re->opened_at;
     struct spool_stats ss;
     spool_get_stats(re->spool, &ss);
-    char v[16][24];
-    const char *argv[40];
+    char v[20][24];
+    const char *argv[48];
     int argc = 0, k = 0;
     argv[argc++] = "HSET";
     argv[argc++] = re->heartbeat_key;
@@ -753,6 +1351,11 @@ static void send_heartbeat(struct redis_exporter *re)
         argv[argc++] = name; argv[argc++] = v[k++]; } while (0)
     argv[argc++] = "version";
     argv[argc++] = re->version;
+    argv[argc++] = "segment";
+    argv[argc++] = re->segment;
+    HB_I64("interval", re->heartbeat_us / 1000000 > 0 ? re->heartbeat_us / 1000000 : 1);
+    HB_I64("spool_growth", (int64_t)ss.count - (int64_t)re->last_spool_depth);
+    re->last_spool_depth = ss.count;
     HB_I64("start_time", h.start_time);
     HB_I64("updated", (int64_t)time(NULL));
     HB_U64("packets", h.packets);
@@ -763,28 +1366,38 @@ static void send_heartbeat(struct redis_exporter *re)
     HB_I64("last_event_time", h.last_event_time);
     HB_U64("spool_depth", ss.count);
     HB_U64("spool_bytes", ss.bytes);
-    HB_U64("spool_dropped", ss.dropped + fields[2]);
+    HB_U64("spool_dropped", ss.dropped + fields[2]);   /* each loss counted in one place */
     HB_U64("queue_depth", fields[0]);
     HB_U64("delivered", fields[1]);
     HB_U64("reconnects", fields[3]);
 #undef HB_U64
 #undef HB_I64
-    redisReply *r = command_argv(re, argc, argv);
-    if (!r) {
-        disconnect(re);
-        return;
-    }
-    freeReplyObject(r);
     char ttl[24];
     int64_t seconds = re->heartbeat_us / 1000000 * 3;
     snprintf(ttl, sizeof ttl, "%" PRId64, seconds < 15 ? 15 : seconds);
     const char *exp[3] = { "EXPIRE", re->heartbeat_key, ttl };
-    r = command_argv(re, 3, exp);
-    if (!r) {
-        disconnect(re);
-        return;
+    const char *const *cmds[2] = { argv, exp };
+    int counts[2] = { argc, 3 };
+    for (int c = 0; c < 2; c++) {
+        redisReply *r = command_argv(re, counts[c], (const char **)cmds[c]);
+        if (!r) {
+            batch_failed(re, SEND_LOST);
+            return -1;
+        }
+        bool rejected = r->type == REDIS_REPLY_ERROR;
+        if (rejected && c == 0 && heartbeat_elsewhere(re, r->str, argc, argv, exp) == 0) {
+            freeReplyObject(r);
+            return 0;
+        }
+        if (rejected)
+            outage_note(re, FAIL_REJECTED, "heartbeat rejected", r->str);
+        freeReplyObject(r);
+        if (rejected) {
+            batch_failed(re, SEND_REJECTED);
+            return -1;
+        }
     }
-    freeReplyObject(r);
+    return 0;
 }
 
 /* Waits on the condition until deadline (monotonic usec) or a wake-up. */
@@ -794,6 +1407,16 @@ static void wait_until(struct redis_exporter *re, int64_t deadline)
     pthread_mutex_lock(&re->lock);
     pthread_cond_timedwait(&re->wake, &re->lock, &ts);
     pthread_mutex_unlock(&re->lock);
+}
+
+/* Nothing waits to be sent: an outage is over once Redis has answered. */
+static void end_outage_if_idle(struct redis_exporter *re)
+{
+    pthread_mutex_lock(&re->lock);
+    bool idle = re->count == 0 && !re->spooling;
+    pthread_mutex_unlock(&re->lock);
+    if (idle)
+        outage_end(re);
 }
 
 static void *redis_thread(void *arg)
@@ -812,7 +1435,7 @@ static void *redis_thread(void *arg)
             break;
         }
 
-        if (!re->ctx) {
+        if (re->down || !re->ctx) {
             if (queued > 0 && re->down)
                 queue_to_spool(re, 0);   /* Redis is away: events wait on disk */
             spool_flush(re->spool);
@@ -823,17 +1446,25 @@ static void *redis_thread(void *arg)
                 wait_until(re, until);
                 continue;
             }
-            if (try_connect(re) != 0 || resolve_uncertain(re) != 0) {
-                disconnect(re);
-                re->next_attempt_us = now_usec() + re->backoff_us;
-                re->backoff_us = re->backoff_us * 2 > re->backoff_max_us ? re->backoff_max_us
-                                                                         : re->backoff_us * 2;
+            if (!re->ctx && try_connect(re) != 0) {
+                retry_later(re);
+                continue;
             }
+            re->down = false;
+        }
+        if (re->need_sync) {
+            if (sync_delivered(re) != 0) {
+                retry_later(re);
+                continue;
+            }
+            re->need_sync = false;
+            end_outage_if_idle(re);
             continue;
         }
         if (re->heartbeat_us > 0 && now - re->last_heartbeat_us >= re->heartbeat_us) {
             re->last_heartbeat_us = now;
-            send_heartbeat(re);
+            if (send_heartbeat(re) == 0)
+                end_outage_if_idle(re);
             continue;
         }
         if (queued > 0) {
@@ -880,7 +1511,7 @@ static void redis_stats(void *state, struct outputs_stats *sum)
     sum->queue_depth += re->count;
     sum->delivered += re->delivered;
     sum->spooled += re->spooled;
-    sum->dropped += re->dropped;
+    sum->dropped += re->dropped + ss.dropped;   /* disjoint: the spool counts its own */
     sum->reconnects += re->reconnects;
     sum->redis_errors += re->errors;
     sum->duplicates_skipped += re->duplicates;
@@ -914,6 +1545,8 @@ static void redis_free(struct redis_exporter *re)
     free(re->recs);
     free(re->buf);
     free(re->cmd_prefix);
+    free(re->script);
+    redis_topology_free(&re->topo);
     free(re->host);
     free(re->unix_socket);
     free(re->username);
@@ -922,6 +1555,10 @@ static void redis_free(struct redis_exporter *re)
     free(re->heartbeat_key);
     free(re->sensor_id);
     free(re->version);
+    free(re->segment);
+    redis_agg_free(re->agg);
+    if (re->agg_ctx)
+        redisFree(re->agg_ctx);
     pthread_cond_destroy(&re->wake);
     pthread_mutex_destroy(&re->lock);
     free(re);
@@ -947,6 +1584,13 @@ static void redis_close(void *state)
     redis_free(re);
 }
 
+static void redis_check(const struct config *cfg, const char *prefix, struct diag *diag)
+{
+    struct redis_topology topo;
+    redis_topology_read(&topo, cfg, prefix, diag);
+    redis_topology_free(&topo);
+}
+
 const struct exporter_ops exporter_redis = {
     .name = "redis",
     .default_enabled = false,
@@ -957,4 +1601,5 @@ const struct exporter_ops exporter_redis = {
     .stats = redis_stats,
     .heartbeat = redis_heartbeat,
     .close = redis_close,
+    .check = redis_check,
 };

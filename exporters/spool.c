@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -38,7 +39,9 @@ struct spool {
     size_t nsegs, cap;
     uint64_t read_off;     /* delivered bytes of segs[0] */
     uint64_t next_id;      /* id for the next new tail segment */
-    int cursor_fd;
+    uint64_t delivered;    /* highest event seq known delivered, kept in the cursor */
+    int cursor_fd;         /* also holds the directory's exclusive lock */
+    bool disabled;         /* unusable directory: every store is refused and counted */
     /* the last peek */
     char *buf;
     size_t buf_cap;
@@ -144,6 +147,16 @@ static int seg_fd(struct spool *sp, struct segment *seg)
     return seg->fd;
 }
 
+/* Opens a segment that must not exist yet (a leftover file, e.g. one that
+ * could not be read at start, is never written into). */
+static int seg_create(struct spool *sp, struct segment *seg)
+{
+    char path[4096];
+    seg_path(sp, seg->id, path, sizeof path);
+    seg->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    return seg->fd;
+}
+
 static void seg_close_fd(struct segment *seg)
 {
     if (seg->fd >= 0)
@@ -164,12 +177,18 @@ static int segs_reserve(struct spool *sp)
     return 0;
 }
 
+/* The cursor record: head segment id, bytes of it delivered, the highest
+ * delivered event seq, CRC-32 of those 24 bytes.  (Files written before the
+ * seq was added hold 20 bytes: id, offset, CRC of 16.) */
+#define CURSOR_BYTES 28
+
 static void cursor_save(struct spool *sp)
 {
-    unsigned char rec[20];
+    unsigned char rec[CURSOR_BYTES];
     put_u64(rec, sp->nsegs ? sp->segs[0].id : 0);
     put_u64(rec + 8, sp->read_off);
-    put_u32(rec + 16, spool_crc32(0, rec, 16));
+    put_u64(rec + 16, sp->delivered);
+    put_u32(rec + 24, spool_crc32(0, rec, 24));
     if (sp->cursor_fd >= 0 && pwrite(sp->cursor_fd, rec, sizeof rec, 0) != (ssize_t)sizeof rec)
         log_warning("%s/cursor: cannot save the spool position: %s", sp->dir, strerror(errno));
 }
@@ -177,12 +196,14 @@ static void cursor_save(struct spool *sp)
 /* Reads the stored position; 0 if none or not valid. */
 static uint64_t cursor_load(struct spool *sp, uint64_t *seg_id)
 {
-    unsigned char rec[20];
+    unsigned char rec[CURSOR_BYTES];
     *seg_id = 0;
-    if (pread(sp->cursor_fd, rec, sizeof rec, 0) != (ssize_t)sizeof rec)
+    ssize_t got = pread(sp->cursor_fd, rec, sizeof rec, 0);
+    if (got == (ssize_t)sizeof rec && get_u32(rec + 24) == spool_crc32(0, rec, 24)) {
+        sp->delivered = get_u64(rec + 16);
+    } else if (got < 20 || get_u32(rec + 16) != spool_crc32(0, rec, 16)) {
         return 0;
-    if (get_u32(rec + 16) != spool_crc32(0, rec, 16))
-        return 0;
+    }
     *seg_id = get_u64(rec);
     return get_u64(rec + 8);
 }
@@ -193,7 +214,54 @@ static int id_compare(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Counts the valid records of seg from offset; cuts off a torn/corrupt tail. */
+/* Reads the record at off of a file of size bytes into *data (grown as
+ * needed); its length, or -1 when no intact record starts there. */
+static int64_t record_at(int fd, uint64_t off, uint64_t size, unsigned char hdr[SPOOL_RECORD_HEADER],
+                         char **data, size_t *cap)
+{
+    if (off + SPOOL_RECORD_HEADER > size ||
+        pread(fd, hdr, SPOOL_RECORD_HEADER, (off_t)off) != SPOOL_RECORD_HEADER)
+        return -1;
+    uint32_t len = get_u32(hdr);
+    if (len > SPOOL_MAX_RECORD || off + SPOOL_RECORD_HEADER + len > size)
+        return -1;
+    if (len > *cap) {
+        char *grown = realloc(*data, len);
+        if (!grown)
+            return -1;
+        *data = grown;
+        *cap = len;
+    }
+    if (len && pread(fd, *data, len, (off_t)(off + SPOOL_RECORD_HEADER)) != (ssize_t)len)
+        return -1;
+    if (record_crc(hdr, *data, len) != get_u32(hdr + 4))
+        return -1;
+    return len;
+}
+
+/* After damage at off: how many intact records follow (each is an event the
+ * cut loses).  A candidate header must name a known-size event type before
+ * its CRC is computed, so a hostile file costs little. */
+static uint64_t count_after_damage(int fd, uint64_t off, uint64_t size, char **data, size_t *cap)
+{
+    uint64_t found = 0;
+    for (uint64_t at = off + 1; at + SPOOL_RECORD_HEADER <= size;) {
+        unsigned char hdr[SPOOL_RECORD_HEADER];
+        if (pread(fd, hdr, sizeof hdr, (off_t)at) != (ssize_t)sizeof hdr)
+            break;
+        int64_t len = get_u32(hdr + 16) < 256 ? record_at(fd, at, size, hdr, data, cap) : -1;
+        if (len < 0) {
+            at++;
+            continue;
+        }
+        found++;
+        at += SPOOL_RECORD_HEADER + (uint64_t)len;
+    }
+    return found;
+}
+
+/* Counts the valid records of seg from offset; cuts off a torn/corrupt tail
+ * and counts the events it held as dropped. */
 static int seg_scan(struct spool *sp, struct segment *seg, uint64_t *offset)
 {
     int fd = seg_fd(sp, seg);
@@ -209,37 +277,51 @@ static int seg_scan(struct spool *sp, struct segment *seg, uint64_t *offset)
     char *data = NULL;
     size_t data_cap = 0;
     seg->records = 0;
-    while (off + SPOOL_RECORD_HEADER <= size) {
+    for (;;) {
         unsigned char hdr[SPOOL_RECORD_HEADER];
-        if (pread(fd, hdr, sizeof hdr, (off_t)off) != (ssize_t)sizeof hdr)
+        int64_t len = record_at(fd, off, size, hdr, &data, &data_cap);
+        if (len < 0)
             break;
-        uint32_t len = get_u32(hdr);
-        if (len > SPOOL_MAX_RECORD || off + SPOOL_RECORD_HEADER + len > size)
-            break;
-        if (len > data_cap) {
-            char *grown = realloc(data, len);
-            if (!grown)
-                break;
-            data = grown;
-            data_cap = len;
-        }
-        if (len && pread(fd, data, len, (off_t)(off + SPOOL_RECORD_HEADER)) != (ssize_t)len)
-            break;
-        if (record_crc(hdr, data, len) != get_u32(hdr + 4))
-            break;
-        off += SPOOL_RECORD_HEADER + len;
+        uint64_t seq = get_u64(hdr + 8);
+        if (seq > sp->st.max_seq)
+            sp->st.max_seq = seq;
+        off += SPOOL_RECORD_HEADER + (uint64_t)len;
         seg->records++;
     }
-    free(data);
     if (off < size) {
-        log_warning("%s/%016" PRIx64 SPOOL_SUFFIX ": torn or corrupt record at byte %" PRIu64
-                    "; %" PRIu64 " bytes after it ignored", sp->dir, seg->id, off, size - off);
+        /* the damaged record, plus every intact one behind it */
+        uint64_t lost = 1 + count_after_damage(fd, off, size, &data, &data_cap);
+        log_error("%s/%016" PRIx64 SPOOL_SUFFIX ": torn or corrupt record at byte %" PRIu64
+                  "; the %" PRIu64 " bytes from there are cut off: %" PRIu64 " events lost",
+                  sp->dir, seg->id, off, size - off, lost);
         sp->st.corrupt++;
-        if (ftruncate(fd, (off_t)off) != 0)
+        sp->st.dropped += lost;
+        if (ftruncate(fd, (off_t)off) != 0) {
+            free(data);
             return -1;
+        }
     }
+    free(data);
     seg->size = off;
     return 0;
+}
+
+/* A segment that cannot be opened or read stays on disk, untouched, and is
+ * left out of the replay: the spool goes on without it (loudly). */
+static void seg_unreadable(struct spool *sp, size_t i)
+{
+    struct segment *seg = &sp->segs[i];
+    char path[4096];
+    seg_path(sp, seg->id, path, sizeof path);
+    struct stat st;
+    long long bytes = stat(path, &st) == 0 ? (long long)st.st_size : -1;
+    log_error("%s: cannot read spool segment (%s): its %lld bytes of events are NOT replayed; "
+              "the file is left in place (fix it and restart to replay it)", path, strerror(errno),
+              bytes);
+    sp->st.unreadable++;
+    seg_close_fd(seg);
+    memmove(sp->segs + i, sp->segs + i + 1, (sp->nsegs - i - 1) * sizeof *sp->segs);
+    sp->nsegs--;
 }
 
 static int spool_load(struct spool *sp, struct diag *diag)
@@ -263,15 +345,16 @@ static int spool_load(struct spool *sp, struct diag *diag)
     closedir(d);
     if (sp->nsegs > 1)
         qsort(sp->segs, sp->nsegs, sizeof *sp->segs, id_compare);
+    /* new segments go after every file present, readable or not */
+    sp->next_id = sp->nsegs ? sp->segs[sp->nsegs - 1].id + 1 : SPOOL_FIRST_ID;
     uint64_t cursor_seg = 0;
     uint64_t cursor_off = cursor_load(sp, &cursor_seg);
-    for (size_t i = 0; i < sp->nsegs; i++) {
+    for (size_t i = 0; i < sp->nsegs;) {
         struct segment *seg = &sp->segs[i];
         uint64_t from = (i == 0 && seg->id == cursor_seg) ? cursor_off : 0;
         if (seg_scan(sp, seg, &from) != 0) {
-            diag_error(diag, sp->dir, 0, "cannot read spool segment %016" PRIx64 ": %s",
-                       seg->id, strerror(errno));
-            return -1;
+            seg_unreadable(sp, i);
+            continue;
         }
         if (i == 0)
             sp->read_off = from;
@@ -279,8 +362,8 @@ static int spool_load(struct spool *sp, struct diag *diag)
         sp->bytes += seg->size - (i == 0 ? from : 0);
         if (i > 0 && i + 1 < sp->nsegs)
             seg_close_fd(seg);
+        i++;
     }
-    sp->next_id = sp->nsegs ? sp->segs[sp->nsegs - 1].id + 1 : SPOOL_FIRST_ID;
     return 0;
 }
 
@@ -301,31 +384,73 @@ static int make_dirs(const char *dir)
     return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* The cursor file doubles as the directory's lock: two sensors on one spool
+ * would interleave records and replay each other's events.  0 locked, 1
+ * held by another process, -1 no lock possible (e.g. unsupported). */
+static int spool_lock(struct spool *sp)
+{
+    if (flock(sp->cursor_fd, LOCK_EX | LOCK_NB) == 0)
+        return 0;
+    return errno == EWOULDBLOCK ? 1 : -1;
+}
+
+/* Unusable directory (cannot create, open or lock it, read-only file
+ * system): the sensor runs on without a spool, says so loudly, and counts
+ * every event that then finds no room as dropped. */
+static struct spool *spool_disable(struct spool *sp, const char *what)
+{
+    log_error("%s: %s: %s; running WITHOUT a spool: events Redis cannot take now are dropped "
+              "and counted (stats outputs.dropped, heartbeat spool_dropped)", sp->dir, what,
+              strerror(errno));
+    sp->disabled = true;
+    sp->st.disabled = 1;
+    if (sp->cursor_fd >= 0)
+        close(sp->cursor_fd);
+    sp->cursor_fd = -1;
+    for (size_t i = 0; i < sp->nsegs; i++)
+        seg_close_fd(&sp->segs[i]);
+    sp->nsegs = 0;
+    sp->st.count = 0;
+    sp->bytes = 0;
+    return sp;
+}
+
 struct spool *spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
                          struct diag *diag)
 {
-    if (make_dirs(dir) != 0) {
-        diag_error(diag, dir, 0, "cannot create spool directory: %s", strerror(errno));
-        return NULL;
-    }
     struct spool *sp = calloc(1, sizeof *sp);
     if (!sp)
         return NULL;
     pthread_mutex_init(&sp->lock, NULL);
+    sp->cursor_fd = -1;
     sp->dir = strdup(dir);
     sp->max_bytes = max_bytes;
     sp->seg_bytes = segment_bytes ? segment_bytes : SPOOL_DEFAULT_SEG;
     if (!segment_bytes && max_bytes / 8 < sp->seg_bytes)
         sp->seg_bytes = max_bytes / 8 > 4096 ? max_bytes / 8 : 4096;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/cursor", dir);
-    sp->cursor_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (!sp->dir || sp->cursor_fd < 0 || spool_load(sp, diag) != 0) {
-        if (sp->cursor_fd < 0)
-            diag_error(diag, path, 0, "cannot open: %s", strerror(errno));
+    if (!sp->dir) {
         spool_close(sp);
         return NULL;
     }
+    if (make_dirs(dir) != 0)
+        return spool_disable(sp, "cannot create the spool directory");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/cursor", dir);
+    sp->cursor_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (sp->cursor_fd < 0)
+        return spool_disable(sp, "cannot open the spool cursor");
+    int lock = spool_lock(sp);
+    if (lock == 1) {
+        diag_error(diag, path, 0, "the spool is in use by another xiezhi process; every instance "
+                   "needs its own log directory (-l) or outputs.redis.spool.dir");
+        spool_close(sp);
+        return NULL;
+    }
+    if (lock < 0)
+        return spool_disable(sp, "cannot lock the spool directory");
+    struct diag quiet = { .quiet = 1 };
+    if (spool_load(sp, &quiet) != 0)
+        return spool_disable(sp, "cannot read the spool directory");
     if (sp->st.count)
         log_notice("%s: %" PRIu64 " spooled events to replay", dir, sp->st.count);
     return sp;
@@ -411,7 +536,8 @@ static void tail_flush(struct spool *sp)
         seg->records -= sp->wrecs;
         sp->bytes -= sp->wlen;
         sp->st.count -= sp->wrecs;
-        sp->st.dropped += sp->wrecs;
+        sp->st.appended -= sp->wrecs;
+        sp->st.dropped += sp->wrecs;      /* accepted, then lost: counted as dropped */
     }
     sp->wlen = 0;
     sp->wrecs = 0;
@@ -428,7 +554,7 @@ static struct segment *tail_for_write(struct spool *sp)
         seg_close_fd(&sp->segs[sp->nsegs - 1]);   /* keep only head and tail open */
     struct segment *seg = &sp->segs[sp->nsegs++];
     *seg = (struct segment){ .id = sp->next_id++, .fd = -1 };
-    if (seg_fd(sp, seg) < 0) {
+    if (seg_create(sp, seg) < 0) {
         sp->nsegs--;
         return NULL;
     }
@@ -443,7 +569,10 @@ int spool_append(struct spool *sp, const struct spool_rec *rec)
         sp->full = false;
     if (!sp->full && sp->bytes + SPOOL_RECORD_HEADER + rec->len > sp->max_bytes)
         sp->full = true;
-    if (rec->len > SPOOL_MAX_RECORD || sp->full) {
+    if (sp->disabled) {
+        drop_note(sp, "unusable");
+        rc = -1;
+    } else if (rec->len > SPOOL_MAX_RECORD || sp->full) {
         drop_note(sp, "full");
         rc = 1;
     } else {
@@ -459,6 +588,8 @@ int spool_append(struct spool *sp, const struct spool_rec *rec)
             sp->bytes += total;
             sp->st.count++;
             sp->st.appended++;
+            if (rec->seq > sp->st.max_seq)
+                sp->st.max_seq = rec->seq;
             if (sp->wlen >= (256u << 10))
                 tail_flush(sp);
         }
@@ -473,7 +604,8 @@ int spool_prepend(struct spool *sp, const struct spool_rec *recs, size_t n)
         return 0;
     pthread_mutex_lock(&sp->lock);
     int rc = -1;
-    if (segs_reserve(sp) == 0) {
+    if (!sp->disabled && segs_reserve(sp) == 0) {
+        rc = 0;
         uint64_t id = sp->nsegs ? sp->segs[0].id - 1 : sp->next_id++;
         if (sp->nsegs && sp->read_off) {
             /* the head is partly delivered: the cursor can describe only one
@@ -487,9 +619,10 @@ int spool_prepend(struct spool *sp, const struct spool_rec *recs, size_t n)
         memmove(sp->segs + at + 1, sp->segs + at, (sp->nsegs - at) * sizeof *sp->segs);
         sp->nsegs++;
         sp->segs[at] = (struct segment){ .id = id, .fd = -1 };
+        if (seg_create(sp, &sp->segs[at]) < 0)
+            rc = -1;
         char *buf = NULL;
         size_t len = 0, cap = 0;
-        rc = 0;
         for (size_t i = 0; i < n && rc == 0; i++)
             if (recs[i].len > SPOOL_MAX_RECORD || encode_record(&buf, &len, &cap, &recs[i]) != 0)
                 rc = -1;
@@ -500,6 +633,9 @@ int spool_prepend(struct spool *sp, const struct spool_rec *recs, size_t n)
             sp->bytes += len;
             sp->st.count += n;
             sp->st.appended += n;
+            for (size_t i = 0; i < n; i++)
+                if (recs[i].seq > sp->st.max_seq)
+                    sp->st.max_seq = recs[i].seq;
         } else {
             rc = -1;
         }
@@ -507,8 +643,9 @@ int spool_prepend(struct spool *sp, const struct spool_rec *recs, size_t n)
         if (seg->size == 0) {              /* nothing written: forget the segment */
             char path[4096];
             seg_path(sp, seg->id, path, sizeof path);
+            if (seg->fd >= 0)              /* ours: created above */
+                unlink(path);
             seg_close_fd(seg);
-            unlink(path);
             memmove(sp->segs + at, sp->segs + at + 1, (sp->nsegs - at - 1) * sizeof *sp->segs);
             sp->nsegs--;
         }
@@ -539,6 +676,23 @@ static int buf_reserve(struct spool *sp, size_t need)
     return 0;
 }
 
+/* The head segment is damaged after pos bytes of the part being read
+ * (checked at open, so a disk fault or an outside hand did it): its rest is
+ * given up, counted, and never read again, so nothing loops on it. */
+static void seg_cut_at(struct spool *sp, struct segment *seg, size_t n, size_t pos)
+{
+    uint64_t lost = seg->records > n ? seg->records - n : 0;
+    log_error("%s: spool segment %016" PRIx64 " is damaged or shorter than written at byte %"
+              PRIu64 "; the rest of it is skipped: %" PRIu64 " events lost", sp->dir, seg->id,
+              sp->read_off + pos, lost);
+    sp->st.corrupt++;
+    sp->st.dropped += lost;
+    sp->st.count -= lost;
+    sp->bytes -= seg->size - sp->read_off - pos;
+    seg->records = n;
+    seg->size = sp->read_off + pos;
+}
+
 /* Reads records of the head segment from read_off into buf.  Stops at the
  * segment's end, at max records, or after about 4 MiB. */
 size_t spool_peek(struct spool *sp, struct spool_rec *out, size_t max)
@@ -548,13 +702,15 @@ size_t spool_peek(struct spool *sp, struct spool_rec *out, size_t max)
     if (max > sizeof sp->peek_ends / sizeof sp->peek_ends[0])
         max = sizeof sp->peek_ends / sizeof sp->peek_ends[0];
     tail_flush(sp);
-    while (sp->nsegs && sp->read_off >= sp->segs[0].size && sp->nsegs > 1)
-        head_drop(sp);   /* a delivered head left by an earlier consume */
+    while (sp->nsegs > 1 && (sp->read_off >= sp->segs[0].size || sp->segs[0].records == 0))
+        head_drop(sp);   /* a delivered (or given up) head left by an earlier call */
     if (!sp->nsegs || sp->read_off >= sp->segs[0].size) {
         pthread_mutex_unlock(&sp->lock);
         return 0;
     }
     struct segment *seg = &sp->segs[0];
+    if (max > seg->records)        /* never more than were written into it */
+        max = (size_t)seg->records;
     int fd = seg_fd(sp, seg);
     /* read about what max records need (events are ~1 KiB), not the segment */
     uint64_t want = seg->size - sp->read_off, limit = (uint64_t)max * 2048 + 65536;
@@ -565,31 +721,33 @@ size_t spool_peek(struct spool *sp, struct spool_rec *out, size_t max)
         return 0;
     }
     ssize_t got = pread(fd, sp->buf, (size_t)want, (off_t)sp->read_off);
-    size_t have = got > 0 ? (size_t)got : 0, pos = 0, n = 0;
+    if (got < 0) {                 /* an I/O error: the caller retries later */
+        pthread_mutex_unlock(&sp->lock);
+        return 0;
+    }
+    size_t have = (size_t)got, pos = 0, n = 0;
+    bool damaged = have < want;    /* the file is shorter than what was written */
+    bool reread = false;
     while (n < max && pos + SPOOL_RECORD_HEADER <= have) {
         const unsigned char *hdr = (const unsigned char *)sp->buf + pos;
         uint32_t len = get_u32(hdr);
         if (pos + SPOOL_RECORD_HEADER + len > have) {
-            if (n == 0 && pos == 0 && SPOOL_RECORD_HEADER + (uint64_t)len <= seg->size - sp->read_off) {
-                /* a record larger than one read: read it whole */
+            if (n == 0 && pos == 0 && !reread && !damaged &&
+                SPOOL_RECORD_HEADER + (uint64_t)len <= seg->size - sp->read_off) {
+                /* a record larger than one read: read it whole, once */
                 if (buf_reserve(sp, SPOOL_RECORD_HEADER + len) != 0)
                     break;
                 got = pread(fd, sp->buf, SPOOL_RECORD_HEADER + len, (off_t)sp->read_off);
                 have = got > 0 ? (size_t)got : 0;
+                reread = true;
+                damaged = have < SPOOL_RECORD_HEADER + (size_t)len;
                 continue;
             }
+            damaged = damaged || SPOOL_RECORD_HEADER + (uint64_t)len > seg->size - sp->read_off - pos;
             break;
         }
         if (record_crc(hdr, sp->buf + pos + SPOOL_RECORD_HEADER, len) != get_u32(hdr + 4)) {
-            /* written by this process and checked at open, so only a disk
-             * fault gets here: skip the rest of the segment, never loop */
-            log_error("%s: corrupt spool record; rest of segment %016" PRIx64 " skipped",
-                      sp->dir, seg->id);
-            sp->st.corrupt++;
-            sp->st.count -= seg->records - n;
-            sp->bytes -= seg->size - sp->read_off - pos;
-            seg->records = n;
-            seg->size = sp->read_off + pos;
+            damaged = true;
             break;
         }
         out[n] = (struct spool_rec){
@@ -601,6 +759,11 @@ size_t spool_peek(struct spool *sp, struct spool_rec *out, size_t max)
         pos += SPOOL_RECORD_HEADER + len;
         sp->peek_ends[n++] = sp->read_off + pos;
     }
+    /* the whole rest was read, yet records it should hold are missing */
+    if (!damaged && n < max && !reread && want == seg->size - sp->read_off)
+        damaged = true;
+    if (damaged && n < max)
+        seg_cut_at(sp, seg, n, pos);
     sp->peek_count = n;
     pthread_mutex_unlock(&sp->lock);
     return n;
@@ -626,6 +789,32 @@ void spool_consume(struct spool *sp, size_t n)
         cursor_save(sp);
     }
     sp->peek_count = 0;
+    pthread_mutex_unlock(&sp->lock);
+}
+
+void spool_set_delivered(struct spool *sp, uint64_t seq)
+{
+    pthread_mutex_lock(&sp->lock);
+    if (seq > sp->delivered) {
+        sp->delivered = seq;
+        cursor_save(sp);
+    }
+    pthread_mutex_unlock(&sp->lock);
+}
+
+uint64_t spool_delivered(struct spool *sp)
+{
+    pthread_mutex_lock(&sp->lock);
+    uint64_t seq = sp->delivered;
+    pthread_mutex_unlock(&sp->lock);
+    return seq;
+}
+
+void spool_reset_delivered(struct spool *sp)
+{
+    pthread_mutex_lock(&sp->lock);
+    sp->delivered = 0;
+    cursor_save(sp);
     pthread_mutex_unlock(&sp->lock);
 }
 

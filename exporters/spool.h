@@ -16,6 +16,16 @@
  * in-memory queue); they are never dropped, so the bound can be exceeded by
  * at most one queue's worth.
  *
+ * Exclusive: the cursor file is locked (flock) while the spool is open, so a
+ * second process on the same directory is refused at open.  A directory
+ * that cannot be used (not creatable, read-only, cursor not openable) gives
+ * a disabled spool: the sensor runs on, and every store is dropped and
+ * counted.  A segment that cannot be read at open is left on disk, logged,
+ * and not replayed.
+ *
+ * The cursor also keeps the highest event seq known delivered (set by the
+ * exporter), so a restart can skip records at or below it.
+ *
  * Thread-safe: the packet path appends while the exporter thread reads. */
 #ifndef XIEZHI_SPOOL_H
 #define XIEZHI_SPOOL_H
@@ -39,13 +49,18 @@ struct spool_stats {
     uint64_t count;        /* records waiting */
     uint64_t bytes;        /* bytes waiting (headers included) */
     uint64_t appended;     /* records ever stored (append + prepend) */
-    uint64_t dropped;      /* records refused: full or I/O error */
-    uint64_t corrupt;      /* torn/corrupt tails cut off at open */
+    uint64_t dropped;      /* records lost: refused (full, I/O error, disabled), a failed
+                              buffered write, or cut off with a damaged record */
+    uint64_t corrupt;      /* damaged segment parts cut off (at open or at read) */
+    uint64_t unreadable;   /* segments left on disk at open because they cannot be read */
+    uint64_t max_seq;      /* highest seq ever stored (found at open or stored since) */
+    uint64_t disabled;     /* 1: the directory is unusable; nothing is stored */
 };
 
 struct spool;
 
-/* Creates dir if needed; segment_bytes 0 = default (8 MiB, at most max/8). */
+/* Creates dir if needed; segment_bytes 0 = default (8 MiB, at most max/8).
+ * NULL (diag error) when another process holds the spool, or out of memory. */
 struct spool *spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
                          struct diag *diag);
 /* 0 stored; 1 dropped (full); -1 dropped (I/O error). */
@@ -63,6 +78,12 @@ void spool_consume(struct spool *sp, size_t n);
  * a crash of the sensor loses at most a few seconds of spooled events. */
 void spool_flush(struct spool *sp);
 uint64_t spool_count(struct spool *sp);
+/* The highest event seq known delivered: raised (never lowered) and saved
+ * with the cursor; reset only when it is found to belong to another event
+ * sequence. */
+void spool_set_delivered(struct spool *sp, uint64_t seq);
+uint64_t spool_delivered(struct spool *sp);
+void spool_reset_delivered(struct spool *sp);
 void spool_get_stats(struct spool *sp, struct spool_stats *out);
 void spool_close(struct spool *sp);
 

@@ -110,6 +110,7 @@ struct sensor {
     char config_dir[PATH_MAX];         /* relative paths in the config are under it */
     struct output_set *outputs;
     struct event_sequence *sequence;
+    int sequence_lock_fd;           /* fd + 1 of the state file's flock (.lock); 0 = none */
     uint64_t first_seq;
     pthread_mutex_t event_lock;
     struct event_port main_port;
@@ -433,8 +434,10 @@ static int sensor_prepare(struct sensor *s)
     /* -T goes on to the rules after a bad key, to report every problem. */
     if (s->diag.errors && !s->opts->test_only)
         return 2;
-    if (s->opts->test_only)
+    if (s->opts->test_only) {
         config_foreach_child(s->config, "outputs", check_output_keys, s);
+        outputs_check(s->config, &s->diag);
+    }
     if (sensor_open_geoip(s) < 0)
         return 2;
     if (sensor_load_rules(s) < 0)
@@ -515,11 +518,16 @@ static int sensor_open_outputs(struct sensor *s)
         snprintf(path, sizeof path, "%s", state);
     else
         snprintf(path, sizeof path, "%s/%s", s->log_dir, state);
+    int lock_fd = event_sequence_lock(path, &s->diag);
+    if (lock_fd < 0)
+        return -1;
+    s->sequence_lock_fd = lock_fd + 1;
     s->sequence = event_sequence_open(path, &s->diag);
     if (!s->sequence)
         return -1;
     s->first_seq = event_sequence_peek(s->sequence);
-    struct outputs_env env = { .log_dir = s->log_dir, .sensor_id = s->sensor_id, .version = XIEZHI_VERSION };
+    struct outputs_env env = { .log_dir = s->log_dir, .sensor_id = s->sensor_id, .version = XIEZHI_VERSION,
+                               .first_seq = s->first_seq, .segment = s->segment };
     s->outputs = outputs_open(s->config, &env, &s->diag);
     if (!s->outputs)
         return -1;
@@ -980,6 +988,8 @@ static void sensor_close(struct sensor *s)
         outputs_close(s->outputs);
     if (s->sequence)
         event_sequence_close(s->sequence);
+    if (s->sequence_lock_fd > 0)
+        close(s->sequence_lock_fd - 1);
     if (s->retired)
         detect_engine_free(s->retired);
     if (s->detect)

@@ -22,13 +22,17 @@
 #include <unistd.h>
 
 #include "event/eve_fields.h"
+#include "exporters/redis_topology.h"
 
 /* ---- options ---- */
 
 struct options {
     const char *host, *socket, *user, *key, *group, *consumer;
+    const char *sentinels, *master, *cluster;   /* comma-separated host:port lists */
     int port, db;
-    bool json, follow, from_new;
+    bool json, follow, from_new, key_set, sensors, summary;
+    const char *segment;       /* --summary: only this segment */
+    long since_s;              /* --summary: this far back (seconds) */
     long severity;             /* show severity <= this; 0 = all */
     const char *sensor;
     long long sid;             /* -1 = all */
@@ -51,6 +55,14 @@ static void usage(FILE *out)
         "  --user NAME      ACL user (or XIEZHI_REDIS_USERNAME); the password comes from\n"
         "                   XIEZHI_REDIS_PASSWORD only, never from the command line\n"
         "  --db N           database number\n"
+        "  --sentinel LIST --master NAME   find the primary through these sentinels\n"
+        "                   (host:port,...; XIEZHI_SENTINEL_PASSWORD for their AUTH)\n"
+        "  --cluster LIST   a Redis Cluster (seed nodes host:port,...); without --key,\n"
+        "                   every sensor's stream xiezhi:{ID}:alerts on every shard\n"
+        "  --sensors        the fleet view: every sensor's heartbeat as a table\n"
+        "  --summary        the situation aggregates per segment and minute, as a table\n"
+        "  --segment S      --summary: only segment S\n"
+        "  --since DUR      --summary: this far back (1h; s, m, h, d)\n"
         "  --key K          stream (xiezhi:alerts)\n"
         "  --group G        consumer group (xiezhi-alerts); created at the stream's start\n"
         "  --new-only       create a missing group at the stream's end instead\n"
@@ -78,6 +90,20 @@ static int parse_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
+/* "90", "30m", "1h", "2d" -> seconds. */
+static int parse_duration(const char *s, long *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!end || end == s || v <= 0 || v > 100000000)
+        return -1;
+    long unit = *end == 'd' ? 86400 : *end == 'h' ? 3600 : *end == 'm' ? 60 : 1;
+    if (*end && (strchr("smhd", *end) == NULL || end[1]))
+        return -1;
+    *out = v * unit;
+    return 0;
+}
+
 static int parse_options(struct options *o, int argc, char **argv)
 {
     static char hostname[256];
@@ -85,7 +111,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         snprintf(hostname, sizeof hostname, "xiezhi-alerts");
     *o = (struct options){ .host = "127.0.0.1", .port = 6379, .key = "xiezhi:alerts",
                            .group = "xiezhi-alerts", .consumer = hostname, .sid = -1,
-                           .count = 100, .block_ms = 2000, .claim_idle_ms = 60000 };
+                           .count = 100, .block_ms = 2000, .claim_idle_ms = 60000, .since_s = 3600 };
     o->user = getenv("XIEZHI_REDIS_USERNAME");
     static const struct option longs[] = {
         { "host", 1, 0, 'H' }, { "port", 1, 0, 'p' }, { "socket", 1, 0, 's' },
@@ -94,7 +120,9 @@ static int parse_options(struct options *o, int argc, char **argv)
         { "follow", 0, 0, 'f' }, { "severity", 1, 0, 'S' }, { "sensor", 1, 0, 'n' },
         { "sid", 1, 0, 'i' }, { "count", 1, 0, 'C' }, { "block", 1, 0, 'b' },
         { "claim-idle", 1, 0, 'I' }, { "limit", 1, 0, 'l' }, { "new-only", 0, 0, 'N' },
-        { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+        { "sentinel", 1, 0, 'T' }, { "master", 1, 0, 'M' }, { "cluster", 1, 0, 'K' },
+        { "sensors", 0, 0, 'F' }, { "summary", 0, 0, 'Y' }, { "segment", 1, 0, 'G' },
+        { "since", 1, 0, 'W' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
     };
     int c;
     long v = 0;
@@ -106,7 +134,14 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 's': o->socket = optarg; break;
         case 'u': o->user = optarg; break;
         case 'd': bad = parse_long(optarg, 0, 1 << 20, &v); o->db = (int)v; break;
-        case 'k': o->key = optarg; break;
+        case 'k': o->key = optarg; o->key_set = true; break;
+        case 'T': o->sentinels = optarg; break;
+        case 'M': o->master = optarg; break;
+        case 'K': o->cluster = optarg; break;
+        case 'F': o->sensors = true; break;
+        case 'Y': o->summary = true; break;
+        case 'G': o->segment = optarg; break;
+        case 'W': bad = parse_duration(optarg, &o->since_s); break;
         case 'g': o->group = optarg; break;
         case 'c': o->consumer = optarg; break;
         case 'j': o->json = true; break;
@@ -129,6 +164,12 @@ static int parse_options(struct options *o, int argc, char **argv)
     }
     if (optind < argc) {
         usage(stderr);
+        return 2;
+    }
+    if ((o->sentinels && !o->master) || (o->sentinels && o->cluster) ||
+        ((o->sentinels || o->cluster) && o->socket)) {
+        fprintf(stderr, "xiezhi-alerts: --sentinel needs --master; --sentinel, --cluster and "
+                "--socket exclude each other\n");
         return 2;
     }
     return 0;
@@ -227,7 +268,60 @@ struct consumer {
     const struct options *o;
     redisContext *c;
     long printed;
+    const char *key;               /* the stream read now */
+    char host[256];                /* where it lives (primary, slot owner) */
+    int port;
+    struct redis_topology topo;    /* the sentinels or the cluster's seeds */
 };
+
+/* "h:p,h:p" into topo's node list; -1 on a bad entry. */
+static int parse_nodes(struct redis_topology *t, const char *list)
+{
+    char *copy = strdup(list), *save = NULL;
+    if (!copy)
+        return -1;
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        struct redis_node *grown = realloc(t->nodes, (t->nnodes + 1) * sizeof *grown);
+        if (!grown) {
+            rc = -1;
+            break;
+        }
+        t->nodes = grown;
+        if (redis_node_parse(tok, &t->nodes[t->nnodes]) != 0) {
+            fprintf(stderr, "xiezhi-alerts: '%s' is not host:port\n", tok);
+            rc = -1;
+            break;
+        }
+        t->nnodes++;
+    }
+    free(copy);
+    return rc;
+}
+
+/* Where cs->key is written now: the server given, the sentinels' primary,
+ * or the primary owning its slot. */
+static int resolve_endpoint(struct consumer *cs)
+{
+    const struct options *o = cs->o;
+    char err[300];
+    struct timeval tv = { 5, 0 };
+    const char *password = getenv("XIEZHI_REDIS_PASSWORD");
+    int rc = 0;
+    if (o->sentinels)
+        rc = redis_topology_primary(&cs->topo, tv, cs->host, sizeof cs->host, &cs->port, err, sizeof err);
+    else if (o->cluster)
+        rc = redis_topology_slot_owner(&cs->topo, redis_key_slot(cs->key, strlen(cs->key)), tv, o->user,
+                                       password && password[0] ? password : NULL, cs->host,
+                                       sizeof cs->host, &cs->port, err, sizeof err);
+    else {
+        snprintf(cs->host, sizeof cs->host, "%s", o->host);
+        cs->port = o->port;
+    }
+    if (rc != 0)
+        fprintf(stderr, "xiezhi-alerts: %s\n", err);
+    return rc;
+}
 
 static redisReply *command(struct consumer *cs, int argc, const char **argv)
 {
@@ -241,10 +335,12 @@ static int connect_redis(struct consumer *cs)
 {
     const struct options *o = cs->o;
     struct timeval tv = { 5, 0 };
+    if (!o->socket && resolve_endpoint(cs) != 0)
+        return -1;
     cs->c = o->socket ? redisConnectUnixWithTimeout(o->socket, tv)
-                      : redisConnectWithTimeout(o->host, o->port, tv);
+                      : redisConnectWithTimeout(cs->host, cs->port, tv);
     if (!cs->c || cs->c->err) {
-        fprintf(stderr, "xiezhi-alerts: cannot connect to %s: %s\n", o->socket ? o->socket : o->host,
+        fprintf(stderr, "xiezhi-alerts: cannot connect to %s: %s\n", o->socket ? o->socket : cs->host,
                 cs->c ? cs->c->errstr : "out of memory");
         return -1;
     }
@@ -279,13 +375,22 @@ static int connect_redis(struct consumer *cs)
         if (bad)
             return -1;
     }
-    const char *argv[6] = { "XGROUP", "CREATE", o->key, o->group, o->from_new ? "$" : "0", "MKSTREAM" };
+    if (o->sentinels) {
+        char err[200];
+        if (redis_topology_is_primary(cs->c, err, sizeof err) != 0) {
+            fprintf(stderr, "xiezhi-alerts: %s:%d: %s\n", cs->host, cs->port, err);
+            return -1;
+        }
+    }
+    if (o->sensors)
+        return 0;
+    const char *argv[6] = { "XGROUP", "CREATE", cs->key, o->group, o->from_new ? "$" : "0", "MKSTREAM" };
     redisReply *r = command(cs, 6, argv);
     if (!r)
         return -1;
     int bad = r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0;
     if (bad)
-        fprintf(stderr, "xiezhi-alerts: XGROUP CREATE %s %s: %s\n", o->key, o->group, r->str);
+        fprintf(stderr, "xiezhi-alerts: XGROUP CREATE %s %s: %s\n", cs->key, o->group, r->str);
     freeReplyObject(r);
     return bad ? -1 : 0;
 }
@@ -301,7 +406,7 @@ static long handle_entries(struct consumer *cs, const redisReply *entries, char 
         return -1;
     int nack = 0;
     ack[nack++] = "XACK";
-    ack[nack++] = cs->o->key;
+    ack[nack++] = cs->key;
     ack[nack++] = cs->o->group;
     long n = 0;
     for (size_t i = 0; i < entries->elements; i++) {
@@ -351,7 +456,7 @@ static long read_group(struct consumer *cs, const char *from, bool block, char *
         argv[argc++] = block_ms;
     }
     argv[argc++] = "STREAMS";
-    argv[argc++] = cs->o->key;
+    argv[argc++] = cs->key;
     argv[argc++] = from;
     redisReply *r = command(cs, argc, argv);
     if (!r)
@@ -378,7 +483,7 @@ static long claim_dead(struct consumer *cs)
     for (int rounds = 0; rounds < 100000 && !stop; rounds++) {
         if (cs->o->limit && cs->printed >= cs->o->limit)
             break;
-        const char *argv[8] = { "XAUTOCLAIM", cs->o->key, cs->o->group, cs->o->consumer, idle, start,
+        const char *argv[8] = { "XAUTOCLAIM", cs->key, cs->o->group, cs->o->consumer, idle, start,
                                 "COUNT", count };
         redisReply *r = command(cs, 8, argv);
         if (!r)
@@ -443,6 +548,362 @@ static int consume(struct consumer *cs)
     return 0;
 }
 
+/* ---- several nodes: the cluster's primaries ---- */
+
+/* Every primary of the cluster, from CLUSTER SLOTS on the node cs->c is
+ * connected to; host/port pairs, at most max. */
+static size_t cluster_primaries(struct consumer *cs, struct redis_node *out, size_t max)
+{
+    const char *argv[2] = { "CLUSTER", "SLOTS" };
+    redisReply *r = command(cs, 2, argv);
+    size_t n = 0;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements && n < max; i++) {
+        const redisReply *range = r->element[i];
+        if (range->type != REDIS_REPLY_ARRAY || range->elements < 3)
+            continue;
+        const redisReply *node = range->element[2];
+        if (node->type != REDIS_REPLY_ARRAY || node->elements < 2 ||
+            node->element[0]->type != REDIS_REPLY_STRING || node->element[1]->type != REDIS_REPLY_INTEGER ||
+            node->element[1]->integer < 1 || node->element[1]->integer > 65535 || node->element[0]->len > 255)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < n; k++)
+            seen = seen || (out[k].port == node->element[1]->integer && strcmp(out[k].host, node->element[0]->str) == 0);
+        if (seen)
+            continue;
+        out[n].host = strdup(node->element[0]->str);
+        out[n].port = (int)node->element[1]->integer;
+        if (out[n].host)
+            n++;
+    }
+    if (r)
+        freeReplyObject(r);
+    return n;
+}
+
+/* Connects cs to host:port as is (no topology lookup). */
+static int connect_node(struct consumer *cs, const char *host, int port)
+{
+    char err[300];
+    const char *password = getenv("XIEZHI_REDIS_PASSWORD");
+    struct timeval tv = { 5, 0 };
+    cs->c = redis_node_connect(host, port, tv, cs->o->user && cs->o->user[0] ? cs->o->user : NULL,
+                               password && password[0] ? password : NULL, err, sizeof err);
+    if (!cs->c)
+        fprintf(stderr, "xiezhi-alerts: %s\n", err);
+    return cs->c ? 0 : -1;
+}
+
+/* The nodes to scan: the cluster's primaries, or the one server. */
+static size_t scan_nodes(struct consumer *cs, struct redis_node *out, size_t max)
+{
+    if (!cs->o->cluster) {
+        out[0].host = strdup(cs->host);
+        out[0].port = cs->port;
+        return out[0].host ? 1 : 0;
+    }
+    if (connect_node(cs, cs->topo.nodes[0].host, cs->topo.nodes[0].port) != 0)
+        return 0;
+    size_t n = cluster_primaries(cs, out, max);
+    redisFree(cs->c);
+    cs->c = NULL;
+    return n;
+}
+
+/* SCAN ... MATCH pattern TYPE type on cs->c, each key to fn. */
+static int scan_keys(struct consumer *cs, const char *pattern, const char *type,
+                     void (*fn)(struct consumer *cs, const char *key, void *ctx), void *ctx)
+{
+    char cursor[32] = "0";
+    do {
+        const char *argv[8] = { "SCAN", cursor, "MATCH", pattern, "COUNT", "1000", "TYPE", type };
+        redisReply *r = command(cs, 8, argv);
+        if (!r)
+            return -1;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
+            r->element[0]->len >= sizeof cursor || r->element[1]->type != REDIS_REPLY_ARRAY) {
+            fprintf(stderr, "xiezhi-alerts: SCAN: %s\n", r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
+            freeReplyObject(r);
+            return -1;
+        }
+        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        for (size_t i = 0; i < r->element[1]->elements; i++)
+            if (r->element[1]->element[i]->type == REDIS_REPLY_STRING)
+                fn(cs, r->element[1]->element[i]->str, ctx);
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0 && !stop);
+    return 0;
+}
+
+/* ---- the fleet view ---- */
+
+#define MAX_ROWS 4096
+struct fleet {
+    char *rows[MAX_ROWS];
+    size_t n;
+};
+
+/* A number from Redis text; 0 when it is none. */
+static long long num(const char *s)
+{
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    return end && end != s ? v : 0;
+}
+
+static const char *hash_get(const redisReply *r, const char *field)
+{
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+        if (r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, field) == 0 &&
+            r->element[i + 1]->type == REDIS_REPLY_STRING)
+            return r->element[i + 1]->str;
+    return "";
+}
+
+/* Printable and bounded: heartbeat fields are written by whoever can write
+ * to Redis. */
+static void cell(char *out, size_t size, const char *in)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && w + 1 < size; p++)
+        out[w++] = (*p >= 0x20 && *p < 0x7f) ? (char)*p : '?';
+    out[w] = '\0';
+}
+
+static void fleet_row(struct consumer *cs, const char *key, void *ctx)
+{
+    struct fleet *f = ctx;
+    if (f->n >= MAX_ROWS || strncmp(key, "xiezhi:sensor:", 14) != 0)
+        return;
+    const char *argv[2] = { "HGETALL", key };
+    redisReply *r = command(cs, 2, argv);
+    if (!r)
+        return;
+    char id[40], seg[24], ver[16], v[8][24];
+    cell(id, sizeof id, key + 14);
+    cell(seg, sizeof seg, hash_get(r, "segment"));
+    cell(ver, sizeof ver, hash_get(r, "version"));
+    const char *names[] = { "packets", "drops", "alerts", "spool_depth", "spool_dropped" };
+    for (int i = 0; i < 5; i++)
+        cell(v[i], sizeof v[i], hash_get(r, names[i]));
+    long long now = (long long)time(NULL), updated = num(hash_get(r, "updated"));
+    long long start = num(hash_get(r, "start_time")), last = num(hash_get(r, "last_event_time"));
+    long long interval = num(hash_get(r, "interval")), growth = num(hash_get(r, "spool_growth"));
+    if (interval <= 0)
+        interval = 5;
+    char status[64] = "";
+    if (now - updated > 2 * interval)
+        snprintf(status, sizeof status, "STALE(%llds)", now - updated);
+    if (growth > 0)
+        snprintf(status + strlen(status), sizeof status - strlen(status), "%sSPOOL+%lld",
+                 status[0] ? "," : "", growth);
+    char last_s[32] = "-";
+    if (last > 0)
+        snprintf(last_s, sizeof last_s, "%llds ago", now - last);
+    char *row = malloc(512);
+    if (row)
+        snprintf(row, 512, "%-20s %-12s %-8s %8llds %10s %8s %8s %8s %8s %-10s %s", id, seg, ver,
+                 start > 0 ? now - start : 0LL, v[0], v[1], v[2], v[3], v[4], last_s,
+                 status[0] ? status : "ok");
+    if (row)
+        f->rows[f->n++] = row;
+    freeReplyObject(r);
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list_sensors(struct consumer *cs)
+{
+    struct redis_node nodes[64];
+    size_t nn = scan_nodes(cs, nodes, 64);
+    if (nn == 0)
+        return -1;
+    struct fleet *f = calloc(1, sizeof *f);
+    int rc = f ? 0 : -1;
+    for (size_t i = 0; f && i < nn && rc == 0; i++) {
+        rc = connect_node(cs, nodes[i].host, nodes[i].port);
+        if (rc == 0)
+            rc = scan_keys(cs, "xiezhi:sensor:*", "hash", fleet_row, f);
+        if (cs->c)
+            redisFree(cs->c);
+        cs->c = NULL;
+    }
+    if (f && rc == 0) {
+        qsort(f->rows, f->n, sizeof *f->rows, row_cmp);
+        printf("%-20s %-12s %-8s %9s %10s %8s %8s %8s %8s %-10s %s\n", "SENSOR", "SEGMENT", "VERSION",
+               "UPTIME", "PACKETS", "DROPS", "ALERTS", "SPOOL", "LOST", "LAST-EVENT", "STATUS");
+        for (size_t i = 0; i < f->n; i++)
+            printf("%s\n", f->rows[i]);
+    }
+    for (size_t i = 0; f && i < f->n; i++)
+        free(f->rows[i]);
+    free(f);
+    for (size_t i = 0; i < nn; i++)
+        free(nodes[i].host);
+    return rc;
+}
+
+/* ---- the situation aggregates ---- */
+
+static redisReply *argv_cmd(struct consumer *cs, int argc, const char **argv)
+{
+    redisReply *r = command(cs, argc, argv);
+    if (r && r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "xiezhi-alerts: %s: %s\n", argv[0], r->str);
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* One segment's minutes (its keys share a slot, so this node has them). */
+static void summary_segment(struct consumer *cs, const char *key, void *ctx)
+{
+    struct fleet *f = ctx;
+    const char *open = strchr(key, '{'), *close = open ? strchr(open, '}') : NULL;
+    if (!open || !close || f->n >= MAX_ROWS)
+        return;
+    char segment[64];
+    snprintf(segment, sizeof segment, "%.*s", (int)(close - open - 1), open + 1);
+    if (cs->o->segment && strcmp(segment, cs->o->segment) != 0)
+        return;
+    char from[32];
+    snprintf(from, sizeof from, "%lld", ((long long)time(NULL) - cs->o->since_s) / 60);
+    const char *range[4] = { "ZRANGEBYSCORE", key, from, "+inf" };
+    redisReply *minutes = argv_cmd(cs, 4, range);
+    for (size_t i = 0; minutes && minutes->type == REDIS_REPLY_ARRAY && i < minutes->elements &&
+                       f->n < MAX_ROWS; i++) {
+        if (minutes->element[i]->type != REDIS_REPLY_STRING || minutes->element[i]->len > 12)
+            continue;
+        const char *stamp = minutes->element[i]->str;
+        char k[300], sev[5][24] = { "0", "0", "0", "0", "0" }, top[96] = "-", seg_cell[24];
+        long long total = 0, sources = 0;
+        snprintf(k, sizeof k, "%.*s:%s:severity", (int)(close - key + 1), key, stamp);
+        const char *hg[2] = { "HGETALL", k };
+        redisReply *r = argv_cmd(cs, 2, hg);
+        static const char *const names[5] = { "1", "2", "3", "4", "other" };
+        for (int s = 0; s < 5; s++) {
+            snprintf(sev[s], sizeof sev[s], "%lld", num(r ? hash_get(r, names[s]) : ""));
+            total += num(sev[s]);
+        }
+        if (r)
+            freeReplyObject(r);
+        snprintf(k, sizeof k, "%.*s:%s:sources", (int)(close - key + 1), key, stamp);
+        const char *pf[2] = { "PFCOUNT", k };
+        if ((r = argv_cmd(cs, 2, pf)) != NULL) {
+            sources = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+            freeReplyObject(r);
+        }
+        snprintf(k, sizeof k, "%.*s:%s:signatures", (int)(close - key + 1), key, stamp);
+        const char *zr[5] = { "ZREVRANGE", k, "0", "0", "WITHSCORES" };
+        if ((r = argv_cmd(cs, 5, zr)) != NULL) {
+            if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+                r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
+                char name[80];
+                cell(name, sizeof name, r->element[0]->str);
+                snprintf(top, sizeof top, "%s (%s)", name, r->element[1]->str);
+            }
+            freeReplyObject(r);
+        }
+        cell(seg_cell, sizeof seg_cell, segment);
+        char when[20];
+        snprintf(when, sizeof when, "%.4s-%.2s-%.2s %.2s:%.2s", stamp, stamp + 4, stamp + 6, stamp + 8,
+                 stamp + 10);
+        char *row = malloc(400);
+        if (row) {
+            snprintf(row, 400, "%-16s %-16s %8lld %6s %6s %6s %6s %8lld  %s", seg_cell, when, total,
+                     sev[0], sev[1], sev[2], sev[3], sources, top);
+            f->rows[f->n++] = row;
+        }
+    }
+    if (minutes)
+        freeReplyObject(minutes);
+}
+
+static int print_summary(struct consumer *cs)
+{
+    struct redis_node nodes[64];
+    size_t nn = scan_nodes(cs, nodes, 64);
+    if (nn == 0)
+        return -1;
+    struct fleet *f = calloc(1, sizeof *f);
+    int rc = f ? 0 : -1;
+    for (size_t i = 0; f && i < nn && rc == 0; i++) {
+        rc = connect_node(cs, nodes[i].host, nodes[i].port);
+        if (rc == 0)
+            rc = scan_keys(cs, "xiezhi:agg:{*}:minutes", "zset", summary_segment, f);
+        if (cs->c)
+            redisFree(cs->c);
+        cs->c = NULL;
+    }
+    if (f && rc == 0) {
+        qsort(f->rows, f->n, sizeof *f->rows, row_cmp);
+        printf("%-16s %-16s %8s %6s %6s %6s %6s %8s  %s\n", "SEGMENT", "MINUTE (UTC)", "ALERTS",
+               "SEV1", "SEV2", "SEV3", "SEV4", "SOURCES", "TOP SIGNATURE (alerts)");
+        for (size_t i = 0; i < f->n; i++)
+            printf("%s\n", f->rows[i]);
+    }
+    for (size_t i = 0; f && i < f->n; i++)
+        free(f->rows[i]);
+    free(f);
+    for (size_t i = 0; i < nn; i++)
+        free(nodes[i].host);
+    return rc;
+}
+
+/* ---- every sensor's stream in a cluster ---- */
+
+struct streams {
+    char *keys[MAX_ROWS];
+    size_t n;
+};
+
+static void stream_key(struct consumer *cs, const char *key, void *ctx)
+{
+    (void)cs;
+    struct streams *st = ctx;
+    if (st->n < MAX_ROWS && (st->keys[st->n] = strdup(key)) != NULL)
+        st->n++;
+}
+
+static int consume(struct consumer *cs);
+
+/* One pass over every xiezhi:{ID}:alerts stream of every shard: each is
+ * read through its own consumer group until caught up. */
+static int consume_all_streams(struct consumer *cs)
+{
+    struct redis_node nodes[64];
+    size_t nn = scan_nodes(cs, nodes, 64);
+    struct streams *st = calloc(1, sizeof *st);
+    int rc = nn && st ? 0 : -1;
+    for (size_t i = 0; st && i < nn && rc == 0; i++) {
+        rc = connect_node(cs, nodes[i].host, nodes[i].port);
+        if (rc == 0)
+            rc = scan_keys(cs, "xiezhi:{*}:alerts", "stream", stream_key, st);
+        if (cs->c)
+            redisFree(cs->c);
+        cs->c = NULL;
+    }
+    if (st)
+        qsort(st->keys, st->n, sizeof *st->keys, row_cmp);
+    for (size_t i = 0; st && i < st->n && rc == 0 && !stop; i++) {
+        cs->key = st->keys[i];
+        rc = connect_redis(cs) == 0 ? consume(cs) : -1;
+        if (cs->c)
+            redisFree(cs->c);
+        cs->c = NULL;
+    }
+    for (size_t i = 0; st && i < st->n; i++)
+        free(st->keys[i]);
+    free(st);
+    for (size_t i = 0; i < nn; i++)
+        free(nodes[i].host);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -453,11 +914,37 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    struct consumer cs = { .o = &o };
+    struct consumer cs = { .o = &o, .key = o.key };
+    if (o.sentinels || o.cluster) {
+        cs.topo.kind = o.sentinels ? REDIS_SENTINEL : REDIS_CLUSTER;
+        cs.topo.master = o.master ? strdup(o.master) : NULL;
+        const char *spw = getenv("XIEZHI_SENTINEL_PASSWORD");
+        cs.topo.sentinel_password = o.sentinels && spw && spw[0] ? strdup(spw) : NULL;
+        if (parse_nodes(&cs.topo, o.sentinels ? o.sentinels : o.cluster) != 0 || cs.topo.nnodes == 0) {
+            redis_topology_free(&cs.topo);
+            return 2;
+        }
+    }
+    if (o.sensors || o.summary) {
+        if (!o.cluster && resolve_endpoint(&cs) != 0)
+            return 1;
+        rc = o.sensors ? list_sensors(&cs) : print_summary(&cs);
+        redis_topology_free(&cs.topo);
+        return rc == 0 ? 0 : 1;
+    }
     /* --follow survives Redis restarts: reconnect and resume (own pending
      * entries first, so nothing is missed); otherwise a failure ends the run */
+    bool all_streams = o.cluster && !o.key_set;
     for (unsigned attempt = 0;; attempt++) {
-        rc = connect_redis(&cs) == 0 ? consume(&cs) : -1;
+        if (all_streams)
+            rc = consume_all_streams(&cs);
+        else
+            rc = connect_redis(&cs) == 0 ? consume(&cs) : -1;
+        if (rc == 0 && all_streams && o.follow && !stop) {
+            sleep(1);              /* another pass: new entries, new sensors */
+            attempt = 0;
+            continue;
+        }
         if (cs.c)
             redisFree(cs.c);
         cs.c = NULL;
@@ -467,5 +954,6 @@ int main(int argc, char **argv)
             fprintf(stderr, "xiezhi-alerts: reconnecting\n");
         sleep(attempt < 5 ? 1 : 5);
     }
+    redis_topology_free(&cs.topo);
     return rc == 0 ? 0 : 1;
 }

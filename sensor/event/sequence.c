@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -140,4 +141,30 @@ void event_sequence_close(struct event_sequence *seq)
     pthread_mutex_destroy(&seq->lock);
     free(seq->path);
     free(seq);
+}
+
+int event_sequence_lock(const char *state_path, struct diag *diag)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s.lock", state_path) >= (int)sizeof path) {
+        diag_error(diag, state_path, 0, "path too long");
+        return -1;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        diag_error(diag, path, 0, "cannot open the sequence lock: %s", strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        close(fd);
+        if (err == EWOULDBLOCK)
+            diag_error(diag, state_path, 0, "in use by another xiezhi process: two sensors on one "
+                       "sequence file would repeat event_ids; give each its own log directory (-l) "
+                       "or sensor.state-file");
+        else
+            diag_error(diag, path, 0, "cannot lock the sequence state: %s", strerror(err));
+        return -1;
+    }
+    return fd;
 }

@@ -24,6 +24,12 @@ struct event_sequence *event_sequence_open(const char *state_path, struct diag *
 uint64_t event_sequence_next(struct event_sequence *seq);
 /* The number the next call would return (for stats and tests). */
 uint64_t event_sequence_peek(const struct event_sequence *seq);
+/* Takes an exclusive lock (flock on "<state_path>.lock", which, unlike the
+ * state file, is never replaced) for this process's lifetime: two sensors
+ * numbering from one file would hand out the same ids.  Returns the fd to
+ * keep open (close it at exit), or -1 with a diag error when another
+ * process holds it. */
+int event_sequence_lock(const char *state_path, struct diag *diag);
 /* Records the exact next value, so a clean restart continues without a gap. */
 void event_sequence_close(struct event_sequence *seq);
 

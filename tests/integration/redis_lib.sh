@@ -95,3 +95,81 @@ else:
         start = b"(" + entries[-1][0]
 PY
 }
+
+# ---- a Redis Cluster of 3 primaries and 3 replicas on loopback ----
+# cluster_start DIR: starts six nodes (AOF, appendfsync always) in DIR/nN,
+# creates the cluster and waits for it; sets CLUSTER_PORTS (array),
+# CLUSTER_PIDS (assoc port -> pid), CLUSTER_HOSTS ("127.0.0.1:p" array).
+# cluster_node DIR PORT starts (or restarts) one node; cluster_stop kills all.
+declare -a CLUSTER_PORTS=() CLUSTER_HOSTS=()
+declare -A CLUSTER_PIDS=()
+
+cluster_free_ports() {   # six ports whose cluster bus ports (+10000) are free too
+    python3 - <<'PY'
+import socket
+out = []
+for p in range(21000, 45000, 7):
+    ok = True
+    for q in (p, p + 10000):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", q))
+        except OSError:
+            ok = False
+        s.close()
+    if ok:
+        out.append(str(p))
+    if len(out) == 6:
+        break
+print(" ".join(out))
+PY
+}
+
+cluster_node() {
+    local dir=$1 port=$2
+    mkdir -p "$dir/n$port"
+    (cd "$dir/n$port" && exec redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/n$port" \
+        --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
+        --save '' --appendonly yes --appendfsync "${REDIS_FSYNC:-always}" \
+        --logfile "$dir/n$port/redis.log") &
+    CLUSTER_PIDS[$port]=$!
+}
+
+cluster_state_ok() {
+    local p
+    for p in "$@"; do
+        redis-cli -p "$p" CLUSTER INFO 2>/dev/null | grep -q 'cluster_state:ok' || return 1
+    done
+}
+
+cluster_start() {
+    local dir=$1 p i
+    read -r -a CLUSTER_PORTS <<< "$(cluster_free_ports)"
+    [ "${#CLUSTER_PORTS[@]}" = 6 ] || { echo "no free ports for a cluster" >&2; return 1; }
+    CLUSTER_HOSTS=()
+    for p in "${CLUSTER_PORTS[@]}"; do
+        cluster_node "$dir" "$p"
+        CLUSTER_HOSTS+=("127.0.0.1:$p")
+    done
+    for p in "${CLUSTER_PORTS[@]}"; do
+        for i in $(seq 1 200); do
+            redis-cli -p "$p" PING >/dev/null 2>&1 && break
+            sleep 0.05
+        done
+    done
+    redis-cli --cluster create "${CLUSTER_HOSTS[@]}" --cluster-replicas 1 --cluster-yes \
+        > "$dir/create.log" 2>&1 || { echo "cluster create failed: $(tail -3 "$dir/create.log")" >&2; return 1; }
+    for i in $(seq 1 300); do
+        cluster_state_ok "${CLUSTER_PORTS[@]}" && return 0
+        sleep 0.1
+    done
+    echo "the cluster did not come up" >&2
+    return 1
+}
+
+cluster_stop() {
+    local p
+    for p in "${!CLUSTER_PIDS[@]}"; do kill -KILL "${CLUSTER_PIDS[$p]}" 2>/dev/null; done
+    for p in "${!CLUSTER_PIDS[@]}"; do wait "${CLUSTER_PIDS[$p]}" 2>/dev/null; done
+    CLUSTER_PIDS=()
+}

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -756,6 +757,77 @@ static void test_heartbeat_off(void **state)
     outputs_close(set);
 }
 
+/* Each lost event is counted once: the heartbeat's spool_dropped equals the
+ * stats' dropped (it used to add the spool's count to the exporter's, which
+ * already held the same refusals). */
+static void test_dropped_counted_once(void **state)
+{
+    (void)state;
+    skip_without_redis();
+    const char *sets[] = { "outputs.redis.spool.max-size=64kb", "outputs.redis.queue-size=16",
+                           "outputs.redis.heartbeat-interval=100ms", NULL };
+    struct output_set *set = open_outputs(sets);
+    usleep(200000);                       /* the first connect attempt fails */
+    for (uint64_t s = 1; s <= 2000; s++)
+        emit(set, s);
+    struct outputs_stats st;
+    for (int tries = 0; tries < 1000; tries++) {
+        outputs_get_stats(set, &st);
+        if (st.spooled + st.dropped + st.queue_depth == 2000)
+            break;
+        usleep(10000);
+    }
+    assert_true(st.dropped > 1000);
+    redis_start();
+    char got[32] = "";
+    for (int tries = 0; tries < 300 && !got[0]; tries++) {
+        usleep(20000);
+        redisContext *c = rconnect();
+        redisReply *r = redisCommand(c, "HGET xiezhi:sensor:t1 spool_dropped");
+        if (r && r->type == REDIS_REPLY_STRING)
+            snprintf(got, sizeof got, "%s", r->str);
+        freeReplyObject(r);
+        redisFree(c);
+    }
+    char want[32];
+    snprintf(want, sizeof want, "%llu", (unsigned long long)st.dropped);
+    assert_string_equal(got, want);
+    outputs_close(set);
+}
+
+/* A buffered spool write that fails (here: the file size limit) loses the
+ * events it held; they are counted as dropped, so every event stays
+ * accounted for: in the spool, in the queue, or dropped. */
+static void test_failed_spool_write_counted(void **state)
+{
+    (void)state;
+    struct rlimit old, small = { 200 * 1024, 200 * 1024 };
+    getrlimit(RLIMIT_FSIZE, &old);
+    small.rlim_max = old.rlim_max;
+    signal(SIGXFSZ, SIG_IGN);
+    const char *sets[] = { "outputs.redis.queue-size=16", "outputs.redis.close-timeout=100ms", NULL };
+    struct output_set *set = open_outputs(sets);   /* no Redis: everything is spooled */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    usleep(200000);
+    for (uint64_t s = 1; s <= 3000; s++)
+        emit(set, s);
+    struct outputs_stats st;
+    for (int tries = 0; tries < 500; tries++) {
+        outputs_flush(set);
+        usleep(10000);
+        outputs_get_stats(set, &st);
+        if (st.spool_depth + st.dropped + st.queue_depth == 3000)
+            break;
+    }
+    setrlimit(RLIMIT_FSIZE, &old);
+    fprintf(stderr, "file size limit: spool %llu, dropped %llu, queue %llu\n",
+            (unsigned long long)st.spool_depth, (unsigned long long)st.dropped,
+            (unsigned long long)st.queue_depth);
+    assert_true(st.dropped > 0);
+    assert_int_equal(st.spool_depth + st.dropped + st.queue_depth, 3000);
+    outputs_close(set);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -777,6 +849,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_spool_full_drops_newest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heartbeat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heartbeat_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dropped_counted_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_spool_write_counted, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

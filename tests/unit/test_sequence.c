@@ -143,6 +143,27 @@ static void test_concurrent_unique(void **state)
     event_sequence_close(s);
 }
 
+/* Two processes on one state file would repeat ids: the lock refuses the
+ * second holder (flock is per open file, so one process shows it). */
+static void test_lock_refuses_second(void **state)
+{
+    (void)state;
+    struct diag d = { .quiet = 1 };
+    int fd = event_sequence_lock(path, &d);
+    assert_true(fd >= 0);
+    struct diag d2 = { .quiet = 1 };
+    assert_int_equal(event_sequence_lock(path, &d2), -1);
+    assert_int_equal(d2.errors, 1);
+    assert_non_null(strstr(d2.last, "another xiezhi process"));
+    close(fd);
+    fd = event_sequence_lock(path, &d2);
+    assert_true(fd >= 0);
+    close(fd);
+    char lock[320];
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    unlink(lock);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +171,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crash_never_reuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_file_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_refuses_second, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_unique, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

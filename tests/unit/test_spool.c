@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +311,194 @@ static void test_big_record(void **state)
     spool_close(sp);
 }
 
+/* Two owners of one spool would interleave records: the second is refused,
+ * with the reason, until the first closes. */
+static void test_second_open_refused(void **state)
+{
+    (void)state;
+    struct diag d = { .quiet = 1 };
+    struct spool *sp = spool_open(dir, 1 << 30, 0, &d);
+    assert_non_null(sp);
+    struct diag d2 = { .quiet = 1 };
+    assert_null(spool_open(dir, 1 << 30, 0, &d2));
+    assert_int_equal(d2.errors, 1);
+    assert_non_null(strstr(d2.last, "in use by another xiezhi"));
+    spool_close(sp);
+    sp = spool_open(dir, 1 << 30, 0, &d2);
+    assert_non_null(sp);
+    spool_close(sp);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    static const char msg[] = "spool_peek did not return: it spins\n";
+    write(2, msg, sizeof msg - 1);
+    _exit(1);
+}
+
+/* A segment cut short behind the spool's back (a record larger than one
+ * read, file now shorter than it): peek returns, gives the rest up, counts
+ * it, and later records still come out. */
+static void test_short_read_no_spin(void **state)
+{
+    (void)state;
+    struct diag d = { .quiet = 1 };
+    struct spool *sp = spool_open(dir, 1 << 30, 0, &d);
+    size_t big = 200000;
+    char *data = malloc(big);
+    memset(data, 'y', big);
+    struct spool_rec r = { 1, 0, data, (uint32_t)big };
+    assert_int_equal(spool_append(sp, &r), 0);
+    assert_int_equal(append_seq(sp, 2), 0);
+    spool_flush(sp);
+    char *seg = only_segment();
+    assert_int_equal(truncate(seg, 100000), 0);
+    signal(SIGALRM, on_alarm);
+    alarm(5);
+    struct spool_rec out[4];
+    assert_int_equal(spool_peek(sp, out, 1), 0);
+    alarm(0);
+    struct spool_stats st;
+    spool_get_stats(sp, &st);
+    assert_int_equal(st.dropped, 2);       /* the big record and the one after it */
+    assert_int_equal(st.count, 0);
+    assert_int_equal(append_seq(sp, 3), 0);
+    assert_int_equal(drain_expect(sp, 3, 4), 4);
+    free(data);
+    spool_close(sp);
+}
+
+/* A damaged record in the middle of a segment at open: the records from it
+ * on are cut off, and every one of them is counted as dropped. */
+static void test_corrupt_middle_counts_lost(void **state)
+{
+    (void)state;
+    struct diag d = { .quiet = 1 };
+    struct spool *sp = spool_open(dir, 1 << 30, 0, &d);
+    for (uint64_t i = 1; i <= 100; i++)
+        append_seq(sp, i);
+    spool_close(sp);
+    /* find record 50's payload and flip a byte of it */
+    char *seg = only_segment();
+    int fd = open(seg, O_RDWR);
+    off_t at = 0;
+    unsigned char hdr[SPOOL_RECORD_HEADER];
+    for (int i = 1; i < 50; i++) {
+        assert_int_equal(pread(fd, hdr, sizeof hdr, at), (ssize_t)sizeof hdr);
+        at += SPOOL_RECORD_HEADER + (hdr[0] | hdr[1] << 8);
+    }
+    unsigned char b;
+    assert_int_equal(pread(fd, &b, 1, at + SPOOL_RECORD_HEADER + 3), 1);
+    b ^= 0x20;
+    assert_int_equal(pwrite(fd, &b, 1, at + SPOOL_RECORD_HEADER + 3), 1);
+    close(fd);
+    sp = spool_open(dir, 1 << 30, 0, &d);
+    struct spool_stats st;
+    spool_get_stats(sp, &st);
+    assert_int_equal(st.count, 49);
+    assert_int_equal(st.corrupt, 1);
+    assert_int_equal(st.dropped, 51);      /* record 50 and the 50 intact ones behind it */
+    assert_int_equal(drain_expect(sp, 1, 64), 50);
+    spool_close(sp);
+}
+
+/* A segment that cannot be opened (here: a directory where a file should
+ * be) does not stop the spool: it is left alone, the others replay, new
+ * events are stored after it. */
+static void test_unreadable_segment_skipped(void **state)
+{
+    (void)state;
+    struct diag d = { .quiet = 1 };
+    struct spool *sp = spool_open(dir, 1 << 30, 4096, &d);
+    for (uint64_t i = 1; i <= 200; i++)
+        append_seq(sp, i);
+    spool_close(sp);
+    int before = count_segments();
+    assert_true(before > 3);
+    char bad[600];
+    snprintf(bad, sizeof bad, "%s/00000fffffffffff.spool", dir);   /* after every other id */
+    assert_int_equal(mkdir(bad, 0700), 0);
+    sp = spool_open(dir, 1 << 30, 4096, &d);
+    assert_non_null(sp);
+    assert_int_equal(d.errors, 0);
+    struct spool_stats st;
+    spool_get_stats(sp, &st);
+    assert_int_equal(st.unreadable, 1);
+    assert_int_equal(st.count, 200);
+    assert_int_equal(append_seq(sp, 201), 0);
+    assert_int_equal(drain_expect(sp, 1, 64), 202);
+    spool_close(sp);
+    struct stat sb;
+    assert_int_equal(stat(bad, &sb), 0);   /* left in place */
+    rmdir(bad);
+}
+
+/* A spool directory that cannot exist (its parent is a file): the spool is
+ * disabled, not fatal; stores are refused and counted. */
+static void test_unusable_dir_disables(void **state)
+{
+    (void)state;
+    char file[600], sub[700];
+    snprintf(file, sizeof file, "%s/file", dir);
+    FILE *f = fopen(file, "w");
+    fclose(f);
+    snprintf(sub, sizeof sub, "%s/spool", file);
+    struct diag d = { .quiet = 1 };
+    struct spool *sp = spool_open(sub, 1 << 30, 0, &d);
+    assert_non_null(sp);
+    assert_int_equal(d.errors, 0);
+    assert_int_equal(append_seq(sp, 1), -1);
+    assert_int_equal(append_seq(sp, 2), -1);
+    struct spool_rec recs[1] = { { 3, 0, "{}", 2 } };
+    assert_int_equal(spool_prepend(sp, recs, 1), -1);
+    struct spool_stats st;
+    spool_get_stats(sp, &st);
+    assert_int_equal(st.disabled, 1);
+    assert_int_equal(st.dropped, 3);
+    assert_int_equal(st.count, 0);
+    struct spool_rec out[1];
+    assert_int_equal(spool_peek(sp, out, 1), 0);
+    spool_close(sp);
+}
+
+/* The delivered seq survives a reopen; an old 20-byte cursor still loads. */
+static void test_delivered_kept_with_cursor(void **state)
+{
+    (void)state;
+    struct diag d = { .quiet = 1 };
+    struct spool *sp = spool_open(dir, 1 << 30, 0, &d);
+    for (uint64_t i = 1; i <= 10; i++)
+        append_seq(sp, i);
+    struct spool_rec recs[4];
+    assert_int_equal(spool_peek(sp, recs, 3), 3);
+    spool_consume(sp, 3);
+    spool_set_delivered(sp, 3);
+    spool_set_delivered(sp, 2);            /* never lowered */
+    spool_close(sp);
+    sp = spool_open(dir, 1 << 30, 0, &d);
+    assert_int_equal(spool_delivered(sp), 3);
+    assert_int_equal(spool_count(sp), 7);
+    spool_close(sp);
+    /* the cursor as written before the seq was kept: 20 bytes */
+    char path[600];
+    snprintf(path, sizeof path, "%s/cursor", dir);
+    int fd = open(path, O_RDWR);
+    unsigned char rec[28];
+    assert_int_equal(pread(fd, rec, 28, 0), 28);
+    uint32_t crc = spool_crc32(0, rec, 16);
+    for (int i = 0; i < 4; i++)
+        rec[16 + i] = (unsigned char)(crc >> (8 * i));
+    assert_int_equal(ftruncate(fd, 0), 0);
+    assert_int_equal(pwrite(fd, rec, 20, 0), 20);
+    close(fd);
+    sp = spool_open(dir, 1 << 30, 0, &d);
+    assert_int_equal(spool_delivered(sp), 0);
+    assert_int_equal(spool_count(sp), 7);  /* the position itself still holds */
+    assert_int_equal(drain_expect(sp, 4, 4), 11);
+    spool_close(sp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +509,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_torn_tail_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_record_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_big_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_open_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_short_read_no_spin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_middle_counts_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreadable_segment_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unusable_dir_disables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delivered_kept_with_cursor, setup, teardown),
         cmocka_unit_test(test_crc32_standard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
