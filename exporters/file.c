@@ -4,10 +4,12 @@
 #include "exporters/exporter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/log.h"
 
@@ -19,11 +21,19 @@ struct file_exporter {
     int error_logged;
 };
 
+/* Created 0640 (alerts are sensitive: readable by the sensor's group, set
+ * with run-as.group, and nobody else); never through a symlink. */
 static FILE *file_open_path(const char *path)
 {
-    FILE *fp = fopen(path, "ae");
-    if (fp)
-        setvbuf(fp, NULL, _IOFBF, 1 << 16);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    if (fd < 0)
+        return NULL;
+    FILE *fp = fdopen(fd, "a");
+    if (!fp) {
+        close(fd);
+        return NULL;
+    }
+    setvbuf(fp, NULL, _IOFBF, 1 << 16);
     return fp;
 }
 

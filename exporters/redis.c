@@ -219,33 +219,6 @@ static char *marker_key_for(const char *id, const char *key, bool cluster)
     return out;
 }
 
-/* The secret: password-file first line, else $XIEZHI_REDIS_PASSWORD. */
-static int read_password(struct redis_exporter *re, const char *file, struct diag *diag)
-{
-    if (file && file[0]) {
-        FILE *f = fopen(file, "re");
-        if (!f) {
-            diag_error(diag, file, 0, "cannot read the Redis password file: %s", strerror(errno));
-            return -1;
-        }
-        struct stat st;
-        if (fstat(fileno(f), &st) == 0 && (st.st_mode & 0004))
-            log_warning("%s: the Redis password file is readable by everyone", file);
-        char line[1024] = { 0 };
-        if (!fgets(line, sizeof line, f))
-            line[0] = '\0';
-        fclose(f);
-        line[strcspn(line, "\r\n")] = '\0';
-        re->password = strdup(line);
-        explicit_bzero(line, sizeof line);
-        return re->password ? 0 : -1;
-    }
-    const char *env = getenv("XIEZHI_REDIS_PASSWORD");
-    if (env && env[0])
-        re->password = strdup(env);
-    return 0;
-}
-
 static int buf_reserve(char **buf, size_t *cap, size_t need)
 {
     if (need <= *cap)
@@ -415,7 +388,8 @@ static void *redis_open(const struct config *cfg, const char *prefix,
     re->heartbeat_key = malloc(idlen);
     if (re->heartbeat_key)
         snprintf(re->heartbeat_key, idlen, "xiezhi:sensor:%s", sensor_id);
-    read_password(re, cfg_str(cfg, prefix, "password-file", ""), diag);
+    redis_read_secret(cfg_str(cfg, prefix, "password-file", ""), "XIEZHI_REDIS_PASSWORD", "Redis",
+                      &re->password, diag);
     int64_t command_us = (int64_t)re->command_tv.tv_sec * 1000000 + re->command_tv.tv_usec;
     re->wait_ms = command_us / 2000 > 100 ? command_us / 2000 : 100;
 

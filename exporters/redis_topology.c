@@ -56,17 +56,19 @@ int redis_node_parse(const char *text, struct redis_node *node)
     return node->host ? 0 : -1;
 }
 
-static int read_secret(const char *file, const char *env, char **out, struct diag *diag)
+int redis_read_secret(const char *file, const char *env, const char *what, char **out,
+                      struct diag *diag)
 {
     if (file && file[0]) {
         FILE *f = fopen(file, "re");
         if (!f) {
-            diag_error(diag, file, 0, "cannot read the sentinel password file: %s", strerror(errno));
+            diag_error(diag, file, 0, "cannot read the %s password file: %s", what,
+                       strerror(errno));
             return -1;
         }
         struct stat st;
         if (fstat(fileno(f), &st) == 0 && (st.st_mode & 0004))
-            log_warning("%s: the sentinel password file is readable by everyone", file);
+            log_warning("%s: the %s password file is readable by everyone", file, what);
         char line[1024] = { 0 };
         if (!fgets(line, sizeof line, f))
             line[0] = '\0';
@@ -76,9 +78,15 @@ static int read_secret(const char *file, const char *env, char **out, struct dia
         explicit_bzero(line, sizeof line);
         return *out ? 0 : -1;
     }
-    const char *value = getenv(env);
-    if (value && value[0])
+    char *value = getenv(env);
+    if (value && value[0]) {
         *out = strdup(value);
+        /* Out of /proc/PID/environ: that shows the original environment
+         * block, which unsetenv() alone leaves in place. */
+        explicit_bzero(value, strlen(value));
+        unsetenv(env);
+        return *out ? 0 : -1;
+    }
     return 0;
 }
 
@@ -174,8 +182,8 @@ int redis_topology_read(struct redis_topology *t, const struct config *cfg, cons
     if (t->kind == REDIS_STANDALONE && n)
         key_error(cfg, nodes_key, diag, "nodes are for topology sentinel or cluster; "
                   "standalone uses server and port");
-    read_secret(config_get_str(cfg, KEY("sentinel.password-file"), ""), "XIEZHI_SENTINEL_PASSWORD",
-                &t->sentinel_password, diag);
+    redis_read_secret(config_get_str(cfg, KEY("sentinel.password-file"), ""),
+                      "XIEZHI_SENTINEL_PASSWORD", "sentinel", &t->sentinel_password, diag);
 #undef KEY
     return diag->errors > errors ? -1 : 0;
 }

@@ -39,6 +39,12 @@ struct redis_topology {
 
 /* Reads and checks the settings under prefix ("outputs.redis.").  Errors go
  * to diag as "file:line: ..." (also used by -T).  0 ok, -1 on an error. */
+/* A secret: the first line of file when one is set, else the environment
+ * variable env, which is then wiped and unset so that it does not stay in
+ * /proc/PID/environ.  *out stays NULL when neither is set; what names the
+ * secret in messages ("Redis", "sentinel"). */
+int redis_read_secret(const char *file, const char *env, const char *what, char **out,
+                      struct diag *diag);
 int redis_topology_read(struct redis_topology *t, const struct config *cfg, const char *prefix,
                         struct diag *diag);
 void redis_topology_free(struct redis_topology *t);

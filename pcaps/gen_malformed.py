@@ -88,9 +88,9 @@ def deep_stacks():
     for _ in range(6):
         nested = ipv4("192.0.2.1", "192.0.2.2", 47, gre(nested))
     frames.append((ether(nested), None))
-    chain = b""                                                      # 12 destination-options headers
-    for i in range(12):
-        chain += struct.pack("!BB6x", 60 if i < 11 else 17, 0)
+    chain = b""                            # 70 destination-options headers: beyond the bound of 64
+    for i in range(70):
+        chain += struct.pack("!BB6x", 60 if i < 69 else 17, 0)
     frames.append((ether(ipv6(A6, B6, 60, chain + udp(A6, B6, 1, 2, b"e", v6=True)), ethertype=0x86DD), None))
     return frames
 

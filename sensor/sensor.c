@@ -118,6 +118,7 @@ struct sensor {
     bool stats_eve_ready;
     bool live;
     bool pid_file_written;
+    int pid_fd;                 /* the locked pid file while pid_file_written */
 
     /* Rules: workers pick up detect_current when detect_gen moves on. */
     struct detect_engine *detect;
@@ -382,6 +383,10 @@ static int sensor_load_rules(struct sensor *s)
         return -1;
     const struct detect_engine_stats *st = detect_engine_stats(s->detect);
     log_info("rules: %zu loaded, %zu failed", st->rules_loaded, st->rules_failed);
+    if (st->pcre_without_jit)
+        log_notice("pcre: %zu of %zu patterns run without JIT (executable memory refused, e.g. "
+                   "systemd MemoryDenyWriteExecute=yes): about 1.7x the CPU on pcre-heavy rules; "
+                   "see docs/operations.md", st->pcre_without_jit, st->pcre_total);
     /* As in Suricata, a bad rule is skipped and the sensor runs with the
      * rest; only -T turns rule problems into a failing exit code. */
     if (s->diag.errors > errors && !s->opts->test_only)
@@ -419,6 +424,10 @@ static void check_output_keys(void *ctx, const char *child, const char *full_key
 }
 
 static void sensor_stage_config(struct sensor *s, struct worker_shared *shared);
+static bool sensor_rules_after_drop(const struct sensor *s)
+{
+    return s->opts->nread_paths == 0 && !s->opts->test_only;
+}
 
 /* Returns an exit code: 0 to go on, 2 on a config or (with -T) rule error. */
 static int sensor_prepare(struct sensor *s)
@@ -440,7 +449,9 @@ static int sensor_prepare(struct sensor *s)
     }
     if (sensor_open_geoip(s) < 0)
         return 2;
-    if (sensor_load_rules(s) < 0)
+    /* A live sensor started as root parses rules (and loads the dataset
+     * files they name) only after dropping privileges: sensor_start. */
+    if (!sensor_rules_after_drop(s) && sensor_load_rules(s) < 0)
         return 2;
     return s->opts->test_only && s->diag.errors ? 2 : 0;
 }
@@ -491,6 +502,7 @@ static void sensor_reload(struct sensor *s)
             detect_engine_free(de);
     } else {
         const struct detect_engine_stats *st = detect_engine_stats(de);
+        detect_engine_carry_state(de, s->detect);    /* thresholds of unchanged rules */
         s->retired = s->detect;
         s->detect = de;
         atomic_store(&s->detect_current, de);
@@ -506,7 +518,8 @@ static void sensor_reload(struct sensor *s)
 
 static int sensor_open_outputs(struct sensor *s)
 {
-    if (mkdir(s->log_dir, 0755) < 0 && errno != EEXIST) {
+    /* 0750 and files 0640: alerts name hosts, users and what they did. */
+    if (mkdir(s->log_dir, 0750) < 0 && errno != EEXIST) {
         log_error("%s: cannot create log directory: %s", s->log_dir, strerror(errno));
         return -1;
     }
@@ -655,6 +668,7 @@ static void sensor_stage_config(struct sensor *s, struct worker_shared *shared)
     struct flow_table_config *f = &shared->flows;
     flow_table_config_defaults(f);
     f->max_flows = (size_t)config_get_int(c, "flow.max-flows", (int64_t)f->max_flows, 1, INT64_C(1) << 32, d);
+    f->memcap = (uint64_t)config_get_size(c, "flow.memcap", (int64_t)f->memcap, 0, INT64_C(1) << 44, d);
     const struct {
         const char *key;
         uint64_t *field;
@@ -999,7 +1013,7 @@ static void sensor_close(struct sensor *s)
     for (size_t i = 0; i < s->nrule_paths; i++)
         free(s->rule_paths[i]);
     if (s->pid_file_written)
-        pidfile_remove(s->set.pid_file);
+        pidfile_remove(s->set.pid_file, s->pid_fd);
     config_free(s->config);
     pthread_mutex_destroy(&s->event_lock);
 }
@@ -1028,12 +1042,20 @@ static int sensor_start(struct sensor *s)
     if (rc)
         return rc;
     if (s->live && s->set.pid_file[0]) {
-        if (pidfile_create(s->set.pid_file) < 0)
+        s->pid_fd = pidfile_create(s->set.pid_file);
+        if (s->pid_fd < 0)
             return 1;
         s->pid_file_written = true;
     }
     if (s->live && privileges_drop(s->set.run_as_user, s->set.run_as_group) < 0)
         return 1;
+    if (sensor_rules_after_drop(s)) {
+        if (sensor_load_rules(s) < 0)
+            return 2;
+        for (size_t i = 0; i < s->nworkers; i++)     /* threads start later */
+            if (worker_set_detect(&s->workers[i].w, s->detect) < 0)
+                return 1;
+    }
     size_t errors = s->diag.errors;
     if (sensor_open_outputs(s) < 0)
         return s->diag.errors > errors ? 2 : 1;

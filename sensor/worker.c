@@ -37,11 +37,21 @@ static void worker_on_flow_end(void *ctx, struct flow *flow)
     classify_flow_end(w->classifier, flow);
     if (w->detect) {
         detect_stream_end(w->detect, flow, views, &w->alerts);
+        size_t held = detect_flow_memory(flow);
         detect_flow_end(w->detect, flow, &w->alerts);
+        w->detect_flow_bytes -= held - detect_flow_memory(flow);
     }
     eve_write_flow(&w->eve, flow);
     stream_flow_release(w->stream, flow);
     classify_flow_release(flow);
+}
+
+/* What the stages hold per flow, for the flow table's byte cap. */
+static uint64_t worker_flow_state_bytes(void *ctx)
+{
+    struct worker *w = ctx;
+    return classify_state_bytes(w->classifier) + stream_engine_stats(w->stream)->memory +
+           w->detect_flow_bytes;
 }
 
 int worker_init(struct worker *w, int id, const struct worker_shared *shared)
@@ -60,6 +70,7 @@ int worker_init(struct worker *w, int id, const struct worker_shared *shared)
         worker_free(w);
         return -1;
     }
+    flow_table_set_state_probe(w->flows, worker_flow_state_bytes, w);
     if (shared->detect && worker_set_detect(w, shared->detect) < 0) {
         worker_free(w);
         return -1;
@@ -73,6 +84,10 @@ int worker_init(struct worker *w, int id, const struct worker_shared *shared)
 int worker_set_detect(struct worker *w, const struct detect_engine *de)
 {
     struct detect_thread *dt = de ? detect_thread_new(de) : NULL;
+    /* Trackers of rules that did not change go on counting (a brute force
+     * paced across rule updates must not start from zero). */
+    if (dt && w->detect)
+        detect_thread_carry_state(dt, w->detect);
     /* The old state goes in every case: after a failed swap the worker runs
      * without rules rather than on an engine the sensor is about to free. */
     if (w->detect)
@@ -125,9 +140,12 @@ void worker_process(struct worker *w, const struct capture_packet *frame)
     /* APP-LAYER: parsers get the in-order chunks this packet released here
      * (chunks[0..nchunks), valid until the next stream call on this flow). */
     (void)nchunks;
-    if (w->detect)
+    if (w->detect) {
+        size_t held = detect_flow_memory(flow);
         detect_packet_stream(w->detect, flow, &pkt, dir, stream_packet_view(w->stream),
                              &w->alerts);
+        w->detect_flow_bytes += detect_flow_memory(flow) - held;
+    }
 }
 
 void worker_finish(struct worker *w)
@@ -165,6 +183,7 @@ static void write_decoder_own_stats(struct json_writer *j, const struct decode_s
     json_uint(j, "fragments", d->fragments);
     json_uint(j, "reassembled", d->reassembled);
     json_uint(j, "truncated", d->truncated);
+    json_uint(j, "tunnel_outer_kept", d->tunnel_outer_kept);
     json_object_begin(j, "errors");
     for (int i = 0; i < DECODE_ERROR_COUNT; i++)
         json_uint(j, decode_error_name((enum decode_error)i), d->errors[i]);
@@ -191,6 +210,7 @@ static void write_flow_own_stats(struct json_writer *j, const struct flow_table_
     json_uint(j, "timeout", f->timed_out);
     json_uint(j, "active_timeout", f->active_timeouts);
     json_uint(j, "evicted", f->evicted);
+    json_uint(j, "memcap_evicted", f->memcap_evicted);
     json_uint(j, "icmp", f->icmp);
     json_uint(j, "other", f->other);
     json_object_end(j);
@@ -330,6 +350,8 @@ void worker_stats_own_json(struct json_writer *j, const struct worker_snapshot *
     json_uint(j, "encrypted_packets_skipped", snap->inspect.encrypted_packets_skipped);
     json_uint(j, "encrypted_bytes_skipped", snap->inspect.encrypted_bytes_skipped);
     json_object_end(j);
+    json_uint(j, "pcre_match_limit", snap->inspect.pcre_match_limit);
+    json_uint(j, "pcre_errors", snap->inspect.pcre_errors);
     json_object_begin(j, "anomaly");
     json_uint(j, "tracked", snap->anomaly.tracked_entries);
     json_uint(j, "memory", snap->anomaly.memory_bytes);

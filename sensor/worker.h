@@ -55,6 +55,7 @@ struct worker {
     uint64_t first_usec;
     uint64_t next_expire_usec;
     struct worker_counters counters;
+    uint64_t detect_flow_bytes;            /* detection state of live flows (flow.memcap) */
 };
 
 int worker_init(struct worker *w, int id, const struct worker_shared *shared);

@@ -23,6 +23,7 @@
 
 #include "event/eve_fields.h"
 #include "exporters/redis_topology.h"
+#include "util/utf8.h"
 
 /* ---- options ---- */
 
@@ -37,6 +38,7 @@ struct options {
     const char *sensor;
     long long sid;             /* -1 = all */
     long count, block_ms, claim_idle_ms, limit;
+    char *password;            /* from XIEZHI_REDIS_PASSWORD, which is then scrubbed */
 };
 
 static volatile sig_atomic_t stop;
@@ -68,7 +70,7 @@ static void usage(FILE *out)
         "  --new-only       create a missing group at the stream's end instead\n"
         "  --consumer C     consumer name (default: host name); keep it stable so a\n"
         "                   restart resumes this consumer's pending entries\n"
-        "  --json           print the raw EVE JSON\n"
+        "  --json           print the EVE JSON (controls escaped for the terminal)\n"
         "  --follow, -f     keep waiting for new events (otherwise exit when caught up)\n"
         "  --severity N     only alerts with severity <= N (1 is the most severe)\n"
         "  --sensor ID      only events of this sensor\n"
@@ -237,6 +239,47 @@ static bool wanted_event(const struct options *o, const struct eve_field *f)
     return true;
 }
 
+/* --json: the event as it came, made safe for a terminal.  The parser has
+ * accepted it as one JSON object (no raw C0 control inside its strings),
+ * but valid JSON may still carry DEL and C1 controls (U+0080-U+009F, e.g.
+ * the 8-bit CSI U+009B) raw, and whitespace that would break the line:
+ * those are written as \u escapes (spaces outside strings), bytes that
+ * are not UTF-8 as \ufffd.  The JSON stays equivalent where it was valid. */
+static void print_json_safe(const char *json, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)json;
+    bool in_string = false, escaped = false;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (!in_string || escaped || c == '\\' || c == '"') {
+            if (!in_string && c == '"')
+                in_string = true;
+            else if (in_string && !escaped && c == '"')
+                in_string = false;
+            escaped = in_string && !escaped && c == '\\';
+            putchar(c < 0x20 || c >= 0x7f ? (in_string ? '?' : ' ') : c);
+            i++;
+            continue;
+        }
+        size_t n = c < 0x80 ? 1 : utf8_sequence_length(s + i, len - i);
+        if (c < 0x20 || c == 0x7f) {
+            printf("\\u%04x", c);
+            i++;
+        } else if (n == 2 && c == 0xC2 && s[i + 1] <= 0x9F) {
+            printf("\\u%04x", s[i + 1]);
+            i += 2;
+        } else if (n) {
+            fwrite(s + i, 1, n, stdout);
+            i += n;
+        } else {
+            fputs("\\ufffd", stdout);
+            i++;
+        }
+    }
+    putchar('\n');
+}
+
 static void print_event(const struct options *o, const char *id, const char *json, size_t len)
 {
     struct eve_field f[F_COUNT];
@@ -249,8 +292,7 @@ static void print_event(const struct options *o, const char *id, const char *jso
     if (!wanted_event(o, f))
         return;
     if (o->json) {
-        fwrite(json, 1, len, stdout);    /* valid JSON: escapes keep it on one line */
-        putchar('\n');
+        print_json_safe(json, len);
         return;
     }
     const char *what = f[F_SIG].found ? clean(&f[F_SIG], "") : clean(&f[F_KIND], clean(&f[F_LEGACY_KIND], clean(&f[F_TYPE], "?")));
@@ -347,7 +389,7 @@ static int connect_redis(struct consumer *cs)
     /* reads may block up to --block; leave room for the reply */
     struct timeval rt = { (o->block_ms + 10000) / 1000, 0 };
     redisSetTimeout(cs->c, rt);
-    const char *password = getenv("XIEZHI_REDIS_PASSWORD");
+    const char *password = o->password;
     if (password && password[0]) {
         const char *argv[3] = { "AUTH" };
         int argc = 1;
@@ -910,6 +952,14 @@ int main(int argc, char **argv)
     int rc = parse_options(&o, argc, argv);
     if (rc)
         return rc == 1 ? 0 : 2;
+    /* Read once and scrubbed out of /proc/PID/environ (unsetenv alone leaves
+     * the original environment block in place). */
+    char *env = getenv("XIEZHI_REDIS_PASSWORD");
+    o.password = env && env[0] ? strdup(env) : NULL;
+    if (env) {
+        explicit_bzero(env, strlen(env));
+        unsetenv("XIEZHI_REDIS_PASSWORD");
+    }
     struct sigaction sa = { .sa_handler = on_signal };
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -955,5 +1005,6 @@ int main(int argc, char **argv)
         sleep(attempt < 5 ? 1 : 5);
     }
     redis_topology_free(&cs.topo);
+    free(o.password);
     return rc == 0 ? 0 : 1;
 }

@@ -46,6 +46,12 @@ void anomaly_settings_load(struct anomaly_settings *out, const struct config *cf
  * within its engine). */
 struct anomaly_state *anomaly_state_new(const struct anomaly_settings *settings);
 void anomaly_state_free(struct anomaly_state *st);
+/* A rule reload: each rule's tracking table follows map(old params) to the
+ * new rule's params (same rule, same options), or is dropped when map says
+ * NULL (the rule changed or went away). */
+void anomaly_state_remap(struct anomaly_state *st,
+                         const struct anomaly_params *(*map)(void *ctx, const struct anomaly_params *p),
+                         void *ctx);
 
 /* A packet that matched the rule's header and other options. */
 void anomaly_on_packet(struct anomaly_state *st, const struct anomaly_params *params,

@@ -145,6 +145,8 @@ extern const struct anomaly_detector anomaly_port_scan, anomaly_host_sweep,
  * reached with nothing left to evict (counted as dropped). */
 struct tracker *tracker_get(struct anomaly_ctx *c, const struct anomaly_key *key, bool *created);
 struct rule_table *tracker_table(struct anomaly_state *st, const struct anomaly_params *p);
+/* The most entries in one bucket of t (walks every bucket: tests only). */
+size_t tracker_longest_chain(const struct rule_table *t);
 struct anomaly_stats *anomaly_state_stats(struct anomaly_state *st);
 /* Suppression for an alert about key: true if silent now (counted). */
 bool tracker_suppressed(struct anomaly_ctx *c, const struct anomaly_key *key);

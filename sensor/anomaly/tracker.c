@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/siphash.h"
 
 #define TABLE_MIN_BUCKETS 64
 #define EXPIRE_PER_EVENT 4        /* amortised expiry work per event */
@@ -20,6 +21,7 @@ struct rule_table {
     struct tracker *oldest, *newest;  /* LRU: oldest first */
     uint64_t ttl_usec;
     size_t data_size;
+    struct hash_key hash_key;      /* random: the key's addresses come off the wire */
 };
 
 struct anomaly_state {
@@ -84,6 +86,29 @@ void anomaly_state_free(struct anomaly_state *st)
     free(st);
 }
 
+void anomaly_state_remap(struct anomaly_state *st,
+                         const struct anomaly_params *(*map)(void *ctx, const struct anomaly_params *p),
+                         void *ctx)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < st->ntables; i++) {
+        struct rule_table *t = st->tables[i];
+        const struct anomaly_params *p = map(ctx, st->owners[i]);
+        if (!p) {
+            for (const struct tracker *e = t->oldest; e; e = e->lru_next) {
+                st->stats.tracked_entries--;
+                st->stats.memory_bytes -= e->size;
+            }
+            table_free(t);
+            continue;
+        }
+        t->params = p;
+        st->owners[kept] = p;
+        st->tables[kept++] = t;
+    }
+    st->ntables = kept;
+}
+
 void anomaly_get_stats(const struct anomaly_state *st, struct anomaly_stats *out)
 {
     memset(out, 0, sizeof *out);
@@ -138,6 +163,7 @@ struct rule_table *tracker_table(struct anomaly_state *st, const struct anomaly_
         return NULL;
     }
     t->nbuckets = TABLE_MIN_BUCKETS;
+    hash_key_random(&t->hash_key);
     t->params = p;
     uint64_t span = p->window_usec > p->suppress_usec ? p->window_usec : p->suppress_usec;
     uint32_t windows = p->det->ttl_windows ? p->det->ttl_windows : 1;
@@ -148,9 +174,9 @@ struct rule_table *tracker_table(struct anomaly_state *st, const struct anomaly_
     return t;
 }
 
-static uint32_t key_hash(const struct anomaly_key *k)
+static uint32_t key_hash(const struct rule_table *t, const struct anomaly_key *k)
 {
-    return anomaly_hash_bytes(k, sizeof *k, 0);
+    return (uint32_t)siphash13(&t->hash_key, k, sizeof *k);
 }
 
 static void lru_unlink(struct rule_table *t, struct tracker *e)
@@ -279,7 +305,7 @@ struct tracker *tracker_get(struct anomaly_ctx *c, const struct anomaly_key *key
         st->clock = c->now;
     table_expire(st, t, st->clock, EXPIRE_PER_EVENT);
 
-    uint32_t hash = key_hash(key);
+    uint32_t hash = key_hash(t, key);
     for (struct tracker *e = t->buckets[hash & (t->nbuckets - 1)]; e; e = e->hash_next) {
         if (e->hash != hash || memcmp(&e->key, key, sizeof *key) != 0)
             continue;
@@ -331,6 +357,19 @@ struct tracker *tracker_get(struct anomaly_ctx *c, const struct anomaly_key *key
     st->stats.memory_bytes += size;
     *created = true;
     return e;
+}
+
+size_t tracker_longest_chain(const struct rule_table *t)
+{
+    size_t longest = 0;
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        size_t n = 0;
+        for (const struct tracker *e = t->buckets[i]; e; e = e->hash_next)
+            n++;
+        if (n > longest)
+            longest = n;
+    }
+    return longest;
 }
 
 bool tracker_suppressed(struct anomaly_ctx *c, const struct anomaly_key *key)

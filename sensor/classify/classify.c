@@ -221,6 +221,15 @@ static void finish(struct classifier *c, struct flow *f, ndpi_protocol p, enum c
         c->stats.unknown++;
 }
 
+/* malloc's own header per block (glibc: 16 bytes on 64-bit), counted so
+ * that flow.memcap bounds what the process really holds. */
+#define MALLOC_HEADER 16u
+
+uint64_t classify_state_bytes(const struct classifier *c)
+{
+    return c->stats.states_live * (SIZEOF_FLOW_STRUCT + MALLOC_HEADER) + c->stats.meta_bytes;
+}
+
 static bool allocate_state(struct classifier *c, struct flow *f)
 {
     f->ndpi = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);

@@ -26,6 +26,9 @@ struct classify_stats {
     uint64_t meta_pool_bytes;      /* interned values shared by all flows (bounded) */
 };
 
+/* Bytes the classifier holds for flows now: nDPI states and metadata. */
+uint64_t classify_state_bytes(const struct classifier *c);
+
 struct classifier *classifier_new(void);
 void classifier_free(struct classifier *c);
 

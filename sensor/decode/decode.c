@@ -13,6 +13,9 @@ enum { DEFAULT_FRAG_MEMCAP = 16 << 20, DEFAULT_MAX_TUNNEL_DEPTH = 4, MAX_TUNNEL_
        DEFAULT_TZSP_PORT = 37008 };
 #define DEFAULT_FRAG_TIMEOUT_USEC (30ull * 1000000)
 
+/* packet.decode_events has one bit per reason. */
+_Static_assert(DECODE_ERROR_COUNT <= 64, "decode_events holds a bit per decode_error");
+
 static const char *const error_names[] = {
 #define DECODE_ERROR_NAME(id, name) name,
     DECODE_ERRORS(DECODE_ERROR_NAME)

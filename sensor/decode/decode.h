@@ -78,6 +78,7 @@ struct decode_stats {
     uint64_t vlan, mpls, pppoe, tunnels;
     uint64_t fragments, reassembled;
     uint64_t truncated;            /* decoded although the snap length cut the datagram */
+    uint64_t tunnel_outer_kept;    /* a tunnel payload was malformed: the outer datagram kept */
     uint64_t errors[DECODE_ERROR_COUNT];
 };
 

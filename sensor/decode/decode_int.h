@@ -11,7 +11,10 @@
 
 #define DECODE_MAX_VLAN_DEPTH 8
 #define DECODE_MAX_MPLS_LABELS 16
-#define DECODE_MAX_IPV6_EXTHDRS 8
+/* Extension headers walked before the rest of the chain is left undecoded
+ * (the packet is kept, its next header as the protocol, and the event
+ * counted): hosts accept long chains, so a short bound would hide packets. */
+#define DECODE_MAX_IPV6_EXTHDRS 64
 #define DECODE_MAX_WARNED_LINKTYPES 16
 /* Ethertype dispatches per frame (VLAN, MPLS, PPPoE, Ethernet in GRE/MPLS):
  * bounds the recursion a crafted frame can cause. */
@@ -35,6 +38,7 @@ struct decoder {
     uint32_t snap_missing;
     unsigned layers;                     /* ethertype dispatches in this frame */
     unsigned reasm_used;                 /* reassembly buffers used by this frame */
+    enum decode_error last_drop;         /* reason of the latest decode_drop() */
     int last_linktype;                   /* one-entry cache of the link table */
     layer_decoder last_link;
     int warned_linktypes[DECODE_MAX_WARNED_LINKTYPES];
@@ -56,7 +60,16 @@ static inline uint32_t rd32le(const uint8_t *p)
 static inline enum decode_status decode_drop(struct decoder *d, enum decode_error why)
 {
     d->stats.errors[why]++;
+    d->last_drop = why;
     return DECODE_DROPPED;
+}
+
+/* A problem the packet is kept despite: counted under its reason and
+ * flagged in the packet, so rules (decode-event) can see it. */
+static inline void decode_event(struct decoder *d, struct packet *p, enum decode_error why)
+{
+    d->stats.errors[why]++;
+    p->decode_events |= (uint64_t)1 << why;
 }
 
 /* link.c */
@@ -75,36 +88,31 @@ enum decode_status decode_ipv6(struct decoder *d, struct packet *p, const uint8_
  * the packet. */
 enum decode_status decode_tunnel_enter(struct decoder *d, struct packet *p);
 enum decode_status decode_gre(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
-/* udptunnel.c: VXLAN, Geneve, GTP-U.  Returns DECODE_SKIPPED when the
- * datagram is no tunnel (or carries nothing xiezhi reads): the caller keeps
- * it as a UDP packet. */
+/* udptunnel.c: VXLAN, Geneve, GTP-U, TZSP.  Returns DECODE_SKIPPED when
+ * the datagram is no tunnel, or its payload is not IP or does not decode:
+ * the packet is then as it was, and the caller keeps it as a UDP packet. */
 enum decode_status decode_udp_tunnel(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len);
-/* A tunnel whose payload turns out not to be IP (DECODE_SKIPPED) leaves the
- * outer datagram as the packet: the VLAN and tunnel state the payload
- * decoder changed are put back from a mark taken before entering.  (A
- * SKIPPED payload never reached an IP header, so nothing else changed.) */
+/* A tunnel whose payload does not decode leaves the outer datagram as the
+ * packet: the payload may be no IP at all (DECODE_SKIPPED), or malformed
+ * (DECODE_DROPPED, its reason counted), and dropping the frame then would
+ * hide the outer datagram from every rule.  The mark is the whole packet as
+ * it was before the tunnel was entered; tunnel_settle() puts it back. */
 struct tunnel_mark {
-    uint8_t depth, nvlan;
-    uint16_t vlan[2];
+    struct packet pkt;
 };
 
 static inline void tunnel_mark_take(const struct packet *p, struct tunnel_mark *m)
 {
-    m->depth = p->tunnel_depth;
-    m->nvlan = p->vlan_count;
-    m->vlan[0] = p->vlan_id[0];
-    m->vlan[1] = p->vlan_id[1];
+    m->pkt = *p;
 }
 
-static inline void tunnel_mark_rewind(struct decoder *d, struct packet *p, const struct tunnel_mark *m)
-{
-    if (p->tunnel_depth > m->depth)
-        d->stats.tunnels--;
-    p->tunnel_depth = m->depth;
-    p->vlan_count = m->nvlan;
-    p->vlan_id[0] = m->vlan[0];
-    p->vlan_id[1] = m->vlan[1];
-}
+/* The outcome of a tunnel's payload decode: a datagram (PACKET) or a stored
+ * fragment (HELD) stands; anything else rewinds the packet to the mark and
+ * returns DECODE_SKIPPED, after which the caller keeps the outer datagram.
+ * A malformed payload is also counted in tunnel_outer_kept and flagged in
+ * the packet's decode_events. */
+enum decode_status tunnel_settle(struct decoder *d, struct packet *p, const struct tunnel_mark *m,
+                                 enum decode_status st);
 /* transport.c: what follows the innermost IP header. */
 enum decode_status decode_transport(struct decoder *d, struct packet *p, uint8_t proto,
                                     const uint8_t *data, uint32_t len);

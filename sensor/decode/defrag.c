@@ -13,6 +13,7 @@
  * a fragment that does not fit evicts the oldest other sets first, each
  * counted in frag_memcap.  Only fragments allocate; whole packets never do. */
 #include "decode/defrag.h"
+#include "util/siphash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ struct defrag {
     uint64_t timeout_usec;
     size_t nsets;
     struct frag_set *oldest, *newest;
+    struct hash_key hash_key;     /* random: the key fields are the sender's to choose */
     struct frag_set *buckets[DEFRAG_BUCKETS];
 };
 
@@ -57,21 +59,18 @@ struct defrag *defrag_new(size_t memcap, uint64_t timeout_usec)
         return NULL;
     df->memcap = memcap;
     df->timeout_usec = timeout_usec;
+    hash_key_random(&df->hash_key);
     return df;
 }
 
-static uint32_t key_hash(const struct frag_key *k)
+static uint32_t key_hash(const struct defrag *df, const struct frag_key *k)
 {
-    const uint8_t *b = (const uint8_t *)k;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < sizeof *k; i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h & (DEFRAG_BUCKETS - 1);
+    return (uint32_t)(siphash13(&df->hash_key, k, sizeof *k) & (DEFRAG_BUCKETS - 1));
 }
 
 static void set_unlink(struct defrag *df, struct frag_set *s)
 {
-    struct frag_set **pp = &df->buckets[key_hash(&s->key)];
+    struct frag_set **pp = &df->buckets[key_hash(df, &s->key)];
     while (*pp != s)
         pp = &(*pp)->hnext;
     *pp = s->hnext;
@@ -115,6 +114,19 @@ void defrag_expire(struct defrag *df, uint64_t now_usec, struct decode_stats *st
 }
 
 size_t defrag_memuse(const struct defrag *df) { return df->mem; }
+size_t defrag_longest_chain(const struct defrag *df)
+{
+    size_t longest = 0;
+    for (size_t i = 0; i < DEFRAG_BUCKETS; i++) {
+        size_t n = 0;
+        for (const struct frag_set *s = df->buckets[i]; s; s = s->hnext)
+            n++;
+        if (n > longest)
+            longest = n;
+    }
+    return longest;
+}
+
 size_t defrag_sets(const struct defrag *df) { return df->nsets; }
 
 /* Makes room for need more bytes by evicting the oldest sets other than
@@ -137,7 +149,7 @@ static int make_room(struct defrag *df, size_t need, const struct frag_set *keep
 
 static struct frag_set *set_find(struct defrag *df, const struct frag_key *k)
 {
-    for (struct frag_set *s = df->buckets[key_hash(k)]; s; s = s->hnext)
+    for (struct frag_set *s = df->buckets[key_hash(df, k)]; s; s = s->hnext)
         if (memcmp(&s->key, k, sizeof *k) == 0)
             return s;
     return NULL;
@@ -153,7 +165,7 @@ static struct frag_set *set_create(struct defrag *df, const struct frag_input *i
     s->key = *in->key;
     s->first_ts = in->ts_usec;
     s->mem = sizeof *s;
-    uint32_t h = key_hash(in->key);
+    uint32_t h = key_hash(df, in->key);
     s->hnext = df->buckets[h];
     df->buckets[h] = s;
     s->older = df->newest;

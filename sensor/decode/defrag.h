@@ -45,5 +45,7 @@ void defrag_expire(struct defrag *df, uint64_t now_usec, struct decode_stats *st
 /* Bytes currently held and sets alive, for tests and stats. */
 size_t defrag_memuse(const struct defrag *df);
 size_t defrag_sets(const struct defrag *df);
+/* The most sets in one hash bucket (walks every bucket: tests only). */
+size_t defrag_longest_chain(const struct defrag *df);
 
 #endif

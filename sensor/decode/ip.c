@@ -18,19 +18,29 @@
 
 enum { IPV4_MIN_HDR = 20, IPV6_HDR = 40, IPV6_FRAG_HDR = 8, IP_MAX_DATAGRAM = 65535 };
 
-/* IP in IP: past the depth limit the outer datagram stays the packet. */
+/* IP in IP: past the depth limit, or when the inner datagram does not
+ * decode, the outer datagram stays the packet (protocol 4 or 41). */
+static enum decode_status decode_ip_tunnel(struct decoder *d, struct packet *p, uint8_t proto,
+                                           layer_decoder inner, const uint8_t *data, uint32_t len)
+{
+    struct tunnel_mark mark;
+    tunnel_mark_take(p, &mark);
+    if (decode_tunnel_enter(d, p) != DECODE_PACKET)
+        return decode_transport(d, p, proto, data, len);
+    enum decode_status st = inner(d, p, data, len);
+    if (tunnel_settle(d, p, &mark, st) != DECODE_SKIPPED)
+        return st;
+    return decode_transport(d, p, proto, data, len);
+}
+
 static enum decode_status decode_ipip(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len)
 {
-    if (decode_tunnel_enter(d, p) != DECODE_PACKET)
-        return decode_transport(d, p, 4, data, len);
-    return decode_ipv4(d, p, data, len);
+    return decode_ip_tunnel(d, p, 4, decode_ipv4, data, len);
 }
 
 static enum decode_status decode_ip6ip(struct decoder *d, struct packet *p, const uint8_t *data, uint32_t len)
 {
-    if (decode_tunnel_enter(d, p) != DECODE_PACKET)
-        return decode_transport(d, p, 41, data, len);
-    return decode_ipv6(d, p, data, len);
+    return decode_ip_tunnel(d, p, 41, decode_ipv6, data, len);
 }
 
 /* IP protocols that carry another layer xiezhi decodes; all others are the
@@ -236,8 +246,10 @@ enum decode_status decode_ipv6(struct decoder *d, struct packet *p, const uint8_
 
     uint32_t off = IPV6_HDR;
     for (unsigned n = 0; ipv6_ext_kind[nh] != EXT_NONE; n++) {
-        if (n >= DECODE_MAX_IPV6_EXTHDRS)
-            return decode_drop(d, DECODE_ERR_IPV6_EXTHDR_TOO_MANY);
+        if (n >= DECODE_MAX_IPV6_EXTHDRS) {    /* kept: the rest of the chain is the payload */
+            decode_event(d, p, DECODE_ERR_IPV6_EXTHDR_TOO_MANY);
+            break;
+        }
         if (len - off < 8)
             return decode_drop(d, DECODE_ERR_IPV6_EXTHDR_TRUNCATED);
         uint32_t hl;

@@ -46,6 +46,11 @@ struct packet {
     /* The transport payload (after TCP/UDP/SCTP/ICMP header). */
     const uint8_t *payload;
     uint32_t payload_len;
+
+    /* Decoder problems the packet was kept despite (a tunnel payload that
+     * did not decode, an IPv6 extension chain too long to walk): bit
+     * (1 << enum decode_error). */
+    uint64_t decode_events;
 };
 
 #endif

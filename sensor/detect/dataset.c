@@ -6,6 +6,7 @@
  * Entries and retired tables are therefore only freed with the dataset,
  * and a memory cap bounds what set/unset churn can consume. */
 #include "detect/dataset.h"
+#include "util/siphash.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -17,9 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DATASET_DEFAULT_MEMCAP (512u << 20)
@@ -33,7 +32,8 @@ struct ds_entry {
     uint64_t hash;
     uint32_t len;
     uint8_t removed;            /* only read and written under the dataset lock */
-    uint8_t pad[3];
+    uint8_t runtime;            /* added by a rule (set), not loaded from the file */
+    uint8_t pad[2];
     uint8_t data[];
 };
 
@@ -62,7 +62,8 @@ struct dataset {
     char *load_path;            /* resolved path of the loaded file, or NULL */
     enum dataset_type type;
     size_t value_len;           /* fixed length for non-string types, 0 for string */
-    uint64_t key[2];            /* SipHash key */
+    struct hash_key key;        /* SipHash key (util/siphash.h) */
+    bool loading;               /* load_file runs: entries are the file's (under lock) */
 
     _Atomic(struct ds_table *) table;
     _Atomic size_t size;
@@ -79,6 +80,7 @@ struct dataset_registry {
     pthread_mutex_t lock;
     struct dataset *first;
     size_t memcap;
+    char *data_dir;             /* a second directory set files may come from, or NULL */
 };
 
 static slot_t slot_tag(uint64_t hash)
@@ -109,53 +111,6 @@ static void *big_alloc(size_t bytes)
         return NULL;
     madvise(p, bytes & ~(size_t)(HUGE_PAGE - 1), MADV_HUGEPAGE);
     return p;
-}
-
-/* ------------------------------------------------------------- SipHash-1-3 */
-
-static uint64_t rotl64(uint64_t x, int b)
-{
-    return (x << b) | (x >> (64 - b));
-}
-
-static inline void sipround(uint64_t v[4])
-{
-    v[0] += v[1]; v[1] = rotl64(v[1], 13); v[1] ^= v[0]; v[0] = rotl64(v[0], 32);
-    v[2] += v[3]; v[3] = rotl64(v[3], 16); v[3] ^= v[2];
-    v[0] += v[3]; v[3] = rotl64(v[3], 21); v[3] ^= v[0];
-    v[2] += v[1]; v[1] = rotl64(v[1], 17); v[1] ^= v[2]; v[2] = rotl64(v[2], 32);
-}
-
-static uint64_t read_le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint64_t siphash13(const uint64_t key[2], const uint8_t *data, size_t len)
-{
-    uint64_t v[4] = {0x736f6d6570736575ull ^ key[0], 0x646f72616e646f6dull ^ key[1],
-                     0x6c7967656e657261ull ^ key[0], 0x7465646279746573ull ^ key[1]};
-    size_t full = len & ~(size_t)7;
-    for (size_t i = 0; i < full; i += 8) {
-        uint64_t m = read_le64(data + i);
-        v[3] ^= m;
-        sipround(v);
-        v[0] ^= m;
-    }
-    uint64_t last = (uint64_t)len << 56;
-    for (size_t i = 0; i < (len & 7); i++)
-        last |= (uint64_t)data[full + i] << (8 * i);
-    v[3] ^= last;
-    sipround(v);
-    v[0] ^= last;
-    v[2] ^= 0xff;
-    sipround(v);
-    sipround(v);
-    sipround(v);
-    return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
 /* ------------------------------------------------------------------ types */
@@ -230,10 +185,7 @@ static struct dataset *dataset_new(const char *name, enum dataset_type type, siz
     }
     ds->type = type;
     ds->value_len = type_value_len(type);
-    if (getrandom(ds->key, sizeof ds->key, GRND_NONBLOCK) != (ssize_t)sizeof ds->key) {
-        ds->key[0] = (uint64_t)time(NULL) ^ (uintptr_t)ds;
-        ds->key[1] = (uint64_t)clock() * 0x9E3779B97F4A7C15ull;
-    }
+    hash_key_random(&ds->key);
     atomic_init(&ds->table, t);
     atomic_init(&ds->size, 0);
     ds->memory = sizeof *ds + table_bytes(TABLE_MIN_CAP);
@@ -363,7 +315,7 @@ bool dataset_contains(const struct dataset *ds, const uint8_t *value, size_t len
     uint8_t tmp[16];
     if (!ds || (!value && len) || !normalise(ds, &value, &len, tmp))
         return false;
-    uint64_t h = siphash13(ds->key, value, len);
+    uint64_t h = siphash13(&ds->key, value, len);
     slot_t tag = slot_tag(h);
     struct ds_table *t = atomic_load_explicit(&((struct dataset *)ds)->table, memory_order_acquire);
     for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
@@ -407,7 +359,7 @@ static size_t probe_locked(struct ds_table *t, uint64_t h, const uint8_t *value,
 
 static int add_locked(struct dataset *ds, const uint8_t *value, size_t len)
 {
-    uint64_t h = siphash13(ds->key, value, len);
+    uint64_t h = siphash13(&ds->key, value, len);
     struct ds_table *t = atomic_load_explicit(&ds->table, memory_order_relaxed);
     bool found;
     size_t i = probe_locked(t, h, value, len, &found);
@@ -426,6 +378,7 @@ static int add_locked(struct dataset *ds, const uint8_t *value, size_t len)
     e->hash = h;
     e->len = (uint32_t)len;
     e->removed = 0;
+    e->runtime = !ds->loading;
     if (len)
         memcpy(e->data, value, len);
     if (atomic_load_explicit(&t->slots[i], memory_order_relaxed) == 0)
@@ -446,13 +399,9 @@ int dataset_add(struct dataset *ds, const uint8_t *value, size_t len)
     return rc;
 }
 
-int dataset_remove(struct dataset *ds, const uint8_t *value, size_t len)
+static bool remove_locked(struct dataset *ds, const uint8_t *value, size_t len)
 {
-    uint8_t tmp[16];
-    if (!ds || (!value && len) || !normalise(ds, &value, &len, tmp))
-        return 0;
-    uint64_t h = siphash13(ds->key, value, len);
-    pthread_mutex_lock(&ds->lock);
+    uint64_t h = siphash13(&ds->key, value, len);
     struct ds_table *t = atomic_load_explicit(&ds->table, memory_order_relaxed);
     bool found;
     size_t i = probe_locked(t, h, value, len, &found);
@@ -461,6 +410,16 @@ int dataset_remove(struct dataset *ds, const uint8_t *value, size_t len)
         atomic_store_explicit(&t->slots[i], SLOT_TOMBSTONE, memory_order_release);
         atomic_fetch_sub_explicit(&ds->size, 1, memory_order_relaxed);
     }
+    return found;
+}
+
+int dataset_remove(struct dataset *ds, const uint8_t *value, size_t len)
+{
+    uint8_t tmp[16];
+    if (!ds || (!value && len) || !normalise(ds, &value, &len, tmp))
+        return 0;
+    pthread_mutex_lock(&ds->lock);
+    bool found = remove_locked(ds, value, len);
     pthread_mutex_unlock(&ds->lock);
     return found ? 1 : 0;
 }
@@ -603,24 +562,6 @@ static long parse_value(enum dataset_type type, const char *s, size_t len, uint8
     return -1;
 }
 
-/* A short printable rendering of a hostile line for a message. */
-static void excerpt(const char *s, size_t len, char *out, size_t outlen)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len && n + 5 < outlen; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\'')
-            out[n++] = (char)c;
-        else
-            n += (size_t)snprintf(out + n, outlen - n, "\\x%02x", c);
-        if (i + 1 < len && n + 5 >= outlen) {
-            memcpy(out + (outlen > 4 ? outlen - 4 : 0), "...", 4);
-            return;
-        }
-    }
-    out[n < outlen ? n : outlen - 1] = '\0';
-}
-
 struct load_state {
     struct dataset *ds;
     const char *path;
@@ -628,15 +569,14 @@ struct load_state {
     size_t bad_lines;
 };
 
-static void bad_line(struct load_state *st, unsigned lineno, const char *why, const char *s,
-                     size_t len)
+/* A bad line is named by file:line and reason, never shown: the file may
+ * hold what the log's readers should not see. */
+static void bad_line(struct load_state *st, unsigned lineno, const char *why)
 {
     if (++st->bad_lines > DATASET_MAX_LINE_DIAGS)
         return;
-    char shown[72];
-    excerpt(s, len, shown, sizeof shown);
-    diag_error(st->diag, st->path, lineno, "dataset '%s' (%s): %s: '%s', line skipped",
-               st->ds->name, type_name(st->ds->type), why, shown);
+    diag_error(st->diag, st->path, lineno, "dataset '%s' (%s): %s, line skipped", st->ds->name,
+               type_name(st->ds->type), why);
 }
 
 /* One line without its newline.  Returns -1 only when the set is full. */
@@ -646,11 +586,11 @@ static int load_line(struct load_state *st, unsigned lineno, const char *s, size
     if (len > DATASET_MAX_LINE) {
         char why[64];
         snprintf(why, sizeof why, "line longer than %d bytes", DATASET_MAX_LINE);
-        bad_line(st, lineno, why, s, 16);
+        bad_line(st, lineno, why);
         return 0;
     }
     if (memchr(s, '\0', len)) {
-        bad_line(st, lineno, "binary data (NUL byte)", s, len);
+        bad_line(st, lineno, "binary data (NUL byte)");
         return 0;
     }
     while (len > 0 && isspace((unsigned char)s[len - 1]))
@@ -669,15 +609,17 @@ static int load_line(struct load_state *st, unsigned lineno, const char *s, size
     const char *why = NULL;
     long n = vlen ? parse_value(st->ds->type, s, vlen, buf, &why) : -1;
     if (n < 0) {
-        bad_line(st, lineno, why ? why : "empty value", s, len);
+        bad_line(st, lineno, why ? why : "empty value");
         return 0;
     }
     if (n == 0) {
-        bad_line(st, lineno, "empty string", s, len);
+        bad_line(st, lineno, "empty string");
         return 0;
     }
     pthread_mutex_lock(&st->ds->lock);
+    st->ds->loading = true;
     int rc = add_locked(st->ds, buf, (size_t)n);
+    st->ds->loading = false;
     pthread_mutex_unlock(&st->ds->lock);
     if (rc < 0) {
         diag_error(st->diag, st->path, lineno,
@@ -856,7 +798,17 @@ void dataset_registry_free(struct dataset_registry *reg)
         dataset_free(ds);
     }
     pthread_mutex_destroy(&reg->lock);
+    free(reg->data_dir);
     free(reg);
+}
+
+int dataset_registry_set_data_dir(struct dataset_registry *reg, const char *dir)
+{
+    free(reg->data_dir);
+    reg->data_dir = NULL;
+    if (dir && *dir && !(reg->data_dir = strdup(dir)))
+        return -1;
+    return 0;
 }
 
 void dataset_registry_set_memcap(struct dataset_registry *reg, size_t bytes)
@@ -874,15 +826,55 @@ static bool valid_name(const char *name)
     return true;
 }
 
-static char *resolve_path(const char *path, const char *base_dir)
+/* True when path (resolved, no symlinks) is root or lies under it. */
+static bool path_under(const char *path, const char *root)
 {
-    if (path[0] == '/' || !base_dir || !*base_dir)
-        return strdup(path);
-    size_t n = strlen(base_dir) + strlen(path) + 2;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s/%s", base_dir, path);
-    return out;
+    char *r = realpath(root, NULL);
+    if (!r)
+        return false;
+    size_t n = strlen(r);
+    bool under = strncmp(path, r, n) == 0 && (path[n] == '/' || path[n] == '\0' || n == 1);
+    free(r);
+    return under;
+}
+
+/* The file a rule's load/state names, confined: relative to the rule
+ * file's directory, and after resolving "..", symlinks and absolute paths
+ * it must lie under that directory or under the registry's data_dir (rules
+ * come from people who may not read every file the sensor can).  With no
+ * base_dir no rule named the path: the caller's own, taken as it is.  NULL
+ * with the reason in msg. */
+static char *resolve_path(const struct dataset_registry *reg, const char *path, const char *base_dir,
+                          char *msg, size_t msglen)
+{
+    char *joined;
+    if (path[0] == '/' || !base_dir || !*base_dir) {
+        joined = strdup(path);
+    } else {
+        size_t n = strlen(base_dir) + strlen(path) + 2;
+        joined = malloc(n);
+        if (joined)
+            snprintf(joined, n, "%s/%s", base_dir, path);
+    }
+    if (!joined) {
+        snprintf(msg, msglen, "out of memory");
+        return NULL;
+    }
+    if (!base_dir || !*base_dir)
+        return joined;
+    char *real = realpath(joined, NULL);
+    if (!real) {
+        snprintf(msg, msglen, "cannot open '%s': %s", joined, strerror(errno));
+        free(joined);
+        return NULL;
+    }
+    free(joined);
+    if (path_under(real, base_dir) || (reg->data_dir && path_under(real, reg->data_dir)))
+        return real;
+    snprintf(msg, msglen, "'%s' is outside the rule file's directory%s; refusing to load it", path,
+             reg->data_dir ? " and datasets.dir" : " (datasets.dir names another directory allowed)");
+    free(real);
+    return NULL;
 }
 
 static struct dataset *find_locked(struct dataset_registry *reg, const char *name)
@@ -909,8 +901,9 @@ static struct dataset *get_locked(struct dataset_registry *reg, const char *name
         return NULL;
     }
     char *path = NULL;
-    if (load_path && *load_path && !(path = resolve_path(load_path, base_dir))) {
-        diag_error(diag, rule_file, rule_line, "dataset '%s': out of memory", name);
+    char why[600];
+    if (load_path && *load_path && !(path = resolve_path(reg, load_path, base_dir, why, sizeof why))) {
+        diag_error(diag, rule_file, rule_line, "dataset '%s': %s", name, why);
         return NULL;
     }
     struct dataset *ds = find_locked(reg, name);
@@ -979,4 +972,39 @@ struct dataset *dataset_registry_find(struct dataset_registry *reg, const char *
     struct dataset *ds = find_locked(reg, name);
     pthread_mutex_unlock(&reg->lock);
     return ds;
+}
+
+/* ------------------------------------------------------------ reload */
+
+/* Replays on ds what rules did to old at run time: values they added
+ * (set) are added, file values they removed (unset) are removed.  Values
+ * are stored normalised, so they go in as they are. */
+static void carry_set(struct dataset *ds, struct dataset *old)
+{
+    pthread_mutex_lock(&old->lock);
+    pthread_mutex_lock(&ds->lock);
+    for (const struct arena_chunk *c = old->arena_first; c; c = c->next)
+        for (size_t off = 0; off < c->used;) {
+            const struct ds_entry *e = (const struct ds_entry *)(const void *)(c->bytes + off);
+            if (e->runtime && !e->removed)
+                (void)add_locked(ds, e->data, e->len);
+            else if (!e->runtime && e->removed)
+                (void)remove_locked(ds, e->data, e->len);
+            off += entry_bytes(e->len);
+        }
+    pthread_mutex_unlock(&ds->lock);
+    pthread_mutex_unlock(&old->lock);
+}
+
+void dataset_registry_carry(struct dataset_registry *to, struct dataset_registry *from)
+{
+    pthread_mutex_lock(&from->lock);
+    pthread_mutex_lock(&to->lock);
+    for (struct dataset *old = from->first; old; old = old->next) {
+        struct dataset *ds = find_locked(to, old->name);
+        if (ds && ds->type == old->type)
+            carry_set(ds, old);
+    }
+    pthread_mutex_unlock(&to->lock);
+    pthread_mutex_unlock(&from->lock);
 }

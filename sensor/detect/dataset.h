@@ -25,14 +25,25 @@ int dataset_type_from_name(const char *name);
 struct dataset_registry *dataset_registry_new(void);
 void dataset_registry_free(struct dataset_registry *reg);
 
+/* A second directory (besides each rule file's own) that set files may be
+ * loaded from: config datasets.dir.  NULL or "": none.  -1: out of memory. */
+int dataset_registry_set_data_dir(struct dataset_registry *reg, const char *dir);
+
 /* Returns the dataset called name, creating it (and loading load_path, if
- * not NULL, relative paths resolved against base_dir) on first use.  A second
+ * not NULL, relative paths resolved against base_dir) on first use.
+ * load_path must resolve (after "..", symlinks) under base_dir or the data
+ * directory; a file elsewhere is refused.  A second
  * use with another type is an error.  Problems are reported through diag as
  * file:line.  NULL on error. */
 struct dataset *dataset_registry_get(struct dataset_registry *reg, const char *name,
                                      enum dataset_type type, const char *load_path,
                                      const char *base_dir, struct diag *diag,
                                      const char *rule_file, unsigned rule_line);
+
+/* A rule reload: each set of `to` (freshly loaded from its file) that has
+ * a namesake of the same type in `from` gets what rules changed in that one
+ * at run time: values added by `set`, file values removed by `unset`. */
+void dataset_registry_carry(struct dataset_registry *to, struct dataset_registry *from);
 
 /* Values are raw: strings as bytes, IPv4 as 4 bytes, IPv6 as 16 bytes,
  * hashes as 16 or 32 bytes (not hex). */

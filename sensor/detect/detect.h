@@ -62,6 +62,10 @@ struct detect_engine_config {
 
 struct detect_engine_stats {
     size_t rules_loaded, rules_failed, rules_warned;
+    /* pcre patterns PCRE2 could not JIT-compile (no JIT in the library, or
+     * executable memory refused: MemoryDenyWriteExecute=yes); they run
+     * interpreted, measured about 1.7x the CPU (docs/operations.md). */
+    size_t pcre_total, pcre_without_jit;
 };
 
 struct detect_engine;
@@ -101,11 +105,28 @@ struct detect_thread_stats {
     uint64_t stream_bytes_inspected;    /* new reassembled bytes given to stream rules */
     uint64_t encrypted_packets_skipped;
     uint64_t encrypted_bytes_skipped;
+    /* pcre runs that ended in an error instead of an answer: the match or
+     * depth limit (a pattern backtracking on crafted input), or any other
+     * (JIT stack exhausted, ...).  Such a pcre does not match, and a negated
+     * one does not pass either: the rule cannot tell. */
+    uint64_t pcre_match_limit;
+    uint64_t pcre_errors;
 };
 void detect_thread_stats(const struct detect_thread *dt, struct detect_thread_stats *out);
+/* Bytes of detection state the flow holds now (flowbits, rules fired). */
+size_t detect_flow_memory(const struct flow *flow);
 /* The behavioural detectors' tracking counters of this thread. */
 struct anomaly_stats;
 void detect_thread_anomaly_stats(const struct detect_thread *dt, struct anomaly_stats *out);
+
+/* SIGHUP reload: the state of every rule that did not change (same gid,
+ * sid, rev and text) carries over to the new rule set; changed and removed
+ * rules start afresh.  detect_engine_carry_state moves the threshold table
+ * from old to de (old keeps using it until freed; call before the workers
+ * switch); detect_thread_carry_state moves a worker's anomaly trackers
+ * from its old thread state to dt (old keeps none). */
+void detect_engine_carry_state(struct detect_engine *de, struct detect_engine *old);
+void detect_thread_carry_state(struct detect_thread *dt, struct detect_thread *old);
 
 /* Expires time-based state (thresholds, trackers) at packet time now_usec. */
 void detect_thread_expire(struct detect_thread *dt, uint64_t now_usec);

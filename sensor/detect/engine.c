@@ -73,6 +73,7 @@ struct detect_engine {
     bool passive_warned;
     bool has_thresholds;        /* any threshold/detection_filter */
     struct threshold_table *thresholds;     /* then: the workers' shared table */
+    bool thresholds_moved;      /* a reloaded engine took the table over */
     int tls_ids[4], http_ids[4];
     size_t ntls, nhttp;
     bool inspect_encrypted;     /* detect.encryption-handling: full */
@@ -89,7 +90,10 @@ struct detect_thread {
     uint32_t *alerts;
     size_t nalerts;
     struct detect_thread_stats stats;
+    uint8_t *scratch;           /* base64_decode output, SCRATCH_LEN bytes */
 };
+
+#define SCRATCH_LEN 65535       /* Suricata's most decoded bytes per base64_decode */
 
 /* --- services for keywords ------------------------------------------------------- */
 
@@ -142,6 +146,29 @@ bool detect_proto_is(const struct detect_engine *de, const struct flow *f, const
 }
 
 void *detect_thread_match_data(struct detect_thread *dt) { return dt->md; }
+
+void detect_engine_pcre_compiled(struct detect_engine *de, bool jit)
+{
+    de->stats.pcre_total++;
+    if (!jit)
+        de->stats.pcre_without_jit++;
+}
+
+void detect_thread_pcre_failed(struct detect_thread *dt, bool limit)
+{
+    if (limit)
+        dt->stats.pcre_match_limit++;
+    else
+        dt->stats.pcre_errors++;
+}
+
+uint8_t *detect_thread_scratch(struct detect_thread *dt, uint32_t *cap)
+{
+    if (!dt->scratch)
+        dt->scratch = malloc(SCRATCH_LEN);
+    *cap = SCRATCH_LEN;
+    return dt->scratch;
+}
 
 /* --- loading ------------------------------------------------------------------------- */
 
@@ -219,6 +246,19 @@ static struct rule *sid_find_or_add(struct sid_table *t, struct rule *r)
     return r;
 }
 
+/* FNV-1a over the rule's text, blanks not counted (re-indenting a rule
+ * file changes no rule). */
+static uint64_t rule_text_hash(const char *text)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            continue;
+        h = (h ^ *p) * 0x100000001b3ull;
+    }
+    return h;
+}
+
 static void load_rule_text(struct detect_engine *de, struct sid_table *sids, const char *text,
                            const char *file, unsigned line)
 {
@@ -231,6 +271,7 @@ static void load_rule_text(struct detect_engine *de, struct sid_table *sids, con
         de->stats.rules_failed++;
         return;
     }
+    r->text_hash = rule_text_hash(text);
     if (passive && !de->passive_warned) {
         de->passive_warned = true;
         de->stats.rules_warned++;
@@ -589,6 +630,9 @@ struct detect_engine *detect_engine_load(const struct detect_engine_config *cfg,
     de->classification = classification_load(cfg->classification_file, diag);
     if (!de->datasets || !de->classification)
         goto fail;
+    if (cfg->config &&
+        dataset_registry_set_data_dir(de->datasets, config_get_str(cfg->config, "datasets.dir", "")) < 0)
+        goto fail;
     if (cfg->config) {
         static const char *const handling[] = { "default", "full" };
         de->inspect_encrypted = config_get_choice(cfg->config, "detect.encryption-handling",
@@ -644,12 +688,115 @@ void detect_engine_free(struct detect_engine *de)
     for (size_t i = 0; i < de->nfiles; i++)
         free(de->files[i]);
     free(de->files);
-    threshold_table_free(de->thresholds);
+    if (!de->thresholds_moved)
+        threshold_table_free(de->thresholds);
     classification_free(de->classification);
     dataset_registry_free(de->datasets);
     if (de->own_classifier)
         classifier_free(de->own_classifier);
     free(de);
+}
+
+/* --- reload: state of unchanged rules carries over ------------------------------------ */
+
+static int rule_key_cmp(const void *a, const void *b)
+{
+    const struct rule *x = *(const struct rule *const *)a, *y = *(const struct rule *const *)b;
+    if (x->info.gid != y->info.gid)
+        return x->info.gid < y->info.gid ? -1 : 1;
+    return x->info.sid < y->info.sid ? -1 : x->info.sid > y->info.sid;
+}
+
+/* The rules of de sorted by (gid, sid), for lookups during a carry. */
+struct rule_index {
+    const struct rule **v;
+    size_t n;
+};
+
+static int rule_index_build(struct rule_index *ix, const struct detect_engine *de)
+{
+    ix->n = de->nrules;
+    ix->v = malloc((ix->n ? ix->n : 1) * sizeof *ix->v);
+    if (!ix->v)
+        return -1;
+    for (size_t i = 0; i < ix->n; i++)
+        ix->v[i] = de->rules[i];
+    qsort(ix->v, ix->n, sizeof *ix->v, rule_key_cmp);
+    return 0;
+}
+
+static const struct rule *rule_index_find(const struct rule_index *ix, uint32_t gid, uint32_t sid)
+{
+    struct rule key = { .info = { .gid = gid, .sid = sid } };
+    const struct rule *kp = &key;
+    const struct rule **hit = bsearch(&kp, ix->v, ix->n, sizeof *ix->v, rule_key_cmp);
+    return hit ? *hit : NULL;
+}
+
+static bool rule_unchanged(const struct rule *a, const struct rule *b)
+{
+    return a && b && a->info.rev == b->info.rev && a->text_hash == b->text_hash;
+}
+
+struct carry {
+    struct rule_index old, neu;
+};
+
+static bool carry_keep(void *ctx, uint32_t gid, uint32_t sid)
+{
+    const struct carry *c = ctx;
+    return rule_unchanged(rule_index_find(&c->old, gid, sid), rule_index_find(&c->neu, gid, sid));
+}
+
+void detect_engine_carry_state(struct detect_engine *de, struct detect_engine *old)
+{
+    dataset_registry_carry(de->datasets, old->datasets);
+    if (!de->thresholds || !old->thresholds || old->thresholds_moved)
+        return;
+    struct carry c;
+    if (rule_index_build(&c.old, old) < 0)
+        return;
+    if (rule_index_build(&c.neu, de) < 0) {
+        free(c.old.v);
+        return;
+    }
+    threshold_table_retain(old->thresholds, carry_keep, &c);
+    threshold_table_free(de->thresholds);
+    de->thresholds = old->thresholds;
+    old->thresholds_moved = true;
+    free(c.old.v);
+    free(c.neu.v);
+}
+
+struct params_map {
+    const struct detect_engine *old, *neu;
+};
+
+/* Old rule of these params -> the new engine's same rule's params, or NULL. */
+static const struct anomaly_params *map_params(void *ctx, const struct anomaly_params *p)
+{
+    const struct params_map *m = ctx;
+    const struct rule *was = NULL;
+    for (size_t i = 0; i < m->old->nanomaly && !was; i++)
+        if (m->old->rules[m->old->anomaly_rules[i]]->anomaly == p)
+            was = m->old->rules[m->old->anomaly_rules[i]];
+    for (size_t i = 0; was && i < m->neu->nanomaly; i++) {
+        const struct rule *r = m->neu->rules[m->neu->anomaly_rules[i]];
+        if (r->info.gid == was->info.gid && r->info.sid == was->info.sid)
+            return rule_unchanged(was, r) ? r->anomaly : NULL;
+    }
+    return NULL;
+}
+
+void detect_thread_carry_state(struct detect_thread *dt, struct detect_thread *old)
+{
+    if (!old || !old->anomaly || !dt->anomaly)
+        return;
+    struct params_map m = { .old = old->de, .neu = dt->de };
+    anomaly_state_remap(old->anomaly, map_params, &m);
+    anomaly_state_free(dt->anomaly);
+    dt->anomaly = old->anomaly;
+    old->anomaly = NULL;
 }
 
 /* --- per worker ---------------------------------------------------------------------- */
@@ -683,6 +830,7 @@ void detect_thread_free(struct detect_thread *dt)
     free(dt->stamp);
     free(dt->cand);
     free(dt->alerts);
+    free(dt->scratch);
     free(dt);
 }
 
@@ -1154,6 +1302,14 @@ static void detect_flow_end_app_layer(struct detect_thread *dt, struct flow *flo
                 sink->emit(sink->ctx, flow, NULL, &r->info, NULL);
         }
     }
+}
+
+size_t detect_flow_memory(const struct flow *flow)
+{
+    const struct detect_flow *df = flow->detect;
+    if (!df)
+        return 0;
+    return sizeof *df + (size_t)df->bits_cap * sizeof *df->bits + (size_t)df->fired_cap * sizeof *df->fired;
 }
 
 void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct alert_sink *sink)

@@ -62,6 +62,7 @@ int kw_flags(struct rule_parser *rp, const char *v);
 int kw_dsize(struct rule_parser *rp, const char *v);
 int kw_itype(struct rule_parser *rp, const char *v);
 int kw_icode(struct rule_parser *rp, const char *v);
+int kw_decode_event(struct rule_parser *rp, const char *v);
 /* kw_content.c */
 int kw_content(struct rule_parser *rp, const char *v);
 int kw_nocase(struct rule_parser *rp, const char *v);
@@ -71,10 +72,21 @@ int kw_distance(struct rule_parser *rp, const char *v);
 int kw_within(struct rule_parser *rp, const char *v);
 int kw_startswith(struct rule_parser *rp, const char *v);
 int kw_endswith(struct rule_parser *rp, const char *v);
+int kw_rawbytes(struct rule_parser *rp, const char *v);
 int kw_fast_pattern(struct rule_parser *rp, const char *v);
 int kw_bsize(struct rule_parser *rp, const char *v);
 /* kw_pcre.c */
 int kw_pcre(struct rule_parser *rp, const char *v);
+/* kw_byte.c */
+int kw_byte_test(struct rule_parser *rp, const char *v);
+int kw_byte_jump(struct rule_parser *rp, const char *v);
+int kw_byte_extract(struct rule_parser *rp, const char *v);
+int kw_byte_math(struct rule_parser *rp, const char *v);
+/* kw_isdataat.c */
+int kw_isdataat(struct rule_parser *rp, const char *v);
+/* kw_base64.c */
+int kw_base64_decode(struct rule_parser *rp, const char *v);
+int kw_base64_data(struct rule_parser *rp, const char *v);
 /* kw_buffers.c */
 int kw_buffer_sticky(struct rule_parser *rp, const char *v);
 int kw_buffer_legacy(struct rule_parser *rp, const char *v);

@@ -37,7 +37,7 @@ static const char *const canonical[BUF_COUNT] = {
 
 const char *detect_buffer_name(enum detect_buffer b)
 {
-    return (unsigned)b < BUF_COUNT ? canonical[b] : "?";
+    return (unsigned)b < BUF_COUNT && canonical[b] ? canonical[b] : "?";
 }
 
 static int buffer_of(const char *name)
@@ -58,6 +58,7 @@ int kw_buffer_sticky(struct rule_parser *rp, const char *v)
     }
     rp->buffer = b;
     rp->last_payload = NULL;
+    rp->b64_list = NULL;    /* base64_data ends at a buffer change */
     if (b != BUF_IP_SRC && b != BUF_IP_DST)
         rp->rule->app_layer = true;
     return 0;
@@ -68,34 +69,61 @@ int kw_pkt_data(struct rule_parser *rp, const char *v)
     (void)v;
     rp->buffer = BUF_PAYLOAD;
     rp->last_payload = NULL;
+    rp->last_payload_buffer = BUF_PAYLOAD;  /* relative keywords stay here */
+    rp->b64_list = NULL;
     return 0;
 }
 
+/* Steps that may sit between a content and its legacy modifier and move
+ * with it (content:"x"; isdataat:!1,relative; http_uri; in ET rules). */
+static bool moves_with_content(const struct inspect *in)
+{
+    return in->kind == INSPECT_ISDATAAT || in->kind == INSPECT_BYTE_TEST ||
+           in->kind == INSPECT_BYTE_JUMP || in->kind == INSPECT_BYTE_EXTRACT ||
+           in->kind == INSPECT_BYTE_MATH;
+}
+
 /* http_uri etc.: moves the content just given from the payload into the
- * buffer, as if the sticky form had been written before it. */
+ * buffer, as if the sticky form had been written before it (with the
+ * isdataat/byte_* steps written between the content and the modifier). */
 int kw_buffer_legacy(struct rule_parser *rp, const char *v)
 {
     (void)v;
     int b = buffer_of(rp->keyword);
     struct inspect_list *pl = &rp->rule->buf[BUF_PAYLOAD];
-    if (b < 0 || !rp->last_payload || rp->last_payload->kind != INSPECT_CONTENT ||
-        rp->last_payload_buffer != BUF_PAYLOAD || pl->n == 0 ||
-        rp->last_payload != &pl->v[pl->n - 1]) {
+    size_t first = pl->n;
+    if (rp->last_payload && rp->last_payload_buffer == BUF_PAYLOAD && pl->n &&
+        rp->last_payload >= pl->v && rp->last_payload < pl->v + pl->n)
+        first = (size_t)(rp->last_payload - pl->v);
+    bool ok = b >= 0 && first < pl->n && rp->last_payload->kind == INSPECT_CONTENT &&
+              !rp->b64_list;
+    for (size_t i = first + 1; ok && i < pl->n; i++)
+        ok = moves_with_content(&pl->v[i]);
+    if (!ok) {
         rule_err(rp, "'%s' needs a preceding content", rp->keyword);
         return -1;
     }
-    struct inspect moved = pl->v[--pl->n];
-    if (pl->n == 0)
-        rp->rule->buffers_used &= ~(1ull << BUF_PAYLOAD);
     int sticky = rp->buffer;
     rp->buffer = b;
-    struct inspect *in = rule_add_inspect(rp, INSPECT_CONTENT);
-    rp->buffer = sticky;
-    if (!in) {
-        free(moved.u.content.pat);
-        return -1;
+    size_t dst = rp->rule->buf[b].n;
+    for (size_t i = first; i < pl->n; i++) {
+        struct inspect *in = rule_add_inspect(rp, pl->v[i].kind);
+        if (!in) {      /* what is not moved yet stays in (and is freed with) pl */
+            rp->buffer = sticky;
+            memmove(pl->v + first, pl->v + i, (pl->n - i) * sizeof *pl->v);
+            pl->n = first + (pl->n - i);
+            return -1;
+        }
+        *in = pl->v[i];
+        if (in->kind == INSPECT_BYTE_EXTRACT || in->kind == INSPECT_BYTE_MATH)
+            rp->var_buffer[in->u.byte->result] = (int8_t)b;
     }
-    *in = moved;
+    rp->buffer = sticky;
+    pl->n = first;
+    if (pl->n == 0)
+        rp->rule->buffers_used &= ~(1ull << BUF_PAYLOAD);
+    rp->last_payload = &rp->rule->buf[b].v[dst];  /* nocase, fast_pattern still apply */
+    rp->last_payload_buffer = b;
     rp->rule->app_layer = true;
     return 0;
 }

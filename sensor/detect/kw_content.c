@@ -1,5 +1,5 @@
 /* content and its modifiers (nocase, depth, offset, distance, within,
- * startswith, endswith, fast_pattern), plus bsize.  Contents accept |hex|
+ * startswith, endswith, fast_pattern, rawbytes), plus bsize.  Contents accept |hex|
  * blocks and the escapes \" \; \: \\ \|; "!" before the quotes negates. */
 #include <ctype.h>
 #include <errno.h>
@@ -147,6 +147,23 @@ static int parse_int(struct rule_parser *rp, const char *v, int32_t min, int32_t
     return 0;
 }
 
+/* A modifier's value: a number, or a byte variable's name (distance:len),
+ * whose value is read when the rule is evaluated; *var is then 1 + its index. */
+static int parse_pos(struct rule_parser *rp, const char *v, int32_t min, int32_t *out,
+                     uint8_t *var)
+{
+    *var = 0;
+    if (isalpha((unsigned char)v[0]) || v[0] == '_') {
+        int idx = byte_var_find(rp, v);
+        if (idx < 0)
+            return -1;
+        *var = (uint8_t)(idx + 1);
+        *out = 0;
+        return 0;
+    }
+    return parse_int(rp, v, min, out);
+}
+
 static int check_mix(struct rule_parser *rp, const struct content *c, bool relative)
 {
     uint32_t other = relative ? (CF_OFFSET | CF_DEPTH | CF_STARTSWITH)
@@ -172,9 +189,9 @@ int kw_nocase(struct rule_parser *rp, const char *v)
 int kw_depth(struct rule_parser *rp, const char *v)
 {
     struct content *c = last_content(rp);
-    if (!c || check_mix(rp, c, false) < 0 || parse_int(rp, v, 1, &c->depth) < 0)
+    if (!c || check_mix(rp, c, false) < 0 || parse_pos(rp, v, 1, &c->depth, &c->var_depth) < 0)
         return -1;
-    if ((uint32_t)c->depth < c->len) {
+    if (!c->var_depth && (uint32_t)c->depth < c->len) {
         rule_err(rp, "depth %d is smaller than the content length %u", c->depth, c->len);
         return -1;
     }
@@ -185,7 +202,7 @@ int kw_depth(struct rule_parser *rp, const char *v)
 int kw_offset(struct rule_parser *rp, const char *v)
 {
     struct content *c = last_content(rp);
-    if (!c || check_mix(rp, c, false) < 0 || parse_int(rp, v, 0, &c->offset) < 0)
+    if (!c || check_mix(rp, c, false) < 0 || parse_pos(rp, v, 0, &c->offset, &c->var_offset) < 0)
         return -1;
     c->flags |= CF_OFFSET;
     return 0;
@@ -194,7 +211,8 @@ int kw_offset(struct rule_parser *rp, const char *v)
 int kw_distance(struct rule_parser *rp, const char *v)
 {
     struct content *c = last_content(rp);
-    if (!c || check_mix(rp, c, true) < 0 || parse_int(rp, v, -CONTENT_MAX, &c->distance) < 0)
+    if (!c || check_mix(rp, c, true) < 0 ||
+        parse_pos(rp, v, -CONTENT_MAX, &c->distance, &c->var_distance) < 0)
         return -1;
     c->flags |= CF_DISTANCE;
     return 0;
@@ -203,9 +221,9 @@ int kw_distance(struct rule_parser *rp, const char *v)
 int kw_within(struct rule_parser *rp, const char *v)
 {
     struct content *c = last_content(rp);
-    if (!c || check_mix(rp, c, true) < 0 || parse_int(rp, v, 1, &c->within) < 0)
+    if (!c || check_mix(rp, c, true) < 0 || parse_pos(rp, v, 1, &c->within, &c->var_within) < 0)
         return -1;
-    if ((uint32_t)c->within < c->len) {
+    if (!c->var_within && (uint32_t)c->within < c->len) {
         rule_err(rp, "within %d is smaller than the content length %u", c->within, c->len);
         return -1;
     }
@@ -225,6 +243,21 @@ int kw_startswith(struct rule_parser *rp, const char *v)
     }
     c->flags |= CF_STARTSWITH | CF_DEPTH;
     c->depth = (int32_t)c->len;
+    return 0;
+}
+
+/* rawbytes: Snort's "not the telnet-normalised payload"; xiezhi, like
+ * Suricata, inspects raw bytes anyway, so it only checks its place. */
+int kw_rawbytes(struct rule_parser *rp, const char *v)
+{
+    (void)v;
+    struct content *c = last_content(rp);
+    if (!c)
+        return -1;
+    if (rp->last_payload_buffer != BUF_PAYLOAD || rp->b64_list) {
+        rule_err(rp, "rawbytes only applies to a content of the packet payload");
+        return -1;
+    }
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/decode.h"
 #include "detect/keywords.h"
 
 static int parse_num(const char **p, uint64_t max, uint64_t *out)
@@ -126,6 +127,38 @@ int kw_itype(struct rule_parser *rp, const char *v)
 int kw_icode(struct rule_parser *rp, const char *v)
 {
     return add_num_check(rp, v, 255, match_icode);
+}
+
+/* decode-event:NAME matches a packet the decoder kept despite the problem
+ * NAME (a decoder counter name, e.g. ipv6_exthdr_too_many, tcp_bad_offset
+ * inside a tunnel, gre_unsupported).  Suricata spells its events
+ * "ipv6.exthdr_..."; the dot is accepted in place of the first '_'. */
+static bool match_decode_event(const struct match_env *env, const void *ctx)
+{
+    const enum decode_error *why = ctx;
+    return (env->pkt->decode_events >> *why) & 1;
+}
+
+int kw_decode_event(struct rule_parser *rp, const char *v)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s", v);
+    char *dot = strchr(name, '.');
+    if (dot)
+        *dot = '_';
+    for (int i = 0; i < DECODE_ERROR_COUNT; i++) {
+        if (strcmp(decode_error_name((enum decode_error)i), name) != 0)
+            continue;
+        enum decode_error *why = malloc(sizeof *why);
+        if (!why) {
+            rule_err(rp, "out of memory");
+            return -1;
+        }
+        *why = (enum decode_error)i;
+        return rule_add_check(rp, match_decode_event, why, free);
+    }
+    rule_err(rp, "unknown decode-event '%s' (the names are the decoder counters of docs/decode.md)", v);
+    return -1;
 }
 
 /* ip_proto takes a number or a name from /etc/protocols-like table. */

@@ -35,24 +35,28 @@ void pcre_match_free(struct pcre_match *pm)
 
 /* A relative pcre sees the buffer from start on, so that ^ anchors there
  * (as in Suricata); otherwise start is only where the search begins. */
-bool pcre_inspect(const struct match_env *env, const struct pcre_match *pm,
-                  const uint8_t *buf, uint32_t len, uint32_t start, uint32_t *mstart,
-                  uint32_t *mend)
+enum pcre_result pcre_inspect(const struct match_env *env, const struct pcre_match *pm,
+                              const uint8_t *buf, uint32_t len, uint32_t start, uint32_t *mstart,
+                              uint32_t *mend)
 {
     if (start > len)
-        return false;
+        return PCRE_NO_MATCH;
     pcre2_match_data *md = detect_thread_match_data(env->dt);
     static const uint8_t empty[1] = { 0 };
     uint32_t base = pm->relative ? start : 0;
     const uint8_t *subject = len > base ? buf + base : empty;
     int rc = pcre2_match(pm->code, subject, len - base, pm->relative ? 0 : start, 0, md,
                          pm->mctx);
-    if (rc < 0)
-        return false;
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return PCRE_NO_MATCH;
+    if (rc < 0) {
+        detect_thread_pcre_failed(env->dt, rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT);
+        return PCRE_FAILED;
+    }
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
     *mstart = base + (uint32_t)ov[0];
     *mend = base + (uint32_t)ov[1];
-    return true;
+    return PCRE_MATCHED;
 }
 
 struct modifier {
@@ -139,6 +143,7 @@ int kw_pcre(struct rule_parser *rp, const char *v)
     pm->relative = relative;
     pm->negated = negated;
     pm->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+    detect_engine_pcre_compiled(rp->de, pm->jit);
     /* A buffer modifier applies to this pcre only, unlike a sticky buffer. */
     int sticky = rp->buffer;
     if (buffer >= 0) {

@@ -76,7 +76,10 @@ int rule_add_action(struct rule_parser *rp, void (*apply)(const struct match_env
 
 struct inspect *rule_add_inspect(struct rule_parser *rp, enum inspect_kind kind)
 {
-    struct inspect_list *l = &rp->rule->buf[rp->buffer];
+    /* after base64_data, steps go to the decoded data's list (a pcre with a
+     * buffer modifier, which sets another buffer, still goes to its own) */
+    bool decoded = rp->b64_list && rp->buffer == rp->b64_buffer;
+    struct inspect_list *l = decoded ? rp->b64_list : &rp->rule->buf[rp->buffer];
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 4;
         struct inspect *nv = realloc(l->v, cap * sizeof *nv);
@@ -98,10 +101,31 @@ struct inspect *rule_add_inspect(struct rule_parser *rp, enum inspect_kind kind)
 
 static void inspect_free(struct inspect *in)
 {
-    if (in->kind == INSPECT_CONTENT)
-        free(in->u.content.pat);
-    else if (in->kind == INSPECT_PCRE)
-        pcre_match_free(in->u.pcre);
+    switch (in->kind) {
+    case INSPECT_CONTENT: free(in->u.content.pat); break;
+    case INSPECT_PCRE: pcre_match_free(in->u.pcre); break;
+    case INSPECT_BYTE_TEST:
+    case INSPECT_BYTE_JUMP:
+    case INSPECT_BYTE_EXTRACT:
+    case INSPECT_BYTE_MATH: free(in->u.byte); break;
+    case INSPECT_BASE64_DECODE:
+        if (in->u.b64)
+            inspect_list_free(in->u.b64->data);
+        free(in->u.b64);
+        break;
+    default: break;
+    }
+}
+
+/* Frees a heap-allocated list (base64_data's) and its steps. */
+void inspect_list_free(struct inspect_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        inspect_free(&l->v[i]);
+    free(l->v);
+    free(l);
 }
 
 void rule_free(struct rule *r)

@@ -51,6 +51,12 @@ bool port_set_match(const struct port_set *s, uint16_t port);
 
 /* --- payload inspection --------------------------------------------------- */
 
+struct inspect;
+struct inspect_list {
+    struct inspect *v;
+    size_t n, cap;
+};
+
 enum content_flags {
     CF_NOCASE = 1 << 0,
     CF_NEGATED = 1 << 1,
@@ -69,6 +75,9 @@ struct content {
     uint32_t len;
     uint32_t flags;
     int32_t offset, depth, distance, within;
+    /* 0: the number above; else 1 + the byte_extract/byte_math variable
+     * whose value is used instead (distance:len;) */
+    uint8_t var_offset, var_depth, var_distance, var_within;
 };
 
 enum pcre_flags_x {
@@ -90,7 +99,63 @@ struct dataset_match {
     struct dataset *ds;
 };
 
-enum inspect_kind { INSPECT_CONTENT, INSPECT_PCRE, INSPECT_BSIZE, INSPECT_DATASET };
+/* Byte variables: byte_extract and byte_math results, read by later
+ * keywords of the same buffer by name. */
+#define DETECT_BYTE_VARS 16
+
+/* A number in a payload keyword that may name a byte variable instead. */
+struct byte_value {
+    int64_t n;
+    int8_t var;             /* -1: n; else the variable's index */
+};
+
+enum byte_flags {
+    BYTE_RELATIVE = 1 << 0,
+    BYTE_LITTLE = 1 << 1,
+    BYTE_STRING = 1 << 2,
+    BYTE_NEGATED = 1 << 3,      /* byte_test !op */
+    BYTE_ALIGN = 1 << 4,        /* byte_jump align (to 4) */
+    BYTE_FROM_BEGINNING = 1 << 5,
+    BYTE_FROM_END = 1 << 6,
+    BYTE_BITMASK = 1 << 7,
+    BYTE_BIG = 1 << 8,          /* endianness written out (for conflicts) */
+};
+
+/* byte_test, byte_jump, byte_extract and byte_math (kw_byte.c). */
+struct byte_op {
+    uint32_t flags;
+    uint8_t nbytes;         /* 0 (string only): as many digits as there are */
+    uint8_t base;           /* string: 8, 10, 16; 0 = by prefix (0x, 0) */
+    uint8_t op;             /* test: < > = l(<=) g(>=) & ^; math: + - * / L(<<) R(>>) */
+    uint8_t align;          /* byte_extract: 0, 2 or 4 */
+    int8_t result;          /* byte_extract/byte_math: variable set */
+    uint8_t shift;          /* trailing zero bits of bitmask */
+    struct byte_value offset, value;    /* value: byte_test's, byte_math's rvalue */
+    uint32_t multiplier;    /* 1 unless given */
+    int32_t post_offset;
+    uint64_t bitmask;
+};
+
+struct isdataat {
+    struct byte_value at;
+    bool relative, negated;
+};
+
+/* base64_decode and the base64_data keywords inspecting what it decoded. */
+struct base64_decode {
+    uint32_t bytes;         /* 0: to the end of the buffer */
+    int32_t offset;
+    bool relative;
+    struct inspect_list *data;  /* steps after base64_data (may be empty) */
+};
+
+/* Keep the payload number and base64 kinds after INSPECT_DATASET: inspect.c
+ * charges the step budget for every kind from INSPECT_ISDATAAT on. */
+enum inspect_kind {
+    INSPECT_CONTENT, INSPECT_PCRE, INSPECT_BSIZE, INSPECT_DATASET,
+    INSPECT_ISDATAAT, INSPECT_BYTE_TEST, INSPECT_BYTE_JUMP, INSPECT_BYTE_EXTRACT,
+    INSPECT_BYTE_MATH, INSPECT_BASE64_DECODE,
+};
 
 /* One step of a buffer's inspection chain, in rule order. */
 struct inspect {
@@ -100,12 +165,10 @@ struct inspect {
         struct pcre_match *pcre;
         struct bsize bsize;
         struct dataset_match dataset;
+        struct isdataat isdataat;
+        struct byte_op *byte;
+        struct base64_decode *b64;
     } u;
-};
-
-struct inspect_list {
-    struct inspect *v;
-    size_t n, cap;
 };
 
 /* --- packet/flow checks ----------------------------------------------------- */
@@ -188,6 +251,10 @@ struct rule {
 
     /* prefilter */
     const struct content *fast;     /* in buf[BUF_PAYLOAD], or NULL */
+
+    /* reload: a fixed hash of the rule's text; same gid, sid, rev and
+     * text = the same rule, whose state carries over */
+    uint64_t text_hash;
 };
 
 /* --- parsing ------------------------------------------------------------------------ */
@@ -203,6 +270,14 @@ struct rule_parser {
     int last_payload_buffer;
     const char *keyword;        /* the option being set up */
     bool value_negated;         /* the value was written !"..." */
+    /* byte variables defined so far (byte_extract, byte_math) */
+    uint8_t nvars;
+    int8_t var_buffer[DETECT_BYTE_VARS];
+    char var_name[DETECT_BYTE_VARS][32];
+    struct base64_decode *b64;      /* the rule's base64_decode, if any */
+    int b64_buffer;                 /* the buffer base64_decode is in */
+    bool b64_legacy;                /* put there by a legacy modifier's content */
+    struct inspect_list *b64_list;  /* after base64_data: where steps go */
     char err[320];              /* set by a failing setup */
     bool unsupported;           /* keyword known but not supported */
     bool reported;              /* the failure was already reported (err is empty) */
@@ -258,6 +333,41 @@ int parse_addr_set(const struct config *cfg, const char *text, struct addr_set *
 int parse_port_set(const struct config *cfg, const char *text, struct port_set *out,
                    char *err, size_t errlen);
 
+/* Byte variables (kw_byte.c): index of name in the current buffer, or -1
+ * after rule_err; a new one for name, or -1 after rule_err. */
+int byte_var_find(struct rule_parser *rp, const char *name);
+int byte_var_add(struct rule_parser *rp, const char *name);
+/* A relative keyword (value has a "relative" option) written after a
+ * content moved by a legacy modifier (content:"a"; http_uri;) belongs to
+ * that content's buffer, as in Suricata: switches rp->buffer there and
+ * returns the buffer to restore when the keyword is set up. */
+int byte_enter_buffer(struct rule_parser *rp, const char *value);
+/* Copies an option's value into buf (size bytes); -1 after rule_err when
+ * it does not fit (a hostile rule is refused, never read cut short). */
+int copy_value(struct rule_parser *rp, const char *v, char *buf, size_t size);
+/* Content modifiers written after isdataat, byte_* or base64_decode still
+ * apply to the content before it (content:".exe"; http_uri;
+ * isdataat:!1,relative; fast_pattern;): where that content is, kept by
+ * index because adding a step may move the list. */
+struct payload_mark {
+    struct inspect_list *list;  /* NULL: none */
+    size_t idx;
+    int buffer;
+};
+void payload_mark_save(const struct rule_parser *rp, struct payload_mark *m);
+void payload_mark_restore(struct rule_parser *rp, const struct payload_mark *m);
+/* A number or a variable name ("12", "-3", "0x1f", "len"), in [min, max]. */
+int byte_value_parse(struct rule_parser *rp, const char *what, const char *text, int64_t min,
+                     int64_t max, struct byte_value *out);
+/* Reads op's number at pos: the value and the bytes it took; false when the
+ * bytes are not all inside the buffer or are not a number. */
+bool byte_read(const struct byte_op *op, const uint8_t *buf, uint32_t len, int64_t pos,
+               uint64_t *val, uint32_t *used);
+/* Decodes base64 (RFC 4648, stops at the first byte outside the alphabet
+ * or at padding) into out (cap bytes); returns the decoded length. */
+uint32_t base64_decode_bytes(const uint8_t *in, uint32_t len, uint8_t *out, uint32_t cap);
+void inspect_list_free(struct inspect_list *l);
+
 /* Content inspection (inspect.c). */
 bool inspect_buffer(const struct match_env *env, const struct inspect_list *list,
                     const uint8_t *buf, uint32_t len);
@@ -270,14 +380,24 @@ bool inspect_stream(const struct match_env *env, const struct inspect_list *list
 /* Unescapes a content value "abc|0d 0a|\"" into bytes; -1 with err on error. */
 int content_decode(const char *value, uint8_t **out, uint32_t *outlen, char *err, size_t errlen);
 
-/* pcre (kw_pcre.c): one match from start; the match's bounds on success. */
-bool pcre_inspect(const struct match_env *env, const struct pcre_match *pm,
-                  const uint8_t *buf, uint32_t len, uint32_t start, uint32_t *mstart,
-                  uint32_t *mend);
+/* pcre (kw_pcre.c): one match from start; the match's bounds on
+ * PCRE_MATCHED.  PCRE_FAILED: pcre2 gave no answer (match limit, JIT
+ * stack, ...); counted in the thread's stats. */
+enum pcre_result { PCRE_NO_MATCH, PCRE_MATCHED, PCRE_FAILED };
+enum pcre_result pcre_inspect(const struct match_env *env, const struct pcre_match *pm,
+                              const uint8_t *buf, uint32_t len, uint32_t start, uint32_t *mstart,
+                              uint32_t *mend);
 bool pcre_is_relative(const struct pcre_match *pm);
 bool pcre_is_negated(const struct pcre_match *pm);
 void pcre_match_free(struct pcre_match *pm);
 void *detect_thread_match_data(struct detect_thread *dt);
+/* Counts a pcre run that ended in an error (limit: the match or depth limit). */
+void detect_thread_pcre_failed(struct detect_thread *dt, bool limit);
+/* Counts a compiled pcre and whether PCRE2 could JIT it. */
+void detect_engine_pcre_compiled(struct detect_engine *de, bool jit);
+/* The thread's scratch buffer for decoded data (base64_decode), allocated
+ * on first use; NULL when out of memory. */
+uint8_t *detect_thread_scratch(struct detect_thread *dt, uint32_t *cap);
 
 /* Buffer contents for a packet (kw_buffers.c); false when absent. */
 bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **data,

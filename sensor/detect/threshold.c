@@ -631,6 +631,20 @@ bool threshold_check(struct threshold_table *t, const struct threshold_spec *spe
     return alert;
 }
 
+void threshold_table_retain(struct threshold_table *t, bool (*keep)(void *ctx, uint32_t gid, uint32_t sid),
+                            void *ctx)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->lock);
+    for (uint32_t i = 0; i < t->fresh; i++) {      /* entries beyond were never used */
+        struct th_entry *e = &t->entries[i];
+        if (e->used && !keep(ctx, e->key.gid, e->key.sid))
+            entry_remove(t, i + 1);
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
 void threshold_table_expire(struct threshold_table *t, uint64_t now_usec)
 {
     if (!t)

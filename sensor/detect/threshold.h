@@ -40,6 +40,10 @@ bool threshold_check(struct threshold_table *t, const struct threshold_spec *spe
                      uint32_t gid, uint32_t sid, const struct flow *flow,
                      const struct packet *pkt, uint64_t now_usec);
 void threshold_table_expire(struct threshold_table *t, uint64_t now_usec);
+/* Drops the entries of every rule (gid, sid) keep() refuses: after a
+ * reload, the rules that changed start counting afresh. */
+void threshold_table_retain(struct threshold_table *t, bool (*keep)(void *ctx, uint32_t gid, uint32_t sid),
+                            void *ctx);
 /* Entries dropped because the table was full (counted in stats). */
 uint64_t threshold_table_evictions(const struct threshold_table *t);
 

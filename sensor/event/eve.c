@@ -264,6 +264,17 @@ static void deliver(struct eve_writer *w, enum event_type type, uint64_t seq)
     w->sink.deliver(w->sink.ctx, &record);
 }
 
+/* The event is formatted; only now is it numbered: next_seq may take the
+ * sensor's event lock (which deliver releases), so formatting runs outside
+ * it and the lock covers only the number, the short trailer and the hand
+ * over, which keeps the outputs in sequence order. */
+static void finish(struct eve_writer *w, enum event_type type)
+{
+    uint64_t seq = w->sink.next_seq(w->sink.ctx);
+    write_trailer(w, seq);
+    deliver(w, type, seq);
+}
+
 static const char *behavior_name(const struct eve_writer *w)
 {
     return w->legacy_anomaly_names ? EVENT_BEHAVIOR_LEGACY_NAME : event_type_name(EVENT_ANOMALY);
@@ -300,7 +311,6 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
     enum event_type type = anomaly ? EVENT_ANOMALY : EVENT_ALERT;
     if (!eve_wants(w, type))
         return;
-    uint64_t seq = w->sink.next_seq(w->sink.ctx);
     bool reversed = packet_is_reversed(flow, pkt);
     struct json_writer *j = &w->json;
     json_reset(j);
@@ -329,15 +339,13 @@ void eve_write_alert(struct eve_writer *w, const struct flow *flow, const struct
         write_anomaly(w, anomaly);
     write_ndpi(w, flow);
     write_geoip(w, flow, reversed);
-    write_trailer(w, seq);
-    deliver(w, type, seq);
+    finish(w, type);
 }
 
 void eve_write_flow(struct eve_writer *w, const struct flow *flow)
 {
     if (!eve_wants(w, EVENT_FLOW))
         return;
-    uint64_t seq = w->sink.next_seq(w->sink.ctx);
     struct json_writer *j = &w->json;
     char ts[40];
     json_reset(j);
@@ -368,13 +376,11 @@ void eve_write_flow(struct eve_writer *w, const struct flow *flow)
     }
     write_ndpi(w, flow);
     write_geoip(w, flow, false);
-    write_trailer(w, seq);
-    deliver(w, EVENT_FLOW, seq);
+    finish(w, EVENT_FLOW);
 }
 
 struct json_writer *eve_stats_begin(struct eve_writer *w, uint64_t ts_usec, uint64_t uptime_sec)
 {
-    w->stats_seq = w->sink.next_seq(w->sink.ctx);
     json_reset(&w->json);
     json_object_begin(&w->json, NULL);
     write_header(w, ts_usec, NULL);
@@ -393,6 +399,5 @@ void eve_stats_own(struct eve_writer *w)
 void eve_stats_end(struct eve_writer *w)
 {
     json_object_end(&w->json);
-    write_trailer(w, w->stats_seq);
-    deliver(w, EVENT_STATS, w->stats_seq);
+    finish(w, EVENT_STATS);
 }

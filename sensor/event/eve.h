@@ -36,7 +36,6 @@ struct eve_writer {
     struct eve_sink sink;
     struct json_writer json;
     uint64_t written[EVENT_TYPE_COUNT];
-    uint64_t stats_seq;           /* between eve_stats_begin and _end */
     uint64_t date_second;         /* the second date_text was formatted for */
     char date_text[24];           /* "2024-01-31T12:00:00" */
 };

@@ -100,7 +100,13 @@ void json_escape(struct json_writer *w, const char *str, size_t len)
             i++;
         } else {
             size_t n = utf8_sequence_length(s + i, len - i);
-            if (n) {
+            if (n == 2 && c == 0xC2 && s[i + 1] <= 0x9F) {
+                /* A C1 control (U+0080-U+009F, e.g. U+009B, the 8-bit CSI):
+                 * valid UTF-8, but terminals act on it; escape it. */
+                snprintf(esc, sizeof esc, "\\u%04x", s[i + 1]);
+                append(w, esc, 6);
+                i += 2;
+            } else if (n) {
                 append(w, (const char *)s + i, n);
                 i += n;
             } else {

@@ -1,8 +1,10 @@
-/* The flow table: open hashing on a symmetric, seeded hash of the flow key,
+/* The flow table: open hashing on a symmetric hash of the flow key keyed
+ * with a random SipHash key per table (crafted keys cannot flood a chain),
  * plus one LRU list per timeout class, so that expiry only ever looks at the
  * oldest flow of each list and eviction at the cap takes the oldest of those.
  * The active timeout is checked when a packet arrives (the flow is split). */
 #include "flow/flow.h"
+#include "util/siphash.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -42,12 +44,16 @@ struct flow_table {
     size_t nspare;
 
     struct flow_table_stats stats;
+    struct hash_key hash_key;   /* random: bucket placement only */
+    uint64_t (*state_probe)(void *ctx);   /* other stages' per-flow bytes, or NULL */
+    void *state_ctx;
 };
 
-/* Fixed offline so that hashes, bucket order and flow ids are the same on
- * every run. */
+/* Fixed so that flow ids are the same on every run (buckets use a random
+ * key instead: see bucket_hash). */
 #define FLOW_HASH_SEED 0x5851f42d4c957f2dULL
 #define INITIAL_BUCKETS 1024u
+#define MALLOC_HEADER 16u       /* malloc's header per flow struct: counted in memory */
 #define MAX_SPARE 4096u
 
 /* ---- hashing ---------------------------------------------------------- */
@@ -78,18 +84,25 @@ static inline uint64_t load64(const uint8_t *p)
 
 /* Both directions of a flow hash alike: the endpoints are put in a canonical
  * order (lower address, then lower port, first) before hashing. */
+static void canonical_order(const struct ip_addr **a, uint16_t *pa, const struct ip_addr **b, uint16_t *pb)
+{
+    int c = memcmp((*a)->bytes, (*b)->bytes, sizeof (*a)->bytes);
+    if (c > 0 || (c == 0 && *pa > *pb)) {
+        const struct ip_addr *t = *a;
+        *a = *b;
+        *b = t;
+        uint16_t tp = *pa;
+        *pa = *pb;
+        *pb = tp;
+    }
+}
+
+/* The fixed hash of a flow key: the same on every run, so flow_id is too.
+ * Never used to place flows in buckets (anyone can compute it). */
 static uint64_t key_hash(uint32_t vlan, uint8_t proto, const struct ip_addr *a, uint16_t pa,
                          const struct ip_addr *b, uint16_t pb)
 {
-    int c = memcmp(a->bytes, b->bytes, sizeof a->bytes);
-    if (c > 0 || (c == 0 && pa > pb)) {
-        const struct ip_addr *t = a;
-        a = b;
-        b = t;
-        uint16_t tp = pa;
-        pa = pb;
-        pb = tp;
-    }
+    canonical_order(&a, &pa, &b, &pb);
     uint64_t h = FLOW_HASH_SEED;
     h = hash_step(h, load64(a->bytes));
     h = hash_step(h, load64(a->bytes + 8));
@@ -99,6 +112,29 @@ static uint64_t key_hash(uint32_t vlan, uint8_t proto, const struct ip_addr *a, 
                          a->family);
     h = hash_step(h, vlan);
     return mix64(h);
+}
+
+/* The bucket hash: SipHash under the table's random key, so that crafted
+ * keys cannot pile flows into one chain (hash flooding). */
+static uint64_t bucket_hash(const struct flow_table *ft, uint32_t vlan, uint8_t proto,
+                            const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb)
+{
+    canonical_order(&a, &pa, &b, &pb);
+    struct {
+        uint8_t a[16], b[16];
+        uint16_t pa, pb;
+        uint32_t vlan;
+        uint8_t proto, family, pad[2];
+    } k;
+    memset(&k, 0, sizeof k);
+    memcpy(k.a, a->bytes, sizeof k.a);
+    memcpy(k.b, b->bytes, sizeof k.b);
+    k.pa = pa;
+    k.pb = pb;
+    k.vlan = vlan;
+    k.proto = proto;
+    k.family = a->family;
+    return siphash13(&ft->hash_key, &k, sizeof k);
 }
 
 static uint32_t vlan_key(uint16_t outer, uint16_t inner)
@@ -111,10 +147,10 @@ static uint32_t packet_vlan_key(const struct packet *pkt)
     return vlan_key(pkt->vlan_id[0], pkt->vlan_count > 1 ? pkt->vlan_id[1] : 0);
 }
 
-static uint64_t flow_key_hash(const struct flow *f)
+static uint64_t flow_bucket_hash(const struct flow_table *ft, const struct flow *f)
 {
-    return key_hash(vlan_key(f->vlan_id, f->vlan_inner), f->proto, &f->client, f->client_port,
-                    &f->server, f->server_port);
+    return bucket_hash(ft, vlan_key(f->vlan_id, f->vlan_inner), f->proto, &f->client, f->client_port,
+                       &f->server, f->server_port);
 }
 
 /* ---- lists ------------------------------------------------------------ */
@@ -185,6 +221,7 @@ void flow_table_config_defaults(struct flow_table_config *cfg)
         .icmp_timeout_usec = 30 * s,
         .other_timeout_usec = 60 * s,
         .active_timeout_usec = 1800 * s,
+        .memcap = 256ull << 20,
     };
 }
 
@@ -198,8 +235,16 @@ static size_t pow2_at_least(size_t n)
 
 static void update_memory(struct flow_table *ft)
 {
-    ft->stats.memory_bytes = (ft->stats.active + ft->nspare) * sizeof(struct flow) +
-                             ft->nbuckets * sizeof(struct flow *);
+    ft->stats.memory_bytes = (ft->stats.active + ft->nspare) * (sizeof(struct flow) + MALLOC_HEADER) +
+                             ft->nbuckets * sizeof(struct flow *) +
+                             (ft->state_probe ? ft->state_probe(ft->state_ctx) : 0);
+}
+
+void flow_table_set_state_probe(struct flow_table *ft, uint64_t (*probe)(void *ctx), void *ctx)
+{
+    ft->state_probe = probe;
+    ft->state_ctx = ctx;
+    update_memory(ft);
 }
 
 struct flow_table *flow_table_new(const struct flow_table_config *cfg, flow_end_fn on_end,
@@ -223,6 +268,7 @@ struct flow_table *flow_table_new(const struct flow_table_config *cfg, flow_end_
     ft->on_end = on_end;
     ft->ctx = ctx;
     ft->next_expiry = UINT64_MAX;
+    hash_key_random(&ft->hash_key);
     /* the chains stay about one flow long at the cap */
     ft->max_buckets = pow2_at_least(ft->cfg.max_flows);
     ft->nbuckets = ft->max_buckets < INITIAL_BUCKETS ? ft->max_buckets : INITIAL_BUCKETS;
@@ -270,7 +316,7 @@ static void maybe_grow(struct flow_table *ft)
         struct flow *f = ft->buckets[i];
         while (f) {
             struct flow *next = f->hash_next;
-            size_t b = (size_t)flow_key_hash(f) & (n - 1);
+            size_t b = (size_t)flow_bucket_hash(ft, f) & (n - 1);
             f->hash_next = nb[b];
             nb[b] = f;
             f = next;
@@ -284,7 +330,7 @@ static void maybe_grow(struct flow_table *ft)
 
 static void hash_remove(struct flow_table *ft, struct flow *f)
 {
-    struct flow **pp = &ft->buckets[(size_t)flow_key_hash(f) & (ft->nbuckets - 1)];
+    struct flow **pp = &ft->buckets[(size_t)flow_bucket_hash(ft, f) & (ft->nbuckets - 1)];
     while (*pp && *pp != f)
         pp = &(*pp)->hash_next;
     if (*pp)
@@ -360,12 +406,25 @@ static bool is_syn_ack(uint8_t flags)
     return (flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
 }
 
+/* h: the bucket hash of the packet's key. */
 static struct flow *create_flow(struct flow_table *ft, const struct packet *pkt, uint64_t h)
 {
     if (ft->stats.active >= ft->cfg.max_flows) {
         struct flow *victim = oldest_flow(ft);
         if (victim)
             end_flow(ft, victim, FLOW_END_EVICTED);
+    }
+    /* The byte cap: a flood of one-packet flows from spoofed sources costs
+     * far more in nDPI and detection state than in flow structs. */
+    if (ft->cfg.memcap) {
+        update_memory(ft);
+        struct flow *victim;
+        while (ft->stats.memory_bytes + sizeof(struct flow) > ft->cfg.memcap &&
+               (victim = oldest_flow(ft))) {
+            end_flow(ft, victim, FLOW_END_EVICTED);
+            ft->stats.memcap_evicted++;
+            update_memory(ft);
+        }
     }
     struct flow *f = alloc_flow(ft);
     if (!f)
@@ -383,7 +442,9 @@ static struct flow *create_flow(struct flow_table *ft, const struct packet *pkt,
     f->vlan_inner = pkt->vlan_count > 1 ? pkt->vlan_id[1] : 0;
     f->proto = pkt->proto;
     f->start_usec = f->last_usec = pkt->ts_usec;
-    f->flow_id = make_flow_id(h, pkt->ts_usec);
+    f->flow_id = make_flow_id(key_hash(packet_vlan_key(pkt), pkt->proto, &pkt->src, pkt->src_port,
+                                       &pkt->dst, pkt->dst_port),
+                              pkt->ts_usec);
 
     size_t b = (size_t)h & (ft->nbuckets - 1);
     f->hash_next = ft->buckets[b];
@@ -470,8 +531,8 @@ static void count_packet(struct flow *f, const struct packet *pkt, enum flow_dir
 struct flow *flow_table_lookup(struct flow_table *ft, const struct packet *pkt,
                                enum flow_direction *dir, bool *created)
 {
-    uint64_t h = key_hash(packet_vlan_key(pkt), pkt->proto, &pkt->src, pkt->src_port, &pkt->dst,
-                          pkt->dst_port);
+    uint64_t h = bucket_hash(ft, packet_vlan_key(pkt), pkt->proto, &pkt->src, pkt->src_port, &pkt->dst,
+                             pkt->dst_port);
     struct flow *f = ft->buckets[(size_t)h & (ft->nbuckets - 1)];
     int d = -1;
     for (; f; f = f->hash_next) {
@@ -540,6 +601,19 @@ void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)
     struct flow *f;
     while ((f = oldest_flow(ft)))
         end_flow(ft, f, reason);
+}
+
+size_t flow_table_longest_chain(const struct flow_table *ft)
+{
+    size_t longest = 0;
+    for (size_t i = 0; i < ft->nbuckets; i++) {
+        size_t n = 0;
+        for (const struct flow *f = ft->buckets[i]; f; f = f->hash_next)
+            n++;
+        if (n > longest)
+            longest = n;
+    }
+    return longest;
 }
 
 const struct flow_table_stats *flow_table_stats(const struct flow_table *ft)

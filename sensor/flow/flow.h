@@ -91,13 +91,19 @@ struct flow_table_config {
     uint64_t icmp_timeout_usec;         /* default 30 s */
     uint64_t other_timeout_usec;        /* default 60 s */
     uint64_t active_timeout_usec;       /* default 1800 s; 0 = none */
+    /* Bytes all flows of the table may hold: their structs, the hash table
+     * and what other stages keep per flow (flow_table_set_state_probe).  A
+     * new flow evicts the least recently used ones beyond it.  Default 256
+     * MiB; 0 = no byte cap (max_flows alone). */
+    uint64_t memcap;
 };
 
 struct flow_table_stats {
     uint64_t created, ended, active;
     uint64_t timed_out, active_timeouts, evicted, shutdown;
     uint64_t tcp, udp, icmp, other;
-    uint64_t memory_bytes;              /* flow structs + hash table */
+    uint64_t memory_bytes;              /* flow structs + hash table + the stages' per-flow state */
+    uint64_t memcap_evicted;            /* of evicted: to stay under memcap */
 };
 
 /* Called for each flow that ends, before it is freed. */
@@ -121,6 +127,14 @@ void flow_table_expire(struct flow_table *ft, uint64_t now_usec);
 /* Ends every flow with the given reason (end of input, shutdown). */
 void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason);
 const struct flow_table_stats *flow_table_stats(const struct flow_table *ft);
+/* probe(ctx) says how many bytes the other stages (nDPI, metadata,
+ * detection, stream) hold for this table's flows now; it is asked when a
+ * flow is created (and after each eviction that makes room) and counted in
+ * memory_bytes. */
+void flow_table_set_state_probe(struct flow_table *ft, uint64_t (*probe)(void *ctx), void *ctx);
+/* The most flows in one hash bucket (walks every bucket: tests and
+ * diagnostics only). */
+size_t flow_table_longest_chain(const struct flow_table *ft);
 
 /* EVE names: "timeout", "active_timeout", "evicted", "shutdown";
  * and "new", "established", "closed" for the state. */

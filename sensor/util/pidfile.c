@@ -1,61 +1,77 @@
-/* A pid file that does not lie: an existing file naming a live process is a
- * refusal to start; a stale one (the process is gone) is replaced. */
+/* A pid file that does not lie: it is locked (flock) while its process
+ * lives, so a second instance is refused however the file got there, and a
+ * stale one (nobody holds the lock) is taken over.  Opened with O_NOFOLLOW:
+ * the file may live in a directory others can write to, and a symlink
+ * planted there must not make a root process truncate another file. */
 #include "util/pidfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/log.h"
 
-static pid_t pidfile_read(const char *path)
+/* The pid written in the file at fd, or 0. */
+static long pid_in(int fd)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
     char text[32] = "";
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    if (n <= 0)
+        return 0;
+    text[n] = '\0';
     char *end = NULL;
-    long pid = 0;
-    if (fgets(text, sizeof text, f)) {
-        errno = 0;
-        pid = strtol(text, &end, 10);
-        if (errno || end == text || (*end && *end != '\n') || pid <= 0 || pid > 0x7fffffffL)
-            pid = 0;
-    }
-    fclose(f);
-    return (pid_t)pid;
+    errno = 0;
+    long pid = strtol(text, &end, 10);
+    if (errno || end == text || (*end && *end != '\n') || pid <= 0 || pid > 0x7fffffffL)
+        return 0;
+    return pid;
 }
 
 int pidfile_create(const char *path)
 {
-    pid_t other = pidfile_read(path);
-    if (other > 0 && other != getpid() && (kill(other, 0) == 0 || errno == EPERM)) {
-        log_error("%s: xiezhi already runs as pid %ld", path, (long)other);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        log_error("%s: cannot open pid file: %s%s", path, strerror(errno),
+                  errno == ELOOP ? " (a symlink: refused)" : "");
         return -1;
     }
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        log_error("%s: cannot write pid file: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        log_error("%s: the pid file is not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        long other = pid_in(fd);
+        if (err == EWOULDBLOCK)
+            log_error("%s: xiezhi already runs as pid %ld", path, other);
+        else
+            log_error("%s: cannot lock pid file: %s", path, strerror(err));
+        close(fd);
         return -1;
     }
     char text[32];
     int n = snprintf(text, sizeof text, "%ld\n", (long)getpid());
-    if (write(fd, text, (size_t)n) != n) {
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)n, 0) != n) {
         log_error("%s: cannot write pid file: %s", path, strerror(errno));
         close(fd);
         unlink(path);
         return -1;
     }
-    close(fd);
-    return 0;
+    return fd;
 }
 
-void pidfile_remove(const char *path)
+void pidfile_remove(const char *path, int fd)
 {
-    if (path && path[0] && pidfile_read(path) == getpid())
+    if (fd < 0)
+        return;
+    if (path && path[0] && pid_in(fd) == (long)getpid())
         unlink(path);
+    close(fd);
 }

@@ -53,7 +53,11 @@ int privileges_drop(const char *user, const char *group)
 {
     if (!user || !user[0]) {
         if (geteuid() == 0) {
-            log_notice("running as root: set run-as.user to drop privileges after opening the capture");
+            /* Loud: every parser of attacker-controlled bytes (decoders,
+             * nDPI, LibHTP, rules) would run with full privileges. */
+            log_warning("RUNNING AS ROOT: no run-as.user is set, so every packet parser keeps root "
+                        "privileges; set run-as.user (e.g. xiezhi) to drop them after the capture "
+                        "is open");
             return 0;
         }
         return drop_capabilities_only();

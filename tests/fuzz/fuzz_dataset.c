@@ -69,7 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(reg != NULL, "no registry");
     dataset_registry_set_memcap(reg, 4u << 20);
     struct diag diag = { .quiet = 1 };
-    struct dataset *ds = dataset_registry_get(reg, "fuzz", (enum dataset_type)type, path, "/",
+    /* No base directory: the harness's own path (a memfd under
+     * /proc/self/fd, which path confinement cannot resolve), not a rule's. */
+    struct dataset *ds = dataset_registry_get(reg, "fuzz", (enum dataset_type)type, path, NULL,
                                               &diag, "fuzz.rules", 1);
     close(fd);
     CHECK(ds != NULL, "a readable file did not load: %s", diag.last);

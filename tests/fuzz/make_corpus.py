@@ -201,6 +201,13 @@ BUILTIN_RULES = [
     'metadata:affected_product Any, created_at 2024_01_01; priority:1; sid:4; rev:2;)\n',
     'pass tcp any any -> any any (msg:"hex"; content:"|00 01 0a|abc"; offset:2; depth:10; '
     'distance:0; within:5; dsize:>10; flags:S,12; sid:5;)\n',
+    'alert tcp any any -> any any (msg:"bytes"; content:"|16 03|"; byte_extract:2,1,len,relative; '
+    'byte_test:1,!&,0xf0,0,relative,bitmask 0x0f; byte_jump:2,0,relative,little,align,post_offset -1; '
+    'isdataat:!len,relative; byte_math:bytes 1, offset 0, oper <<, rvalue len, result r, relative; '
+    'content:"|01|"; distance:len; within:r; sid:6;)\n',
+    'alert tcp any any -> any any (msg:"b64"; content:"Host"; byte_test:0,>,10,1,relative,string,dec; '
+    'byte_jump:4,-2,relative,string,hex,from_end,multiplier 3; base64_decode:bytes 40, offset 1, relative; '
+    'base64_data; content:"evil"; byte_test:1,=,0x41,0; sid:7;)\n',
 ]
 
 

@@ -7,7 +7,11 @@
 #    systemd unit does): captures, then holds no capability;
 #  - the pid file holds the pid, a second instance on it is refused, and it
 #    is removed at exit;
-#  - a world-writable config file is refused with a clear message.
+#  - a world-writable config file is refused with a clear message;
+#  - (issue 14) rules are parsed after the drop: a dataset file only root
+#    may read is refused to the rule that names it; the log directory is
+#    created 0750 and eve.json and xiezhi.seq 0640; started as root with no
+#    run-as user, a loud warning; a pid file that is a symlink is refused.
 . "$(dirname "$0")/live_lib.sh"
 live_require
 command -v setpriv >/dev/null || fail "setpriv (util-linux) is needed"
@@ -84,4 +88,48 @@ rc=$?
 [ $rc = 2 ] || fail "a world-writable config gave exit $rc, expected 2"
 grep -q "ww.yaml: is world-writable" "$T/ww.out" || { cat "$T/ww.out"; fail "no clear message"; }
 echo "world-writable config refused: $(grep world-writable "$T/ww.out")"
+
+# 4. rules after the drop, file modes
+mkdir -p "$T/r4" "$T/p4" && chown "$user:$group" "$T/p4"
+printf '10.0.0.1\n' >"$T/r4/rootonly.lst" && chmod 600 "$T/r4/rootonly.lst"
+cat >"$T/r4/ds.rules" <<'R'
+alert ip any any -> any any (msg:"root-only set"; ip.src; dataset:isset,rootonly,type ipv4,load rootonly.lst; sid:1400201;)
+alert ip any any -> any any (msg:"plain"; content:"xiezhi-never-matches"; sid:1400202;)
+R
+cp "$T/rules/classification.config" "$T/r4/"
+# the sensor creates the log directory itself (as $user, after the drop)
+old_umask=$(umask)
+umask 022
+ip netns exec "$NS" "$XIEZHI" -i xz0 -l "$T/p4/logs" -S "$T/r4/ds.rules" \
+    --set rules.classification="$T/r4/classification.config" \
+    --user "$user" --group "$group" --set stats.interval=1h 2>"$T/p4.err" &
+SENSOR_PID=$!
+umask "$old_umask"
+for _ in $(seq 50); do [ -s "$T/p4/logs/eve.json" ] && grep -q "capturing with" "$T/p4.err" && break; sleep 0.1; done
+grep -q "rootonly.lst': Permission denied" "$T/p4.err" ||
+    { cat "$T/p4.err"; fail "the dataset only root may read was loaded: rules parsed before the drop"; }
+replay 1000 "$TOP/pcaps/demo.pcap"
+n=$(decoded "$T/p4/logs" 49)
+[ "$n" = 49 ] || { cat "$T/p4.err"; fail "after the rules loaded as $user: decoded $n packets, replayed 49"; }
+for f in "$T/p4/logs:750" "$T/p4/logs/eve.json:640" "$T/p4/logs/xiezhi.seq:640"; do
+    [ "$(stat -c %a "${f%:*}")" = "${f##*:}" ] || fail "${f%:*} has mode $(stat -c %a "${f%:*}"), want ${f##*:}"
+done
+stop_sensor
+echo "rules after the drop: the root-only dataset refused as $user; log dir 0750, eve.json and xiezhi.seq 0640"
+
+# 5. root without a run-as user: loud
+start_sensor "$T/r5" "${rules[@]}" --set stats.interval=1h
+grep -q "warning: RUNNING AS ROOT" "$T/r5/stderr.log" || { cat "$T/r5/stderr.log"; fail "no warning when running as root"; }
+stop_sensor
+echo "root without run-as.user: $(grep -o 'RUNNING AS ROOT[^;]*' "$T/r5/stderr.log")"
+
+# 6. a pid file that is a symlink
+printf 'keep\n' >"$T/victim"
+ln -s "$T/victim" "$T/sym.pid"
+if ip netns exec "$NS" "$XIEZHI" -i xz0 -l "$T/r6" "${rules[@]}" --pidfile "$T/sym.pid" 2>"$T/sym.log"; then
+    fail "started on a symlinked pid file"
+fi
+grep -q "sym.pid: cannot open pid file: .*symlink" "$T/sym.log" || { cat "$T/sym.log"; fail "no clear refusal of the symlink"; }
+[ "$(cat "$T/victim")" = keep ] || fail "the symlink's target was written"
+echo "symlinked pid file refused, target untouched"
 echo "PASS"

@@ -91,7 +91,8 @@ def main():
         ok = not problems
         passed += ok
         print("%s  %-45s %s" % ("PASS" if ok else "FAIL", name, "; ".join(problems)))
-    print("suricata-verify: %d/%d passed (need %d)" % (passed, len(cases), args.min))
+    print("%s: %d/%d passed (need %d)" % (os.path.basename(os.path.normpath(args.corpus)),
+                                          passed, len(cases), args.min))
     return 0 if passed >= args.min else 1
 
 

@@ -106,14 +106,29 @@ if linked detect_engine_load && linked dataset_registry_get; then
     rules=$tmp/ds/ds.rules
     printf '%s\n' 'alert ip any any -> any any (msg:"ioc"; ip.src; dataset:isset,bad-ips,type ipv4,load bad-ips.lst; sid:100;)' >"$rules"
     run dataset -S "$rules"
-    expect dataset "$tmp/ds/bad-ips.lst" 2 "10.0.0.300"
-    expect dataset "$tmp/ds/bad-ips.lst" 5 "not-an-address"
+    expect dataset "$tmp/ds/bad-ips.lst" 2 "not an IPv4 address"
+    expect dataset "$tmp/ds/bad-ips.lst" 5 "not an IPv4 address"
+    # A bad line is named, never echoed: the file may be one the log's
+    # readers must not see.
+    if grep -qE '10\.0\.0\.300|not-an-address' "$tmp/dataset.err"; then
+        bad "dataset: a bad line's content was echoed: $(grep -E '10\.0\.0\.300|not-an-address' "$tmp/dataset.err")"
+    fi
     for l in 1 3 4; do silent dataset "$tmp/ds/bad-ips.lst" $l; done
     silent dataset "$rules" 1
 
     printf '%s\n' 'alert ip any any -> any any (msg:"ioc"; ip.src; dataset:isset,gone,type ipv4,load missing.lst; sid:101;)' >"$tmp/ds/missing.rules"
     run dataset-missing -S "$tmp/ds/missing.rules"
     expect dataset-missing "$tmp/ds/missing.rules" 1 "missing.lst"
+
+    # Outside the rule file's directory: refused, whatever the path says.
+    mkdir -p "$tmp/ds/rules"
+    printf '%s\n' 'alert ip any any -> any any (msg:"ioc"; ip.src; dataset:isset,up,type ipv4,load ../bad-ips.lst; sid:102;)' \
+        'alert ip any any -> any any (msg:"ioc"; dns.query; dataset:isset,abs,type string,load /etc/passwd; sid:103;)' \
+        >"$tmp/ds/rules/escape.rules"
+    run dataset-escape -S "$tmp/ds/rules/escape.rules"
+    expect dataset-escape "$tmp/ds/rules/escape.rules" 1 "is outside the rule file's directory"
+    expect dataset-escape "$tmp/ds/rules/escape.rules" 2 "is outside the rule file's directory"
+    grep -q "root:" "$tmp/dataset-escape.err" && bad "dataset-escape: /etc/passwd content in the log"
 else
     echo "pending: datasets (dataset_registry_get is not linked yet)"
 fi

@@ -42,7 +42,7 @@ alert tcp any any -> any any (msg:"ok"; sid:1;)
 alert tcp any any -> any any (msg:"dup"; sid:1;)
 alert tcp any any -> any any (msg:"open; sid:2;)
 alert tcp any any -> any any (content:"|zz|"; sid:3;)
-alert tcp any any -> any any (msg:"x"; byte_test:1,>,2,0; sid:4;)
+alert tcp any any -> any any (msg:"x"; xbits:set,x,track ip_src; sid:4;)
 alert tcp any any -> any any (msg:"no sid";)
 RULES
 "$XIEZHI" -T -S "$tmp/bad.rules" >"$tmp/bad.out" 2>&1
@@ -51,7 +51,7 @@ rc=$?
 for msg in "bad.rules:2: duplicate sid 1 (first defined at $tmp/bad.rules:1)" \
            "bad.rules:3: unbalanced quotes in option 'msg'" \
            "bad.rules:4: invalid hex character 'z' in content" \
-           "bad.rules:5: keyword 'byte_test' is not supported" \
+           "bad.rules:5: keyword 'xbits' is not supported" \
            "bad.rules:6: missing sid"; do
     grep -qF "$msg" "$tmp/bad.out" || { cat "$tmp/bad.out"; fail "missing: $msg"; }
 done

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "anomaly/anomaly.h"
+#include "anomaly/anomaly_int.h"
 
 #define SEC 1000000ull
 #define T0 (1700000000ull * SEC)
@@ -883,9 +884,61 @@ static void test_bounds_and_expiry(void **state)
     config_free(cfg);
 }
 
+/* Hash flooding (issue 14): tracker keys that collide in the low 10 bits
+ * of the FNV hash the tables used before (seed 0, anyone can compute it)
+ * spread over the buckets under the keyed hash. */
+static uint32_t old_tracker_hash(const struct anomaly_key *k)
+{
+    const unsigned char *p = (const unsigned char *)k;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < sizeof *k; i++) {
+        h ^= p[i];
+        h *= 16777619u;
+    }
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    return h;
+}
+
+static void test_tracker_hash_flooding(void **state)
+{
+    (void)state;
+    enum { WANT = 500, MASK = 1023 };
+    struct fixture fx;
+    fx_init(&fx, "host_sweep", NULL);
+    struct rule_table *t = tracker_table(fx.st, fx.p);
+    assert_non_null(t);
+    struct anomaly_ctx c = { .st = fx.st, .table = t, .params = fx.p, .rule = &rule, .sink = &fx.sink,
+                             .now = 1000000 };
+    struct anomaly_key k;
+    uint32_t target = UINT32_MAX;
+    size_t found = 0;
+    for (uint32_t i = 0; found < WANT && i < (1u << 24); i++) {
+        memset(&k, 0, sizeof k);
+        k.a = v4(10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i);
+        k.b = v4(10, 255, 0, 1);
+        uint32_t h = old_tracker_hash(&k) & MASK;
+        if (target == UINT32_MAX)
+            target = h;
+        if (h != target)
+            continue;
+        bool created;
+        assert_non_null(tracker_get(&c, &k, &created));
+        assert_true(created);
+        found++;
+    }
+    assert_int_equal(found, WANT);
+    size_t longest = tracker_longest_chain(t);
+    if (longest > 10)
+        fail_msg("longest tracker chain %zu with colliding keys, want <= 10", longest);
+    fx_done(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tracker_hash_flooding),
         cmocka_unit_test(test_parse_ok),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_hostile),

@@ -744,24 +744,31 @@ static void test_gre(void **state)
     assert_int_equal(pkt.tunnel_depth, 0);
     assert_memory_equal(pkt.src.bytes, O4, 4);
     assert_int_equal(decoder_stats(dec)->tunnels, 6);
-    /* Routing bit, version 2: unsupported. */
+    /* Routing bit, version 2: unsupported, counted, and the outer datagram
+     * stays the packet (a GRE header nobody reads must not hide it). */
     fn = 0;
     eth(0x0800);
     ip4(47, 8, 5, 0, O4, P4);
     put16(0x4000); put16(0x0800); put32(0);
-    assert_int_equal(run(1), DECODE_DROPPED);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 47);
+    assert_memory_equal(pkt.src.bytes, O4, 4);
+    assert_true(pkt.decode_events & (1ull << DECODE_ERR_GRE_UNSUPPORTED));
     fn = 0;
     eth(0x0800);
     ip4(47, 8, 5, 0, O4, P4);
     put16(0x0002); put16(0x0800); put32(0);
-    assert_int_equal(run(1), DECODE_DROPPED);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 47);
     assert_int_equal(err(DECODE_ERR_GRE_UNSUPPORTED), 2);
     /* Key flag but only 6 bytes. */
     fn = 0;
     eth(0x0800);
     ip4(47, 6, 5, 0, O4, P4);
     put16(0x2000); put16(0x0800); put16(0);
-    assert_int_equal(run(1), DECODE_DROPPED);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 47);
+    assert_int_equal(pkt.payload_len, 6);
     assert_int_equal(err(DECODE_ERR_GRE_TRUNCATED), 1);
 }
 
@@ -924,8 +931,158 @@ static void test_udp_tunnels(void **state)
     put8(0x34); put8(0xFF); put16(6); put32(1);
     put16(0); put8(0); put8(0x85);
     put8(3); put8(0);
-    assert_int_equal(run(1), DECODE_DROPPED);
+    assert_int_equal(run(1), DECODE_PACKET);      /* counted; the outer datagram stays */
+    assert_int_equal(pkt.dst_port, 2152);
+    assert_int_equal(pkt.tunnel_depth, 0);
     assert_int_equal(err(DECODE_ERR_GTPU_TRUNCATED), 1);
+    assert_int_equal(decoder_stats(dec)->tunnel_outer_kept, 1);
+    assert_true(pkt.decode_events & (1ull << DECODE_ERR_GTPU_TRUNCATED));
+}
+
+/* The decoder evasions of issue 14: a tunnel layer that does not decode
+ * made the whole frame vanish, tunnels were recognised by the source port,
+ * Geneve and GTP-U by a few bits. */
+static void test_tunnel_payload_bad_keeps_outer(void **state)
+{
+    (void)state;
+    /* IP-in-IP whose inner header has IHL 3: the outer datagram (protocol
+     * 4) is the packet, the inner error counted. */
+    eth(0x0800);
+    ip4(4, 33, 5, 0, O4, P4);
+    dgram4();
+    fb[14 + 20] = 0x43;
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 4);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    assert_memory_equal(pkt.src.bytes, O4, 4);
+    assert_int_equal(pkt.payload_len, 33);
+    assert_int_equal(err(DECODE_ERR_IPV4_BAD_IHL), 1);
+    assert_int_equal(decoder_stats(dec)->tunnel_outer_kept, 1);
+    assert_int_equal(decoder_stats(dec)->tunnels, 0);
+    assert_true(pkt.decode_events & (1ull << DECODE_ERR_IPV4_BAD_IHL));
+    /* 6in4 with a truncated inner IPv6 header. */
+    fn = 0;
+    eth(0x0800);
+    ip4(41, 20, 5, 0, O4, P4);
+    put32(6u << 28); putn(0, 16);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 41);
+    assert_int_equal(err(DECODE_ERR_IPV6_TRUNCATED), 1);
+    /* GRE carrying an IPv4 header with a bad version. */
+    fn = 0;
+    eth(0x0800);
+    ip4(47, 4 + 33, 5, 0, O4, P4);
+    put16(0); put16(0x0800);
+    dgram4();
+    fb[14 + 20 + 4] = 0x55;
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 47);
+    assert_memory_equal(pkt.dst.bytes, P4, 4);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    /* VXLAN whose inner TCP header has data offset 2: the outer UDP. */
+    fn = 0;
+    udp_outer(4789, 8 + 14 + 40);
+    put32(0x08000000); put32(42 << 8);
+    eth(0x0800);
+    ip4(6, 20, 1, 0, A4, B4);
+    put16(1); put16(80); put32(0); put32(0); put8(0x20); put8(2); put16(0); put32(0);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 17);
+    assert_int_equal(pkt.dst_port, 4789);
+    assert_int_equal(pkt.payload_len, 8 + 14 + 40);
+    assert_memory_equal(pkt.src.bytes, O4, 4);
+    assert_int_equal(pkt.vlan_count, 0);
+    assert_int_equal(err(DECODE_ERR_TCP_BAD_OFFSET), 1);
+    assert_int_equal(decoder_stats(dec)->tunnel_outer_kept, 4);
+    assert_int_equal(decoder_stats(dec)->tunnels, 0);
+    /* A good tunnel inside a tunnel whose innermost payload is bad: the
+     * middle datagram (the GRE's inner IPv4, protocol 4) is the packet. */
+    fn = 0;
+    eth(0x0800);
+    ip4(47, 4 + 20 + 33, 5, 0, O4, P4);
+    put16(0); put16(0x0800);
+    ip4(4, 33, 6, 0, A4, B4);
+    dgram4();
+    fb[14 + 20 + 4 + 20 + 2] = 0;    /* innermost total length 10: below its header */
+    fb[14 + 20 + 4 + 20 + 3] = 10;
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 4);
+    assert_int_equal(pkt.tunnel_depth, 1);
+    assert_memory_equal(pkt.src.bytes, A4, 4);
+}
+
+static void test_udp_tunnel_destination_port_only(void **state)
+{
+    (void)state;
+    /* A valid VXLAN frame sent FROM port 4789: the sender's own UDP. */
+    eth(0x0800);
+    ip4(17, 8 + 8 + 14 + 33, 5, 0, O4, P4);
+    udp_hdr(4789, 40000, 8 + 14 + 33);
+    put32(0x08000000); put32(42 << 8);
+    eth(0x0800);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.src_port, 4789);
+    assert_int_equal(pkt.dst_port, 40000);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    /* From source port 6081, a payload with Geneve's two version bits zero,
+     * ethertype IPv4 and garbage after it: once decapsulated and dropped. */
+    fn = 0;
+    eth(0x0800);
+    ip4(17, 8 + 8 + 20, 5, 0, O4, P4);
+    udp_hdr(6081, 53, 8 + 20);
+    put8(0); put8(0); put16(0x0800); put32(0);
+    putn('A', 20);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.src_port, 6081);
+    assert_int_equal(pkt.dst_port, 53);
+    assert_int_equal(pkt.payload_len, 28);
+    assert_int_equal(decoder_stats(dec)->tunnels, 0);
+    for (int i = 0; i < DECODE_ERROR_COUNT; i++)
+        assert_int_equal(err((enum decode_error)i), 0);
+}
+
+static void test_udp_tunnel_reserved_and_lengths(void **state)
+{
+    (void)state;
+    /* Geneve with a reserved bit set in byte 1, then in the last byte. */
+    for (int which = 0; which < 2; which++) {
+        fn = 0;
+        udp_outer(6081, 8 + 14 + 33);
+        put8(0); put8(which == 0 ? 0x01 : 0); put16(0x6558); put32(7u << 8 | (which == 1 ? 1 : 0));
+        eth(0x0800);
+        dgram4();
+        assert_int_equal(run(1), DECODE_PACKET);
+        assert_int_equal(pkt.dst_port, 6081);
+        assert_int_equal(pkt.tunnel_depth, 0);
+    }
+    /* GTP-U with the spare bit set. */
+    fn = 0;
+    udp_outer(2152, 8 + 33);
+    put8(0x38); put8(0xFF); put16(33); put32(0x1234);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 2152);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    /* GTP-U whose length claims more than the datagram holds. */
+    fn = 0;
+    udp_outer(2152, 8 + 33);
+    put8(0x30); put8(0xFF); put16(34); put32(0x1234);
+    dgram4();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.dst_port, 2152);
+    assert_int_equal(pkt.tunnel_depth, 0);
+    /* GTP-U with 4 trailing bytes after its length: the inner datagram
+     * is decoded and the trailer is not its payload. */
+    fn = 0;
+    udp_outer(2152, 8 + 33 + 4);
+    put8(0x30); put8(0xFF); put16(33); put32(0x1234);
+    dgram4();
+    put32(0xdeadbeef);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_udp_flow(4);
+    assert_int_equal(pkt.tunnel_depth, 1);
+    assert_int_equal(decoder_stats(dec)->tunnels, 1);
 }
 
 static void test_udp_tunnels_off(void **state)
@@ -1080,6 +1237,9 @@ static void test_ipv6_exthdr_truncated(void **state)
     assert_int_equal(err(DECODE_ERR_IPV6_EXTHDR_TRUNCATED), 2);
 }
 
+/* Nine destination-options headers (hosts accept them) before TCP: the TCP
+ * packet is decoded.  Beyond the bound (64) the packet is kept with the
+ * rest of the chain as its payload and the event counted and flagged. */
 static void test_ipv6_exthdr_too_many(void **state)
 {
     (void)state;
@@ -1091,7 +1251,25 @@ static void test_ipv6_exthdr_too_many(void **state)
         putn(0, 6);
     }
     udp_pay();
-    assert_dropped(run(1), DECODE_ERR_IPV6_EXTHDR_TOO_MANY);
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 17);
+    assert_int_equal(pkt.dst_port, 2222);
+    assert_int_equal(pkt.decode_events, 0);
+    fn = 0;
+    eth(0x86DD);
+    ip6(60, 70 * 8 + 13, A6, B6);
+    for (int i = 0; i < 70; i++) {
+        put8(i < 69 ? 60 : 17);
+        put8(0);
+        putn(0, 6);
+    }
+    udp_pay();
+    assert_int_equal(run(1), DECODE_PACKET);
+    assert_int_equal(pkt.proto, 60);
+    assert_memory_equal(pkt.src.bytes, A6, 16);
+    assert_int_equal(pkt.payload_len, 6 * 8 + 13);
+    assert_int_equal(err(DECODE_ERR_IPV6_EXTHDR_TOO_MANY), 1);
+    assert_true(pkt.decode_events & (1ull << DECODE_ERR_IPV6_EXTHDR_TOO_MANY));
 }
 
 static void test_tcp_malformed(void **state)
@@ -1411,6 +1589,55 @@ static void test_frag_in_tunnel(void **state)
     assert_int_equal(pkt.tunnel_depth, 1);
 }
 
+/* Hash flooding (issue 14): fragment keys that all fell into one bucket
+ * under the unkeyed FNV hash defrag used before spread out now. */
+static uint32_t old_defrag_hash(const struct frag_key *k)
+{
+    const uint8_t *b = (const uint8_t *)k;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < sizeof *k; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h & 16383u;
+}
+
+static void test_defrag_hash_flooding(void **state)
+{
+    (void)state;
+    enum { WANT = 300 };
+    struct defrag *df = defrag_new(64u << 20, 30000000);
+    assert_non_null(df);
+    struct decode_stats st;
+    memset(&st, 0, sizeof st);
+    uint8_t hdr[20] = { 0x45 }, data[8] = { 0 }, out[64];
+    uint32_t out_len;
+    struct frag_key k;
+    memset(&k, 0, sizeof k);
+    k.family = 4;
+    k.proto = 17;
+    memcpy(k.src, A4, 4);
+    memcpy(k.dst, B4, 4);
+    uint32_t target = UINT32_MAX;
+    size_t found = 0;
+    for (uint32_t id = 0; found < WANT && id < (1u << 26); id++) {
+        k.id = id;
+        uint32_t h = old_defrag_hash(&k);
+        if (target == UINT32_MAX)
+            target = h;
+        if (h != target)
+            continue;
+        struct frag_input in = { .key = &k, .ts_usec = ts_now, .hdr = hdr, .hdr_len = 20, .offset = 0,
+                                 .more = true, .data = data, .len = sizeof data };
+        assert_int_equal(defrag_add(df, &in, out, sizeof out, &out_len, &st), FRAG_HELD);
+        found++;
+    }
+    assert_int_equal(found, WANT);
+    assert_int_equal(defrag_sets(df), WANT);
+    size_t longest = defrag_longest_chain(df);
+    if (longest > 8)
+        fail_msg("longest defrag chain %zu with colliding keys, want <= 8", longest);
+    defrag_free(df);
+}
+
 /* ---- the crafted captures ---- */
 
 static void decode_file(const char *path, uint64_t *outcome)
@@ -1545,6 +1772,8 @@ int main(void)
         T(test_vlan), T(test_mpls), T(test_pppoe),
         T(test_ip_in_ip), T(test_gre), T(test_tunnel_depth_limit),
         T(test_udp_tunnels), T(test_udp_tunnels_off),
+        T(test_tunnel_payload_bad_keeps_outer), T(test_udp_tunnel_destination_port_only),
+        T(test_udp_tunnel_reserved_and_lengths),
         T(test_ipv4_malformed), T(test_ipv4_bad_version), T(test_ipv4_bad_ihl), T(test_ipv4_ihl_beyond),
         T(test_ipv4_length_lies), T(test_zero_length_offload), T(test_ipv4_length_beyond_wire), T(test_snaplen_truncated),
         T(test_ipv6_malformed), T(test_ipv6_bad_version), T(test_ipv6_bad_length),
@@ -1553,7 +1782,7 @@ int main(void)
         T(test_icmp_sctp_truncated), T(test_every_prefix),
         T(test_frag4_in_order), T(test_frag4_out_of_order), T(test_frag4_overlap_first_wins),
         T(test_frag4_separate_sets), T(test_frag_timeout), T(test_frag_memcap), T(test_frag_too_large),
-        T(test_frag6), T(test_frag_in_tunnel),
+        T(test_frag6), T(test_frag_in_tunnel), T(test_defrag_hash_flooding),
         T(test_decode_captures), T(test_malformed_corpus), T(test_error_names),
         T(test_config_load),
     };

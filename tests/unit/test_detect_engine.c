@@ -244,6 +244,37 @@ static void test_pcre(void **state)
     world_free(&w);
 }
 
+/* A pcre that hits its match limit (catastrophic backtracking on crafted
+ * input) cannot tell: counted, no match, and a negated one does not pass. */
+static void test_pcre_limit_cannot_tell(void **state)
+{
+    (void)state;
+    struct world w;
+    world_load(&w,
+        "alert tcp any any -> any any (content:\"q=\"; pcre:!\"/^q=(\\w+\\s?)*$/\"; sid:1;)\n"
+        "alert tcp any any -> any any (content:\"r=\"; pcre:\"/^r=(\\w+\\s?)*$/\"; sid:2;)\n");
+    char evil[80];
+    memset(evil, 'a', sizeof evil);
+    memcpy(evil, "q=", 2);
+    evil[sizeof evil - 2] = '!';
+    evil[sizeof evil - 1] = '\0';
+    assert_int_equal(send(&w, evil), 0);            /* before: the negation passed */
+    struct detect_thread_stats st;
+    detect_thread_stats(w.dt, &st);
+    assert_int_equal(st.pcre_match_limit, 1);
+    evil[0] = 'r';
+    assert_int_equal(send(&w, evil), 0);
+    detect_thread_stats(w.dt, &st);
+    assert_int_equal(st.pcre_match_limit, 2);
+    assert_int_equal(st.pcre_errors, 0);
+    /* A definite answer still works both ways. */
+    assert_int_equal(send(&w, "q=a b c!"), 1);      /* no match: the negation passes */
+    assert_int_equal(send(&w, "r=a b c"), 1);
+    detect_thread_stats(w.dt, &st);
+    assert_int_equal(st.pcre_match_limit, 2);
+    world_free(&w);
+}
+
 static void test_flowbits(void **state)
 {
     (void)state;
@@ -304,6 +335,121 @@ static void test_thresholds_across_workers(void **state)
     w.dt = first;
     assert_int_equal(send(&w, "A"), 1);     /* and the fourth, back on worker 1 */
     detect_thread_free(second);
+    world_free(&w);
+}
+
+/* A SIGHUP reload as sensor.c does it: the new engine from new rule text,
+ * the state of unchanged rules carried over, the worker switched.  The old
+ * engine is returned for the caller to free once done. */
+static struct detect_engine *reload(struct world *w, const char *rules)
+{
+    FILE *f = fopen(w->path, "w");
+    assert_non_null(f);
+    fputs(rules, f);
+    fclose(f);
+    const char *files[] = { w->path };
+    struct diag diag = { .quiet = 1 };
+    struct detect_engine_config cfg = { .rule_files = files, .nrule_files = 1,
+                                        .classification_file = "rules/classification.config" };
+    struct detect_engine *de = detect_engine_load(&cfg, &diag);
+    assert_non_null(de);
+    assert_int_equal(diag.errors, 0);
+    detect_engine_carry_state(de, w->de);
+    struct detect_thread *dt = detect_thread_new(de);
+    assert_non_null(dt);
+    detect_thread_carry_state(dt, w->dt);
+    detect_thread_free(w->dt);
+    struct detect_engine *old = w->de;
+    w->de = de;
+    w->dt = dt;
+    return old;
+}
+
+/* Issue 14: a reload keeps the threshold counts of rules whose sid, rev and
+ * text did not change; a changed rule starts from zero. */
+static void test_reload_carries_thresholds(void **state)
+{
+    (void)state;
+    static const char *const before =
+        "alert tcp any any -> any any (content:\"A\"; threshold:type threshold, track by_src, count 3, seconds 60; sid:1; rev:1;)\n"
+        "alert tcp any any -> any any (content:\"B\"; threshold:type threshold, track by_src, count 3, seconds 60; sid:2; rev:1;)\n";
+    static const char *const after =            /* sid 1 re-indented only; sid 2 changed */
+        "alert tcp any any -> any any (content:\"A\";  threshold:type threshold, track by_src, count 3, seconds 60; sid:1; rev:1;)\n"
+        "alert tcp any any -> any any (content:\"B\"; threshold:type threshold, track by_src, count 3, seconds 60; sid:2; rev:2;)\n"
+        "alert tcp any any -> any any (content:\"Z\"; sid:3;)\n";
+    struct world w;
+    world_load(&w, before);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(send(&w, "A"), 0);
+        assert_int_equal(send(&w, "B"), 0);
+    }
+    struct detect_engine *old = reload(&w, after);
+    assert_int_equal(send(&w, "A"), 1);     /* the third match of sid 1: counted across the reload */
+    assert_int_equal(send(&w, "B"), 0);     /* sid 2 changed: its first match */
+    assert_int_equal(send(&w, "B"), 0);
+    assert_int_equal(send(&w, "B"), 1);
+    detect_engine_free(old);                /* the table moved: the new engine still counts */
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(send(&w, "A"), 0);
+    assert_int_equal(send(&w, "A"), 1);
+    world_free(&w);
+}
+
+/* And the anomaly trackers: a brute force paced across a reload is still
+ * caught, unless the rule changed. */
+static void end_short_session(struct world *w, uint16_t cport, uint64_t start)
+{
+    w->flow.client_port = cport;
+    w->flow.server_port = 22;
+    w->flow.start_usec = start;
+    w->flow.last_usec = start + 1000000;
+    w->flow.tcp_flags_seen[0] = w->flow.tcp_flags_seen[1] = TCP_SYN | TCP_ACK | TCP_PSH | TCP_FIN;
+    w->flow.pkts[0] = w->flow.pkts[1] = 12;
+    w->flow.bytes[0] = w->flow.bytes[1] = 1500;
+    detect_flow_end(w->dt, &w->flow, &w->sink);
+}
+
+static void test_reload_carries_trackers(void **state)
+{
+    (void)state;
+    static const char *const rule =
+        "alert tcp any any -> any 22 (msg:\"ssh brute\"; anomaly:brute_force, count 6, window 5m; sid:9; rev:1;)\n";
+    static const char *const changed =
+        "alert tcp any any -> any 22 (msg:\"ssh brute\"; anomaly:brute_force, count 6, window 5m; sid:9; rev:2;)\n";
+    for (int variant = 0; variant < 2; variant++) {
+        struct world w;
+        world_load(&w, rule);
+        uint64_t t = 1700000000000000ull;
+        for (uint16_t i = 0; i < 3; i++)
+            end_short_session(&w, (uint16_t)(41000 + i), t + i * 10000000ull);
+        assert_int_equal(w.alerts.n, 0);
+        struct detect_engine *old = reload(&w, variant == 0 ? rule : changed);
+        detect_engine_free(old);
+        for (uint16_t i = 3; i < 6; i++)
+            end_short_session(&w, (uint16_t)(41000 + i), t + i * 10000000ull);
+        /* unchanged: 6 sessions, one alert; changed (rev 2): 3 so far */
+        assert_int_equal(w.alerts.n, variant == 0 ? 1 : 0);
+        world_free(&w);
+    }
+}
+
+/* Datasets: what `set` added before a reload is still there after it (the
+ * file is loaded afresh, run-time changes replayed on it). */
+static void test_reload_carries_datasets(void **state)
+{
+    (void)state;
+    static const char *const rules =
+        "alert ip any any -> any any (msg:\"new source\"; ip.src; dataset:set,seen,type ipv4; sid:1; rev:1;)\n";
+    struct world w;
+    world_load(&w, rules);
+    w.flow.pkts[0] = 1;
+    assert_int_equal(send(&w, "p"), 1);     /* 10.0.0.1 is new: added */
+    w.flow.pkts[0] = 1;
+    assert_int_equal(send(&w, "p"), 0);     /* then known */
+    struct detect_engine *old = reload(&w, rules);
+    detect_engine_free(old);
+    w.flow.pkts[0] = 1;
+    assert_int_equal(send(&w, "p"), 0);     /* still known after the reload */
     world_free(&w);
 }
 
@@ -584,6 +730,10 @@ int main(void)
         cmocka_unit_test(test_stream_inspection),
         cmocka_unit_test(test_content_modifiers),
         cmocka_unit_test(test_pcre),
+        cmocka_unit_test(test_pcre_limit_cannot_tell),
+        cmocka_unit_test(test_reload_carries_thresholds),
+        cmocka_unit_test(test_reload_carries_trackers),
+        cmocka_unit_test(test_reload_carries_datasets),
         cmocka_unit_test(test_flowbits),
         cmocka_unit_test(test_thresholds),
         cmocka_unit_test(test_thresholds_across_workers),

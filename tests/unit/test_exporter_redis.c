@@ -60,6 +60,16 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
+/* The test's own client password: the exporter scrubs XIEZHI_REDIS_PASSWORD
+ * from the environment once it has read it (issue 14). */
+static char client_password[64];
+
+static void set_password(const char *pw)
+{
+    snprintf(client_password, sizeof client_password, "%s", pw);
+    setenv("XIEZHI_REDIS_PASSWORD", pw, 1);
+}
+
 static redisContext *rconnect(void)
 {
     struct timeval tv = { 2, 0 };
@@ -71,7 +81,7 @@ static redisContext *rconnect(void)
         return NULL;
     }
     redisSetTimeout(c, tv);
-    const char *pw = getenv("XIEZHI_REDIS_PASSWORD");
+    const char *pw = client_password[0] ? client_password : NULL;
     const char *user = getenv("TEST_REDIS_USER");
     if (pw) {
         redisReply *r = user ? redisCommand(c, "AUTH %s %s", user, pw) : redisCommand(c, "AUTH %s", pw);
@@ -172,6 +182,7 @@ static int setup(void **state)
     unix_path[0] = '\0';
     read_db = 0;
     unsetenv("XIEZHI_REDIS_PASSWORD");
+    client_password[0] = '\0';
     unsetenv("TEST_REDIS_USER");
     return 0;
 }
@@ -491,9 +502,10 @@ static void test_requirepass(void **state)
     skip_without_redis();
     redis_extra[0] = "--requirepass";
     redis_extra[1] = "s3cret pass";
-    setenv("XIEZHI_REDIS_PASSWORD", "s3cret pass", 1);
+    set_password("s3cret pass");
     redis_start();
     struct output_set *set = open_outputs(NULL);
+    assert_null(getenv("XIEZHI_REDIS_PASSWORD"));     /* read, then scrubbed */
     for (uint64_t s = 1; s <= 20000; s++)
         emit(set, s);
     redis_signal(SIGKILL);
@@ -514,7 +526,7 @@ static void test_acl_user_password_file(void **state)
     const char *acl[] = { "--user", "default", "off", "--user", "xiezhi", "on", ">pw-from-file",
                           "~xiezhi:*", "+@all", NULL };
     memcpy(redis_extra, acl, sizeof acl);
-    setenv("XIEZHI_REDIS_PASSWORD", "pw-from-file", 1);
+    set_password("pw-from-file");
     setenv("TEST_REDIS_USER", "xiezhi", 1);
     redis_start();
     char pwfile[300], set_pw[400];

@@ -419,6 +419,125 @@ static void test_flow_id(void **state)
     flow_table_free(t2);
 }
 
+/* ---- hash flooding (issue 14) ----
+ * The bucket hash the table used before: a fixed seed anyone can read in
+ * the source.  Keys that collide under it in the low 12 bits all fell into
+ * one chain of a table capped at 4096 flows; with the keyed hash they
+ * spread out. */
+static uint64_t old_mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t old_step(uint64_t h, uint64_t w)
+{
+    h ^= w;
+    h *= 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
+static uint64_t old_load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* a < b (address order), as the old hash put them. */
+static uint64_t old_flow_hash(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb,
+                              uint8_t proto)
+{
+    uint64_t h = 0x5851f42d4c957f2dULL;
+    h = old_step(h, old_load64(a->bytes));
+    h = old_step(h, old_load64(a->bytes + 8));
+    h = old_step(h, old_load64(b->bytes));
+    h = old_step(h, old_load64(b->bytes + 8));
+    h = old_step(h, ((uint64_t)pa << 48) | ((uint64_t)pb << 32) | ((uint64_t)proto << 8) | a->family);
+    h = old_step(h, 0);
+    return old_mix64(h);
+}
+
+static void test_hash_flooding(void **state)
+{
+    (void)state;
+    enum { WANT = 1000, MASK = 4095 };
+    struct ended e;
+    struct flow_table_config cfg;
+    flow_table_config_defaults(&cfg);
+    cfg.max_flows = MASK + 1;
+    memset(&e, 0, sizeof e);
+    struct flow_table *ft = flow_table_new(&cfg, on_end, &e);
+    assert_non_null(ft);
+    struct ip_addr server = v4(10, 200, 0, 1);
+    uint64_t target = UINT64_MAX;
+    size_t found = 0;
+    enum flow_direction dir;
+    bool created;
+    for (uint32_t i = 0; found < WANT && i < (1u << 24); i++) {
+        struct ip_addr src = v4(10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i);
+        uint64_t low = old_flow_hash(&src, 5353, &server, 53, 17) & MASK;
+        if (target == UINT64_MAX)
+            target = low;
+        if (low != target)
+            continue;
+        struct packet p = mkpkt(17, src, 5353, server, 53, 0, SEC + found);
+        feed(ft, p, &dir, &created);
+        assert_true(created);
+        found++;
+    }
+    assert_int_equal(found, WANT);
+    assert_int_equal(flow_table_stats(ft)->active, WANT);
+    /* 1000 flows in at least 1024 buckets: a few per chain at most, where
+     * the old hash put all 1000 in one. */
+    size_t longest = flow_table_longest_chain(ft);
+    if (longest > 10)
+        fail_msg("longest chain %zu with colliding keys, want <= 10", longest);
+    flow_table_flush(ft, FLOW_END_SHUTDOWN);
+    flow_table_free(ft);
+}
+
+/* flow.memcap: other stages' per-flow bytes (the probe) count; a new flow
+ * evicts the oldest beyond the cap, each evicted flow ended and counted. */
+static uint64_t probe_per_flow(void *ctx)
+{
+    struct flow_table *const *ft = ctx;
+    return flow_table_stats(*ft)->active * 1000;     /* 1000 bytes of state per flow */
+}
+
+static void test_memcap_bytes(void **state)
+{
+    (void)state;
+    struct ended e;
+    struct flow_table_config cfg;
+    flow_table_config_defaults(&cfg);
+    cfg.memcap = 200 * 1024;
+    memset(&e, 0, sizeof e);
+    struct flow_table *ft = flow_table_new(&cfg, on_end, &e);
+    assert_non_null(ft);
+    flow_table_set_state_probe(ft, probe_per_flow, &ft);
+    enum flow_direction dir;
+    bool created;
+    for (uint32_t i = 0; i < 1000; i++) {
+        struct packet p = mkpkt(17, v4(172, 16, (uint8_t)(i >> 8), (uint8_t)i), 1000, v4(10, 0, 0, 53), 53, 0,
+                                SEC + i);
+        feed(ft, p, &dir, &created);
+        assert_true(flow_table_stats(ft)->memory_bytes <= cfg.memcap + 1000 + sizeof(struct flow));
+    }
+    const struct flow_table_stats *st = flow_table_stats(ft);
+    assert_true(st->memcap_evicted > 500);
+    assert_int_equal(st->evicted, st->memcap_evicted);
+    assert_int_equal(e.n, st->memcap_evicted);              /* each one ended through on_end */
+    assert_int_equal(e.reasons[0], FLOW_END_EVICTED);
+    assert_int_equal(st->active + st->memcap_evicted, 1000);
+    flow_table_flush(ft, FLOW_END_SHUTDOWN);
+    flow_table_free(ft);
+}
+
 static void test_flow_struct_small(void **state)
 {
     (void)state;
@@ -438,6 +557,8 @@ int main(void)
         cmocka_unit_test(test_lru_eviction),
         cmocka_unit_test(test_flush_reasons),
         cmocka_unit_test(test_flow_id),
+        cmocka_unit_test(test_hash_flooding),
+        cmocka_unit_test(test_memcap_bytes),
         cmocka_unit_test(test_flow_struct_small),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

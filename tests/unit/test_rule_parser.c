@@ -488,6 +488,23 @@ static void test_anomaly(void **state)
     assert_true(strlen(err) > 0);
 }
 
+/* decode-event takes a decoder counter name (Suricata's dot accepted). */
+static void test_decode_event(void **state)
+{
+    (void)state;
+    struct rule *r = parse(RULE("decode-event:gre_unsupported; sid:1;"));
+    if (!r)
+        fail_msg("%s", err);
+    rule_free(r);
+    r = parse(RULE("decode-event:ipv6.exthdr_too_many; sid:1;"));
+    if (!r)
+        fail_msg("%s", err);
+    rule_free(r);
+    r = parse(RULE("decode-event:no_such_event; sid:1;"));
+    assert_null(r);
+    assert_non_null(strstr(err, "unknown decode-event 'no_such_event'"));
+}
+
 /* Every keyword of the table is either set up by one of the tests above
  * or deliberately unsupported; this lists the supported ones once more,
  * each in a minimal valid rule. */
@@ -498,7 +515,7 @@ static void test_every_keyword_parses(void **state)
         "msg:\"m\";", "sid:1;", "rev:1;", "gid:1;", "classtype:misc-activity;", "priority:1;",
         "metadata:a b;", "reference:cve,2024-1;", "target:src_ip;", "noalert;",
         "flow:to_server;", "flowbits:set,x;", "ip_proto:6;", "ttl:64;", "flags:S;", "dsize:>0;",
-        "itype:0;", "icode:0;", "content:\"a\";", "content:\"a\"; nocase;", "content:\"a\"; depth:4;",
+        "itype:0;", "icode:0;", "decode-event:ipv6.exthdr_too_many;", "content:\"a\";", "content:\"a\"; nocase;", "content:\"a\"; depth:4;",
         "content:\"a\"; offset:1;", "content:\"a\"; content:\"b\"; distance:0;",
         "content:\"a\"; content:\"b\"; within:4;", "content:\"a\"; startswith;",
         "content:\"a\"; endswith;", "content:\"a\"; fast_pattern;", "http.uri; bsize:>1;",
@@ -512,6 +529,10 @@ static void test_every_keyword_parses(void **state)
         "threshold:type both, track by_rule, count 2, seconds 5;",
         "detection_filter:track by_flow, count 2, seconds 5;", "anomaly:host_sweep;",
         "stream-event:reassembly_overlap_different_data;", "stream_size:client,>=,100;",
+        /* payload numbers and base64 (values in test_payload_keywords.c) */
+        "isdataat:1;", "byte_test:1,>,1,0;", "byte_jump:1,0;", "byte_extract:1,0,v;",
+        "byte_math:bytes 1, offset 0, oper +, rvalue 1, result r;", "base64_decode;",
+        "base64_decode; base64_data;", "content:\"a\"; rawbytes;",
     };
     for (size_t k = 0; k < keyword_count(); k++) {
         const struct keyword *kw = keyword_at(k);
@@ -553,7 +574,7 @@ static void test_errors(void **state)
     expect_error(RULE("content:\"\"; sid:1;"), "keyword 'content' needs a value");
     expect_error(RULE("content:\"|  |\"; sid:1;"), "empty content");
     expect_error(RULE("frobnicate:1; sid:1;"), "keyword 'frobnicate' is not supported");
-    expect_error(RULE("byte_test:4,>,1,0; sid:1;"), "keyword 'byte_test' is not supported");
+    expect_error(RULE("xbits:set,x,track ip_src; sid:1;"), "keyword 'xbits' is not supported");
     expect_error(RULE("msg:\"no sid\";"), "missing sid");
     expect_error(RULE("sid:0;"), "invalid sid '0'");
     expect_error(RULE("sid:abc;"), "invalid sid 'abc'");
@@ -739,7 +760,7 @@ int main(void)
         cmocka_unit_test(test_geoip_without_db),
         cmocka_unit_test(test_dataset),
         cmocka_unit_test(test_threshold),
-        cmocka_unit_test(test_anomaly),
+        cmocka_unit_test(test_anomaly), cmocka_unit_test(test_decode_event),
         cmocka_unit_test(test_stream_keywords),
         cmocka_unit_test(test_every_keyword_parses),
         cmocka_unit_test(test_errors),
