@@ -311,30 +311,56 @@ static void write_stream_own_stats(struct json_writer *j, const struct stream_st
     json_object_end(j);
 }
 
+/* Suricata's names for a parser that serves both transports. */
+static const struct {
+    const char *parser, *name[APPLAYER_TRANSPORTS];
+} split_stats_names[] = {
+    { "dns", { "dns_tcp", "dns_udp" } },
+};
+
+/* Writes one counter per Suricata stats name of parser p: one summed over
+ * the transports, or one per transport where Suricata splits them.  With
+ * errors, each is an object {"parser": n}. */
+static void write_applayer_counts(struct json_writer *j, const struct applayer_parser *parser,
+                                  const uint64_t count[APPLAYER_TRANSPORTS], bool errors)
+{
+    const char *const *names = NULL;
+    for (size_t i = 0; i < sizeof split_stats_names / sizeof split_stats_names[0]; i++)
+        if (strcmp(split_stats_names[i].parser, parser->name) == 0)
+            names = split_stats_names[i].name;
+    uint64_t sum = 0;
+    for (int t = 0; t < APPLAYER_TRANSPORTS; t++)
+        sum += count[t];
+    for (int t = 0; t < (names ? APPLAYER_TRANSPORTS : 1); t++) {
+        const char *name = names ? names[t] : parser->name;
+        uint64_t n = names ? count[t] : sum;
+        if (!errors) {
+            json_uint(j, name, n);
+            continue;
+        }
+        json_object_begin(j, name);
+        json_uint(j, "parser", n);
+        json_object_end(j);
+    }
+}
+
 /* Suricata's stats.app_layer: flows and transactions per parser, and the
  * flows a parser gave up on ("parser" errors). */
 static void write_applayer_stats(struct json_writer *j, const struct applayer_stats *s)
 {
-    static const char *const members[] = { "flow", "tx" };
-    const uint64_t *const counts[] = { s->flows, s->tx };
+    static const char *const members[] = { "flow", "tx", "error" };
     json_object_begin(j, "app_layer");
-    for (size_t m = 0; m < 2; m++) {
+    for (size_t m = 0; m < 3; m++) {
         json_object_begin(j, members[m]);
-        for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
-            if (applayer_parser_of((enum applayer_proto)p))
-                json_uint(j, applayer_parser_of((enum applayer_proto)p)->name, counts[m][p]);
+        for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
+            const struct applayer_parser *parser = applayer_parser_of((enum applayer_proto)p);
+            if (!parser)
+                continue;
+            const uint64_t *count = m == 0 ? s->flows[p] : m == 1 ? s->tx[p] : s->parse_errors[p];
+            write_applayer_counts(j, parser, count, m == 2);
+        }
         json_object_end(j);
     }
-    json_object_begin(j, "error");
-    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
-        const struct applayer_parser *parser = applayer_parser_of((enum applayer_proto)p);
-        if (!parser)
-            continue;
-        json_object_begin(j, parser->name);
-        json_uint(j, "parser", s->parse_errors[p]);
-        json_object_end(j);
-    }
-    json_object_end(j);
     json_object_end(j);
 }
 

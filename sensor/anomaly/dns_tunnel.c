@@ -11,6 +11,7 @@
  * query names as evidence.  Reverse lookups (.arpa) are never counted. */
 #include "anomaly/anomaly_int.h"
 #include "anomaly/dns_label.h"
+#include "applayer/dns/dns.h"
 
 #include <netinet/in.h>
 #include <ctype.h>
@@ -103,7 +104,7 @@ static size_t data_size(const struct anomaly_params *p)
     return counter_bytes(p) + evlist_size(p->evidence, NAME_WIDTH);
 }
 
-struct dns_query {
+struct tunnel_query {
     char name[NAME_MAX_TEXT];  /* lower case, dotted, no trailing dot */
     size_t len;
     size_t label[MAX_LABELS];  /* offset of each label in name */
@@ -116,37 +117,40 @@ static uint16_t be16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* The first question of a DNS query message; -1 for anything else. */
-static int dns_parse_query(const uint8_t *msg, uint32_t len, struct dns_query *q)
+/* The first question of a DNS query message, as the DNS parser
+ * (sensor/applayer/dns) reads it, so that the detector and the dns events
+ * agree on every name; lower-cased and cut into labels here.  -1 for a
+ * response, another opcode, no question, or a malformed message. */
+static int dns_parse_query(const uint8_t *msg, uint32_t len, struct tunnel_query *q)
 {
-    if (len < 12)
+    struct dns_message m;
+    memset(&m, 0, sizeof m);
+    int rc = dns_message_parse(&m, msg, len);
+    bool usable = rc == 0 && !dns_is_response(&m) && dns_opcode(&m) == 0 && m.nqueries > 0;
+    const char *name = usable ? m.queries[0].rrname : "";
+    size_t n = strlen(name);
+    if (!usable || strcmp(name, "<root>") == 0 || n > 253) {
+        dns_message_clear(&m);
         return -1;
-    uint16_t flags = be16(msg + 2);
-    if ((flags & 0x8000) || ((flags >> 11) & 0xF) != 0 || be16(msg + 4) == 0)
-        return -1;
-    uint32_t off = 12;
-    q->len = q->nlabels = 0;
-    for (;;) {
-        if (off >= len)
-            return -1;
-        uint8_t l = msg[off++];
-        if (l == 0)
-            break;
-        if (l > 63 || q->nlabels == MAX_LABELS)
-            return -1;             /* compression pointers have no place in a question */
-        if (off + l > len || q->len + (q->nlabels ? 1u : 0u) + l > 253)
-            return -1;
-        if (q->nlabels)
-            q->name[q->len++] = '.';
-        q->label[q->nlabels++] = q->len;
-        for (uint8_t i = 0; i < l; i++)
-            q->name[q->len++] = (char)tolower(msg[off + i]);
-        off += l;
     }
-    if (q->nlabels == 0 || off + 4 > len)
-        return -1;
-    q->name[q->len] = '\0';
-    q->qtype = be16(msg + off);
+    q->qtype = m.queries[0].rrtype;
+    q->nlabels = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && name[i] != '.')
+            continue;
+        if (i == start || q->nlabels == MAX_LABELS) {   /* a '.' byte inside a label */
+            dns_message_clear(&m);
+            return -1;
+        }
+        q->label[q->nlabels++] = start;
+        start = i + 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        q->name[i] = (char)tolower((unsigned char)name[i]);
+    q->name[n] = '\0';
+    q->len = n;
+    dns_message_clear(&m);
     return 0;
 }
 
@@ -163,7 +167,7 @@ static bool is_generic_sld(const char *s, size_t n)
 /* Index of the first label of the registered domain: the last two labels,
  * or three under a two-letter country code with a generic second level
  * (gov.cn, com.cn, co.uk) -- an approximation of the public suffix list. */
-static size_t registered_start(const struct dns_query *q)
+static size_t registered_start(const struct tunnel_query *q)
 {
     if (q->nlabels <= 2)
         return 0;
@@ -204,7 +208,7 @@ static bool ends_with(const char *s, size_t n, const char *suffix)
 
 /* The query of a packet to the server (UDP, or TCP with its two-byte
  * length first); -1 when there is none or it is a reverse lookup. */
-static int query_of(const struct packet *pkt, struct dns_query *q)
+static int query_of(const struct packet *pkt, struct tunnel_query *q)
 {
     const uint8_t *msg = pkt->payload;
     uint32_t len = pkt->payload_len;
@@ -226,7 +230,7 @@ static int query_of(const struct packet *pkt, struct dns_query *q)
 
 /* Whether a query counts for methods names and txt_volume (*score: the
  * subdomain's entropy); subdomains and encoded decide in count_distinct. */
-static bool query_counts(const struct anomaly_params *p, const struct dns_query *q,
+static bool query_counts(const struct anomaly_params *p, const struct tunnel_query *q,
                          size_t sub_len, double *score)
 {
     switch ((enum dns_method)p->method) {
@@ -255,7 +259,7 @@ static void window_count(struct dns_window *w, uint64_t now, uint64_t window, bo
 
 /* subdomains and encoded: adds the subdomain to the distinct set; true when
  * the alert is due (*count: distinct subdomains). */
-static bool count_distinct(struct anomaly_ctx *c, struct tracker *t, const struct dns_query *q,
+static bool count_distinct(struct anomaly_ctx *c, struct tracker *t, const struct tunnel_query *q,
                            size_t sub_len, uint64_t *count)
 {
     const struct anomaly_params *p = c->params;
@@ -329,7 +333,7 @@ static void on_packet(struct anomaly_ctx *c, enum flow_direction dir)
     const struct anomaly_params *p = c->params;
     if (dir != FLOW_TOSERVER || !pkt->payload)
         return;
-    struct dns_query q;
+    struct tunnel_query q;
     if (query_of(pkt, &q) < 0)
         return;
     size_t reg = registered_start(&q);

@@ -4,6 +4,7 @@
  * transaction life cycle (logged once, freed when done). */
 #include "applayer/applayer.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,9 @@
 /* One row per protocol; a new parser adds its row here. */
 static const struct applayer_parser *const registry[APPLAYER_PROTO_COUNT] = {
     [APPLAYER_HTTP] = &applayer_http_parser,
+    [APPLAYER_DNS] = &applayer_dns_parser,
+    [APPLAYER_TLS] = &applayer_tls_parser,
+    [APPLAYER_SSH] = &applayer_ssh_parser,
 };
 
 #define NDPI_IDS_MAX 8
@@ -139,7 +143,8 @@ static int attach(struct applayer *al, struct flow *f, const struct applayer_par
     af->failed = false;
     af->visible = f->proto != 6;
     af->attach_dir = (uint8_t)dir;
-    al->stats.flows[p->proto]++;
+    af->transport = f->proto == IPPROTO_UDP ? APPLAYER_UDP : APPLAYER_TCP;
+    al->stats.flows[p->proto][af->transport]++;
     return 0;
 }
 
@@ -190,7 +195,7 @@ static struct applayer_flow *flow_state(struct flow *f)
 static void free_txs(struct applayer *al, struct applayer_flow *af)
 {
     size_t n = af->parser->tx_count(af->state);
-    al->stats.tx[af->proto] += n;
+    al->stats.tx[af->proto][af->transport] += n;
     for (size_t i = 0; i < n; i++) {
         struct applayer_tx *tx = af->parser->tx_at(af->state, i);
         free(tx->fired);
@@ -249,7 +254,7 @@ static void give(struct applayer *al, struct applayer_flow *af, const struct app
         return;
     if (af->parser->on_data(af->state, part, ts_usec) < 0) {
         af->failed = true;
-        al->stats.parse_errors[af->proto]++;
+        al->stats.parse_errors[af->proto][af->transport]++;
         return;
     }
     check_tunnel(al, af);
@@ -356,7 +361,7 @@ void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_directi
         return;
     if (af->parser->on_packet(af->state, dir, data, len, ts_usec) < 0) {
         af->failed = true;
-        al->stats.parse_errors[af->proto]++;
+        al->stats.parse_errors[af->proto][af->transport]++;
     }
 }
 
@@ -405,7 +410,7 @@ void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
             break;
         free(tx->fired);
         tx->fired = NULL;
-        al->stats.tx[af->proto]++;
+        al->stats.tx[af->proto][af->transport]++;
         p->tx_free(af->state, tx);
     }
 }

@@ -136,10 +136,19 @@ struct applayer_parser {
      * rest of the flow is another protocol; the framework then probes the
      * bytes from that stream offset again.  NULL or false: no switch. */
     bool (*tunnel_offset)(void *state, uint64_t offset[2]);
+
+    /* xiezhi's own top-level object(s) beside the protocol's (each opened
+     * under its own key), for what Suricata's schema has no name for inside
+     * it: TLS's "tls_info".  NULL: none. */
+    void (*eve_write_beside)(const void *settings, void *state, const struct applayer_tx *tx,
+                             struct json_writer *j);
 };
 
 /* The rows (each parser's file defines its own). */
 extern const struct applayer_parser applayer_http_parser;
+extern const struct applayer_parser applayer_dns_parser;
+extern const struct applayer_parser applayer_tls_parser;
+extern const struct applayer_parser applayer_ssh_parser;
 
 /* Bytes of a direction kept for probes that need more than one segment. */
 #define APPLAYER_PROBE_BYTES 32
@@ -163,15 +172,20 @@ struct applayer_flow {
     bool failed;                            /* the parser gave up on this flow */
     bool visible;                           /* packet rules see proto (see applayer_on_packet) */
     uint8_t attach_dir;                     /* direction whose bytes decided the parser */
+    uint8_t transport;                      /* enum applayer_transport of the flow */
 };
 
 /* The framework's per-worker state (parser settings, nDPI ids, counters). */
 struct applayer;
 
+/* Counters are kept per transport, because Suricata's stats name a parser
+ * that serves both apart (dns_tcp, dns_udp). */
+enum applayer_transport { APPLAYER_TCP, APPLAYER_UDP, APPLAYER_TRANSPORTS };
+
 struct applayer_stats {
-    uint64_t flows[APPLAYER_PROTO_COUNT];   /* flows given to each parser */
-    uint64_t tx[APPLAYER_PROTO_COUNT];      /* transactions logged/freed */
-    uint64_t parse_errors[APPLAYER_PROTO_COUNT];
+    uint64_t flows[APPLAYER_PROTO_COUNT][APPLAYER_TRANSPORTS];  /* flows given to each parser */
+    uint64_t tx[APPLAYER_PROTO_COUNT][APPLAYER_TRANSPORTS];     /* transactions logged/freed */
+    uint64_t parse_errors[APPLAYER_PROTO_COUNT][APPLAYER_TRANSPORTS];
     uint64_t tunnels;                       /* CONNECT and the like that succeeded */
 };
 

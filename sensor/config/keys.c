@@ -48,6 +48,9 @@ const char *const config_known_keys[] = {
     HTP "compression-bomb-limit", HTP "decompression-time-limit", HTP "meta-field-limit",
     HTP "headers-limit", HTP "lzma-enabled", HTP "lzma-memlimit",
 #undef HTP
+    "app-layer.protocols.dns.enabled", "app-layer.protocols.tls.enabled",
+    "app-layer.protocols.ssh.enabled", "app-layer.protocols.tls.cert-cache",
+    "outputs.eve.dns.answers", "outputs.eve.dns.grouped",
     "stats.interval",
     "logging.dir", "logging.level", "logging.syslog",
     "run-as.user", "run-as.group", "pid-file",

@@ -47,6 +47,21 @@ enum detect_buffer {
     BUF_HTTP_SERVER,
     BUF_HTTP_RESPONSE_BODY,     /* dechunked, decompressed */
     BUF_FILE_DATA,              /* HTTP: request body to server, response body to client */
+    /* DNS, TLS/TLCP and SSH transactions (sensor/applayer/{dns,tls,ssh}) */
+    BUF_DNS_ANSWER_NAME,        /* every answer record's name, one per line */
+    BUF_DNS_QUERIES_RRNAME,     /* every question's name, one per line */
+    BUF_TLS_CERT_SERIAL,
+    BUF_TLS_CERT_FINGERPRINT,
+    BUF_TLS_CIPHER_SUITE,       /* the negotiated suite's IANA or GB/T 38636 name */
+    BUF_JA3_STRING,
+    BUF_JA3S_STRING,
+    BUF_JA4_HASH,
+    BUF_SSH_PROTO,              /* by direction: the client's or the server's */
+    BUF_SSH_SOFTWARE,           /* by direction */
+    BUF_SSH_HASSH,
+    BUF_SSH_HASSH_STRING,
+    BUF_SSH_HASSH_SERVER,
+    BUF_SSH_HASSH_SERVER_STRING,
     BUF_COUNT
 };
 

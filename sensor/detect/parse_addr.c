@@ -24,6 +24,7 @@ static const struct var_default address_defaults[] = {
     { "SMTP_SERVERS", "$HOME_NET" },
     { "SQL_SERVERS", "$HOME_NET" },
     { "DNS_SERVERS", "$HOME_NET" },
+    { "TLCP_SERVERS", "$HOME_NET" },    /* government services that must speak TLCP (rules/extranet.rules) */
     { "TELNET_SERVERS", "$HOME_NET" },
     { "AIM_SERVERS", "$EXTERNAL_NET" },
     { "DC_SERVERS", "$HOME_NET" },

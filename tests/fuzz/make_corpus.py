@@ -16,10 +16,9 @@ one file per seed, named by its SHA-1 like libFuzzer's own corpus files.
   geoip    the tiny .mmdb files of tests/tools/make-test-mmdb.pl, one per schema
   eve_fields  EVE lines as xiezhi-alerts reads them from Redis, hostile ones too
   dns_label   subdomains: tunnel chunks of each encoding and ordinary names
-
-
   http     the TCP payloads of pcaps/http_*.pcap as fuzz_http.c records, plus
            gzip/deflate bodies (a small bomb, a broken stream) and a CONNECT
+  dns, tls, ssh  the flows of pcaps/proto_*.pcap as chunks (proto_chunks.h)
 and tests/fuzz/regressions/<target>/* are added to their target's seeds.
 
 Usage: python3 tests/fuzz/make_corpus.py OUTDIR"""
@@ -367,6 +366,44 @@ def http_seeds(outdir):
          http_record(True, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
 
 
+def proto_seeds(outdir):
+    """dns, tls, ssh: each flow of pcaps/proto_*.pcap in the chunk format of
+    proto_chunks.h, whole and cut to its first chunks."""
+    targets = {53: "dns", 443: "tls", 22: "ssh"}
+    for path in sorted(glob.glob(os.path.join(TOP, "pcaps", "proto_*.pcap"))):
+        cap = read_pcap(path)
+        if not cap or cap[0] != 1:
+            continue
+        flows = {}
+        for _sec, _usec, _orig, frame in cap[2]:
+            if len(frame) < 34 or frame[12:14] != b"\x08\x00":
+                continue
+            ip = frame[14:]
+            ihl = (ip[0] & 15) * 4
+            total = struct.unpack(">H", ip[2:4])[0]
+            l4 = ip[ihl:total]
+            if ip[9] == 6 and len(l4) >= 20:
+                hdr, udp = (l4[12] >> 4) * 4, False
+            elif ip[9] == 17 and len(l4) >= 8:
+                hdr, udp = 8, True
+            else:
+                continue
+            sport, dport = struct.unpack(">HH", l4[:4])
+            payload = l4[hdr:]
+            if not payload:
+                continue
+            toclient = sport in targets
+            server = sport if toclient else dport
+            if server not in targets:
+                continue
+            key = (targets[server], dport if toclient else sport)
+            head = (1 if toclient else 0) | (8 if udp else 0)
+            flows.setdefault(key, []).append(bytes([head]) + struct.pack(">H", len(payload)) + payload)
+        for (target, _port), chunks in sorted(flows.items()):
+            save(outdir, target, b"".join(chunks)[:8192])
+            save(outdir, target, b"".join(chunks[:3]))
+
+
 def stream_seeds(outdir):
     # fuzz_stream.c: config byte, flags byte, two ISNs, then 7-byte segments
     # (dir/flags, 24-bit offset, length/8, time step, ack/256).
@@ -410,9 +447,8 @@ def main():
     eve_fields_seeds(outdir)
     geoip_seeds(outdir)
     dns_label_seeds(outdir)
-
-
     http_seeds(outdir)
+    proto_seeds(outdir)
     stream_seeds(outdir)
     regression_seeds(outdir)
     for target in sorted(os.listdir(outdir)):

@@ -1,0 +1,270 @@
+/* The DNS, TLS and SSH rows of the app-layer registry, driven through the
+ * framework (applayer.h) as the worker drives it: the probes choose the
+ * parser from the first bytes (no nDPI here), chunks and datagrams go in,
+ * transactions come out complete (or at flow end), are logged once with
+ * the protocol's EVE members, give detection their buffers, and are freed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "applayer/applayer.h"
+#include "config/config.h"
+#include "proto_pcap.h"
+
+#define MAX_LOGS 64
+#define MAX_FLOWS 4
+
+struct logs {
+    size_t n;
+    char *json[MAX_LOGS];
+    bool at_end[MAX_LOGS];
+    char buf[MAX_LOGS][8][160];         /* the buffers below, by slot */
+    bool flow_end;
+    struct applayer *al;
+};
+
+static void keep_buffer(struct logs *l, const struct applayer_parser *p, void *state,
+                        const struct applayer_tx *tx, enum detect_buffer b, int slot)
+{
+    const uint8_t *data;
+    uint32_t len;
+    if (p->get_buffer && p->get_buffer(state, tx, b, FLOW_TOSERVER, &data, &len)) {
+        assert_true(len < 160);
+        memcpy(l->buf[l->n][slot], data, len);
+        l->buf[l->n][slot][len] = '\0';
+    }
+}
+
+static void on_log(void *ctx, const struct flow *flow, const struct applayer_parser *p,
+                   void *state, const struct applayer_tx *tx)
+{
+    (void)flow;
+    struct logs *l = ctx;
+    assert_true(l->n < MAX_LOGS);
+    struct json_writer w;
+    json_init(&w);
+    json_object_begin(&w, NULL);
+    json_object_begin(&w, p->name);
+    p->eve_write(applayer_settings(l->al, p->proto), state, tx, &w);
+    json_object_end(&w);
+    if (p->eve_write_beside)
+        p->eve_write_beside(applayer_settings(l->al, p->proto), state, tx, &w);
+    json_object_end(&w);
+    assert_true(json_ok(&w));
+    l->json[l->n] = strdup(w.buf);
+    l->at_end[l->n] = l->flow_end;
+    keep_buffer(l, p, state, tx, BUF_DNS_QUERY, 0);
+    keep_buffer(l, p, state, tx, BUF_TLS_SNI, 1);
+    keep_buffer(l, p, state, tx, BUF_JA3_HASH, 2);
+    keep_buffer(l, p, state, tx, BUF_TLS_CERT_SUBJECT, 3);
+    keep_buffer(l, p, state, tx, BUF_TLS_CIPHER_SUITE, 4);
+    keep_buffer(l, p, state, tx, BUF_JA4_HASH, 5);
+    keep_buffer(l, p, state, tx, BUF_DNS_ANSWER_NAME, 6);
+    keep_buffer(l, p, state, tx, BUF_SSH_SOFTWARE, 7);
+    l->n++;
+    json_free(&w);
+}
+
+/* Runs a capture through a fresh framework; returns the protocol chosen for
+ * each flow in protos (by order of first packet). */
+static void run(const char *path, struct logs *l, enum applayer_proto *protos, size_t *nflows)
+{
+    struct config *cfg = config_new();
+    struct diag diag = { .quiet = 1 };
+    struct applayer *al = applayer_new(cfg, NULL, &diag);
+    assert_non_null(al);
+    memset(l, 0, sizeof *l);
+    l->al = al;
+    struct capture cap;
+    assert_int_equal(capture_load(path, &cap), 0);
+    struct flow flows[MAX_FLOWS];
+    uint16_t ports[MAX_FLOWS];
+    uint64_t offsets[MAX_FLOWS][2];     /* next stream offset per direction */
+    size_t n = 0;
+    memset(offsets, 0, sizeof offsets);
+    memset(flows, 0, sizeof flows);
+    for (size_t i = 0; i < cap.n; i++) {
+        struct segment *sg = &cap.seg[i];
+        size_t k = 0;
+        while (k < n && ports[k] != sg->client_port)
+            k++;
+        if (k == n) {
+            assert_true(n < MAX_FLOWS);
+            ports[n] = sg->client_port;
+            flows[n].proto = sg->udp ? 17 : 6;
+            n++;
+        }
+        enum flow_direction dir = sg->toserver ? FLOW_TOSERVER : FLOW_TOCLIENT;
+        if (sg->udp)
+            applayer_on_datagram(al, &flows[k], dir, sg->data, sg->len, sg->ts_usec);
+        else {
+            /* the generated captures have no loss or reordering: each
+             * segment is the next chunk of its direction */
+            struct applayer_chunk c = { dir, sg->data, sg->len, offsets[k][dir], 0 };
+            offsets[k][dir] += sg->len;
+            applayer_on_chunk(al, &flows[k], &c, sg->ts_usec);
+        }
+        applayer_after_detect(al, &flows[k], false, on_log, l);
+    }
+    l->flow_end = true;
+    for (size_t k = 0; k < n; k++) {
+        protos[k] = flows[k].applayer ? flows[k].applayer->proto : APPLAYER_NONE;
+        applayer_after_detect(al, &flows[k], true, on_log, l);
+        if (flows[k].applayer && flows[k].applayer->parser)
+            assert_int_equal(flows[k].applayer->parser->tx_count(flows[k].applayer->state), 0);
+        applayer_flow_free(&flows[k]);
+    }
+    *nflows = n;
+    capture_free(&cap);
+    applayer_free(al);
+    config_free(cfg);
+}
+
+static void logs_free(struct logs *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->json[i]);
+}
+
+static void assert_has(const char *json, const char *part)
+{
+    if (!strstr(json, part))
+        fail_msg("%s\n  does not contain\n%s", json, part);
+}
+
+static void dns_udp_and_tcp(void **state)
+{
+    (void)state;
+    const char *paths[] = { "pcaps/proto_dns_udp.pcap", "pcaps/proto_dns_tcp.pcap" };
+    for (int p = 0; p < 2; p++) {
+        struct logs l;
+        enum applayer_proto protos[MAX_FLOWS];
+        size_t n;
+        run(paths[p], &l, protos, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(protos[0], APPLAYER_DNS);
+        assert_int_equal(l.n, 13);         /* one event per query/response pair */
+        for (size_t i = 0; i < l.n; i++) {
+            assert_has(l.json[i], "\"type\":\"response\"");
+            assert_false(l.at_end[i]);     /* complete when answered, not at flow end */
+        }
+        assert_string_equal(l.json[2],
+                            "{\"dns\":{\"version\":3,\"type\":\"response\",\"tx_id\":2,\"id\":4099,"
+                            "\"flags\":\"8180\",\"qr\":true,\"rd\":true,\"ra\":true,\"opcode\":0,"
+                            "\"rcode\":\"NOERROR\",\"rrname\":\"portal.gov.example.cn\",\"rrtype\":\"A\","
+                            "\"queries\":[{\"rrname\":\"portal.gov.example.cn\",\"rrtype\":\"A\"}],"
+                            "\"answers\":[{\"rrname\":\"portal.gov.example.cn\",\"rrtype\":\"CNAME\","
+                            "\"ttl\":60,\"rdata\":\"www.gov.example.cn\"},{\"rrname\":"
+                            "\"www.gov.example.cn\",\"rrtype\":\"A\",\"ttl\":300,\"rdata\":"
+                            "\"192.0.2.10\"}],\"grouped\":{\"CNAME\":[\"www.gov.example.cn\"],"
+                            "\"A\":[\"192.0.2.10\"]}}}");
+        assert_string_equal(l.buf[0][0], "www.gov.example.cn");
+        assert_string_equal(l.buf[5][0], "10.2.0.192.in-addr.arpa");
+        assert_string_equal(l.buf[12][0], "nosuch.gov.example.cn");
+        assert_string_equal(l.buf[2][6], "portal.gov.example.cn\nwww.gov.example.cn");
+        assert_string_equal(l.buf[12][6], "");      /* NXDOMAIN: no answers */
+        logs_free(&l);
+    }
+}
+
+static void tls_and_tlcp(void **state)
+{
+    (void)state;
+    struct logs l;
+    enum applayer_proto protos[MAX_FLOWS];
+    size_t n;
+    run("pcaps/proto_tls.pcap", &l, protos, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(protos[0], APPLAYER_TLS);
+    assert_int_equal(protos[1], APPLAYER_TLS);
+    assert_int_equal(l.n, 2);
+    assert_false(l.at_end[0]);             /* both directions went ciphertext */
+    assert_has(l.json[0], "{\"tls\":{\"subject\":\"C=CN, O=Example Gov, CN=www.gov.example.cn\"");
+    assert_has(l.json[0], "\"version\":\"TLS 1.2\"");
+    assert_string_equal(l.buf[0][1], "www.gov.example.cn");
+    assert_string_equal(l.buf[0][2], "5216422c19beb8e44f7b6692d4b1be31");
+    assert_has(l.json[1], "\"version\":\"TLS 1.3\"");
+    assert_has(l.json[1], "\"ja4\":\"t13d1516h2_8daaf6152771_e5627efa2ab1\"");
+    assert_string_equal(l.buf[1][5], "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    assert_string_equal(l.buf[1][4], "TLS_AES_128_GCM_SHA256");
+    assert_has(l.json[0], "},\"tls_info\":{\"cipher_suite\":\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"");
+    logs_free(&l);
+
+    run("pcaps/proto_tlcp.pcap", &l, protos, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(l.n, 3);
+    assert_has(l.json[0], "\"version\":\"TLCP 1.1\"");
+    assert_string_equal(l.buf[0][4], "ECC_SM4_CBC_SM3");
+    assert_has(l.json[0], "\"encryption_cert\":{\"subject\":\"C=CN, ST=北京, O=示例政务服务中心, OU=加密, CN=tlcp.gov.example.cn\"");
+    assert_string_equal(l.buf[0][3], "C=CN, ST=北京, O=示例政务服务中心, OU=签名, CN=tlcp.gov.example.cn");
+    assert_has(l.json[1], "\"version\":\"TLS 1.2\"");
+    assert_has(l.json[2], "\"subject\":\"C=CN, O=过期自签, CN=old.gov.example.cn\"");
+    logs_free(&l);
+}
+
+static void ssh_session(void **state)
+{
+    (void)state;
+    struct logs l;
+    enum applayer_proto protos[MAX_FLOWS];
+    size_t n;
+    run("pcaps/proto_ssh.pcap", &l, protos, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(protos[0], APPLAYER_SSH);
+    assert_int_equal(l.n, 1);
+    assert_false(l.at_end[0]);
+    assert_has(l.json[0], "{\"ssh\":{\"client\":{\"proto_version\":\"2.0\",\"software_version\":\"OpenSSH_9.2p1\","
+                          "\"hassh\":{\"hash\":\"3dd00477ea72b82ec7166c901a2ee2f1\"");
+    assert_has(l.json[0], "\"server\":{\"proto_version\":\"2.0\",\"software_version\":\"OpenSSH_8.9p1\"");
+    assert_string_equal(l.buf[0][7], "OpenSSH_9.2p1");      /* to the server: the client's */
+    logs_free(&l);
+}
+
+/* Probes: each says yes to its own protocol's first bytes only. */
+static void probes(void **state)
+{
+    (void)state;
+    const struct applayer_parser *dns = applayer_parser_of(APPLAYER_DNS),
+                                 *tls = applayer_parser_of(APPLAYER_TLS),
+                                 *ssh = applayer_parser_of(APPLAYER_SSH);
+    assert_string_equal(dns->name, "dns");
+    assert_ptr_equal(applayer_parser_by_name("tls"), tls);
+    const uint8_t hello[] = { 22, 3, 1, 0, 200, 1, 0, 0, 196 };
+    const uint8_t tlcp[] = { 22, 1, 1, 0, 80, 1, 0, 0, 76 };
+    assert_int_equal(tls->probe(hello, sizeof hello, FLOW_TOSERVER), APPLAYER_PROBE_YES);
+    assert_int_equal(tls->probe(tlcp, sizeof tlcp, FLOW_TOSERVER), APPLAYER_PROBE_YES);
+    assert_int_equal(tls->probe(hello, 1, FLOW_TOSERVER), APPLAYER_PROBE_MORE);
+    assert_int_equal(tls->probe(hello, 2, FLOW_TOSERVER), APPLAYER_PROBE_YES);
+    assert_int_equal(tls->probe((const uint8_t *)"\x16\x02", 2, FLOW_TOSERVER), APPLAYER_PROBE_NO);
+    assert_int_equal(tls->probe(hello, sizeof hello, FLOW_TOCLIENT), APPLAYER_PROBE_NO);
+    assert_int_equal(ssh->probe((const uint8_t *)"SSH-2.0-x\r\n", 11, FLOW_TOCLIENT), APPLAYER_PROBE_YES);
+    assert_int_equal(ssh->probe((const uint8_t *)"SS", 2, FLOW_TOCLIENT), APPLAYER_PROBE_MORE);
+    assert_int_equal(ssh->probe((const uint8_t *)"GET / ", 6, FLOW_TOSERVER), APPLAYER_PROBE_NO);
+    assert_int_equal(dns->probe((const uint8_t *)"GET / HTTP/1.1\r\n", 16, FLOW_TOSERVER), APPLAYER_PROBE_NO);
+    assert_int_equal(tls->probe((const uint8_t *)"SSH-2.0-x\r\n", 11, FLOW_TOSERVER), APPLAYER_PROBE_NO);
+    /* A DNS query as a datagram and behind a TCP length prefix. */
+    const uint8_t q[] = { 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1, 0, 1 };
+    uint8_t tcp[2 + sizeof q] = { 0, sizeof q };
+    memcpy(tcp + 2, q, sizeof q);
+    assert_int_equal(dns->probe(q, sizeof q, FLOW_TOSERVER), APPLAYER_PROBE_YES);
+    assert_int_equal(dns->probe(q, sizeof q, FLOW_TOCLIENT), APPLAYER_PROBE_NO);
+    assert_int_equal(dns->probe(tcp, sizeof tcp, FLOW_TOSERVER), APPLAYER_PROBE_YES);
+    assert_int_equal(dns->probe(tcp, 5, FLOW_TOSERVER), APPLAYER_PROBE_MORE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(dns_udp_and_tcp),
+        cmocka_unit_test(tls_and_tlcp),
+        cmocka_unit_test(ssh_session),
+        cmocka_unit_test(probes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
