@@ -95,6 +95,21 @@ int kw_pkt_data(struct rule_parser *rp, const char *v);
 int kw_uricontent(struct rule_parser *rp, const char *v);
 int kw_urilen(struct rule_parser *rp, const char *v);
 int kw_app_layer_event(struct rule_parser *rp, const char *v);
+/* DNS, TLS/TLCP, SSH transactions (kw_proto.c) */
+int kw_dns_opcode(struct rule_parser *rp, const char *v);
+int kw_dns_rcode(struct rule_parser *rp, const char *v);
+int kw_dns_rrtype(struct rule_parser *rp, const char *v);
+int kw_tls_version(struct rule_parser *rp, const char *v);
+int kw_ssl_version(struct rule_parser *rp, const char *v);
+int kw_ssl_state(struct rule_parser *rp, const char *v);
+int kw_tls_cert_expired(struct rule_parser *rp, const char *v);
+int kw_tls_cert_valid(struct rule_parser *rp, const char *v);
+int kw_tls_cert_self_signed(struct rule_parser *rp, const char *v);
+int kw_tls_cert_notbefore(struct rule_parser *rp, const char *v);
+int kw_tls_cert_notafter(struct rule_parser *rp, const char *v);
+int kw_tls_cert_chain_len(struct rule_parser *rp, const char *v);
+int kw_ssh_protoversion(struct rule_parser *rp, const char *v);
+int kw_ssh_softwareversion(struct rule_parser *rp, const char *v);
 /* kw_applayer.c */
 int kw_app_layer_protocol(struct rule_parser *rp, const char *v);
 /* kw_ndpi.c */

@@ -53,6 +53,19 @@ static const struct buffer_name buffer_names[] = {
     { "http.location", BUF_HTTP_LOCATION }, { "http.server", BUF_HTTP_SERVER },
     { "http.response_body", BUF_HTTP_RESPONSE_BODY }, { "http_server_body", BUF_HTTP_RESPONSE_BODY },
     { "file_data", BUF_FILE_DATA }, { "file.data", BUF_FILE_DATA },
+    /* DNS, TLS/TLCP, SSH transactions (sensor/applayer/{dns,tls,ssh}) */
+    { "dns.answer.name", BUF_DNS_ANSWER_NAME }, { "dns.queries.rrname", BUF_DNS_QUERIES_RRNAME },
+    { "tls.cert_serial", BUF_TLS_CERT_SERIAL }, { "tls_cert_serial", BUF_TLS_CERT_SERIAL },
+    { "tls.cert_fingerprint", BUF_TLS_CERT_FINGERPRINT },
+    { "tls_cert_fingerprint", BUF_TLS_CERT_FINGERPRINT },
+    { "tls.cipher_suite", BUF_TLS_CIPHER_SUITE },
+    { "ja3.string", BUF_JA3_STRING }, { "ja3s.string", BUF_JA3S_STRING },
+    { "ja4.hash", BUF_JA4_HASH },
+    { "ssh.proto", BUF_SSH_PROTO }, { "ssh_proto", BUF_SSH_PROTO },
+    { "ssh.software", BUF_SSH_SOFTWARE }, { "ssh_software", BUF_SSH_SOFTWARE },
+    { "ssh.hassh", BUF_SSH_HASSH }, { "ssh.hassh.string", BUF_SSH_HASSH_STRING },
+    { "ssh.hassh.server", BUF_SSH_HASSH_SERVER },
+    { "ssh.hassh.server.string", BUF_SSH_HASSH_SERVER_STRING },
 };
 
 static const char *const canonical[BUF_COUNT] = {
@@ -73,6 +86,13 @@ static const char *const canonical[BUF_COUNT] = {
     [BUF_HTTP_STAT_MSG] = "http.stat_msg", [BUF_HTTP_RESPONSE_LINE] = "http.response_line",
     [BUF_HTTP_LOCATION] = "http.location", [BUF_HTTP_SERVER] = "http.server",
     [BUF_HTTP_RESPONSE_BODY] = "http.response_body", [BUF_FILE_DATA] = "file_data",
+    [BUF_DNS_ANSWER_NAME] = "dns.answer.name", [BUF_DNS_QUERIES_RRNAME] = "dns.queries.rrname",
+    [BUF_TLS_CERT_SERIAL] = "tls.cert_serial", [BUF_TLS_CERT_FINGERPRINT] = "tls.cert_fingerprint",
+    [BUF_TLS_CIPHER_SUITE] = "tls.cipher_suite", [BUF_JA3_STRING] = "ja3.string",
+    [BUF_JA3S_STRING] = "ja3s.string", [BUF_JA4_HASH] = "ja4.hash", [BUF_SSH_PROTO] = "ssh.proto",
+    [BUF_SSH_SOFTWARE] = "ssh.software", [BUF_SSH_HASSH] = "ssh.hassh",
+    [BUF_SSH_HASSH_STRING] = "ssh.hassh.string", [BUF_SSH_HASSH_SERVER] = "ssh.hassh.server",
+    [BUF_SSH_HASSH_SERVER_STRING] = "ssh.hassh.server.string",
 };
 
 int detect_buffer_applayer(enum detect_buffer b, bool *ndpi_fallback)
@@ -81,6 +101,16 @@ int detect_buffer_applayer(enum detect_buffer b, bool *ndpi_fallback)
                      b == BUF_HTTP_METHOD || b == BUF_HTTP_USER_AGENT;
     if (*ndpi_fallback || (b >= BUF_HTTP_URI_RAW && b <= BUF_FILE_DATA))
         return APPLAYER_HTTP;
+    /* DNS/TLS: the parsers' transactions (every query of a flow, the whole
+     * certificate chain); nDPI's metadata serves flows they do not see. */
+    *ndpi_fallback = b == BUF_DNS_QUERY || b == BUF_TLS_SNI || b == BUF_TLS_CERT_SUBJECT ||
+                     b == BUF_TLS_CERT_ISSUER || b == BUF_JA3_HASH || b == BUF_JA3S_HASH;
+    if (b == BUF_DNS_QUERY || b == BUF_DNS_ANSWER_NAME || b == BUF_DNS_QUERIES_RRNAME)
+        return APPLAYER_DNS;
+    if (*ndpi_fallback || (b >= BUF_TLS_CERT_SERIAL && b <= BUF_JA4_HASH))
+        return APPLAYER_TLS;
+    if (b >= BUF_SSH_PROTO && b <= BUF_SSH_HASSH_SERVER_STRING)
+        return APPLAYER_SSH;
     return APPLAYER_NONE;
 }
 

@@ -329,6 +329,8 @@ static void write_tx_object(struct eve_writer *w, const struct eve_tx *tx)
     json_object_begin(&w->json, tx->parser->name);
     tx->parser->eve_write(tx->settings, tx->state, tx->tx, &w->json);
     json_object_end(&w->json);
+    if (tx->parser->eve_write_beside)
+        tx->parser->eve_write_beside(tx->settings, tx->state, tx->tx, &w->json);
 }
 
 static void write_alert(struct eve_writer *w, const struct flow *flow, const struct packet *pkt,

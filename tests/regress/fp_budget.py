@@ -19,7 +19,7 @@ import sys
 from collections import Counter
 
 POLICY_CLASSES = {"unapproved-app", "cleartext-credentials", "cleartext-protocol",
-                  "weak-crypto", "unapproved-download", "geo-allow-list"}
+                  "weak-crypto", "national-crypto", "unapproved-download", "geo-allow-list"}
 
 # (capture, sid): why the alert is right.  docs/rules.md lists the same.
 RIGHT = {

@@ -40,7 +40,7 @@ schema = json.load(open(sys.argv[1], encoding="utf-8"))
 validator = jsonschema.validators.validator_for(schema)(schema)
 # xiezhi's own top-level objects (DESIGN.md "Events"); everything else is
 # Suricata's name and must mean what Suricata's schema says.
-OWN = ("ndpi", "geoip", "behavior", "xiezhi_stats", "sensor", "event_id")
+OWN = ("ndpi", "geoip", "behavior", "xiezhi_stats", "sensor", "event_id", "tls_info")
 FLOW_ID_LIMIT = 1 << 51
 
 types = collections.Counter()

@@ -548,6 +548,17 @@ static void test_every_keyword_parses(void **state)
         "isdataat:1;", "byte_test:1,>,1,0;", "byte_jump:1,0;", "byte_extract:1,0,v;",
         "byte_math:bytes 1, offset 0, oper +, rvalue 1, result r;", "base64_decode;",
         "base64_decode; base64_data;", "content:\"a\"; rawbytes;",
+        /* DNS, TLS/TLCP, SSH (kw_proto.c, kw_buffers.c) */
+        "dns.answer.name;", "dns.queries.rrname;", "dns.opcode:4;", "dns.rcode:NXDOMAIN;",
+        "dns.rrtype:HTTPS;", "tls.cert_serial;", "tls_cert_serial;", "tls.cert_fingerprint;",
+        "tls_cert_fingerprint;", "tls.cipher_suite;", "ja3.string;", "ja3s.string;", "ja4.hash;",
+        "tls.version:1.2;", "ssl_version:tls1.2,!tlcp;", "ssl_state:client_hello|server_hello;",
+        "tls_cert_expired;", "tls_cert_valid;", "tls.cert_self_signed;",
+        "tls_cert_notbefore:<2020-01-01;", "tls.cert_notbefore:2019-01-01<>2020-01-01;",
+        "tls_cert_notafter:>2030;", "tls.cert_notafter:2030-06-01T12:00:00;",
+        "tls.cert_chain_len:>2;", "ssh.proto;", "ssh_proto;", "ssh.software;", "ssh_software;",
+        "ssh.protoversion:2_compat;", "ssh.softwareversion:OpenSSH_9.2p1;", "ssh.hassh;",
+        "ssh.hassh.string;", "ssh.hassh.server;", "ssh.hassh.server.string;",
     };
     for (size_t k = 0; k < keyword_count(); k++) {
         const struct keyword *kw = keyword_at(k);
