@@ -85,7 +85,7 @@ static void worker_on_flow_end(void *ctx, struct flow *flow)
     if (flow->applayer)
         applayer_after_detect(w->applayer, flow, true, worker_log_tx, w);
     eve_write_flow(&w->eve, flow);
-    applayer_flow_free(flow);
+    applayer_flow_free(w->applayer, flow);
     stream_flow_release(w->stream, flow);
     classify_flow_release(flow);
 }
@@ -95,7 +95,7 @@ static uint64_t worker_flow_state_bytes(void *ctx)
 {
     struct worker *w = ctx;
     return classify_state_bytes(w->classifier) + stream_engine_stats(w->stream)->memory +
-           w->detect_flow_bytes;
+           applayer_stats(w->applayer)->memory + w->detect_flow_bytes;
 }
 
 int worker_init(struct worker *w, int id, const struct worker_shared *shared)

@@ -144,6 +144,7 @@ static int attach(struct applayer *al, struct flow *f, const struct applayer_par
     af->visible = f->proto != 6;
     af->attach_dir = (uint8_t)dir;
     af->transport = f->proto == IPPROTO_UDP ? APPLAYER_UDP : APPLAYER_TCP;
+    al->stats.memory += p->state_size;
     al->stats.flows[p->proto][af->transport]++;
     return 0;
 }
@@ -185,10 +186,13 @@ static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
     return NULL;
 }
 
-static struct applayer_flow *flow_state(struct flow *f)
+/* Per-flow state is counted in stats.memory so that flow.memcap covers it:
+ * a flood of UDP flows to port 53 holds one of these (and a DNS parser's
+ * state) per flow. */
+static struct applayer_flow *flow_state(struct applayer *al, struct flow *f)
 {
-    if (!f->applayer)
-        f->applayer = calloc(1, sizeof *f->applayer);
+    if (!f->applayer && (f->applayer = calloc(1, sizeof *f->applayer)) != NULL)
+        al->stats.memory += sizeof *f->applayer;
     return f->applayer;
 }
 
@@ -225,6 +229,7 @@ static void leave_outer(struct applayer *al, struct applayer_flow *af)
     note_ids(af);
     af->tx_id_base = af->tx_ids_used;
     free_txs(al, af);
+    al->stats.memory -= al->stats.memory >= af->parser->state_size ? af->parser->state_size : 0;
     af->parser->state_free(af->state);
     af->parser = NULL;
     af->state = NULL;
@@ -306,7 +311,7 @@ void applayer_on_chunk(struct applayer *al, struct flow *f, const struct applaye
 {
     if (!al->any_tcp && !f->applayer)
         return;
-    struct applayer_flow *af = flow_state(f);
+    struct applayer_flow *af = flow_state(al, f);
     if (!af || (unsigned)c->dir > FLOW_TOCLIENT)
         return;
     bool was_tunnel = af->in_tunnel;
@@ -346,7 +351,7 @@ void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_directi
 {
     if (!al->any_udp && !f->applayer)
         return;     /* no per-flow state where no parser could ever run */
-    struct applayer_flow *af = flow_state(f);
+    struct applayer_flow *af = flow_state(al, f);
     if (!af || len == 0 || (unsigned)dir > FLOW_TOCLIENT)
         return;
     if (!af->parser && !af->failed) {
@@ -415,11 +420,13 @@ void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
     }
 }
 
-void applayer_flow_free(struct flow *f)
+void applayer_flow_free(struct applayer *al, struct flow *f)
 {
     struct applayer_flow *af = f->applayer;
     if (!af)
         return;
+    uint64_t held = sizeof *af + (af->parser ? af->parser->state_size : 0);
+    al->stats.memory = al->stats.memory > held ? al->stats.memory - held : 0;
     if (af->parser) {
         size_t n = af->parser->tx_count(af->state);
         for (size_t i = 0; i < n; i++)

@@ -91,6 +91,7 @@ struct applayer_parser {
     const char *const *ndpi_names;      /* nDPI protocols that hand a flow over; NULL-ended */
     bool tcp, udp;                      /* transports it runs on */
     uint8_t progress_done[2];           /* progress value meaning "complete", per direction */
+    size_t state_size;                  /* bytes of the struct state_new allocates (flow.memcap) */
 
     /* First bytes of one direction; len > 0. */
     enum applayer_probe_result (*probe)(const uint8_t *data, uint32_t len,
@@ -187,6 +188,7 @@ struct applayer_stats {
     uint64_t tx[APPLAYER_PROTO_COUNT][APPLAYER_TRANSPORTS];     /* transactions logged/freed */
     uint64_t parse_errors[APPLAYER_PROTO_COUNT][APPLAYER_TRANSPORTS];
     uint64_t tunnels;                       /* CONNECT and the like that succeeded */
+    uint64_t memory;                        /* per-flow framework and parser state now held */
 };
 
 /* Reads every parser's settings; NULL when out of memory.  Configuration
@@ -226,7 +228,7 @@ typedef void (*applayer_log_fn)(void *ctx, const struct flow *flow,
 void applayer_after_detect(struct applayer *al, struct flow *flow, bool flow_end,
                            applayer_log_fn log, void *ctx);
 /* Frees the flow's app-layer state (flow end; after the last after_detect). */
-void applayer_flow_free(struct flow *flow);
+void applayer_flow_free(struct applayer *al, struct flow *flow);
 
 /* The EVE tx_id of tx: unique in the flow, also across a tunnel's parsers. */
 uint64_t applayer_tx_id(const struct flow *flow, const struct applayer_tx *tx);

@@ -117,6 +117,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     applayer_on_flow_end(al, &flow, ts);
     check_all(&flow);
     applayer_after_detect(al, &flow, true, log_tx, NULL);
-    applayer_flow_free(&flow);
+    applayer_flow_free(al, &flow);
     return 0;
 }

@@ -118,7 +118,7 @@ static void run(const char *path, struct logs *l, enum applayer_proto *protos, s
         applayer_after_detect(al, &flows[k], true, on_log, l);
         if (flows[k].applayer && flows[k].applayer->parser)
             assert_int_equal(flows[k].applayer->parser->tx_count(flows[k].applayer->state), 0);
-        applayer_flow_free(&flows[k]);
+        applayer_flow_free(al, &flows[k]);
     }
     *nflows = n;
     capture_free(&cap);

@@ -321,6 +321,7 @@ const struct applayer_parser applayer_dns_parser = {
     .proto = APPLAYER_DNS,
     .name = "dns",
     .ndpi_names = dns_ndpi_names,
+    .state_size = sizeof(struct dns_row),
     .tcp = true,
     .udp = true,
     .progress_done = { 1, 1 },

@@ -651,6 +651,7 @@ const struct applayer_parser applayer_http_parser = {
     .proto = APPLAYER_HTTP,
     .name = "http",
     .ndpi_names = http_ndpi_names,
+    .state_size = sizeof(struct http_state),
     .tcp = true,
     .progress_done = { HTTP_PROGRESS_DONE, HTTP_PROGRESS_DONE },
     .probe = http_probe,

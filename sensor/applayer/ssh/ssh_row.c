@@ -157,6 +157,7 @@ const struct applayer_parser applayer_ssh_parser = {
     .proto = APPLAYER_SSH,
     .name = "ssh",
     .ndpi_names = ssh_ndpi_names,
+    .state_size = sizeof(struct ssh_row),
     .tcp = true,
     .progress_done = { 2, 2 },
     .probe = ssh_probe,

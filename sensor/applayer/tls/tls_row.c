@@ -222,6 +222,7 @@ const struct applayer_parser applayer_tls_parser = {
     .proto = APPLAYER_TLS,
     .name = "tls",
     .ndpi_names = tls_ndpi_names,
+    .state_size = sizeof(struct tls_row),
     .tcp = true,
     .progress_done = { 2, 2 },
     .probe = tls_probe,
