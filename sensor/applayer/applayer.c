@@ -334,6 +334,21 @@ void applayer_on_chunk(struct applayer *al, struct flow *f, const struct applaye
     }
 }
 
+bool applayer_wants_bytes(const struct flow *f, enum flow_direction dir)
+{
+    const struct applayer_flow *af = f->applayer;
+    if (!af || !af->parser || af->failed || (unsigned)dir > FLOW_TOCLIENT || af->eof[dir])
+        return false;
+    const struct applayer_parser *p = af->parser;
+    size_t n = p->tx_count(af->state);
+    if (n == 0)
+        return af->tx_ids_used == af->tx_id_base;   /* none yet, rather than all done */
+    for (size_t i = 0; i < n; i++)
+        if (p->tx_at(af->state, i)->progress[dir] < p->progress_done[dir])
+            return true;
+    return false;
+}
+
 void applayer_on_packet(struct flow *f, enum flow_direction dir, uint8_t tcp_flags)
 {
     struct applayer_flow *af = f->applayer;

@@ -207,6 +207,12 @@ void applayer_on_packet(struct flow *flow, enum flow_direction dir, uint8_t tcp_
 /* Whether packet rules may see the flow's app-layer protocol yet. */
 bool applayer_proto_visible(const struct flow *flow);
 
+/* Whether the flow's parser still reads direction dir: attached, not given
+ * up, that direction not finished, and a transaction not complete in it (or
+ * none logged yet).  The stream layer keeps an encrypted direction while this
+ * holds (nDPI's "handshake done" comes before the parser's). */
+bool applayer_wants_bytes(const struct flow *flow, enum flow_direction dir);
+
 /* TCP: one in-order chunk from the stream layer. */
 void applayer_on_chunk(struct applayer *al, struct flow *flow, const struct applayer_chunk *chunk,
                        uint64_t ts_usec);

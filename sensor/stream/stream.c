@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applayer/applayer.h"
 #include "classify/classify.h"
 
 enum { IPPROTO_TCP_ = 6 };
@@ -675,9 +676,15 @@ static void build_view(struct stream_engine *se, const struct stream_dir *d,
     (void)se;
 }
 
-static bool direction_encrypted(const struct stream_engine *se, const struct flow *flow)
+/* nDPI calls a TLS flow done at its certificate, before the key exchange;
+ * the app-layer parser still reads that direction (its messages, their
+ * anomalies) until its transaction is complete there, so the direction is
+ * released only then. */
+static bool direction_encrypted(const struct stream_engine *se, const struct flow *flow,
+                                enum flow_direction dir)
 {
-    return !se->cfg.keep_encrypted && classify_payload_encrypted(&flow->app);
+    return !se->cfg.keep_encrypted && classify_payload_encrypted(&flow->app) &&
+           !applayer_wants_bytes(flow, dir);
 }
 
 size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct packet *pkt,
@@ -716,7 +723,7 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
     enum stream_packet_kind kind = STREAM_PKT_UNTRACKED;
     if (d->state == DIR_ACTIVE) {
         uint64_t now = pkt->ts_usec;
-        if (direction_encrypted(se, flow)) {
+        if (direction_encrypted(se, flow, dir)) {
             se->stats.encrypted_released++;
             finish_dir(se, flow, sf, d, dir, now, false);
         } else {

@@ -12,9 +12,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <ndpi_api.h>
 
 #include "applayer/applayer.h"
+#include "classify/result.h"
 #include "config/config.h"
+#include "stream/stream.h"
 #include "proto_pcap.h"
 
 #define MAX_LOGS 64
@@ -226,6 +229,114 @@ static void ssh_session(void **state)
     logs_free(&l);
 }
 
+/* One TCP segment through the real stream stage into the framework, as the
+ * worker runs them; returns the chunks' byte count given to the parser. */
+static uint32_t stream_feed(struct stream_engine *se, struct applayer *al, struct flow *f,
+                            enum flow_direction dir, uint8_t flags, uint32_t seq, uint32_t ack,
+                            const uint8_t *data, uint32_t len, uint64_t ts)
+{
+    struct packet p = { 0 };
+    p.proto = 6;
+    p.ts_usec = ts;
+    p.tcp_flags = flags;
+    p.tcp_seq = seq;
+    p.tcp_ack = ack;
+    p.payload = data;
+    p.payload_len = len;
+    f->tcp_flags_seen[dir] |= flags;
+    f->last_usec = ts;
+    const struct stream_chunk *c;
+    size_t n = stream_packet(se, f, &p, dir, &c);
+    uint32_t given = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct applayer_chunk ch = { c[i].dir, c[i].data, c[i].len, c[i].offset,
+                                     ((c[i].flags & STREAM_CHUNK_GAP) ? APPLAYER_CHUNK_GAP : 0u) |
+                                     ((c[i].flags & STREAM_CHUNK_EOF) ? APPLAYER_CHUNK_EOF : 0u) };
+        if (c[i].dir == dir)
+            given += c[i].len;
+        applayer_on_chunk(al, f, &ch, ts);
+    }
+    return given;
+}
+
+/* proto_malformed's flow 41002 through stream and framework: nDPI calls a
+ * TLS flow done at the server's certificate (its verdict is set here after
+ * that segment, as classify would), yet the server's next record, a
+ * ServerKeyExchange claiming 16 MB, is the parser's: the stream must not
+ * release the direction before the parser has finished its handshake, or
+ * tls.invalid_handshake never reaches the transaction. */
+static void tls_handshake_after_ndpi_verdict(void **state)
+{
+    (void)state;
+    struct capture cap;
+    assert_int_equal(capture_load("pcaps/proto_malformed.pcap", &cap), 0);
+    const struct segment *seg[3];
+    size_t k = 0;
+    for (size_t i = 0; i < cap.n && k < 3; i++)
+        if (cap.seg[i].client_port == 41002)
+            seg[k++] = &cap.seg[i];
+    assert_int_equal(k, 3);     /* ClientHello; ServerHello+Certificate; ServerKeyExchange */
+    assert_true(seg[0]->toserver && !seg[1]->toserver && !seg[2]->toserver);
+
+    struct config *cfg = config_new();
+    struct diag diag = { .quiet = 1 };
+    struct applayer *al = applayer_new(cfg, NULL, &diag);
+    assert_non_null(al);
+    struct stream_config scfg;
+    stream_config_defaults(&scfg);
+    struct stream_engine *se = stream_engine_new(&scfg);
+    assert_non_null(se);
+    struct flow f;
+    memset(&f, 0, sizeof f);
+    f.proto = 6;
+    uint64_t ts = 1000000;
+    uint32_t c = 1000, s = 5000;
+    stream_feed(se, al, &f, FLOW_TOSERVER, TCP_SYN, c, 0, NULL, 0, ts += 10);
+    stream_feed(se, al, &f, FLOW_TOCLIENT, TCP_SYN | TCP_ACK, s, c + 1, NULL, 0, ts += 10);
+    stream_feed(se, al, &f, FLOW_TOSERVER, TCP_ACK, c + 1, s + 1, NULL, 0, ts += 10);
+    c++, s++;
+    assert_int_equal(stream_feed(se, al, &f, FLOW_TOSERVER, TCP_ACK | TCP_PSH, c, s, seg[0]->data,
+                                 seg[0]->len, ts += 10), seg[0]->len);
+    c += seg[0]->len;
+    assert_int_equal(stream_feed(se, al, &f, FLOW_TOCLIENT, TCP_ACK | TCP_PSH, s, c, seg[1]->data,
+                                 seg[1]->len, ts += 10), seg[1]->len);
+    s += seg[1]->len;
+    assert_int_equal(f.applayer->proto, APPLAYER_TLS);
+    const struct applayer_parser *p = f.applayer->parser;
+    assert_int_equal(p->tx_count(f.applayer->state), 1);
+    struct applayer_tx *tx = p->tx_at(f.applayer->state, 0);
+    int cert = applayer_event_index(p, "invalid_certificate"),
+        handshake = applayer_event_index(p, "invalid_handshake");
+    assert_true(cert >= 0 && handshake >= 0);
+    assert_true(tx->events & (1ull << cert));
+    assert_false(tx->events & (1ull << handshake));
+    assert_true(applayer_wants_bytes(&f, FLOW_TOCLIENT));   /* its hello only, no ciphertext */
+    tx->changed = 0;                                        /* detection looked */
+
+    /* nDPI's verdict after the certificate: TLS, by inspection, done */
+    f.app.master_protocol = NDPI_PROTOCOL_TLS;
+    f.app.confidence = NDPI_CONFIDENCE_DPI;
+    f.app.state = CLASSIFY_DONE;
+    assert_int_equal(stream_feed(se, al, &f, FLOW_TOCLIENT, TCP_ACK | TCP_PSH, s, c, seg[2]->data,
+                                 seg[2]->len, ts += 10), seg[2]->len);
+    assert_int_equal(p->tx_count(f.applayer->state), 1);
+    assert_true(tx->events & (1ull << handshake));
+    assert_int_equal(tx->changed, 3);                       /* detection looks again, once */
+    applayer_after_detect(al, &f, false, NULL, NULL);
+    assert_int_equal(tx->changed, 0);
+
+    struct stream_view views[2];
+    const struct stream_chunk *chunks;
+    stream_flow_end(se, &f, &chunks, views);
+    applayer_after_detect(al, &f, true, NULL, NULL);
+    applayer_flow_free(&f);
+    stream_flow_release(se, &f);
+    stream_engine_free(se);
+    capture_free(&cap);
+    applayer_free(al);
+    config_free(cfg);
+}
+
 /* Probes: each says yes to its own protocol's first bytes only. */
 static void probes(void **state)
 {
@@ -265,6 +376,7 @@ int main(void)
         cmocka_unit_test(tls_and_tlcp),
         cmocka_unit_test(ssh_session),
         cmocka_unit_test(probes),
+        cmocka_unit_test(tls_handshake_after_ndpi_verdict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
