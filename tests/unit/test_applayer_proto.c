@@ -329,7 +329,7 @@ static void tls_handshake_after_ndpi_verdict(void **state)
     const struct stream_chunk *chunks;
     stream_flow_end(se, &f, &chunks, views);
     applayer_after_detect(al, &f, true, NULL, NULL);
-    applayer_flow_free(&f);
+    applayer_flow_free(al, &f);
     stream_flow_release(se, &f);
     stream_engine_free(se);
     capture_free(&cap);
