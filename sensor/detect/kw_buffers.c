@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/result.h"
 #include "detect/keywords.h"
 
 struct buffer_name {
