@@ -6,6 +6,7 @@
 #include "util/text.h"
 #include "util/units.h"
 
+#include <netinet/in.h>
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -432,7 +433,7 @@ enum anomaly_probe anomaly_probe_of(const struct flow *f)
 {
     uint8_t c = f->tcp_flags_seen[FLOW_TOSERVER], s = f->tcp_flags_seen[FLOW_TOCLIENT];
     switch (f->proto) {
-    case 6:
+    case IPPROTO_TCP:
         if (c & TCP_SYN) {
             if (!(s & TCP_SYN))
                 return PROBE_SYN;              /* unanswered, or refused with RST */
@@ -445,10 +446,10 @@ enum anomaly_probe anomaly_probe_of(const struct flow *f)
         if (c & (TCP_ACK | TCP_RST))
             return PROBE_NONE;                 /* picked up mid-stream: not an attempt */
         return c == 0 || (c & TCP_FIN) ? PROBE_STEALTH : PROBE_NONE;   /* NULL, FIN, Xmas */
-    case 17:
+    case IPPROTO_UDP:
         return f->pkts[FLOW_TOCLIENT] ? PROBE_ANSWERED : PROBE_UDP;
-    case 1:
-    case 58:
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6:
         return f->pkts[FLOW_TOCLIENT] ? PROBE_ANSWERED : PROBE_ICMP;
     default:
         return PROBE_NONE;
