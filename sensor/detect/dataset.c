@@ -6,6 +6,7 @@
  * Entries and retired tables are therefore only freed with the dataset,
  * and a memory cap bounds what set/unset churn can consume. */
 #include "detect/dataset.h"
+#include "util/path.h"
 #include "util/siphash.h"
 
 #include <arpa/inet.h>
@@ -847,15 +848,7 @@ static bool path_under(const char *path, const char *root)
 static char *resolve_path(const struct dataset_registry *reg, const char *path, const char *base_dir,
                           char *msg, size_t msglen)
 {
-    char *joined;
-    if (path[0] == '/' || !base_dir || !*base_dir) {
-        joined = strdup(path);
-    } else {
-        size_t n = strlen(base_dir) + strlen(path) + 2;
-        joined = malloc(n);
-        if (joined)
-            snprintf(joined, n, "%s/%s", base_dir, path);
-    }
+    char *joined = path_join_alloc(base_dir, path);
     if (!joined) {
         snprintf(msg, msglen, "out of memory");
         return NULL;

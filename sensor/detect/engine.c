@@ -22,6 +22,7 @@
 #include "detect/keywords.h"
 #include "stream/stream.h"
 #include "util/log.h"
+#include "util/text.h"
 
 #define RULE_LINE_MAX (256 * 1024)
 #define FLOWBITS_MAX 65535
@@ -299,16 +300,6 @@ static void load_rule_text(struct detect_engine *de, struct sid_table *sids, con
     de->stats.rules_loaded++;
 }
 
-static char *trim_line(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    return s;
-}
-
 /* Reads a rule file; a line ending in '\' continues on the next. */
 static int load_file(struct detect_engine *de, struct sid_table *sids, const char *path)
 {
@@ -323,7 +314,7 @@ static int load_file(struct detect_engine *de, struct sid_table *sids, const cha
     unsigned lineno = 0, start = 0;
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
-        char *s = trim_line(line);
+        char *s = text_trim(line);
         if (!rule && (!*s || *s == '#'))
             continue;
         size_t n = strlen(s);

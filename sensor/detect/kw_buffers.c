@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify/result.h"
 #include "detect/keywords.h"
 
 struct buffer_name {
