@@ -6,6 +6,7 @@
  * Entries and retired tables are therefore only freed with the dataset,
  * and a memory cap bounds what set/unset churn can consume. */
 #include "detect/dataset.h"
+#include "util/array.h"
 #include "util/path.h"
 #include "util/siphash.h"
 
@@ -265,12 +266,10 @@ static int table_rebuild(struct dataset *ds, size_t expect)
     if (cap < old->mask + 1 && live * 8 > old->mask + 1)
         cap = old->mask + 1;    /* shrink only when mostly empty */
     if (ds->n_retired == ds->retired_cap) {
-        size_t ncap = ds->retired_cap ? ds->retired_cap * 2 : 8;
-        struct ds_table **r = realloc(ds->retired, ncap * sizeof(struct ds_table *));
+        struct ds_table **r = array_grow(ds->retired, &ds->retired_cap, sizeof *r, 8);
         if (!r)
             return -1;
         ds->retired = r;
-        ds->retired_cap = ncap;
     }
     if (ds->memory + table_bytes(cap) > ds->memcap)
         return -1;
