@@ -1,6 +1,7 @@
 /* The output set: every enabled exporter from the table below, each with the
  * event types it wants.  A new exporter is one file plus one line here. */
 #include "exporters/exporter.h"
+#include "util/path.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,15 +54,7 @@ unsigned exporter_types(const struct config *cfg, const char *prefix, unsigned d
 
 char *exporter_path(const char *dir, const char *name)
 {
-    size_t need = (dir ? strlen(dir) : 0) + strlen(name) + 2;
-    char *path = malloc(need);
-    if (!path)
-        return NULL;
-    if (name[0] == '/' || !dir || !dir[0])
-        snprintf(path, need, "%s", name);
-    else
-        snprintf(path, need, "%s/%s", dir, name);
-    return path;
+    return path_join_alloc(dir, name);
 }
 
 struct output_set *outputs_open(const struct config *cfg, const struct outputs_env *env,

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/array.h"
 #include "util/log.h"
 
 #define SPOOL_FIRST_ID     (UINT64_C(1) << 40)   /* room to prepend below */
@@ -168,12 +169,10 @@ static int segs_reserve(struct spool *sp)
 {
     if (sp->nsegs < sp->cap)
         return 0;
-    size_t cap = sp->cap ? sp->cap * 2 : 16;
-    struct segment *grown = realloc(sp->segs, cap * sizeof *grown);
+    struct segment *grown = array_grow(sp->segs, &sp->cap, sizeof *grown, 16);
     if (!grown)
         return -1;
     sp->segs = grown;
-    sp->cap = cap;
     return 0;
 }
 

@@ -17,7 +17,21 @@ LINKTYPE_C_HDLC = 104
 TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
 
-class PcapWriter:
+class _CaptureFile:
+    """What both writers share: the open file, closed by close() or at the
+    end of a with block."""
+
+    def close(self):
+        self.f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class PcapWriter(_CaptureFile):
     """A classic little-endian pcap file (microsecond timestamps)."""
 
     def __init__(self, path, linktype=LINKTYPE_ETHERNET, snaplen=65535):
@@ -34,15 +48,6 @@ class PcapWriter:
         orig = len(frame) if wirelen is None else wirelen
         self.f.write(struct.pack("<IIII", sec, usec, incl, orig))
         self.f.write(data)
-
-    def close(self):
-        self.f.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def checksum(data):
@@ -181,7 +186,7 @@ LINKTYPE_IPV4 = 228
 LINKTYPE_IPV6 = 229
 
 
-class PcapngWriter:
+class PcapngWriter(_CaptureFile):
     """A minimal little-endian pcapng file: one section, one interface,
     Enhanced Packet Blocks with microsecond timestamps."""
 
@@ -202,15 +207,6 @@ class PcapngWriter:
         body = struct.pack("<IIIII", 0, usec_total >> 32, usec_total & 0xFFFFFFFF, len(frame), orig)
         body += frame + b"\0" * ((-len(frame)) % 4)
         self._block(0x00000006, body)
-
-    def close(self):
-        self.f.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def vlan_stack(payload, vids, ethertype=0x0800, tpids=None, src="02:00:00:00:00:01", dst="02:00:00:00:00:02"):

@@ -29,6 +29,7 @@
 #include "event/sequence.h"
 #include "exporters/exporter.h"
 #include "util/log.h"
+#include "util/path.h"
 #include "util/pidfile.h"
 #include "util/privileges.h"
 #include "worker.h"
@@ -278,16 +279,12 @@ static int sensor_config_path(const struct sensor *s, const char *key, const cha
     unsigned line;
     const char *origin = config_origin(s->config, key, &line);
     bool from_file = config_has(s->config, key) && strcmp(origin, "--set") != 0;
-    int n;
-    if (!value[0] || value[0] == '/')
-        n = snprintf(out, len, "%s", value);
-    else if (from_file)
-        n = snprintf(out, len, "%s/%s", s->config_dir, value);
-    else if (config_has(s->config, key) || access(value, F_OK) == 0)
-        n = snprintf(out, len, "%s", value);
-    else
-        n = snprintf(out, len, "%s/%s", XIEZHI_DATADIR, value);
-    return n < 0 || (size_t)n >= len ? -1 : 0;
+    const char *dir = NULL;          /* "" and absolute paths stay as they are */
+    if (value[0] && from_file)
+        dir = s->config_dir;
+    else if (value[0] && value[0] != '/' && !config_has(s->config, key) && access(value, F_OK) != 0)
+        dir = XIEZHI_DATADIR;
+    return path_join(out, len, dir, value);
 }
 
 static int add_rule_path(struct sensor *s, const char *dir, const char *file)
@@ -297,10 +294,10 @@ static int add_rule_path(struct sensor *s, const char *dir, const char *file)
         return -1;
     }
     char path[PATH_MAX];
-    if (file[0] == '/' || !dir || !dir[0])
-        snprintf(path, sizeof path, "%s", file);
-    else
-        snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (path_join(path, sizeof path, dir, file) < 0) {
+        diag_error(&s->diag, file, 0, "path too long");
+        return -1;
+    }
     char *copy = strdup(path);
     if (!copy)
         return -1;
@@ -336,14 +333,9 @@ static int sensor_collect_rule_files(struct sensor *s)
         if (add_rule_path(s, NULL, s->opts->extra_rule_files[i]) < 0)
             return -1;
     const char *classification = config_get_str(s->config, "rules.classification", "classification.config");
-    int n = 0;
-    if (!classification[0])
-        s->classification_path[0] = '\0';     /* none: only the built-in standard classtypes */
-    else if (classification[0] == '/')
-        n = snprintf(s->classification_path, sizeof s->classification_path, "%s", classification);
-    else
-        n = snprintf(s->classification_path, sizeof s->classification_path, "%s/%s", dir, classification);
-    if (n < 0 || (size_t)n >= sizeof s->classification_path) {
+    /* "": none, only the built-in standard classtypes */
+    if (path_join(s->classification_path, sizeof s->classification_path,
+                  classification[0] ? dir : NULL, classification) < 0) {
         diag_error(&s->diag, "rules.classification", 0, "path too long");
         return -1;
     }
@@ -531,10 +523,10 @@ static int sensor_open_outputs(struct sensor *s)
      * fresh log directory starts at 1 and a reused one keeps increasing. */
     const char *state = config_get_str(s->config, "sensor.state-file", "xiezhi.seq");
     char path[PATH_MAX + 64];
-    if (state[0] == '/')
-        snprintf(path, sizeof path, "%s", state);
-    else
-        snprintf(path, sizeof path, "%s/%s", s->log_dir, state);
+    if (path_join(path, sizeof path, s->log_dir, state) < 0) {
+        diag_error(&s->diag, "sensor.state-file", 0, "path too long");
+        return -1;
+    }
     int lock_fd = event_sequence_lock(path, &s->diag);
     if (lock_fd < 0)
         return -1;

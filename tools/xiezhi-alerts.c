@@ -757,7 +757,12 @@ static int row_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int list_sensors(struct consumer *cs)
+/* SCANs every node for keys of pattern and type, fn making one row of f per
+ * key, then prints the rows sorted under header and frees them.  The fleet
+ * view (--sensors) and the aggregates (--summary) are both such tables. */
+static int print_fleet_table(struct consumer *cs, const char *pattern, const char *type,
+                             void (*fn)(struct consumer *cs, const char *key, void *ctx),
+                             const char *header)
 {
     struct redis_node nodes[64];
     size_t nn = scan_nodes(cs, nodes, 64);
@@ -768,15 +773,14 @@ static int list_sensors(struct consumer *cs)
     for (size_t i = 0; f && i < nn && rc == 0; i++) {
         rc = connect_node(cs, nodes[i].host, nodes[i].port);
         if (rc == 0)
-            rc = scan_keys(cs, "xiezhi:sensor:*", "hash", fleet_row, f);
+            rc = scan_keys(cs, pattern, type, fn, f);
         if (cs->c)
             redisFree(cs->c);
         cs->c = NULL;
     }
     if (f && rc == 0) {
         qsort(f->rows, f->n, sizeof *f->rows, row_cmp);
-        printf("%-20s %-12s %-8s %9s %10s %8s %8s %8s %8s %-10s %s\n", "SENSOR", "SEGMENT", "VERSION",
-               "UPTIME", "PACKETS", "DROPS", "ALERTS", "SPOOL", "LOST", "LAST-EVENT", "STATUS");
+        fputs(header, stdout);
         for (size_t i = 0; i < f->n; i++)
             printf("%s\n", f->rows[i]);
     }
@@ -786,6 +790,15 @@ static int list_sensors(struct consumer *cs)
     for (size_t i = 0; i < nn; i++)
         free(nodes[i].host);
     return rc;
+}
+
+static int list_sensors(struct consumer *cs)
+{
+    char header[160];
+    snprintf(header, sizeof header, "%-20s %-12s %-8s %9s %10s %8s %8s %8s %8s %-10s %s\n", "SENSOR",
+             "SEGMENT", "VERSION", "UPTIME", "PACKETS", "DROPS", "ALERTS", "SPOOL", "LOST",
+             "LAST-EVENT", "STATUS");
+    return print_fleet_table(cs, "xiezhi:sensor:*", "hash", fleet_row, header);
 }
 
 /* ---- the situation aggregates ---- */
@@ -867,33 +880,11 @@ static void summary_segment(struct consumer *cs, const char *key, void *ctx)
 
 static int print_summary(struct consumer *cs)
 {
-    struct redis_node nodes[64];
-    size_t nn = scan_nodes(cs, nodes, 64);
-    if (nn == 0)
-        return -1;
-    struct fleet *f = calloc(1, sizeof *f);
-    int rc = f ? 0 : -1;
-    for (size_t i = 0; f && i < nn && rc == 0; i++) {
-        rc = connect_node(cs, nodes[i].host, nodes[i].port);
-        if (rc == 0)
-            rc = scan_keys(cs, "xiezhi:agg:{*}:minutes", "zset", summary_segment, f);
-        if (cs->c)
-            redisFree(cs->c);
-        cs->c = NULL;
-    }
-    if (f && rc == 0) {
-        qsort(f->rows, f->n, sizeof *f->rows, row_cmp);
-        printf("%-16s %-16s %8s %6s %6s %6s %6s %8s  %s\n", "SEGMENT", "MINUTE (UTC)", "ALERTS",
-               "SEV1", "SEV2", "SEV3", "SEV4", "SOURCES", "TOP SIGNATURE (alerts)");
-        for (size_t i = 0; i < f->n; i++)
-            printf("%s\n", f->rows[i]);
-    }
-    for (size_t i = 0; f && i < f->n; i++)
-        free(f->rows[i]);
-    free(f);
-    for (size_t i = 0; i < nn; i++)
-        free(nodes[i].host);
-    return rc;
+    char header[160];
+    snprintf(header, sizeof header, "%-16s %-16s %8s %6s %6s %6s %6s %8s  %s\n", "SEGMENT",
+             "MINUTE (UTC)", "ALERTS", "SEV1", "SEV2", "SEV3", "SEV4", "SOURCES",
+             "TOP SIGNATURE (alerts)");
+    return print_fleet_table(cs, "xiezhi:agg:{*}:minutes", "zset", summary_segment, header);
 }
 
 /* ---- every sensor's stream in a cluster ---- */

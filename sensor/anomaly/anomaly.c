@@ -6,6 +6,7 @@
 #include "util/text.h"
 #include "util/units.h"
 
+#include <netinet/in.h>
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -25,7 +26,8 @@ static const struct anomaly_detector *const detectors[] = {
 #define NDETECTORS (sizeof detectors / sizeof detectors[0])
 
 static const struct opt_word track_words[] = {
-    { "by_src", TRACK_BY_SRC }, { "by_dst", TRACK_BY_DST }, { "by_pair", TRACK_BY_PAIR },
+    { "by_src", ANOMALY_TRACK_BY_SRC }, { "by_dst", ANOMALY_TRACK_BY_DST },
+    { "by_pair", ANOMALY_TRACK_BY_PAIR },
     { NULL, 0 },
 };
 
@@ -267,7 +269,7 @@ struct anomaly_params *anomaly_params_parse(const char *value, const struct conf
     p->suppress_usec = 600 * 1000000ull;
     p->max_tracked = 0;                 /* 0: the state's anomaly.max-tracked */
     p->evidence = ANOMALY_DEFAULT_EVIDENCE;
-    p->track = TRACK_BY_SRC;
+    p->track = ANOMALY_TRACK_BY_SRC;
     if (det->defaults)
         det->defaults(p);
 
@@ -368,13 +370,13 @@ static void suppress_key(const struct anomaly_ctx *c, struct anomaly_key *k)
     const struct ip_addr *src = c->flow ? &c->flow->client : &c->pkt->src;
     const struct ip_addr *dst = c->flow ? &c->flow->server : &c->pkt->dst;
     switch ((enum anomaly_track)c->params->track) {
-    case TRACK_BY_SRC:
+    case ANOMALY_TRACK_BY_SRC:
         k->a = *src;
         break;
-    case TRACK_BY_DST:
+    case ANOMALY_TRACK_BY_DST:
         k->a = *dst;
         break;
-    case TRACK_BY_PAIR:
+    case ANOMALY_TRACK_BY_PAIR:
         k->a = *src;
         k->b = *dst;
         break;
@@ -431,7 +433,7 @@ enum anomaly_probe anomaly_probe_of(const struct flow *f)
 {
     uint8_t c = f->tcp_flags_seen[FLOW_TOSERVER], s = f->tcp_flags_seen[FLOW_TOCLIENT];
     switch (f->proto) {
-    case 6:
+    case IPPROTO_TCP:
         if (c & TCP_SYN) {
             if (!(s & TCP_SYN))
                 return PROBE_SYN;              /* unanswered, or refused with RST */
@@ -444,10 +446,10 @@ enum anomaly_probe anomaly_probe_of(const struct flow *f)
         if (c & (TCP_ACK | TCP_RST))
             return PROBE_NONE;                 /* picked up mid-stream: not an attempt */
         return c == 0 || (c & TCP_FIN) ? PROBE_STEALTH : PROBE_NONE;   /* NULL, FIN, Xmas */
-    case 17:
+    case IPPROTO_UDP:
         return f->pkts[FLOW_TOCLIENT] ? PROBE_ANSWERED : PROBE_UDP;
-    case 1:
-    case 58:
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6:
         return f->pkts[FLOW_TOCLIENT] ? PROBE_ANSWERED : PROBE_ICMP;
     default:
         return PROBE_NONE;

@@ -11,7 +11,7 @@
 
 #include "config/config.h"
 #include "decode/packet.h"
-#include "detect/detect.h"
+#include "event/alert.h"
 #include "flow/flow.h"
 #include "util/diag.h"
 

@@ -13,7 +13,7 @@
 #define ANOMALY_MAX_EVIDENCE 32
 #define ANOMALY_DEFAULT_EVIDENCE 10
 
-enum anomaly_track { TRACK_BY_SRC, TRACK_BY_DST, TRACK_BY_PAIR };
+enum anomaly_track { ANOMALY_TRACK_BY_SRC, ANOMALY_TRACK_BY_DST, ANOMALY_TRACK_BY_PAIR };
 
 /* What port_scan and host_sweep count as one attempt (anomaly_probe_of). */
 enum anomaly_probe {

@@ -8,6 +8,7 @@
  * alert with the two zone names as evidence.  Without any anomaly.zones the
  * rule loads and stays inert, so the default pack loads with any config. */
 #include "anomaly/anomaly_int.h"
+#include "util/array.h"
 #include "util/text.h"
 
 #include <arpa/inet.h>
@@ -129,12 +130,10 @@ static int add_cidr(struct load *l, const char *text, uint16_t zone, const char 
     }
     c.zone = zone;
     if (z->ncidrs == z->cap) {
-        size_t cap = z->cap ? z->cap * 2 : 16;
-        struct cidr *grown = realloc(z->cidrs, cap * sizeof *grown);
+        struct cidr *grown = array_grow(z->cidrs, &z->cap, sizeof *grown, 16);
         if (!grown)
             return -1;
         z->cidrs = grown;
-        z->cap = cap;
     }
     z->cidrs[z->ncidrs++] = c;
     return 0;

@@ -12,6 +12,7 @@
 
 #include "capture/capture_int.h"
 #include "decode/decode.h"
+#include "util/array.h"
 
 struct offline_source {
     struct capture_source base;
@@ -29,12 +30,10 @@ struct offline_source {
 static int add_file(struct offline_source *s, const char *path)
 {
     if (s->nfiles == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 16;
-        char **nf = realloc(s->files, ncap * sizeof *nf);
+        char **nf = array_grow(s->files, &s->cap, sizeof *nf, 16);
         if (!nf)
             return -1;
         s->files = nf;
-        s->cap = ncap;
     }
     if (!(s->files[s->nfiles] = strdup(path)))
         return -1;

@@ -2,6 +2,7 @@
  * drives a small path stack; each scalar becomes one entry.  Reading is done
  * at start-up and on reload, so entries are a plain array searched linearly. */
 #include "config/config.h"
+#include "util/array.h"
 #include "util/text.h"
 #include "util/units.h"
 
@@ -74,12 +75,10 @@ static int config_add(struct config *cfg, const char *key, const char *value,
     if (list_index <= 0)
         config_remove(cfg, key);
     if (cfg->count == cfg->capacity) {
-        size_t capacity = cfg->capacity ? cfg->capacity * 2 : 64;
-        struct config_entry *grown = realloc(cfg->entries, capacity * sizeof *grown);
+        struct config_entry *grown = array_grow(cfg->entries, &cfg->capacity, sizeof *grown, 64);
         if (!grown)
             return -1;
         cfg->entries = grown;
-        cfg->capacity = capacity;
     }
     struct config_entry *e = &cfg->entries[cfg->count];
     e->key = strdup(key);

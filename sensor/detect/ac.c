@@ -9,6 +9,7 @@
  * alphabet (only the case-folded bytes that occur in patterns get a
  * column), with outputs chained by dictionary links. */
 #include "detect/ac.h"
+#include "util/array.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -93,12 +94,10 @@ int ac_add(struct ac *ac, const uint8_t *pat, uint32_t len, bool nocase, uint32_
     if (ac->built || len == 0)
         return -1;
     if (ac->npats == ac->pats_cap) {
-        size_t cap = ac->pats_cap ? ac->pats_cap * 2 : 64;
-        struct ac_pattern *np = realloc(ac->pats, cap * sizeof *np);
+        struct ac_pattern *np = array_grow(ac->pats, &ac->pats_cap, sizeof *np, 64);
         if (!np)
             return -1;
         ac->pats = np;
-        ac->pats_cap = cap;
     }
     uint8_t *copy = malloc(len);
     if (!copy)
@@ -177,12 +176,10 @@ static inline uint64_t bloom_bits(uint64_t h)
 static int window_add(struct ac *ac, uint32_t pattern, uint32_t offset)
 {
     if (ac->nwent == ac->went_cap) {
-        size_t cap = ac->went_cap ? ac->went_cap * 2 : 256;
-        struct window_entry *nv = realloc(ac->went, cap * sizeof *nv);
+        struct window_entry *nv = array_grow(ac->went, &ac->went_cap, sizeof *nv, 256);
         if (!nv)
             return -1;
         ac->went = nv;
-        ac->went_cap = cap;
     }
     uint32_t key = load32(ac->pats[pattern].pat + offset) | FOLD4;
     uint64_t h = window_hash(key);

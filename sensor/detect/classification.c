@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "detect/rule.h"
+#include "util/array.h"
 #include "util/text.h"
 
 struct classtype {
@@ -46,12 +47,10 @@ static int add(struct classification *c, const char *name, const char *desc, int
         }
     }
     if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        struct classtype *nv = realloc(c->v, cap * sizeof *nv);
+        struct classtype *nv = array_grow(c->v, &c->cap, sizeof *nv, 32);
         if (!nv)
             return -1;
         c->v = nv;
-        c->cap = cap;
     }
     c->v[c->n].name = strdup(name);
     c->v[c->n].desc = strdup(desc);

@@ -6,6 +6,8 @@
  * Entries and retired tables are therefore only freed with the dataset,
  * and a memory cap bounds what set/unset churn can consume. */
 #include "detect/dataset.h"
+#include "util/array.h"
+#include "util/path.h"
 #include "util/siphash.h"
 
 #include <arpa/inet.h>
@@ -264,12 +266,10 @@ static int table_rebuild(struct dataset *ds, size_t expect)
     if (cap < old->mask + 1 && live * 8 > old->mask + 1)
         cap = old->mask + 1;    /* shrink only when mostly empty */
     if (ds->n_retired == ds->retired_cap) {
-        size_t ncap = ds->retired_cap ? ds->retired_cap * 2 : 8;
-        struct ds_table **r = realloc(ds->retired, ncap * sizeof(struct ds_table *));
+        struct ds_table **r = array_grow(ds->retired, &ds->retired_cap, sizeof *r, 8);
         if (!r)
             return -1;
         ds->retired = r;
-        ds->retired_cap = ncap;
     }
     if (ds->memory + table_bytes(cap) > ds->memcap)
         return -1;
@@ -847,15 +847,7 @@ static bool path_under(const char *path, const char *root)
 static char *resolve_path(const struct dataset_registry *reg, const char *path, const char *base_dir,
                           char *msg, size_t msglen)
 {
-    char *joined;
-    if (path[0] == '/' || !base_dir || !*base_dir) {
-        joined = strdup(path);
-    } else {
-        size_t n = strlen(base_dir) + strlen(path) + 2;
-        joined = malloc(n);
-        if (joined)
-            snprintf(joined, n, "%s/%s", base_dir, path);
-    }
+    char *joined = path_join_alloc(base_dir, path);
     if (!joined) {
         snprintf(msg, msglen, "out of memory");
         return NULL;

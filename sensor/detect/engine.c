@@ -9,6 +9,7 @@
  * threshold table is the engine's, shared by the workers under its lock:
  * a by_src count must see a source's flows whichever worker has them. */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <netinet/in.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "detect/keywords.h"
 #include "stream/stream.h"
 #include "util/log.h"
+#include "util/text.h"
 
 #define RULE_LINE_MAX (256 * 1024)
 #define FLOWBITS_MAX 65535
@@ -310,16 +312,6 @@ static void load_rule_text(struct detect_engine *de, struct sid_table *sids, con
     de->stats.rules_loaded++;
 }
 
-static char *trim_line(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    return s;
-}
-
 /* Reads a rule file; a line ending in '\' continues on the next. */
 static int load_file(struct detect_engine *de, struct sid_table *sids, const char *path)
 {
@@ -334,7 +326,7 @@ static int load_file(struct detect_engine *de, struct sid_table *sids, const cha
     unsigned lineno = 0, start = 0;
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
-        char *s = trim_line(line);
+        char *s = text_trim(line);
         if (!rule && (!*s || *s == '#'))
             continue;
         size_t n = strlen(s);
@@ -457,13 +449,14 @@ static bool rule_is_ip_only(const struct rule *r)
 
 static bool rule_in_group(const struct rule *r, int g)
 {
-    static const uint8_t group_proto[GROUP_COUNT] = { 6, 17, 1, 0 };
+    static const uint8_t group_proto[GROUP_COUNT] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 0 };
     if (r->ipproto == 0)
         return true;
     if (g == GROUP_ICMP)
-        return r->ipproto == 1 || r->ipproto == 58;
+        return r->ipproto == IPPROTO_ICMP || r->ipproto == IPPROTO_ICMPV6;
     if (g == GROUP_OTHER)
-        return r->ipproto != 6 && r->ipproto != 17 && r->ipproto != 1 && r->ipproto != 58;
+        return r->ipproto != IPPROTO_TCP && r->ipproto != IPPROTO_UDP && r->ipproto != IPPROTO_ICMP &&
+               r->ipproto != IPPROTO_ICMPV6;
     return r->ipproto == group_proto[g];
 }
 
@@ -938,10 +931,10 @@ void detect_thread_expire(struct detect_thread *dt, uint64_t now_usec)
 static int packet_group(uint8_t proto)
 {
     switch (proto) {
-    case 6: return GROUP_TCP;
-    case 17: return GROUP_UDP;
-    case 1:
-    case 58: return GROUP_ICMP;
+    case IPPROTO_TCP: return GROUP_TCP;
+    case IPPROTO_UDP: return GROUP_UDP;
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6: return GROUP_ICMP;
     default: return GROUP_OTHER;
     }
 }
@@ -954,7 +947,7 @@ static bool flow_established(const struct flow *f, const struct packet *p,
 {
     if (!f)
         return false;
-    if (f->proto != 6)
+    if (f->proto != IPPROTO_TCP)
         return f->pkts[FLOW_TOSERVER] > 0 && f->pkts[FLOW_TOCLIENT] > 0;
     if (f->tcp_state < FLOW_TCP_ESTABLISHED)
         return false;
@@ -978,7 +971,7 @@ static bool proto_matches(const struct rule *r, uint8_t proto)
 {
     if (r->ipproto == 0 || r->ipproto == proto)
         return true;
-    return r->icmp_any && (proto == 1 || proto == 58);
+    return r->icmp_any && (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6);
 }
 
 /* The app-layer parser has the flow (and knows its protocol before nDPI does). */
@@ -1522,7 +1515,7 @@ static void stream_end_dir(struct detect_thread *dt, struct flow *flow, enum flo
 void detect_stream_end(struct detect_thread *dt, struct flow *flow,
                        const struct stream_view *views, const struct alert_sink *sink)
 {
-    if (dt->de->nrules == 0 || flow->proto != 6 || (flow->detect && flow->detect->passed))
+    if (dt->de->nrules == 0 || flow->proto != IPPROTO_TCP || (flow->detect && flow->detect->passed))
         return;
     for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++)
         stream_end_dir(dt, flow, (enum flow_direction)d, &views[d], sink);

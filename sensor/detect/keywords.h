@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "classify/result.h"
 #include "detect/rule.h"
 
 enum keyword_value {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "detect/keywords.h"
+#include "util/text.h"
 
 struct flow_word {
     const char *name;
@@ -34,11 +35,7 @@ int kw_flow(struct rule_parser *rp, const char *v)
     uint32_t bits = 0;
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ')
-            tok++;
-        size_t n = strlen(tok);
-        while (n && tok[n - 1] == ' ')
-            tok[--n] = '\0';
+        tok = text_trim(tok);
         uint32_t bit = 0;
         for (size_t i = 0; i < sizeof flow_words / sizeof *flow_words; i++)
             if (strcmp(flow_words[i].name, tok) == 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "detect/keywords.h"
+#include "util/text.h"
 
 #define FLOWBITS_NAMES_MAX 8
 #define FLOWBITS_PER_FLOW_MAX 1024
@@ -124,12 +125,8 @@ static int parse_names(struct rule_parser *rp, const char *names, struct flowbit
     c->all = has_and;
     char *save = NULL;
     for (char *tok = strtok_r(buf, "|&", &save); tok; tok = strtok_r(NULL, "|&", &save)) {
-        while (*tok == ' ')
-            tok++;
-        size_t n = strlen(tok);
-        while (n && tok[n - 1] == ' ')
-            tok[--n] = '\0';
-        if (!n || strpbrk(tok, " ,;")) {
+        tok = text_trim(tok);
+        if (!*tok || strpbrk(tok, " ,;")) {
             rule_err(rp, "invalid flowbit name '%s'", tok);
             return -1;
         }

@@ -10,6 +10,7 @@
 
 #include "detect/keywords.h"
 #include "enrich/geoip.h"
+#include "util/text.h"
 
 #define GEOIP_MAX_COUNTRIES 64
 
@@ -89,11 +90,7 @@ int kw_geoip(struct rule_parser *rp, const char *v)
     char *save = NULL;
     bool first = true;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ')
-            tok++;
-        size_t n = strlen(tok);
-        while (n && tok[n - 1] == ' ')
-            tok[--n] = '\0';
+        tok = text_trim(tok);
         if (first) {
             first = false;
             bool is_dir = false;

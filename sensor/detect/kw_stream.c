@@ -9,6 +9,7 @@
 
 #include "detect/keywords.h"
 #include "stream/stream.h"
+#include "util/text.h"
 
 struct stream_event_name {
     const char *name;
@@ -98,16 +99,6 @@ static const char *cmp_prefix(const char *op)
     return NULL;
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ')
-        s++;
-    size_t n = strlen(s);
-    while (n && s[n - 1] == ' ')
-        s[--n] = '\0';
-    return s;
-}
-
 int kw_stream_size(struct rule_parser *rp, const char *v)
 {
     char buf[96];
@@ -125,10 +116,10 @@ int kw_stream_size(struct rule_parser *rp, const char *v)
     *op++ = '\0';
     *num++ = '\0';
     struct stream_size_match m;
-    const char *prefix = cmp_prefix(trim(op));
+    const char *prefix = cmp_prefix(text_trim(op));
     char expr[64];
-    num = trim(num);
-    if (parse_side(trim(side), &m.side) < 0 || !prefix ||
+    num = text_trim(num);
+    if (parse_side(text_trim(side), &m.side) < 0 || !prefix ||
         (size_t)snprintf(expr, sizeof expr, "%s%s", prefix, num) >= sizeof expr ||
         num_cmp_parse(expr, UINT32_MAX, &m.cmp) < 0 || m.cmp.op == 'r') {
         rule_err(rp, "invalid stream_size '%s'", v);

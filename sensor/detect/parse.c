@@ -6,6 +6,7 @@
 #include "detect/keywords.h"
 
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,10 +174,12 @@ struct proto_name {
 
 static const struct proto_name ip_protocols[] = {
     { "ip", 0, false }, { "pkthdr", 0, false },
-    { "tcp", 6, false }, { "tcp-pkt", 6, false }, { "tcp-stream", 6, false },
-    { "udp", 17, false },
-    { "icmp", 1, true }, { "icmpv4", 1, false }, { "icmpv6", 58, false },
-    { "sctp", 132, false },
+    { "tcp", IPPROTO_TCP, false }, { "tcp-pkt", IPPROTO_TCP, false },
+    { "tcp-stream", IPPROTO_TCP, false },
+    { "udp", IPPROTO_UDP, false },
+    { "icmp", IPPROTO_ICMP, true }, { "icmpv4", IPPROTO_ICMP, false },
+    { "icmpv6", IPPROTO_ICMPV6, false },
+    { "sctp", IPPROTO_SCTP, false },
 };
 
 static int header_protocol(struct rule_parser *rp, const char *name)

@@ -25,8 +25,9 @@ static const struct name_value kind_names[] = {
     {"threshold", THRESHOLD_THRESHOLD}, {"limit", THRESHOLD_LIMIT}, {"both", THRESHOLD_BOTH},
 };
 static const struct name_value track_names[] = {
-    {"by_src", TRACK_BY_SRC},   {"by_dst", TRACK_BY_DST},   {"by_rule", TRACK_BY_RULE},
-    {"by_both", TRACK_BY_BOTH}, {"by_flow", TRACK_BY_FLOW},
+    {"by_src", THRESHOLD_TRACK_BY_SRC},   {"by_dst", THRESHOLD_TRACK_BY_DST},
+    {"by_rule", THRESHOLD_TRACK_BY_RULE}, {"by_both", THRESHOLD_TRACK_BY_BOTH},
+    {"by_flow", THRESHOLD_TRACK_BY_FLOW},
 };
 static const struct name_value unique_names[] = {
     {"src_port", UNIQUE_SRC_PORT}, {"dst_port", UNIQUE_DST_PORT},
@@ -524,16 +525,16 @@ static void make_key(struct th_key *k, const struct threshold_spec *spec, uint32
     k->track = (uint8_t)spec->track;
     const struct ip_addr *src = pkt ? &pkt->src : NULL, *dst = pkt ? &pkt->dst : NULL;
     switch (spec->track) {
-    case TRACK_BY_SRC:
+    case THRESHOLD_TRACK_BY_SRC:
         set_addr(&k->a, src);
         break;
-    case TRACK_BY_DST:
+    case THRESHOLD_TRACK_BY_DST:
         set_addr(&k->a, dst);
         break;
-    case TRACK_BY_BOTH:
+    case THRESHOLD_TRACK_BY_BOTH:
         set_pair(k, src, dst);
         break;
-    case TRACK_BY_FLOW:
+    case THRESHOLD_TRACK_BY_FLOW:
         if (flow) {
             /* flow_id is derived from the key and start time; the endpoints
              * make a collision between two live flows harmless. */
@@ -544,7 +545,7 @@ static void make_key(struct th_key *k, const struct threshold_spec *spec, uint32
             set_pair(k, src, dst);  /* no flow: the address pair stands in */
         }
         break;
-    case TRACK_BY_RULE:
+    case THRESHOLD_TRACK_BY_RULE:
         break;
     }
 }

@@ -434,7 +434,7 @@ void eve_write_flow(struct eve_writer *w, const struct flow *flow)
     json_string(j, "state", flow_state_name(flow));
     json_string(j, "reason", flow_end_reason_name((enum flow_end_reason)flow->end_reason));
     json_object_end(j);
-    if (flow->proto == 6) {
+    if (flow->proto == IPPROTO_TCP) {
         json_object_begin(j, "tcp");
         char flags[3];
         snprintf(flags, sizeof flags, "%02x",

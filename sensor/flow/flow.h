@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "classify/result.h"
 #include "decode/packet.h"
 
 /* EVE flow ids keep to 51 bits, as Suricata's do, so they stay exact in
@@ -35,6 +34,26 @@ enum flow_tcp_state {
     FLOW_TCP_ESTABLISHED,
     FLOW_TCP_CLOSING,       /* FIN seen */
     FLOW_TCP_CLOSED,        /* FIN both ways, or RST */
+};
+
+/* What classification leaves on a flow: a compact nDPI verdict. */
+enum classify_state {
+    CLASSIFY_NONE,          /* no payload seen yet: no nDPI state allocated */
+    CLASSIFY_IN_PROGRESS,   /* nDPI state allocated, still dissecting */
+    CLASSIFY_DONE,          /* detected (and extra dissection finished) */
+    CLASSIFY_GIVEN_UP,      /* ndpi_detection_giveup() decided at flow end */
+};
+
+struct classify_result {
+    uint16_t master_protocol;   /* nDPI ids; 0 = unknown */
+    uint16_t app_protocol;
+    uint16_t category;          /* ndpi_protocol_category_t */
+    uint16_t http_response_code;
+    uint8_t confidence;         /* ndpi_confidence_t */
+    uint8_t state;              /* enum classify_state */
+    uint8_t tls_version_known;
+    uint8_t pad;
+    uint64_t risk;              /* ndpi_risk bitmap */
 };
 
 /* Enrichment copied onto the flow once, when it is created. */
@@ -68,7 +87,7 @@ struct flow {
     /* owned by classify */
     struct classify_result app;
     struct ndpi_flow_struct *ndpi;  /* NULL until payload, NULL again once done */
-    struct flow_meta *meta;
+    struct flow_meta *meta;         /* classify/result.h */
 
     /* owned by enrich */
     struct flow_geo geo;

@@ -7,13 +7,12 @@
  * closes or is given up.  Overlaps keep the bytes seen first (docs/stream.md). */
 #include "stream/stream.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "applayer/applayer.h"
 #include "classify/classify.h"
-
-enum { IPPROTO_TCP_ = 6 };
 
 /* flow->stream_flags */
 enum { STREAM_FLOW_RELEASED = 1 << 0 };
@@ -693,7 +692,7 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
     *chunks = NULL;
     begin_call(se, flow);
     flow->stream_events[dir] = 0;       /* events are the packet's own */
-    if (pkt->proto != IPPROTO_TCP_ || (flow->stream_flags & STREAM_FLOW_RELEASED))
+    if (pkt->proto != IPPROTO_TCP || (flow->stream_flags & STREAM_FLOW_RELEASED))
         return 0;
     struct stream_flow *sf = flow->stream;
     if (!sf) {

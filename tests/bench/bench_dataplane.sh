@@ -20,8 +20,7 @@ done
 tmp=$(mktemp -d /tmp/xiezhi-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-# the common capture ($tmp/big.pcap) and measure()
-source "$TOP/tests/bench/corpus_lib.sh"
+. "$TOP/tests/bench/big_capture.sh"
 
 : >"$tmp/empty.rules"
 measure loop "$LOOP" "$tmp/big.pcap"; loop_c=$cpu loop_w=$wall loop_rss=$rss_kb

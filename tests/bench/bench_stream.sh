@@ -22,8 +22,7 @@ done
 tmp=$(mktemp -d /tmp/xiezhi-bench-stream.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-# the common capture ($tmp/big.pcap) and measure()
-source "$TOP/tests/bench/corpus_lib.sh"
+. "$TOP/tests/bench/big_capture.sh"
 
 pack=(-S "$TOP/rules/extranet.rules" -S "$TOP/rules/ioc.rules" -S "$TOP/rules/anomaly.rules")
 : >"$tmp/empty.rules"

@@ -426,12 +426,12 @@ static void test_threshold(void **state)
         fail_msg("%s", err);
     assert_true(r->has_threshold);
     assert_int_equal(r->threshold.kind, THRESHOLD_LIMIT);
-    assert_int_equal(r->threshold.track, TRACK_BY_SRC);
+    assert_int_equal(r->threshold.track, THRESHOLD_TRACK_BY_SRC);
     assert_int_equal(r->threshold.count, 1);
     assert_int_equal(r->threshold.seconds_usec, 60000000);
     assert_true(r->has_detection_filter);
     assert_int_equal(r->detection_filter.kind, THRESHOLD_DETECTION_FILTER);
-    assert_int_equal(r->detection_filter.track, TRACK_BY_DST);
+    assert_int_equal(r->detection_filter.track, THRESHOLD_TRACK_BY_DST);
     assert_int_equal(r->detection_filter.unique_on, UNIQUE_DST_PORT);
     assert_int_equal(r->detection_filter.count, 3);
     rule_free(r);

@@ -64,27 +64,27 @@ static void test_parse_values(void **state)
     (void)state;
     struct threshold_spec s = parse_ok("type limit, track by_src, count 1, seconds 60", false);
     assert_int_equal(s.kind, THRESHOLD_LIMIT);
-    assert_int_equal(s.track, TRACK_BY_SRC);
+    assert_int_equal(s.track, THRESHOLD_TRACK_BY_SRC);
     assert_int_equal(s.count, 1);
     assert_int_equal(s.seconds_usec, 60 * SEC);
     assert_int_equal(s.unique_on, UNIQUE_NONE);
 
     s = parse_ok("  seconds 5 ,count 7,track   by_both,type both  ", false);
     assert_int_equal(s.kind, THRESHOLD_BOTH);
-    assert_int_equal(s.track, TRACK_BY_BOTH);
+    assert_int_equal(s.track, THRESHOLD_TRACK_BY_BOTH);
     assert_int_equal(s.count, 7);
     assert_int_equal(s.seconds_usec, 5 * SEC);
 
     s = parse_ok("type threshold,track by_flow,count 10,seconds 2", false);
     assert_int_equal(s.kind, THRESHOLD_THRESHOLD);
-    assert_int_equal(s.track, TRACK_BY_FLOW);
+    assert_int_equal(s.track, THRESHOLD_TRACK_BY_FLOW);
 
     s = parse_ok("track by_dst, count 3, seconds 60, unique_on dst_port", true);
     assert_int_equal(s.kind, THRESHOLD_DETECTION_FILTER);
-    assert_int_equal(s.track, TRACK_BY_DST);
+    assert_int_equal(s.track, THRESHOLD_TRACK_BY_DST);
     assert_int_equal(s.unique_on, UNIQUE_DST_PORT);
     s = parse_ok("track by_rule,count 15,seconds 2", true);
-    assert_int_equal(s.track, TRACK_BY_RULE);
+    assert_int_equal(s.track, THRESHOLD_TRACK_BY_RULE);
     assert_int_equal(s.unique_on, UNIQUE_NONE);
     s = parse_ok("unique_on src_port, seconds 30, count 20, track by_dst", true);
     assert_int_equal(s.unique_on, UNIQUE_SRC_PORT);

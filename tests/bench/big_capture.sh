@@ -1,7 +1,7 @@
 # Sourced by the data-plane benches (bench_dataplane.sh, bench_stream.sh):
-# builds their common capture -- the nDPI corpus's Ethernet captures merged
-# and repeated to >= $want packets, each copy on its own VLAN -- as
-# $tmp/big.pcap, and defines measure().  Expects $tmp, $corpus and $want.
+# builds their shared capture, $tmp/big.pcap, from the nDPI corpus's
+# Ethernet captures repeated to >= $want packets, and defines measure.
+# Expects corpus, want and tmp; sets files, copies, packets and size.
 # one link type per pcap file: take the Ethernet captures
 files=()
 while IFS=$'\t' read -r name encap; do
