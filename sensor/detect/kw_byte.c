@@ -82,6 +82,15 @@ int byte_enter_buffer(struct rule_parser *rp, const char *value)
     return saved;
 }
 
+int byte_setup_in_buffer(struct rule_parser *rp, const char *v,
+                         int (*setup)(struct rule_parser *, const char *))
+{
+    int saved = byte_enter_buffer(rp, v);
+    int rc = setup(rp, v);
+    rp->buffer = saved;
+    return rc;
+}
+
 void payload_mark_save(const struct rule_parser *rp, struct payload_mark *m)
 {
     m->list = NULL;
@@ -135,6 +144,26 @@ int copy_value(struct rule_parser *rp, const char *v, char *buf, size_t size)
 }
 
 /* Splits "a, b ,c" into trimmed fields; -1 after rule_err on too many or empty. */
+static int split_args(struct rule_parser *rp, char *text, char **argv);
+
+/* The comma-separated arguments of v, split in text (which argv points
+ * into); -1 after rule_err when there are fewer than min, with need saying
+ * which are required. */
+static int read_args(struct rule_parser *rp, const char *v, char *text, size_t size, char **argv,
+                     int min, const char *need)
+{
+    if (copy_value(rp, v, text, size) < 0)
+        return -1;
+    int argc = split_args(rp, text, argv);
+    if (argc < 0)
+        return -1;
+    if (argc < min) {
+        rule_err(rp, "%s", need);
+        return -1;
+    }
+    return argc;
+}
+
 static int split_args(struct rule_parser *rp, char *text, char **argv)
 {
     int n = 0;
@@ -396,24 +425,16 @@ static int kw_byte_test_in(struct rule_parser *rp, const char *v);
 
 int kw_byte_test(struct rule_parser *rp, const char *v)
 {
-    int saved = byte_enter_buffer(rp, v);
-    int rc = kw_byte_test_in(rp, v);
-    rp->buffer = saved;
-    return rc;
+    return byte_setup_in_buffer(rp, v, kw_byte_test_in);
 }
 
 static int kw_byte_test_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
-    if (copy_value(rp, v, text, sizeof text) < 0)
-        return -1;
-    int argc = split_args(rp, text, argv);
+    int argc = read_args(rp, v, text, sizeof text, argv, 4,
+                         "byte_test needs nbytes, operator, value and offset");
     if (argc < 0)
         return -1;
-    if (argc < 4) {
-        rule_err(rp, "byte_test needs nbytes, operator, value and offset");
-        return -1;
-    }
     struct byte_op *op = new_op(rp);
     if (!op)
         return -1;
@@ -457,24 +478,16 @@ static int kw_byte_jump_in(struct rule_parser *rp, const char *v);
 
 int kw_byte_jump(struct rule_parser *rp, const char *v)
 {
-    int saved = byte_enter_buffer(rp, v);
-    int rc = kw_byte_jump_in(rp, v);
-    rp->buffer = saved;
-    return rc;
+    return byte_setup_in_buffer(rp, v, kw_byte_jump_in);
 }
 
 static int kw_byte_jump_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
-    if (copy_value(rp, v, text, sizeof text) < 0)
-        return -1;
-    int argc = split_args(rp, text, argv);
+    int argc = read_args(rp, v, text, sizeof text, argv, 2,
+                         "byte_jump needs nbytes and offset");
     if (argc < 0)
         return -1;
-    if (argc < 2) {
-        rule_err(rp, "byte_jump needs nbytes and offset");
-        return -1;
-    }
     struct byte_op *op = new_op(rp);
     if (!op)
         return -1;
@@ -532,24 +545,16 @@ static int kw_byte_extract_in(struct rule_parser *rp, const char *v);
 
 int kw_byte_extract(struct rule_parser *rp, const char *v)
 {
-    int saved = byte_enter_buffer(rp, v);
-    int rc = kw_byte_extract_in(rp, v);
-    rp->buffer = saved;
-    return rc;
+    return byte_setup_in_buffer(rp, v, kw_byte_extract_in);
 }
 
 static int kw_byte_extract_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
-    if (copy_value(rp, v, text, sizeof text) < 0)
-        return -1;
-    int argc = split_args(rp, text, argv);
+    int argc = read_args(rp, v, text, sizeof text, argv, 3,
+                         "byte_extract needs nbytes, offset and a variable name");
     if (argc < 0)
         return -1;
-    if (argc < 3) {
-        rule_err(rp, "byte_extract needs nbytes, offset and a variable name");
-        return -1;
-    }
     struct byte_op *op = new_op(rp);
     if (!op)
         return -1;
@@ -627,18 +632,13 @@ static int kw_byte_math_in(struct rule_parser *rp, const char *v);
 
 int kw_byte_math(struct rule_parser *rp, const char *v)
 {
-    int saved = byte_enter_buffer(rp, v);
-    int rc = kw_byte_math_in(rp, v);
-    rp->buffer = saved;
-    return rc;
+    return byte_setup_in_buffer(rp, v, kw_byte_math_in);
 }
 
 static int kw_byte_math_in(struct rule_parser *rp, const char *v)
 {
     char text[512], *argv[BYTE_ARGS];
-    if (copy_value(rp, v, text, sizeof text) < 0)
-        return -1;
-    int argc = split_args(rp, text, argv);
+    int argc = read_args(rp, v, text, sizeof text, argv, 0, "");
     if (argc < 0)
         return -1;
     struct byte_op *op = new_op(rp);

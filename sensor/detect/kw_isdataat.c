@@ -14,10 +14,7 @@ static int isdataat_in(struct rule_parser *rp, const char *v);
 
 int kw_isdataat(struct rule_parser *rp, const char *v)
 {
-    int saved = byte_enter_buffer(rp, v);
-    int rc = isdataat_in(rp, v);
-    rp->buffer = saved;
-    return rc;
+    return byte_setup_in_buffer(rp, v, isdataat_in);
 }
 
 static int isdataat_in(struct rule_parser *rp, const char *v)

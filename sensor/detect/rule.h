@@ -357,6 +357,10 @@ int byte_var_add(struct rule_parser *rp, const char *name);
  * that content's buffer, as in Suricata: switches rp->buffer there and
  * returns the buffer to restore when the keyword is set up. */
 int byte_enter_buffer(struct rule_parser *rp, const char *value);
+/* Runs setup(rp, v) in the buffer byte_enter_buffer picks, then restores
+ * the parser's current buffer. */
+int byte_setup_in_buffer(struct rule_parser *rp, const char *v,
+                         int (*setup)(struct rule_parser *, const char *));
 /* Copies an option's value into buf (size bytes); -1 after rule_err when
  * it does not fit (a hostile rule is refused, never read cut short). */
 int copy_value(struct rule_parser *rp, const char *v, char *buf, size_t size);
