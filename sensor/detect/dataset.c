@@ -9,6 +9,7 @@
 #include "util/array.h"
 #include "util/path.h"
 #include "util/siphash.h"
+#include "util/text.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -453,31 +454,6 @@ void dataset_set_memcap(struct dataset *ds, size_t bytes)
 
 /* ------------------------------------------------------- file formats */
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-static int b64_value(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* RFC 4648 base64, padding optional; out needs len*3/4 bytes.  Returns the
  * decoded length or -1 with why set. */
 static long b64_decode(const char *in, size_t len, uint8_t *out, const char **why)
@@ -488,7 +464,7 @@ static long b64_decode(const char *in, size_t len, uint8_t *out, const char **wh
     int bits = 0;
     long n = 0;
     for (size_t i = 0; i < len; i++) {
-        int v = b64_value((unsigned char)in[i]);
+        int v = text_base64_digit((unsigned char)in[i]);
         if (v < 0) {
             *why = in[i] == '=' ? "'=' padding in the middle" : "character outside the base64 alphabet";
             return -1;
@@ -524,7 +500,7 @@ static long parse_value(enum dataset_type type, const char *s, size_t len, uint8
             return -1;
         }
         for (size_t i = 0; i < len; i += 2) {
-            int hi = hex_value((unsigned char)s[i]), lo = hex_value((unsigned char)s[i + 1]);
+            int hi = text_hex_digit((unsigned char)s[i]), lo = text_hex_digit((unsigned char)s[i + 1]);
             if (hi < 0 || lo < 0) {
                 *why = "not a hex digit";
                 return -1;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "detect/keywords.h"
+#include "util/text.h"
 
 #define B64_OPT_MAX 65535
 
@@ -133,26 +134,11 @@ int kw_base64_data(struct rule_parser *rp, const char *v)
     return 0;
 }
 
-static int b64_value(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 uint32_t base64_decode_bytes(const uint8_t *in, uint32_t len, uint8_t *out, uint32_t cap)
 {
     uint32_t n = 0, bits = 0, nbits = 0;
     for (uint32_t i = 0; i < len; i++) {
-        int v = b64_value(in[i]);
+        int v = text_base64_digit(in[i]);
         if (v < 0)
             break;      /* padding or a byte outside the alphabet ends the data */
         bits = (bits << 6 | (uint32_t)v) & 0xffffff;

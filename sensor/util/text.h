@@ -10,5 +10,8 @@ char *text_trim(char *s);
 
 /* The value of a hex digit (0-9, a-f, A-F), or -1 for any other byte. */
 int text_hex_digit(int c);
+/* The value of a base64 digit (A-Z, a-z, 0-9, +, /), or -1 for any other
+ * byte (padding included). */
+int text_base64_digit(int c);
 
 #endif
