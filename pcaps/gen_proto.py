@@ -544,7 +544,51 @@ def malformed(outdir):
         s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.22", 41004, 22).handshake()
         s.reply(b"SSH-2.0-" + b"A" * 300 + b"\r\n")
         s.send(b"SSH-2.0-OpenSSH_9.2p1\r\n" + b"\xff\xff\xff\xff\x04" + bytes(20))
-        s.close()
+        t = s.close()
+        # The flows below came later (for the parser counters of the stats
+        # event); appended so that the ones above keep their bytes.
+        t = _malformed_more(w, t, rng, bad[0])
+
+
+def _malformed_more(w, t, rng, query):
+    def lp(m):
+        return struct.pack("!H", len(m)) + m
+    answer = struct.pack("!HHHHHH", 0x2000, 0x8180, 1, 1, 0, 0) + query[12:] + \
+        b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + bytes([10, 0, 0, 80])
+    # DNS over TCP: a query, then a zero length prefix (the client's side stops)
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.53", 41005, 53).handshake()
+    s.send(lp(query) + b"\x00\x00" + lp(query))
+    s.reply(lp(answer))
+    t = s.close()
+    # DNS over TCP: a query, 40 bytes the sensor never sees (the server
+    # acknowledges them: a gap), another query
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.53", 41006, 53).handshake()
+    s.send(lp(query))
+    s.cseq += 40
+    s.send(lp(query))
+    s.reply(lp(answer))
+    t = s.close()
+    # TLS: a good ClientHello, then a record of version 9.9 in the same segment
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.44", 41007, 443).handshake()
+    s.send(record(22, 0x0301, tls12_hello(rng, "bad2.gov.example.cn")) + b"\x16\x09\x09\x00\x01\x00")
+    t = s.close()
+    # TLS: a good ClientHello, 100 bytes lost, then more
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.44", 41008, 443).handshake()
+    s.send(record(22, 0x0301, tls12_hello(rng, "gap.gov.example.cn")))
+    s.cseq += 100
+    s.send(_noise(rng, 50))
+    s.reply(b"")
+    t = s.close()
+    # SSH: good banners, then a KEXINIT whose first name-list runs past its packet
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.22", 41009, 22).handshake()
+    s.reply(b"SSH-2.0-OpenSSH_9.2p1\r\n")
+    s.send(b"SSH-2.0-OpenSSH_9.2p1\r\n" + ssh_packet(b"\x14" + _noise(rng, 16) + struct.pack("!I", 5000) + b"abc", rng))
+    t = s.close()
+    # HTTP: a chunked request whose chunk length is not hex
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.80", 41010, 80).handshake()
+    s.send(b"POST /upload HTTP/1.1\r\nHost: www.gov.example.cn\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n")
+    s.reply(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    return s.close()
 
 
 def generate(outdir):

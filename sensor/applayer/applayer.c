@@ -224,11 +224,19 @@ uint64_t applayer_tx_id(const struct flow *flow, const struct applayer_tx *tx)
     return (flow->applayer ? flow->applayer->tx_id_base : 0) + tx->id;
 }
 
+/* The parser's counters of this flow join the worker's before its state goes. */
+static void add_counts(struct applayer *al, const struct applayer_flow *af)
+{
+    if (af->parser->counts_add)
+        af->parser->counts_add(af->state, &al->stats.counts[af->proto][af->transport]);
+}
+
 static void leave_outer(struct applayer *al, struct applayer_flow *af)
 {
     note_ids(af);
     af->tx_id_base = af->tx_ids_used;
     free_txs(al, af);
+    add_counts(al, af);
     al->stats.memory -= al->stats.memory >= af->parser->state_size ? af->parser->state_size : 0;
     af->parser->state_free(af->state);
     af->parser = NULL;
@@ -446,6 +454,7 @@ void applayer_flow_free(struct applayer *al, struct flow *f)
         size_t n = af->parser->tx_count(af->state);
         for (size_t i = 0; i < n; i++)
             free(af->parser->tx_at(af->state, i)->fired);
+        add_counts(al, af);
         af->parser->state_free(af->state);
     }
     free(af);

@@ -159,7 +159,9 @@ static int dns_row_data(void *state, const struct applayer_chunk *c, uint64_t ts
 {
     (void)ts_usec;
     struct dns_row *r = state;
-    return dns_parse_tcp(&r->dns, c->dir, c->data, c->len, c->flags);
+    int rc = dns_parse_tcp(&r->dns, c->dir, c->data, c->len, c->flags);
+    /* A direction that lost its framing is not a reason to drop the other one. */
+    return rc < 0 && r->dns.tcp_dead[0] && r->dns.tcp_dead[1] ? -1 : 0;
 }
 
 static int dns_row_packet(void *state, enum flow_direction dir, const uint8_t *data, uint32_t len,
@@ -314,6 +316,34 @@ static enum applayer_probe_result dns_probe(const uint8_t *data, uint32_t len,
     return probe_message(data + 2, len - 2 < mlen ? len - 2 : mlen, dir);
 }
 
+/* Stats: the parser's counters of the flow (error.dns_*.gap is a gap in a
+ * TCP stream; the other malformed kinds are parser errors). */
+static const char *const dns_counter_names[] = {
+    "messages", "queries", "responses", "txs", "unanswered", "unsolicited",
+    "malformed_header", "malformed_name", "malformed_pointer", "malformed_record",
+    "malformed_tcp_length", "txs_dropped", NULL
+};
+
+static void dns_row_counts(const void *state, struct applayer_counts *sum)
+{
+    const struct dns_row *r = state;
+    const struct dns_counters *c = &r->dns.counters;
+    const uint64_t own[] = { c->messages, c->queries, c->responses, c->txs, c->unanswered,
+                             c->unsolicited, c->malformed[DNS_BAD_HEADER],
+                             c->malformed[DNS_BAD_NAME], c->malformed[DNS_BAD_POINTER],
+                             c->malformed[DNS_BAD_RECORD],
+                             c->malformed[DNS_BAD_TCP_LENGTH] - c->gaps, r->dropped };
+    _Static_assert(sizeof own / sizeof own[0] == sizeof dns_counter_names / sizeof dns_counter_names[0] - 1,
+                   "a name per counter");
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        sum->own[i] += own[i];
+    for (int k = 0; k < DNS_MALFORMED_KINDS; k++)
+        sum->parser += c->malformed[k];
+    sum->parser -= c->gaps;
+    sum->gap += c->gaps;
+    sum->alloc += c->oom;
+}
+
 static const char *const dns_ndpi_names[] = { "DNS", NULL };
 static const char *const dns_event_names[] = { NULL };
 
@@ -338,4 +368,6 @@ const struct applayer_parser applayer_dns_parser = {
     .eve_write = dns_row_eve,
     .get_buffer = dns_row_buffer,
     .event_names = dns_event_names,
+    .counts_add = dns_row_counts,
+    .counter_names = dns_counter_names,
 };

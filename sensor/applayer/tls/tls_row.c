@@ -212,6 +212,31 @@ static enum applayer_probe_result tls_probe(const uint8_t *data, uint32_t len,
     return data[5] == (dir == FLOW_TOSERVER ? 1 : 2) ? APPLAYER_PROBE_YES : APPLAYER_PROBE_NO;
 }
 
+/* Stats: the parser's counters of the flow; a gap is error.tls.gap, the
+ * other malformed kinds parser errors. */
+static const char *const tls_counter_names[] = {
+    "records", "handshakes", "certificates", "malformed_record", "malformed_handshake",
+    "malformed_hello", "malformed_extension", "malformed_certificate", NULL
+};
+
+static void tls_row_counts(const void *state, struct applayer_counts *sum)
+{
+    const struct tls_counters *c = &((const struct tls_row *)state)->tls.counters;
+    const uint64_t own[] = { c->records, c->handshakes, c->certificates,
+                             c->malformed[TLS_BAD_RECORD], c->malformed[TLS_BAD_HANDSHAKE],
+                             c->malformed[TLS_BAD_HELLO], c->malformed[TLS_BAD_EXTENSION],
+                             c->malformed[TLS_BAD_CERTIFICATE] };
+    _Static_assert(sizeof own / sizeof own[0] == sizeof tls_counter_names / sizeof tls_counter_names[0] - 1,
+                   "a name per counter");
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        sum->own[i] += own[i];
+    for (int k = 0; k < TLS_MALFORMED_KINDS; k++)
+        if (k != TLS_GAP)
+            sum->parser += c->malformed[k];
+    sum->gap += c->malformed[TLS_GAP];
+    sum->alloc += c->oom;
+}
+
 static const char *const tls_ndpi_names[] = { "TLS", NULL };
 /* bit i = enum tls_malformed i */
 static const char *const tls_event_names[] = { "invalid_record", "invalid_handshake",
@@ -238,4 +263,6 @@ const struct applayer_parser applayer_tls_parser = {
     .get_buffer = tls_row_buffer,
     .event_names = tls_event_names,
     .eve_write_beside = tls_row_eve_beside,
+    .counts_add = tls_row_counts,
+    .counter_names = tls_counter_names,
 };
