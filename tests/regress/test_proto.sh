@@ -50,10 +50,13 @@ digest() {
       else empty end' "$1"
 }
 
+# The TLS servers of the captures are the government services of rule
+# 1100100 (its $TLCP_SERVERS is empty by default: checked below).
 for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh proto_malformed; do
     for run in 1 2; do
         "$XIEZHI" -q -r "pcaps/$cap.pcap" -s tests/regress/proto/proto.rules -l "$tmp/$cap.$run" \
-            --set 'outputs.eve.types=[alert,dns,tls,ssh]' 2>"$tmp/$cap.err" ||
+            --set 'outputs.eve.types=[alert,dns,tls,ssh]' \
+            --set 'vars.address-groups.TLCP_SERVERS=[10.0.0.44,10.0.0.45]' 2>"$tmp/$cap.err" ||
             { echo "FAIL: $cap: sensor exited $?"; cat "$tmp/$cap.err"; fail=1; continue; }
     done
     if ! cmp -s "$tmp/$cap.1/eve.json" "$tmp/$cap.2/eve.json"; then
@@ -69,6 +72,19 @@ for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh proto_malf
         fail=1
     fi
 done
+
+# Default configuration: $TLCP_SERVERS names no server, so 1100100 stays
+# silent on the same international TLS handshakes; the other policy rules
+# (expired, self-signed SM2 certificate) still fire.
+"$XIEZHI" -q -r pcaps/proto_tlcp.pcap -l "$tmp/tlcp_default" --set 'outputs.eve.types=[alert]' 2>"$tmp/tlcp_default.err"
+n100=$(jq -s '[.[] | select(.alert.signature_id == 1100100)] | length' "$tmp/tlcp_default/eve.json")
+n102=$(jq -s '[.[] | select(.alert.signature_id == 1100102 or .alert.signature_id == 1100103)] | length' "$tmp/tlcp_default/eve.json")
+if [ "$n100" = 0 ] && [ "$n102" -gt 0 ]; then
+    echo "ok   TLCP_SERVERS empty by default: 1100100 silent, 1100102/3 fire $n102 times"
+else
+    echo "FAIL: default TLCP_SERVERS: 1100100 fired $n100 times (want 0), 1100102/3 $n102 (want > 0)"
+    fail=1
+fi
 
 # Suricata's schema, xiezhi's own top-level objects set aside.
 python3 - "$SCHEMA" "$tmp"/proto_*.1/eve.json <<'PY' || fail=1
