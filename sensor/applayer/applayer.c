@@ -414,6 +414,27 @@ static bool tx_complete(const struct applayer_parser *p, const struct applayer_t
     return tx->progress[0] >= p->progress_done[0] && tx->progress[1] >= p->progress_done[1];
 }
 
+/* side_event parsers: each side that is complete (or all at flow end) and
+ * not logged yet, the request side first; logged once both are. */
+static void log_sides(struct applayer *al, struct flow *f, struct applayer_tx *tx, bool flow_end,
+                      applayer_log_fn log, void *ctx)
+{
+    struct applayer_flow *af = f->applayer;
+    const struct applayer_parser *p = af->parser;
+    for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
+        uint8_t bit = (uint8_t)(1u << d);
+        if ((tx->sides_logged & bit) || !(flow_end || tx->progress[d] >= p->progress_done[d]))
+            continue;
+        tx->sides_logged |= bit;
+        if (!log || !p->side_event(al->settings[p->proto], af->state, tx, (enum flow_direction)d))
+            continue;
+        tx->log_side = (uint8_t)(1 + d);
+        log(ctx, f, p, af->state, tx);
+        tx->log_side = 0;
+    }
+    tx->logged = tx->sides_logged == 3;
+}
+
 void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
                            applayer_log_fn log, void *ctx)
 {
@@ -426,6 +447,10 @@ void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
     for (size_t i = 0; i < n; i++) {
         struct applayer_tx *tx = p->tx_at(af->state, i);
         tx->changed = 0;
+        if (!tx->logged && p->side_event) {
+            log_sides(al, f, tx, flow_end, log, ctx);
+            continue;
+        }
         if (tx->logged || !(flow_end || tx_complete(p, tx)))
             continue;
         tx->logged = true;

@@ -88,8 +88,11 @@ struct applayer_tx {
     uint8_t progress[2];        /* per direction: 0 = nothing yet .. parser->progress_done[dir] */
     uint64_t events;            /* anomalies seen, bit i = parser->event_names[i] */
     /* the framework's */
-    bool logged;                /* the EVE event was written */
+    bool logged;                /* the EVE event was written (every side, for side_event) */
     uint8_t changed;            /* bit per direction: progressed since detection looked */
+    uint8_t sides_logged;       /* side_event parsers: bit per direction logged */
+    uint8_t log_side;           /* while the log callback writes one side: 1 + its
+                                 * direction (eve_write reads it); 0 otherwise */
     /* detection's (freed by the framework with the transaction) */
     uint32_t *fired;            /* rules (engine indices) that matched this transaction */
     uint32_t nfired, fired_cap;
@@ -161,6 +164,14 @@ struct applayer_parser {
      * sum->own[i] under xiezhi_stats.app_layer.<proto>.  NULL: none. */
     void (*counts_add)(const void *state, struct applayer_counts *sum);
     const char *const *counter_names;
+
+    /* Set: each direction's side of a transaction is its own event, logged
+     * once that side is complete (DNS: the request when the query arrives,
+     * the response with its answers), with tx->log_side telling eve_write
+     * which; the hook says whether the side has anything to log (false: no
+     * event for it).  NULL: one event per transaction, when complete. */
+    bool (*side_event)(const void *settings, void *state, const struct applayer_tx *tx,
+                       enum flow_direction dir);
 };
 
 /* The rows (each parser's file defines its own). */

@@ -30,14 +30,61 @@ struct dns_row {
     uint64_t dropped;                   /* out of memory, or past DNS_ROW_MAX_TX */
 };
 
+/* outputs.eve.dns.formats: Suricata's [detailed, grouped] (answers[] and
+ * authorities[]; grouped{}); the older answers/grouped switches still turn
+ * either off. */
+static void read_formats(const struct config *cfg, struct dns_eve_options *o, struct diag *diag)
+{
+    static const char key[] = "outputs.eve.dns.formats";
+    o->answers = config_get_bool(cfg, "outputs.eve.dns.answers", true, diag);
+    o->grouped = config_get_bool(cfg, "outputs.eve.dns.grouped", true, diag);
+    if (!config_has(cfg, key))
+        return;
+    bool detailed = false, grouped = false;
+    for (size_t i = 0; i < config_list_count(cfg, key); i++) {
+        const char *f = config_list_item(cfg, key, i);
+        unsigned line = 0;
+        const char *origin = config_origin(cfg, key, &line);
+        if (f && strcmp(f, "detailed") == 0)
+            detailed = true;
+        else if (f && strcmp(f, "grouped") == 0)
+            grouped = true;
+        else
+            diag_error(diag, origin, line, "%s: '%s' is not detailed or grouped", key, f ? f : "");
+    }
+    o->answers &= detailed;
+    o->grouped &= grouped;
+}
+
+/* outputs.eve.dns.types: record types by name (a, aaaa, txt, https ...) or
+ * number; absent or empty: every type. */
+static void read_types(const struct config *cfg, struct dns_eve_options *o, struct diag *diag)
+{
+    static const char key[] = "outputs.eve.dns.types";
+    for (size_t i = 0; i < config_list_count(cfg, key); i++) {
+        const char *name = config_list_item(cfg, key, i);
+        int type = name ? dns_rrtype_parse(name) : -1;
+        unsigned line = 0;
+        const char *origin = config_origin(cfg, key, &line);
+        if (type < 0)
+            diag_error(diag, origin, line, "%s: '%s' is not a DNS record type", key, name ? name : "");
+        else if (o->ntypes == DNS_EVE_TYPES_MAX)
+            diag_error(diag, origin, line, "%s: more than %d types", key, DNS_EVE_TYPES_MAX);
+        else
+            o->types[o->ntypes++] = (uint16_t)type;
+    }
+}
+
 static void *dns_config_new(const struct config *cfg, struct diag *diag)
 {
     struct dns_eve_options *o = malloc(sizeof *o);
     if (!o)
         return NULL;
     *o = DNS_EVE_DEFAULTS;
-    o->answers = config_get_bool(cfg, "outputs.eve.dns.answers", true, diag);
-    o->grouped = config_get_bool(cfg, "outputs.eve.dns.grouped", true, diag);
+    o->requests = config_get_bool(cfg, "outputs.eve.dns.requests", true, diag);
+    o->responses = config_get_bool(cfg, "outputs.eve.dns.responses", true, diag);
+    read_formats(cfg, o, diag);
+    read_types(cfg, o, diag);
     return o;
 }
 
@@ -197,8 +244,9 @@ static void dns_row_tx_free(void *state, struct applayer_tx *base)
     }
 }
 
-/* One event per transaction: the response (which repeats the questions)
- * when there is one, else the query. */
+/* A dns event is one side (base->log_side: the request, then the response,
+ * as Suricata logs them); an alert's dns object is the response (which
+ * repeats the questions) when there is one, else the query. */
 static void dns_row_eve(const void *settings, void *state, const struct applayer_tx *base,
                         struct json_writer *j)
 {
@@ -207,9 +255,21 @@ static void dns_row_eve(const void *settings, void *state, const struct applayer
     const struct dns_eve_options *opt = settings;
     struct dns_eve_options defaults = DNS_EVE_DEFAULTS;
     struct dns_tx tx = { base->id, 0, t->query, t->response };
-    if (!t->query && !t->response)
+    bool response = base->log_side ? base->log_side == 1 + FLOW_TOCLIENT : t->response != NULL;
+    if (!(response ? t->response : t->query))
         return;
-    dns_eve_members(j, &tx, t->response != NULL, opt ? opt : &defaults);
+    dns_eve_members(j, &tx, response, opt ? opt : &defaults);
+}
+
+/* Whether the side of the transaction in direction dir gets a dns event. */
+static bool dns_row_side_event(const void *settings, void *state, const struct applayer_tx *base,
+                               enum flow_direction dir)
+{
+    (void)state;
+    const struct dns_row_tx *t = (const struct dns_row_tx *)base;
+    struct dns_eve_options defaults = DNS_EVE_DEFAULTS;
+    struct dns_tx tx = { base->id, 0, t->query, t->response };
+    return dns_eve_side_wanted(&tx, dir == FLOW_TOCLIENT, settings ? settings : &defaults);
 }
 
 const struct dns_message *dns_row_message(const struct applayer_tx *base, bool response)
@@ -370,4 +430,5 @@ const struct applayer_parser applayer_dns_parser = {
     .event_names = dns_event_names,
     .counts_add = dns_row_counts,
     .counter_names = dns_counter_names,
+    .side_event = dns_row_side_event,
 };
