@@ -52,7 +52,7 @@ digest() {
 
 # The TLS servers of the captures are the government services of rule
 # 1100100 (its $TLCP_SERVERS is empty by default: checked below).
-for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh proto_malformed; do
+for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh proto_malformed proto_sslv2; do
     for run in 1 2; do
         "$XIEZHI" -q -r "pcaps/$cap.pcap" -s tests/regress/proto/proto.rules -l "$tmp/$cap.$run" \
             --set 'outputs.eve.types=[alert,dns,tls,ssh]' \

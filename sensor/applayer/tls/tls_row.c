@@ -193,9 +193,25 @@ static bool tls_row_buffer(void *state, const struct applayer_tx *base, enum det
  * only 2-5 bytes (a hello split right after its record type and major
  * version) is taken on those bytes: the next segment starts inside the
  * record, where nothing can be recognised any more. */
+/* An SSLv2-format CLIENT-HELLO (RFC 5246 E.2): a 2-byte header with the high
+ * bit set, message type 1, version SSL 2.0 or 3.0 .. TLS 1.3. */
+static enum applayer_probe_result sslv2_probe(const uint8_t *data, uint32_t len,
+                                              enum flow_direction dir)
+{
+    if (dir != FLOW_TOSERVER)
+        return APPLAYER_PROBE_NO;
+    if (len < 5)
+        return APPLAYER_PROBE_MORE;
+    uint16_t version = (uint16_t)(data[3] << 8 | data[4]);
+    bool known = version == 0x0002 || (version >= 0x0300 && version <= 0x0304);
+    return data[2] == 1 && known ? APPLAYER_PROBE_YES : APPLAYER_PROBE_NO;
+}
+
 static enum applayer_probe_result tls_probe(const uint8_t *data, uint32_t len,
                                             enum flow_direction dir)
 {
+    if (data[0] & 0x80)
+        return sslv2_probe(data, len, dir);
     if (data[0] != 22)
         return APPLAYER_PROBE_NO;
     if (len < 2)
