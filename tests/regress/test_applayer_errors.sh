@@ -52,7 +52,7 @@ want malformed '.stats.app_layer.flow' '{"http":1,"dns_tcp":2,"dns_udp":1,"tls":
 
 # Well-formed traffic: every parser error counter stays 0, while the
 # parsers did see it (their own counters move).
-for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh http_keepalive http_gzip_chunked; do
+for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh proto_sslv2 http_keepalive http_gzip_chunked; do
     run "$cap" "pcaps/$cap.pcap"
     want "$cap" "[$E[] | .parser + .gap + .alloc] | add" 0
 done
