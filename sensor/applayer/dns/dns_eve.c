@@ -36,7 +36,7 @@ bool dns_eve_side_wanted(const struct dns_tx *tx, bool response, const struct dn
     if (!m || (response ? !opt->responses : !opt->requests))
         return false;
     if (m->nqueries == 0)
-        return response;
+        return true;                /* nothing to filter on */
     for (unsigned i = 0; i < m->nqueries; i++)
         if (dns_eve_type_wanted(opt, m->queries[i].rrtype))
             return true;

@@ -26,8 +26,8 @@ struct dns_eve_options {
 /* Whether opt logs records of this type. */
 bool dns_eve_type_wanted(const struct dns_eve_options *opt, uint16_t type);
 /* Whether the query (response false) or the response of tx gets an event:
- * the side is on, its message exists, and a question of a logged type is in
- * it (a response without questions is logged when responses are). */
+ * the side is on, its message exists, and it has a question of a logged
+ * type or no question at all. */
 bool dns_eve_side_wanted(const struct dns_tx *tx, bool response, const struct dns_eve_options *opt);
 
 /* Writes "dns": {...} for the query (response false) or the response of tx.

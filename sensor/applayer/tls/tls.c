@@ -528,6 +528,10 @@ static int64_t records(void *ctx, const uint8_t *data, uint32_t len)
             return n;
         d->started = true;
         off = (uint32_t)n;
+        if (d->sslv2_session) {             /* the SERVER-HELLO: the rest is SSL 2.0's */
+            d->ciphertext_bytes += len - off;
+            return len;
+        }
     }
     while (len - off >= 5) {
         d->started = true;
