@@ -170,7 +170,7 @@ static int version_keyword(struct rule_parser *rp, const char *v, const char *se
         int ver = version_word(neg ? w + 1 : w);
         if (ver < 0 || (neg ? c->nneg : c->npos) == 8) {
             free(c);
-            rule_err(rp, "invalid %s '%s': expected sslv3, tls1.0 .. tls1.3 or tlcp",
+            rule_err(rp, "invalid %s '%s': expected sslv2, sslv3, tls1.0 .. tls1.3 or tlcp",
                      rule_parser_keyword(rp), v);
             return -1;
         }
