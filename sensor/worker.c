@@ -318,6 +318,7 @@ static const struct {
     { "dns", { "dns_tcp", "dns_udp" } },
 };
 
+/* Suricata's per-transport stats names of parser, or NULL (one name). */
 static const char *const *split_names(const struct applayer_parser *parser)
 {
     for (size_t i = 0; i < sizeof split_stats_names / sizeof split_stats_names[0]; i++)
