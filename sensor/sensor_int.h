@@ -113,12 +113,6 @@ struct sensor {
     uint64_t next_stats_usec;
 };
 
-/* Timers of the main loop, on the wall clock. */
-struct main_timers {
-    uint64_t next_stats, next_heartbeat, next_flush;
-    uint64_t heartbeat_interval;
-};
-
 static inline uint64_t wall_usec(void)
 {
     struct timespec ts;

@@ -203,6 +203,12 @@ static bool any_worker_exited(struct sensor *s)
     return false;
 }
 
+/* Timers of the main loop, on the wall clock. */
+struct main_timers {
+    uint64_t next_stats, next_heartbeat, next_flush;
+    uint64_t heartbeat_interval;
+};
+
 static void sensor_on_timers(struct sensor *s, struct main_timers *t, uint64_t now)
 {
     if (stats_requested || (s->set.stats_interval_usec && now >= t->next_stats)) {
