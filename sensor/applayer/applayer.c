@@ -61,7 +61,7 @@ int applayer_event_index(const struct applayer_parser *parser, const char *name)
 {
     if (!parser || !parser->event_names)
         return -1;
-    for (int i = 0; parser->event_names[i] && i < 64; i++)
+    for (int i = 0; i < 64 && parser->event_names[i]; i++)
         if (strcmp(parser->event_names[i], name) == 0)
             return i;
     return -1;
