@@ -143,6 +143,14 @@ struct applayer_parser {
      * it: TLS's "tls_info".  NULL: none. */
     void (*eve_write_beside)(const void *settings, void *state, const struct applayer_tx *tx,
                              struct json_writer *j);
+
+    /* A multi-buffer's instance i (0, 1, ...) of tx, for the buffers
+     * detect_buffer_is_multi() names: every question of a DNS transaction,
+     * every certificate of a chain.  False past the last.  NULL: get_buffer's
+     * one value is instance 0. */
+    bool (*get_buffer_at)(void *state, const struct applayer_tx *tx, enum detect_buffer buffer,
+                          enum flow_direction dir, uint32_t i, const uint8_t **data,
+                          uint32_t *len);
 };
 
 /* The rows (each parser's file defines its own). */

@@ -25,13 +25,13 @@ alert dns any any -> any any (msg:"x"; dns.rcode:WHATEVER; sid:2;)
 alert tls any any -> any any (msg:"x"; ssl_version:tls9; sid:3;)
 alert tls any any -> any any (msg:"x"; ssl_state:client_bye; sid:4;)
 alert tls any any -> any any (msg:"x"; tls_cert_notafter:yesterday; sid:5;)
-alert tls any any -> any any (msg:"x"; tls.certs; sid:6;)
+alert tls any any -> any any (msg:"x"; tls.certs:abc; sid:6;)
 alert tls any any -> any any (msg:"x"; tls.version:1.2; sid:7;)
 RULES
 "$XIEZHI" -T -S "$tmp/bad.rules" >"$tmp/bad.out" 2>&1
 for want in "bad.rules:1: invalid dns.rrtype 'NOSUCHTYPE'" "bad.rules:2: invalid dns.rcode 'WHATEVER'" \
             "bad.rules:3: invalid ssl_version 'tls9'" "bad.rules:4: invalid ssl_state 'client_bye'" \
-            "bad.rules:5: invalid tls_cert_notafter 'yesterday'" "bad.rules:6: keyword 'tls.certs' is not supported"; do
+            "bad.rules:5: invalid tls_cert_notafter 'yesterday'" "bad.rules:6: keyword 'tls.certs' takes no value"; do
     grep -qF "$want" "$tmp/bad.out" || { echo "FAIL: no message: $want"; cat "$tmp/bad.out"; fail=1; }
 done
 grep -q "bad.rules:7" "$tmp/bad.out" && { echo "FAIL: a good rule was refused"; fail=1; }
