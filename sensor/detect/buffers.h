@@ -5,7 +5,7 @@
 #define XIEZHI_DETECT_BUFFERS_H
 
 /* A multi-buffer (dns.query, dns.answer.name, dns.queries.rrname,
- * tls.certs) has N instances per transaction: a rule's chain for it must
+ * tls.certs, http.request_header, http.response_header) has N instances per transaction: a rule's chain for it must
  * hold within one instance, and any instance may satisfy it.
  *
  * BUF_PAYLOAD is the packet's transport payload.  The next ones come from
@@ -68,6 +68,8 @@ enum detect_buffer {
     BUF_SSH_HASSH_SERVER_STRING,
     /* multi-buffers added later (see detect_buffer_is_multi) */
     BUF_TLS_CERTS,              /* each certificate of the server's chain, DER */
+    BUF_HTTP_REQUEST_HEADER,    /* each request header, "Name: value" */
+    BUF_HTTP_RESPONSE_HEADER,   /* each response header, "Name: value" */
     BUF_COUNT
 };
 

@@ -219,6 +219,8 @@ static const struct keyword keywords[] = {
     { "tls_cert_fingerprint", KW_VALUE_NONE, kw_buffer_sticky, "alias of tls.cert_fingerprint" },
     { "tls.cipher_suite", KW_VALUE_NONE, kw_buffer_sticky, "sticky buffer: negotiated suite name (IANA, or GB/T 38636 for TLCP)" },
     { "tls.certs", KW_VALUE_NONE, kw_buffer_sticky, "multi-buffer: each certificate of the server's chain, DER" },
+    { "http.request_header", KW_VALUE_NONE, kw_buffer_sticky, "multi-buffer: each HTTP request header, \"Name: value\"" },
+    { "http.response_header", KW_VALUE_NONE, kw_buffer_sticky, "multi-buffer: each HTTP response header, \"Name: value\"" },
     { "ja3.string", KW_VALUE_NONE, kw_buffer_sticky, "sticky buffer: JA3 string" },
     { "ja3s.string", KW_VALUE_NONE, kw_buffer_sticky, "sticky buffer: JA3S string" },
     { "ja4.hash", KW_VALUE_NONE, kw_buffer_sticky, "sticky buffer: JA4 of the ClientHello" },

@@ -67,6 +67,8 @@ static const struct buffer_name buffer_names[] = {
     { "ssh.hassh.server", BUF_SSH_HASSH_SERVER },
     { "ssh.hassh.server.string", BUF_SSH_HASSH_SERVER_STRING },
     { "tls.certs", BUF_TLS_CERTS },
+    { "http.request_header", BUF_HTTP_REQUEST_HEADER },
+    { "http.response_header", BUF_HTTP_RESPONSE_HEADER },
 };
 
 static const char *const canonical[BUF_COUNT] = {
@@ -94,13 +96,15 @@ static const char *const canonical[BUF_COUNT] = {
     [BUF_SSH_SOFTWARE] = "ssh.software", [BUF_SSH_HASSH] = "ssh.hassh",
     [BUF_SSH_HASSH_STRING] = "ssh.hassh.string", [BUF_SSH_HASSH_SERVER] = "ssh.hassh.server",
     [BUF_SSH_HASSH_SERVER_STRING] = "ssh.hassh.server.string", [BUF_TLS_CERTS] = "tls.certs",
+    [BUF_HTTP_REQUEST_HEADER] = "http.request_header",
+    [BUF_HTTP_RESPONSE_HEADER] = "http.response_header",
 };
 
 /* Suricata 7's multi-buffers among ours: one instance per question, answer
  * or certificate instead of one value per transaction. */
 static const bool multi[BUF_COUNT] = {
     [BUF_DNS_QUERY] = true, [BUF_DNS_ANSWER_NAME] = true, [BUF_DNS_QUERIES_RRNAME] = true,
-    [BUF_TLS_CERTS] = true,
+    [BUF_TLS_CERTS] = true, [BUF_HTTP_REQUEST_HEADER] = true, [BUF_HTTP_RESPONSE_HEADER] = true,
 };
 
 bool detect_buffer_is_multi(enum detect_buffer b)
@@ -112,7 +116,8 @@ int detect_buffer_applayer(enum detect_buffer b, bool *ndpi_fallback)
 {
     *ndpi_fallback = b == BUF_HTTP_HOST || b == BUF_HTTP_URI || b == BUF_HTTP_URI_RAW ||
                      b == BUF_HTTP_METHOD || b == BUF_HTTP_USER_AGENT;
-    if (*ndpi_fallback || (b >= BUF_HTTP_URI_RAW && b <= BUF_FILE_DATA))
+    if (*ndpi_fallback || (b >= BUF_HTTP_URI_RAW && b <= BUF_FILE_DATA) ||
+        b == BUF_HTTP_REQUEST_HEADER || b == BUF_HTTP_RESPONSE_HEADER)
         return APPLAYER_HTTP;
     /* DNS/TLS: the parsers' transactions (every query of a flow, the whole
      * certificate chain); nDPI's metadata serves flows they do not see. */
