@@ -294,6 +294,8 @@ bool http_get_buffer(void *state, const struct applayer_tx *base, enum detect_bu
     struct http_tx *tx = (struct http_tx *)base;
     if (!tx->htp)
         return false;
+    if (b == BUF_HTTP_REQUEST_HEADER || b == BUF_HTTP_RESPONSE_HEADER)
+        return http_get_buffer_at(state, base, b, dir, 0, data, len);     /* the first header */
     enum flow_direction side = side_of(b, dir);
     if (b == BUF_FILE_DATA)
         b = side == FLOW_TOSERVER ? BUF_HTTP_REQUEST_BODY : BUF_HTTP_RESPONSE_BODY;
@@ -333,12 +335,14 @@ bool http_get_buffer_at(void *state, const struct applayer_tx *base, enum detect
         return false;
     htp_header_t *h = htp_table_get_index(t, i, NULL);
     tx->line.len = 0;
-    if (h && h->name) {
+    if (h)
         add_bstr(&tx->line, h->name);
-        add(&tx->line, ": ", 2);
+    add(&tx->line, ": ", 2);
+    if (h)
         add_bstr(&tx->line, h->value);
-    }
-    *data = tx->line.p ? tx->line.p : (const uint8_t *)"";
+    if (!tx->line.p)
+        return false;       /* out of memory */
+    *data = tx->line.p;
     *len = tx->line.len;
     return true;
 }
