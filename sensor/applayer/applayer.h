@@ -9,7 +9,8 @@
  * A flow gets a parser when a parser's probe of the first bytes of either
  * direction says yes (any port), or when nDPI names one of the parser's
  * protocols.  The parser then sees every chunk of both directions, in order.
- * Detection reads transactions through tx_count/tx_at and get_buffer; once a
+ * Detection reads transactions through tx_count/tx_at and get_buffer
+ * (get_buffer_at for the multi-buffers, detect/buffers.h); once a
  * transaction is complete both ways, inspected and logged, the framework asks
  * the parser to free it (tx_free).
  *

@@ -168,6 +168,10 @@ static int open_group(struct rule_parser *rp, int b)
         return -1;
     }
     r->groups = nv;
+    /* byte variables are per instance: the new group cannot read the old one's */
+    for (int i = 0; i < rp->nvars; i++)
+        if (rp->var_buffer[i] == b)
+            rp->var_buffer[i] = BUF_VAR_CLOSED;
     r->groups[r->ngroups].buffer = (uint8_t)b;
     r->groups[r->ngroups].start = (uint16_t)at;
     r->ngroups++;

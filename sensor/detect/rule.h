@@ -222,6 +222,7 @@ enum rule_payload_source { RULE_PAYLOAD_BOTH, RULE_PAYLOAD_PACKET, RULE_PAYLOAD_
 /* A multi-buffer's keyword written again starts a group of its steps at
  * start: each group is matched by any one instance on its own. */
 #define RULE_GROUPS_MAX 16
+#define BUF_VAR_CLOSED BUF_COUNT    /* rule_parser.var_buffer of an earlier group's variable */
 struct buffer_group {
     uint8_t buffer;             /* enum detect_buffer */
     uint16_t start;             /* index of the group's first step in buf[buffer] */

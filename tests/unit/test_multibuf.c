@@ -221,6 +221,18 @@ static void groups_parsed(void **state)
     assert_int_equal(r->groups[0].buffer, BUF_TLS_CERTS);
     rule_free(r);
 
+    /* byte variables live in one instance: a later group cannot read them */
+    r = rule_parse(de, "alert dns any any -> any any (dns.query; byte_extract:1,0,n; "
+                   "dns.query; byte_test:1,=,n,0; sid:1;)", "t.rules", 1, err, sizeof err,
+                   &unsupported, &passive);
+    assert_null(r);
+    assert_string_equal(err, "byte_test: variable 'n' belongs to an earlier dns.query group");
+    r = rule_parse(de, "alert dns any any -> any any (dns.query; byte_extract:1,0,n; "
+                   "byte_test:1,=,n,1; sid:1;)", "t.rules", 1, err, sizeof err,
+                   &unsupported, &passive);
+    assert_non_null(r);
+    rule_free(r);
+
     /* a hostile rule cannot make the group list grow without end */
     char text[4096] = "alert dns any any -> any any (";
     for (int i = 0; i < RULE_GROUPS_MAX + 1; i++)
