@@ -4,6 +4,7 @@
  * is written. */
 #include "worker.h"
 
+#include <netinet/in.h>
 #include <string.h>
 
 #include "util/log.h"
@@ -189,7 +190,7 @@ void worker_process(struct worker *w, const struct capture_packet *frame)
     /* app-layer: the in-order chunks this packet released (TCP), or the
      * datagram (UDP) */
     worker_feed_chunks(w, flow, chunks, nchunks, pkt.ts_usec);
-    if (pkt.payload_len && pkt.proto == 17)
+    if (pkt.payload_len && pkt.proto == IPPROTO_UDP)
         applayer_on_datagram(w->applayer, flow, dir, pkt.payload, pkt.payload_len, pkt.ts_usec);
     if (w->detect) {
         size_t held = detect_flow_memory(flow);

@@ -61,7 +61,7 @@ int applayer_event_index(const struct applayer_parser *parser, const char *name)
 {
     if (!parser || !parser->event_names)
         return -1;
-    for (int i = 0; parser->event_names[i] && i < 64; i++)
+    for (int i = 0; i < 64 && parser->event_names[i]; i++)
         if (strcmp(parser->event_names[i], name) == 0)
             return i;
     return -1;
@@ -117,7 +117,7 @@ const struct applayer_stats *applayer_stats(const struct applayer *al)
 
 static bool transport_ok(const struct applayer_parser *p, const struct flow *f)
 {
-    return (f->proto == 6 && p->tcp) || (f->proto == 17 && p->udp);
+    return (f->proto == IPPROTO_TCP && p->tcp) || (f->proto == IPPROTO_UDP && p->udp);
 }
 
 static bool ndpi_names_it(const struct applayer *al, int p, const struct flow *f)
@@ -141,7 +141,7 @@ static int attach(struct applayer *al, struct flow *f, const struct applayer_par
     af->parser = p;
     af->proto = p->proto;
     af->failed = false;
-    af->visible = f->proto != 6;
+    af->visible = f->proto != IPPROTO_TCP;
     af->attach_dir = (uint8_t)dir;
     af->transport = f->proto == IPPROTO_UDP ? APPLAYER_UDP : APPLAYER_TCP;
     al->stats.memory += p->state_size;
@@ -388,7 +388,7 @@ void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_directi
 void applayer_on_flow_end(struct applayer *al, struct flow *f, uint64_t ts_usec)
 {
     struct applayer_flow *af = f->applayer;
-    if (!af || !af->parser || af->failed || f->proto != 6)
+    if (!af || !af->parser || af->failed || f->proto != IPPROTO_TCP)
         return;
     for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
         if (af->eof[d])
