@@ -9,7 +9,8 @@
  * A flow gets a parser when a parser's probe of the first bytes of either
  * direction says yes (any port), or when nDPI names one of the parser's
  * protocols.  The parser then sees every chunk of both directions, in order.
- * Detection reads transactions through tx_count/tx_at and get_buffer; once a
+ * Detection reads transactions through tx_count/tx_at and get_buffer
+ * (get_buffer_at for the multi-buffers, detect/buffers.h); once a
  * transaction is complete both ways, inspected and logged, the framework asks
  * the parser to free it (tx_free).
  *
@@ -172,6 +173,14 @@ struct applayer_parser {
      * event for it).  NULL: one event per transaction, when complete. */
     bool (*side_event)(const void *settings, void *state, const struct applayer_tx *tx,
                        enum flow_direction dir);
+
+    /* A multi-buffer's instance i (0, 1, ...) of tx, for the buffers
+     * detect_buffer_is_multi() names: every question of a DNS transaction,
+     * every certificate of a chain.  False past the last.  NULL: get_buffer's
+     * one value is instance 0. */
+    bool (*get_buffer_at)(void *state, const struct applayer_tx *tx, enum detect_buffer buffer,
+                          enum flow_direction dir, uint32_t i, const uint8_t **data,
+                          uint32_t *len);
 };
 
 /* The rows (each parser's file defines its own). */

@@ -4,7 +4,11 @@
 #ifndef XIEZHI_DETECT_BUFFERS_H
 #define XIEZHI_DETECT_BUFFERS_H
 
-/* BUF_PAYLOAD is the packet's transport payload.  The next ones come from
+/* A multi-buffer (dns.query, dns.answer.name, dns.queries.rrname,
+ * tls.certs, http.request_header, http.response_header) has N instances per transaction: a rule's chain for it must
+ * hold within one instance, and any instance may satisfy it.
+ *
+ * BUF_PAYLOAD is the packet's transport payload.  The next ones come from
  * the flow's nDPI metadata (or the packet's addresses); the BUF_HTTP_* ones
  * from LibHTP's transactions when the HTTP parser has the flow (for the four
  * that nDPI also knows, nDPI serves flows the parser does not see). */
@@ -62,6 +66,10 @@ enum detect_buffer {
     BUF_SSH_HASSH_STRING,
     BUF_SSH_HASSH_SERVER,
     BUF_SSH_HASSH_SERVER_STRING,
+    /* multi-buffers added later (see detect_buffer_is_multi) */
+    BUF_TLS_CERTS,              /* each certificate of the server's chain, DER */
+    BUF_HTTP_REQUEST_HEADER,    /* each request header, "Name: value" */
+    BUF_HTTP_RESPONSE_HEADER,   /* each response header, "Name: value" */
     BUF_COUNT
 };
 

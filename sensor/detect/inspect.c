@@ -422,3 +422,37 @@ bool inspect_stream(const struct match_env *env, const struct inspect_list *list
                        .vars = vars, .stream = true, .base = base, .min_end = min_end };
     return chain_from(&c, 0, 0);
 }
+
+
+/* One group of a buffer's steps against every instance: the first that
+ * satisfies the whole group decides.  Each instance gets its own budget,
+ * so a costly first name cannot hide a later one (instances are bounded by
+ * the parsers: DNS_MAX_QUERIES, DNS_MAX_RECORDS, TLS_MAX_CERTS). */
+static bool group_matches(const struct match_env *env, int buffer, const struct inspect_list *g)
+{
+    const uint8_t *data;
+    uint32_t len;
+    for (uint32_t i = 0; detect_buffer_get_at(env, buffer, i, &data, &len); i++)
+        if (inspect_buffer(env, g, data, len))
+            return true;
+    return false;
+}
+
+bool inspect_rule_buffer(const struct match_env *env, const struct rule *r, int buffer)
+{
+    const struct inspect_list *all = &r->buf[buffer];
+    size_t start = 0;
+    for (size_t k = 0; k <= r->ngroups; k++) {
+        size_t end = all->n;
+        if (k < r->ngroups) {
+            if (r->groups[k].buffer != buffer)
+                continue;
+            end = r->groups[k].start;
+        }
+        struct inspect_list g = { .v = all->v + start, .n = end - start };
+        if (!group_matches(env, buffer, &g))
+            return false;
+        start = end;
+    }
+    return true;
+}

@@ -66,6 +66,9 @@ static const struct buffer_name buffer_names[] = {
     { "ssh.hassh", BUF_SSH_HASSH }, { "ssh.hassh.string", BUF_SSH_HASSH_STRING },
     { "ssh.hassh.server", BUF_SSH_HASSH_SERVER },
     { "ssh.hassh.server.string", BUF_SSH_HASSH_SERVER_STRING },
+    { "tls.certs", BUF_TLS_CERTS },
+    { "http.request_header", BUF_HTTP_REQUEST_HEADER },
+    { "http.response_header", BUF_HTTP_RESPONSE_HEADER },
 };
 
 static const char *const canonical[BUF_COUNT] = {
@@ -92,14 +95,29 @@ static const char *const canonical[BUF_COUNT] = {
     [BUF_JA3S_STRING] = "ja3s.string", [BUF_JA4_HASH] = "ja4.hash", [BUF_SSH_PROTO] = "ssh.proto",
     [BUF_SSH_SOFTWARE] = "ssh.software", [BUF_SSH_HASSH] = "ssh.hassh",
     [BUF_SSH_HASSH_STRING] = "ssh.hassh.string", [BUF_SSH_HASSH_SERVER] = "ssh.hassh.server",
-    [BUF_SSH_HASSH_SERVER_STRING] = "ssh.hassh.server.string",
+    [BUF_SSH_HASSH_SERVER_STRING] = "ssh.hassh.server.string", [BUF_TLS_CERTS] = "tls.certs",
+    [BUF_HTTP_REQUEST_HEADER] = "http.request_header",
+    [BUF_HTTP_RESPONSE_HEADER] = "http.response_header",
 };
+
+/* Suricata 7's multi-buffers among ours: one instance per question, answer
+ * or certificate instead of one value per transaction. */
+static const bool multi[BUF_COUNT] = {
+    [BUF_DNS_QUERY] = true, [BUF_DNS_ANSWER_NAME] = true, [BUF_DNS_QUERIES_RRNAME] = true,
+    [BUF_TLS_CERTS] = true, [BUF_HTTP_REQUEST_HEADER] = true, [BUF_HTTP_RESPONSE_HEADER] = true,
+};
+
+bool detect_buffer_is_multi(enum detect_buffer b)
+{
+    return (unsigned)b < BUF_COUNT && multi[b];
+}
 
 int detect_buffer_applayer(enum detect_buffer b, bool *ndpi_fallback)
 {
     *ndpi_fallback = b == BUF_HTTP_HOST || b == BUF_HTTP_URI || b == BUF_HTTP_URI_RAW ||
                      b == BUF_HTTP_METHOD || b == BUF_HTTP_USER_AGENT;
-    if (*ndpi_fallback || (b >= BUF_HTTP_URI_RAW && b <= BUF_FILE_DATA))
+    if (*ndpi_fallback || (b >= BUF_HTTP_URI_RAW && b <= BUF_FILE_DATA) ||
+        b == BUF_HTTP_REQUEST_HEADER || b == BUF_HTTP_RESPONSE_HEADER)
         return APPLAYER_HTTP;
     /* DNS/TLS: the parsers' transactions (every query of a flow, the whole
      * certificate chain); nDPI's metadata serves flows they do not see. */
@@ -107,7 +125,7 @@ int detect_buffer_applayer(enum detect_buffer b, bool *ndpi_fallback)
                      b == BUF_TLS_CERT_ISSUER || b == BUF_JA3_HASH || b == BUF_JA3S_HASH;
     if (b == BUF_DNS_QUERY || b == BUF_DNS_ANSWER_NAME || b == BUF_DNS_QUERIES_RRNAME)
         return APPLAYER_DNS;
-    if (*ndpi_fallback || (b >= BUF_TLS_CERT_SERIAL && b <= BUF_JA4_HASH))
+    if (*ndpi_fallback || (b >= BUF_TLS_CERT_SERIAL && b <= BUF_JA4_HASH) || b == BUF_TLS_CERTS)
         return APPLAYER_TLS;
     if (b >= BUF_SSH_PROTO && b <= BUF_SSH_HASSH_SERVER_STRING)
         return APPLAYER_SSH;
@@ -127,6 +145,39 @@ static int buffer_of(const char *name)
     return -1;
 }
 
+/* A multi-buffer's keyword written again (dns.query; content:"a";
+ * dns.query; content:"b";) starts a new group of its steps, which another
+ * instance may satisfy, as in Suricata 7. */
+static int open_group(struct rule_parser *rp, int b)
+{
+    struct rule *r = rp->rule;
+    size_t at = r->buf[b].n;
+    if (!detect_buffer_is_multi((enum detect_buffer)b) || at == 0)
+        return 0;
+    if (r->ngroups && r->groups[r->ngroups - 1].buffer == b &&
+        r->groups[r->ngroups - 1].start == at)
+        return 0;   /* the keyword twice in a row: still one group */
+    if (r->ngroups >= RULE_GROUPS_MAX || at > UINT16_MAX) {
+        rule_err(rp, "'%s': more than %d repeated multi-buffer keywords in one rule", rp->keyword,
+                 RULE_GROUPS_MAX);
+        return -1;
+    }
+    struct buffer_group *nv = realloc(r->groups, (r->ngroups + 1) * sizeof *nv);
+    if (!nv) {
+        rule_err(rp, "out of memory");
+        return -1;
+    }
+    r->groups = nv;
+    /* byte variables are per instance: the new group cannot read the old one's */
+    for (int i = 0; i < rp->nvars; i++)
+        if (rp->var_buffer[i] == b)
+            rp->var_buffer[i] = BUF_VAR_CLOSED;
+    r->groups[r->ngroups].buffer = (uint8_t)b;
+    r->groups[r->ngroups].start = (uint16_t)at;
+    r->ngroups++;
+    return 0;
+}
+
 int kw_buffer_sticky(struct rule_parser *rp, const char *v)
 {
     (void)v;
@@ -135,6 +186,8 @@ int kw_buffer_sticky(struct rule_parser *rp, const char *v)
         rule_err(rp, "keyword '%s' is not supported", rp->keyword);
         return -1;
     }
+    if (open_group(rp, b) < 0)
+        return -1;
     rp->buffer = b;
     rp->last_payload = NULL;
     rp->b64_list = NULL;    /* base64_data ends at a buffer change */
@@ -226,6 +279,25 @@ static const char *uri_path(const char *s, uint32_t *len)
         return s;
     *len -= (uint32_t)(slash - s);
     return slash;
+}
+
+bool detect_buffer_get_at(const struct match_env *env, int buffer, uint32_t i,
+                          const uint8_t **data, uint32_t *len)
+{
+    if (i == 0 && !detect_buffer_is_multi((enum detect_buffer)buffer))
+        return detect_buffer_get(env, buffer, data, len);
+    if (!detect_buffer_is_multi((enum detect_buffer)buffer))
+        return false;
+    bool fallback;
+    int proto = detect_buffer_applayer((enum detect_buffer)buffer, &fallback);
+    if (env->tx && env->parser->proto == (enum applayer_proto)proto) {
+        if (env->parser->get_buffer_at)
+            return env->parser->get_buffer_at(env->state, env->tx, (enum detect_buffer)buffer,
+                                              env->dir, i, data, len);
+        return i == 0 && env->parser->get_buffer(env->state, env->tx,
+                                                 (enum detect_buffer)buffer, env->dir, data, len);
+    }
+    return i == 0 && detect_buffer_get(env, buffer, data, len);   /* nDPI's one name */
 }
 
 bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **data,

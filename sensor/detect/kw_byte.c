@@ -22,6 +22,11 @@ int byte_var_find(struct rule_parser *rp, const char *name)
     for (int i = 0; i < rp->nvars; i++) {
         if (strcmp(rp->var_name[i], name) != 0)
             continue;
+        if (rp->var_buffer[i] == BUF_VAR_CLOSED) {
+            rule_err(rp, "%s: variable '%s' belongs to an earlier %s group", rp->keyword, name,
+                     detect_buffer_name(rp->buffer));
+            return -1;
+        }
         if (rp->var_buffer[i] != rp->buffer) {
             rule_err(rp, "%s: variable '%s' belongs to buffer %s, not %s", rp->keyword, name,
                      detect_buffer_name(rp->var_buffer[i]), detect_buffer_name(rp->buffer));

@@ -148,11 +148,7 @@ static bool rule_matches(const struct match_env *env, const struct rule *r,
                 return false;
             continue;
         }
-        const uint8_t *data;
-        uint32_t len;
-        if (!detect_buffer_get(env, b, &data, &len))
-            return false;
-        if (!inspect_buffer(env, &r->buf[b], data, len))
+        if (!inspect_rule_buffer(env, r, b))
             return false;
     }
     return true;
@@ -418,8 +414,8 @@ static void collect_tx_candidates(struct detect_thread *dt, const struct match_e
     for (int b = 0; b < BUF_COUNT; b++) {
         const uint8_t *data;
         uint32_t len;
-        if (de->tx_ac[b] && detect_buffer_get(env, b, &data, &len))
-            ac_scan(de->tx_ac[b], data, len, ac_hit, dt);
+        for (uint32_t k = 0; de->tx_ac[b] && detect_buffer_get_at(env, b, k, &data, &len); k++)
+            ac_scan(de->tx_ac[b], data, len, ac_hit, dt);   /* every instance */
     }
     sort_candidates(dt->cand, dt->ncand);
 }

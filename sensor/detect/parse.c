@@ -146,6 +146,7 @@ void rule_free(struct rule *r)
             inspect_free(&r->buf[b].v[i]);
         free(r->buf[b].v);
     }
+    free(r->groups);
     for (size_t i = 0; i < r->nactions; i++)
         free(r->actions[i].ctx);
     free(r->actions);

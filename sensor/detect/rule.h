@@ -219,6 +219,15 @@ enum rule_payload_source { RULE_PAYLOAD_BOTH, RULE_PAYLOAD_PACKET, RULE_PAYLOAD_
 
 /* --- the rule ----------------------------------------------------------------- */
 
+/* A multi-buffer's keyword written again starts a group of its steps at
+ * start: each group is matched by any one instance on its own. */
+#define RULE_GROUPS_MAX 16
+#define BUF_VAR_CLOSED BUF_COUNT    /* rule_parser.var_buffer of an earlier group's variable */
+struct buffer_group {
+    uint8_t buffer;             /* enum detect_buffer */
+    uint16_t start;             /* index of the group's first step in buf[buffer] */
+};
+
 struct rule {
     struct rule_info info;      /* pointers into the strings below */
     char *msg, *classtype, *metadata_json, *metadata_raw;
@@ -243,6 +252,8 @@ struct rule {
     size_t nchecks, checks_cap;
     struct inspect_list buf[BUF_COUNT];
     uint64_t buffers_used;      /* bit per enum detect_buffer */
+    struct buffer_group *groups;    /* in rule order; NULL when no keyword repeats */
+    uint8_t ngroups;
     struct action_step *actions;
     size_t nactions, actions_cap;
     struct threshold_spec threshold, detection_filter;
@@ -388,6 +399,10 @@ uint32_t base64_decode_bytes(const uint8_t *in, uint32_t len, uint8_t *out, uint
 void inspect_list_free(struct inspect_list *l);
 
 /* Content inspection (inspect.c). */
+/* A rule's steps for one transaction/packet buffer: every group of them
+ * (one unless a multi-buffer's keyword repeats) satisfied by one instance
+ * of the buffer; false when the buffer is absent. */
+bool inspect_rule_buffer(const struct match_env *env, const struct rule *r, int buffer);
 bool inspect_buffer(const struct match_env *env, const struct inspect_list *list,
                     const uint8_t *buf, uint32_t len);
 /* The same over a window of a reassembled stream: buf[0] is at stream
@@ -421,6 +436,13 @@ uint8_t *detect_thread_scratch(struct detect_thread *dt, uint32_t *cap);
 /* Which app-layer protocol fills a buffer (enum applayer_proto, 0 for none),
  * and whether nDPI's metadata can stand in for flows without its parser. */
 int detect_buffer_applayer(enum detect_buffer b, bool *ndpi_fallback);
+/* Whether a buffer is a multi-buffer (one instance per question, answer,
+ * certificate: see buffers.h). */
+bool detect_buffer_is_multi(enum detect_buffer b);
+/* Instance i of a buffer (kw_buffers.c); a single buffer has instance 0
+ * only.  False past the last instance. */
+bool detect_buffer_get_at(const struct match_env *env, int buffer, uint32_t i,
+                          const uint8_t **data, uint32_t *len);
 /* Buffer contents for a packet (kw_buffers.c); false when absent. */
 bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **data,
                        uint32_t *len);

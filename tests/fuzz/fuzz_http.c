@@ -56,6 +56,17 @@ static void check_tx(const struct flow *flow, const struct applayer_parser *p, v
                 (void)sink;
             }
         }
+    /* multi-buffers: every instance, each byte readable */
+    for (int b = BUF_HTTP_REQUEST_HEADER; b <= BUF_HTTP_RESPONSE_HEADER; b++)
+        for (uint32_t i = 0; p->get_buffer_at; i++) {
+            const uint8_t *buf;
+            uint32_t len;
+            if (!p->get_buffer_at(state, tx, (enum detect_buffer)b, FLOW_TOSERVER, i, &buf, &len))
+                break;
+            FUZZ_CHECK(len >= 2 && buf != NULL, "header line %u: shorter than \": \"", i);
+            volatile uint8_t sink = buf[0] ^ buf[len - 1];
+            (void)sink;
+        }
     json_reset(&json);
     json_object_begin(&json, NULL);
     json_uint(&json, "tx_id", applayer_tx_id(flow, tx));

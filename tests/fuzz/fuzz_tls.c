@@ -71,6 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(a.tx.ncerts == b.tx.ncerts, "ncerts");
     for (unsigned i = 0; i < a.tx.ncerts; i++)
         CHECK(strcmp(a.tx.certs[i].fingerprint, b.tx.certs[i].fingerprint) == 0, "cert %u", i);
+    /* tls.certs: each certificate's DER inside the kept list, the same both ways */
+    CHECK(a.tx.nder == b.tx.nder, "nder %u != %u", a.tx.nder, b.tx.nder);
+    for (unsigned i = 0; i < a.tx.nder; i++)
+        CHECK(a.tx.der_len[i] == b.tx.der_len[i] &&
+                  memcmp(a.tx.der + a.tx.der_off[i], b.tx.der + b.tx.der_off[i], a.tx.der_len[i]) == 0,
+              "der %u", i);
     CHECK(memcmp(&a.counters.malformed, &b.counters.malformed, sizeof a.counters.malformed) == 0,
           "malformed counters differ");
     tls_state_free(&a);

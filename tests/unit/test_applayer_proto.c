@@ -22,15 +22,39 @@
 
 #define MAX_LOGS 64
 #define MAX_FLOWS 4
+#define MAX_CERTS 4
 
 struct logs {
     size_t n;
     char *json[MAX_LOGS];
     bool at_end[MAX_LOGS];
-    char buf[MAX_LOGS][8][160];         /* the buffers below, by slot */
+    char buf[MAX_LOGS][9][160];         /* the buffers below, by slot */
     bool flow_end;
     struct applayer *al;
+    /* tls.certs: every instance counted, the first MAX_CERTS copied */
+    uint32_t ncerts[MAX_LOGS];
+    uint8_t *cert[MAX_LOGS][MAX_CERTS];
+    uint32_t cert_len[MAX_LOGS][MAX_CERTS];
 };
+
+static void keep_certs(struct logs *l, const struct applayer_parser *p, void *state,
+                       const struct applayer_tx *tx)
+{
+    const uint8_t *data;
+    uint32_t len, i = 0;
+    while (p->get_buffer_at &&
+           p->get_buffer_at(state, tx, BUF_TLS_CERTS, FLOW_TOCLIENT, i, &data, &len)) {
+        if (i < MAX_CERTS) {
+            l->cert[l->n][i] = malloc(len);
+            assert_non_null(l->cert[l->n][i]);
+            memcpy(l->cert[l->n][i], data, len);
+            l->cert_len[l->n][i] = len;
+        }
+        i++;
+        assert_true(i < 100);
+    }
+    l->ncerts[l->n] = i;
+}
 
 static void keep_buffer(struct logs *l, const struct applayer_parser *p, void *state,
                         const struct applayer_tx *tx, enum detect_buffer b, int slot)
@@ -70,6 +94,15 @@ static void on_log(void *ctx, const struct flow *flow, const struct applayer_par
     keep_buffer(l, p, state, tx, BUF_JA4_HASH, 5);
     keep_buffer(l, p, state, tx, BUF_DNS_ANSWER_NAME, 6);
     keep_buffer(l, p, state, tx, BUF_SSH_SOFTWARE, 7);
+    keep_certs(l, p, state, tx);
+    const uint8_t *data;
+    uint32_t len;       /* slot 8: dns.answer.name's second instance */
+    if (p->get_buffer_at &&
+        p->get_buffer_at(state, tx, BUF_DNS_ANSWER_NAME, FLOW_TOCLIENT, 1, &data, &len)) {
+        assert_true(len < 160);
+        memcpy(l->buf[l->n][8], data, len);
+        l->buf[l->n][8][len] = '\0';
+    }
     l->n++;
     json_free(&w);
 }
@@ -131,8 +164,26 @@ static void run(const char *path, struct logs *l, enum applayer_proto *protos, s
 
 static void logs_free(struct logs *l)
 {
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; i < l->n; i++) {
         free(l->json[i]);
+        for (size_t k = 0; k < MAX_CERTS; k++)
+            free(l->cert[i][k]);
+    }
+}
+
+/* tls.certs instance k of log i is the DER file pcaps/certs/<name>, byte for byte. */
+static void assert_cert(const struct logs *l, size_t i, size_t k, const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof path, "pcaps/certs/%s", name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    uint8_t der[4096];
+    size_t n = fread(der, 1, sizeof der, f);
+    fclose(f);
+    assert_true(k < l->ncerts[i]);
+    assert_int_equal(l->cert_len[i][k], n);
+    assert_memory_equal(l->cert[i][k], der, n);
 }
 
 static void assert_has(const char *json, const char *part)
@@ -201,7 +252,10 @@ static void dns_udp_and_tcp(void **state)
         assert_string_equal(l.buf[ev[5][1]][0], "10.2.0.192.in-addr.arpa");
         assert_string_equal(l.buf[ev[12][1]][0], "nosuch.gov.example.cn");
         assert_string_equal(l.buf[ev[2][0]][6], "");   /* not answered yet when the request is logged */
-        assert_string_equal(l.buf[ev[2][1]][6], "portal.gov.example.cn\nwww.gov.example.cn");
+        /* dns.answer.name is a multi-buffer: one instance per answer */
+        assert_string_equal(l.buf[ev[2][1]][6], "portal.gov.example.cn");
+        assert_string_equal(l.buf[ev[2][1]][8], "www.gov.example.cn");
+        assert_string_equal(l.buf[ev[0][1]][8], "");   /* one answer: no second instance */
         assert_string_equal(l.buf[ev[12][1]][6], "");  /* NXDOMAIN: no answers */
         logs_free(&l);
     }
@@ -228,6 +282,9 @@ static void tls_and_tlcp(void **state)
     assert_string_equal(l.buf[1][5], "t13d1516h2_8daaf6152771_e5627efa2ab1");
     assert_string_equal(l.buf[1][4], "TLS_AES_128_GCM_SHA256");
     assert_has(l.json[0], "},\"tls_info\":{\"cipher_suite\":\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"");
+    assert_int_equal(l.ncerts[0], 1);      /* tls.certs: the certificate flight, split in segments */
+    assert_cert(&l, 0, 0, "rsa.der");
+    assert_int_equal(l.ncerts[1], 0);      /* TLS 1.3: the certificate is encrypted */
     logs_free(&l);
 
     run("pcaps/proto_tlcp.pcap", &l, protos, &n);
@@ -239,6 +296,13 @@ static void tls_and_tlcp(void **state)
     assert_string_equal(l.buf[0][3], "C=CN, ST=北京, O=示例政务服务中心, OU=签名, CN=tlcp.gov.example.cn");
     assert_has(l.json[1], "\"version\":\"TLS 1.2\"");
     assert_has(l.json[2], "\"subject\":\"C=CN, O=过期自签, CN=old.gov.example.cn\"");
+    /* tls.certs: one instance per certificate, in the order sent */
+    assert_int_equal(l.ncerts[0], 3);
+    assert_cert(&l, 0, 0, "sign.der");
+    assert_cert(&l, 0, 1, "enc.der");
+    assert_cert(&l, 0, 2, "ca.der");
+    assert_int_equal(l.ncerts[2], 1);
+    assert_cert(&l, 2, 0, "old.der");
     logs_free(&l);
 }
 

@@ -565,6 +565,8 @@ static void test_every_keyword_parses(void **state)
         "tls.cert_chain_len:>2;", "ssh.proto;", "ssh_proto;", "ssh.software;", "ssh_software;",
         "ssh.protoversion:2_compat;", "ssh.softwareversion:OpenSSH_9.2p1;", "ssh.hassh;",
         "ssh.hassh.string;", "ssh.hassh.server;", "ssh.hassh.server.string;",
+        /* multi-buffers (test_multibuf.c) */
+        "tls.certs;", "http.request_header;", "http.response_header;",
     };
     for (size_t k = 0; k < keyword_count(); k++) {
         const struct keyword *kw = keyword_at(k);

@@ -18,7 +18,6 @@ struct dns_row_tx {
     struct applayer_tx base;            /* first: the framework's header */
     uint64_t dns_tx_id;                 /* dns.c's id, to find it again for the response */
     struct dns_message *query, *response;
-    char *scratch;                          /* joined names for the list buffers, on demand */
 };
 
 struct dns_row {
@@ -185,7 +184,6 @@ static void *dns_row_new(const void *settings, const struct flow *flow, uint64_t
 
 static void tx_free_one(struct dns_row_tx *t)
 {
-    free(t->scratch);
     dns_message_free(t->query);
     dns_message_free(t->response);
     free(t);
@@ -285,54 +283,42 @@ const struct dns_query *dns_row_first_query(const struct applayer_tx *base)
     return m && m->nqueries ? &m->queries[0] : NULL;
 }
 
-/* Names joined one per line into the transaction's scratch buffer. */
-static bool joined(struct dns_row_tx *t, const struct dns_message *m, bool answers,
-                   const uint8_t **data, uint32_t *len)
+/* The i-th name of a list buffer: a question of the message (the query's,
+ * or the response's when the query was not seen) or a record of the
+ * response's answer section.  Multi-buffers: one name per instance. */
+static const char *nth_name(const struct dns_row_tx *t, enum detect_buffer buffer, uint32_t i)
 {
-    size_t n = 0, cap = (DNS_MAX_RECORDS + 1) * (DNS_NAME_MAX + 1);
-    unsigned count = m ? (answers ? m->nrecords : m->nqueries) : 0;
-    if (count && !t->scratch && !(t->scratch = malloc(cap)))
-        return false;
-    for (unsigned i = 0; i < count; i++) {
-        if (answers && m->records[i].section != DNS_SECTION_ANSWER)
-            continue;
-        const char *name = answers ? m->records[i].rrname : m->queries[i].rrname;
-        size_t l = strlen(name);
-        if (n + l + 1 > cap)
-            break;
-        if (n)
-            t->scratch[n++] = '\n';
-        memcpy(t->scratch + n, name, l);
-        n += l;
+    if (buffer == BUF_DNS_ANSWER_NAME) {
+        const struct dns_message *m = t->response;
+        for (unsigned k = 0; m && k < m->nrecords; k++)
+            if (m->records[k].section == DNS_SECTION_ANSWER && i-- == 0)
+                return m->records[k].rrname;
+        return NULL;
     }
-    if (n == 0)
+    if (buffer != BUF_DNS_QUERY && buffer != BUF_DNS_QUERIES_RRNAME)
+        return NULL;
+    const struct dns_message *m = t->query && t->query->nqueries ? t->query : t->response;
+    return m && i < m->nqueries ? m->queries[i].rrname : NULL;
+}
+
+static bool dns_row_buffer_at(void *state, const struct applayer_tx *base,
+                              enum detect_buffer buffer, enum flow_direction dir, uint32_t i,
+                              const uint8_t **data, uint32_t *len)
+{
+    (void)state;
+    (void)dir;
+    const char *name = nth_name((const struct dns_row_tx *)base, buffer, i);
+    if (!name)
         return false;
-    *data = (const uint8_t *)t->scratch;
-    *len = (uint32_t)n;
+    *data = (const uint8_t *)name;
+    *len = (uint32_t)strlen(name);
     return true;
 }
 
 static bool dns_row_buffer(void *state, const struct applayer_tx *base, enum detect_buffer buffer,
                            enum flow_direction dir, const uint8_t **data, uint32_t *len)
 {
-    (void)state;
-    (void)dir;
-    struct dns_row_tx *t = (struct dns_row_tx *)base;     /* its scratch buffer is the row's to fill */
-    const struct dns_query *q;
-    switch (buffer) {
-    case BUF_DNS_QUERY:
-        if (!(q = dns_row_first_query(base)))
-            return false;
-        *data = (const uint8_t *)q->rrname;
-        *len = (uint32_t)strlen(q->rrname);
-        return true;
-    case BUF_DNS_QUERIES_RRNAME:
-        return joined(t, t->query ? t->query : t->response, false, data, len);
-    case BUF_DNS_ANSWER_NAME:
-        return joined(t, t->response, true, data, len);
-    default:
-        return false;
-    }
+    return dns_row_buffer_at(state, base, buffer, dir, 0, data, len);
 }
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -427,6 +413,7 @@ const struct applayer_parser applayer_dns_parser = {
     .tx_free = dns_row_tx_free,
     .eve_write = dns_row_eve,
     .get_buffer = dns_row_buffer,
+    .get_buffer_at = dns_row_buffer_at,
     .event_names = dns_event_names,
     .counts_add = dns_row_counts,
     .counter_names = dns_counter_names,

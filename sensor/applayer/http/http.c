@@ -702,6 +702,7 @@ const struct applayer_parser applayer_http_parser = {
     .tx_free = http_tx_free,
     .eve_write = http_eve_write,
     .get_buffer = http_get_buffer,
+    .get_buffer_at = http_get_buffer_at,
     .event_names = http_event_names,
     .tunnel_offset = http_tunnel_offset,
     .counts_add = http_counts,

@@ -14,6 +14,8 @@
 
 void http_tx_clear_cache(struct http_tx *tx)
 {
+    free(tx->line.p);
+    tx->line = (struct http_bytes){ 0 };
     for (int b = 0; b < HTTP_DERIVED_COUNT; b++)
         for (int d = 0; d < 2; d++) {
             if (!tx->cached[b][d])
@@ -205,6 +207,7 @@ static enum flow_direction side_of(enum detect_buffer b, enum flow_direction dir
     switch (b) {
     case BUF_HTTP_STAT_CODE: case BUF_HTTP_STAT_MSG: case BUF_HTTP_RESPONSE_LINE:
     case BUF_HTTP_LOCATION: case BUF_HTTP_SERVER: case BUF_HTTP_RESPONSE_BODY:
+    case BUF_HTTP_RESPONSE_HEADER:
         return FLOW_TOCLIENT;
     case BUF_HTTP_PROTOCOL: case BUF_HTTP_HEADER: case BUF_HTTP_HEADER_RAW:
     case BUF_HTTP_HEADER_NAMES: case BUF_HTTP_COOKIE: case BUF_HTTP_CONTENT_TYPE:
@@ -291,6 +294,8 @@ bool http_get_buffer(void *state, const struct applayer_tx *base, enum detect_bu
     struct http_tx *tx = (struct http_tx *)base;
     if (!tx->htp)
         return false;
+    if (b == BUF_HTTP_REQUEST_HEADER || b == BUF_HTTP_RESPONSE_HEADER)
+        return http_get_buffer_at(state, base, b, dir, 0, data, len);     /* the first header */
     enum flow_direction side = side_of(b, dir);
     if (b == BUF_FILE_DATA)
         b = side == FLOW_TOSERVER ? BUF_HTTP_REQUEST_BODY : BUF_HTTP_RESPONSE_BODY;
@@ -310,5 +315,34 @@ bool http_get_buffer(void *state, const struct applayer_tx *base, enum detect_bu
         return false;
     *data = bstr_ptr(s);
     *len = (uint32_t)bstr_len(s);
+    return true;
+}
+
+/* http.request_header / http.response_header: header i of the side as
+ * "Name: value" (LibHTP has joined a repeated name's values), built in the
+ * transaction's line buffer, valid until the next call. */
+bool http_get_buffer_at(void *state, const struct applayer_tx *base, enum detect_buffer b,
+                        enum flow_direction dir, uint32_t i, const uint8_t **data, uint32_t *len)
+{
+    if (b != BUF_HTTP_REQUEST_HEADER && b != BUF_HTTP_RESPONSE_HEADER)
+        return i == 0 && http_get_buffer(state, base, b, dir, data, len);
+    struct http_tx *tx = (struct http_tx *)base;
+    enum flow_direction side = side_of(b, dir);
+    if (!tx->htp || tx->base.progress[side] < HTTP_PROGRESS_HEADERS)
+        return false;
+    const htp_table_t *t = headers_of(tx->htp, side);
+    if (!t || i >= htp_table_size(t))
+        return false;
+    htp_header_t *h = htp_table_get_index(t, i, NULL);
+    tx->line.len = 0;
+    if (h)
+        add_bstr(&tx->line, h->name);
+    add(&tx->line, ": ", 2);
+    if (h)
+        add_bstr(&tx->line, h->value);
+    if (!tx->line.p)
+        return false;       /* out of memory */
+    *data = tx->line.p;
+    *len = tx->line.len;
     return true;
 }

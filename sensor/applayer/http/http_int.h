@@ -60,6 +60,7 @@ struct http_tx {
     struct http_bytes raw_headers[2];   /* header block as sent */
     struct http_bytes cache[HTTP_DERIVED_COUNT][2];  /* built on first use, per side */
     bool cached[HTTP_DERIVED_COUNT][2];
+    struct http_bytes line;             /* one header line of a multi-buffer, per call */
 };
 
 struct http_state {
@@ -131,6 +132,10 @@ extern const char *const http_event_names[HTTP_EV_COUNT + 1];
 bool http_get_buffer(void *state, const struct applayer_tx *tx, enum detect_buffer buffer,
                      enum flow_direction dir, const uint8_t **data, uint32_t *len);
 void http_tx_clear_cache(struct http_tx *tx);
+/* The multi-buffers' instance i (http.request_header, http.response_header:
+ * one header each); instance 0 of every other buffer. */
+bool http_get_buffer_at(void *state, const struct applayer_tx *base, enum detect_buffer b,
+                        enum flow_direction dir, uint32_t i, const uint8_t **data, uint32_t *len);
 /* A header's value by name (case-insensitive), from direction dir; NULL if absent. */
 const bstr *http_header_value(const htp_tx_t *htp, enum flow_direction dir, const char *name);
 /* The normalised URI as Suricata builds it (path?query#fragment); false if none. */

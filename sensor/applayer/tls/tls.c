@@ -229,6 +229,22 @@ static int server_hello(struct tls_state *s, struct reader *r, struct tls_dir *d
     return 0;
 }
 
+/* A copy of the certificate list (bounded by TLS_HANDSHAKE_MAX), so that
+ * tls.certs can inspect each certificate's DER after the record is gone. */
+static void keep_der(struct tls_state *s, const struct reader *list)
+{
+    struct tls_tx *tx = &s->tx;
+    free(tx->der);
+    tx->nder = 0;
+    tx->der = list->len ? malloc(list->len) : NULL;
+    if (!tx->der) {
+        if (list->len)
+            s->counters.oom++;
+        return;
+    }
+    memcpy(tx->der, list->p, list->len);
+}
+
 /* Certificate: a 3-byte list length, then each DER behind a 3-byte length.
  * TLCP sends the signing certificate, then the encryption certificate, then
  * the CA chain.  TLS 1.3 (never seen in clear) would add a context byte. */
@@ -247,12 +263,17 @@ static int certificate(struct tls_state *s, struct reader *r)
     }
     tx->ncerts = 0;
     tx->chain_len = 0;
+    keep_der(s, &list);
     while (!at_end(&list)) {
         struct reader der = take_sub(&list, take_u24(&list));
         if (list.bad)
             return TLS_BAD_CERTIFICATE + 1;
         tx->chain_len++;
         s->counters.certificates++;
+        if (tx->der && tx->nder < TLS_MAX_CERTS) {
+            tx->der_off[tx->nder] = (uint32_t)(der.p - list.p);
+            tx->der_len[tx->nder++] = der.len;
+        }
         if (tx->ncerts >= TLS_MAX_CERTS)
             continue;
         if (tls_cert_parse_cached(s->cache, &tx->certs[tx->ncerts], der.p, der.len) != 0) {
@@ -572,6 +593,9 @@ void tls_state_free(struct tls_state *s)
     free(s->tx.certs);
     s->tx.certs = NULL;
     s->tx.ncerts = 0;
+    free(s->tx.der);
+    s->tx.der = NULL;
+    s->tx.nder = 0;
 }
 
 int tls_parse(struct tls_state *s, enum flow_direction dir, const uint8_t *data, uint32_t len,

@@ -96,6 +96,11 @@ struct tls_tx {
     struct tls_cert *certs;         /* the server's chain, as sent */
     uint8_t ncerts;
     uint32_t chain_len;             /* certificates sent (may pass TLS_MAX_CERTS) */
+    /* each certificate's DER as sent, for tls.certs: the first
+     * TLS_MAX_CERTS of the list, parsed by libcrypto or not */
+    uint8_t *der;                   /* a copy of the certificate list */
+    uint32_t der_off[TLS_MAX_CERTS], der_len[TLS_MAX_CERTS];
+    uint8_t nder;
     char ja3[TLS_JA3_MAX], ja3_hash[33];
     char ja3s[TLS_JA3_MAX], ja3s_hash[33];
     char ja4[40];

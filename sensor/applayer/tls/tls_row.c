@@ -151,6 +151,16 @@ static bool text(const char *s, const uint8_t **data, uint32_t *len)
     return true;
 }
 
+/* The i-th certificate's DER, as sent. */
+static bool cert_der(const struct tls_tx *tx, uint32_t i, const uint8_t **data, uint32_t *len)
+{
+    if (!tx->der || i >= tx->nder)
+        return false;
+    *data = tx->der + tx->der_off[i];
+    *len = tx->der_len[i];
+    return true;
+}
+
 static bool tls_row_buffer(void *state, const struct applayer_tx *base, enum detect_buffer buffer,
                            enum flow_direction dir, const uint8_t **data, uint32_t *len)
 {
@@ -178,6 +188,8 @@ static bool tls_row_buffer(void *state, const struct applayer_tx *base, enum det
         return tx->ncerts > 0 && text(tx->certs[0].serial, data, len);
     case BUF_TLS_CERT_FINGERPRINT:
         return tx->ncerts > 0 && text(tx->certs[0].fingerprint, data, len);
+    case BUF_TLS_CERTS:
+        return cert_der(tx, 0, data, len);
     case BUF_TLS_CIPHER_SUITE: {
         struct tls_row *r = state;
         const char *name = tls_tx_cipher_name(tx, r->cipher_buf);
@@ -186,6 +198,17 @@ static bool tls_row_buffer(void *state, const struct applayer_tx *base, enum det
     default:
         return false;
     }
+}
+
+/* tls.certs: each certificate of the chain, DER; the other buffers have
+ * instance 0 only. */
+static bool tls_row_buffer_at(void *state, const struct applayer_tx *base,
+                              enum detect_buffer buffer, enum flow_direction dir, uint32_t i,
+                              const uint8_t **data, uint32_t *len)
+{
+    if (buffer != BUF_TLS_CERTS)
+        return i == 0 && tls_row_buffer(state, base, buffer, dir, data, len);
+    return cert_der(tls_row_tx(base), i, data, len);
 }
 
 /* A handshake record of a known version carrying the hello of its side:
@@ -277,6 +300,7 @@ const struct applayer_parser applayer_tls_parser = {
     .tx_free = tls_row_tx_free,
     .eve_write = tls_row_eve,
     .get_buffer = tls_row_buffer,
+    .get_buffer_at = tls_row_buffer_at,
     .event_names = tls_event_names,
     .eve_write_beside = tls_row_eve_beside,
     .counts_add = tls_row_counts,
