@@ -33,6 +33,8 @@ else
     echo "    want: $want"
     fail=1
 fi
-ndns=$(jq -r 'select(.event_type == "dns") | .dns.queries | length' "$tmp/1/eve.json" | tr '\n' ' ')
-[ "$ndns" = "1 2 " ] || { echo "FAIL: dns events' question counts: $ndns (want 1 2)"; fail=1; }
+# A request and a response event per transaction, each with its questions.
+ndns=$(jq -r 'select(.event_type == "dns") | "\(.dns.type):\(.dns.queries | length)"' "$tmp/1/eve.json" | tr '\n' ' ')
+[ "$ndns" = "request:1 response:1 request:2 response:2 " ] ||
+    { echo "FAIL: dns events' question counts: $ndns (want request:1 response:1 request:2 response:2)"; fail=1; }
 exit $fail
