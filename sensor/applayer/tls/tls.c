@@ -229,6 +229,19 @@ static int server_hello(struct tls_state *s, struct reader *r, struct tls_dir *d
     return 0;
 }
 
+/* The entries of a certificate list, up to TLS_MAX_CERTS; a framing error
+ * ends the count (the parse below reports it). */
+static uint32_t chain_count(struct reader list)
+{
+    uint32_t n = 0;
+    while (n < TLS_MAX_CERTS && !at_end(&list)) {
+        take_sub(&list, take_u24(&list));
+        if (!list.bad)
+            n++;
+    }
+    return n;
+}
+
 /* Certificate: a 3-byte list length, then each DER behind a 3-byte length.
  * TLCP sends the signing certificate, then the encryption certificate, then
  * the CA chain.  TLS 1.3 (never seen in clear) would add a context byte. */
@@ -239,11 +252,17 @@ static int certificate(struct tls_state *s, struct reader *r)
     if (list.bad || !at_end(r))
         return TLS_BAD_CERTIFICATE + 1;
     if (!tx->certs) {
-        tx->certs = calloc(TLS_MAX_CERTS, sizeof *tx->certs);
+        /* as many as the list holds (a tls_cert is 5.6 KB; most chains have
+         * two or three), never more than TLS_MAX_CERTS */
+        uint32_t room = chain_count(list);
+        if (room == 0)
+            return 0;
+        tx->certs = calloc(room, sizeof *tx->certs);
         if (!tx->certs) {
             s->counters.oom++;
             return 0;
         }
+        tx->certs_room = (uint8_t)room;
     }
     tx->ncerts = 0;
     tx->chain_len = 0;
@@ -253,7 +272,7 @@ static int certificate(struct tls_state *s, struct reader *r)
             return TLS_BAD_CERTIFICATE + 1;
         tx->chain_len++;
         s->counters.certificates++;
-        if (tx->ncerts >= TLS_MAX_CERTS)
+        if (tx->ncerts >= tx->certs_room)
             continue;
         if (tls_cert_parse_cached(s->cache, &tx->certs[tx->ncerts], der.p, der.len) != 0) {
             s->counters.malformed[TLS_BAD_CERTIFICATE]++;
@@ -443,6 +462,7 @@ void tls_state_free(struct tls_state *s)
     free(s->tx.certs);
     s->tx.certs = NULL;
     s->tx.ncerts = 0;
+    s->tx.certs_room = 0;
 }
 
 int tls_parse(struct tls_state *s, enum flow_direction dir, const uint8_t *data, uint32_t len,

@@ -89,6 +89,7 @@ struct tls_tx {
     struct tls_server_hello server;
     struct tls_cert *certs;         /* the server's chain, as sent */
     uint8_t ncerts;
+    uint8_t certs_room;             /* entries allocated at certs (<= TLS_MAX_CERTS) */
     uint32_t chain_len;             /* certificates sent (may pass TLS_MAX_CERTS) */
     char ja3[TLS_JA3_MAX], ja3_hash[33];
     char ja3s[TLS_JA3_MAX], ja3s_hash[33];
