@@ -172,20 +172,37 @@ void json_string(struct json_writer *w, const char *key, const char *value)
     json_string_len(w, key, value ? value : "", value ? strlen(value) : 0);
 }
 
+/* Decimal digits of value, written backwards from end; returns where they
+ * start.  (snprintf's format parsing was a third of the cost of a flow
+ * event, which holds a dozen numbers.) */
+static char *decimal(uint64_t value, char *end)
+{
+    char *p = end;
+    do {
+        *--p = (char)('0' + value % 10);
+        value /= 10;
+    } while (value);
+    return p;
+}
+
 void json_uint(struct json_writer *w, const char *key, uint64_t value)
 {
     char num[24];
-    int n = snprintf(num, sizeof num, "%" PRIu64, value);
+    char *start = decimal(value, num + sizeof num);
     begin_value(w, key);
-    append(w, num, (size_t)n);
+    append(w, start, (size_t)(num + sizeof num - start));
 }
 
 void json_int(struct json_writer *w, const char *key, int64_t value)
 {
     char num[24];
-    int n = snprintf(num, sizeof num, "%" PRId64, value);
+    /* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+    uint64_t mag = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+    char *start = decimal(mag, num + sizeof num);
+    if (value < 0)
+        *--start = '-';
     begin_value(w, key);
-    append(w, num, (size_t)n);
+    append(w, start, (size_t)(num + sizeof num - start));
 }
 
 void json_double(struct json_writer *w, const char *key, double value)
