@@ -1,6 +1,7 @@
-/* The EVE JSON writer: its integers (written without snprintf) and its escaping of network strings: control characters
- * (C0, DEL and the C1 range U+0080-U+009F that terminals act on), quotes,
- * backslashes and invalid UTF-8 escaped; other UTF-8 kept as it is. */
+/* The EVE JSON writer: its integers (written without snprintf), and its
+ * escaping of network strings: control characters (C0, DEL and the C1
+ * range U+0080-U+009F that terminals act on), quotes, backslashes and
+ * invalid UTF-8 escaped; other UTF-8 kept as it is. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
