@@ -3,6 +3,7 @@
  * fingerprint, validity, key and signature algorithms, SANs.  Names print
  * in Suricata's form "C=CN, O=..., CN=..." with UTF-8 kept as UTF-8. */
 #include "applayer/tls/tls.h"
+#include "util/siphash.h"
 
 #include <arpa/inet.h>
 #include <openssl/bio.h>
@@ -166,6 +167,7 @@ struct tls_cert_cache {
     pthread_mutex_t lock;
     uint32_t n, ways, sets;     /* n = ways * sets entries */
     uint64_t hits, misses, clock;
+    struct hash_key key;        /* random: senders cannot aim certificates at one set */
     struct cache_entry *e;
 };
 
@@ -182,6 +184,7 @@ struct tls_cert_cache *tls_cert_cache_new(uint32_t entries)
         free(c);
         return NULL;
     }
+    hash_key_random(&c->key);
     c->n = entries;
     c->ways = entries < CERT_CACHE_WAYS ? entries : CERT_CACHE_WAYS;
     c->sets = entries / c->ways;    /* a remainder of entries stays unused */
@@ -210,14 +213,6 @@ void tls_cert_cache_stats(struct tls_cert_cache *c, uint64_t *hits, uint64_t *mi
     pthread_mutex_unlock(&c->lock);
 }
 
-static uint64_t fnv1a(const uint8_t *p, uint32_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (uint32_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    return h;
-}
-
 /* Set-associative: a certificate may sit in any of its set's ways; a miss
  * fills an empty way or the least recently used one.  A hit needs the same
  * bytes, not just the same hash. */
@@ -241,7 +236,7 @@ int tls_cert_parse_cached(struct tls_cert_cache *c, struct tls_cert *out, const 
 {
     if (!c || len == 0 || len > CERT_CACHE_MAX_DER)
         return tls_cert_parse(out, der, len);
-    uint64_t h = fnv1a(der, len);
+    uint64_t h = siphash13(&c->key, der, len);
     struct cache_entry *victim;
     pthread_mutex_lock(&c->lock);
     struct cache_entry *e = find(c, h, der, len, &victim);
