@@ -68,6 +68,12 @@ static void append_char(struct json_writer *w, char c)
     w->buf[w->len] = '\0';
 }
 
+/* Printable ASCII other than the quote and the backslash: copied as it is. */
+static inline bool plain_ascii(unsigned char c)
+{
+    return (unsigned char)(c - 0x20) < 0x5F && c != '"' && c != '\\';
+}
+
 void json_escape(struct json_writer *w, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -75,7 +81,7 @@ void json_escape(struct json_writer *w, const char *str, size_t len)
     while (i < len) {
         size_t run = i;
         /* Copy plain printable ASCII in one go. */
-        while (run < len && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\')
+        while (run < len && plain_ascii(s[run]))
             run++;
         if (run > i) {
             append(w, (const char *)s + i, run - i);
