@@ -76,6 +76,17 @@ static void digest_hex(const EVP_MD *md, const char *text, char *out, size_t hex
     out[i] = '\0';
 }
 
+/* An SSLv2-format hello's cipher specs, 24-bit values in decimal (what
+ * Zeek's JA3 script gets for such a hello; Salesforce's reader skips it). */
+static void put_specs(struct text *t, const struct tls_client_hello *ch)
+{
+    char num[12];
+    for (unsigned i = 0; i < ch->nspecs; i++) {
+        snprintf(num, sizeof num, "%s%u", i ? "-" : "", ch->specs[i]);
+        put(t, num);
+    }
+}
+
 void tls_fingerprint_client(struct tls_tx *tx)
 {
     const struct tls_client_hello *ch = &tx->client;
@@ -83,7 +94,10 @@ void tls_fingerprint_client(struct tls_tx *tx)
     tx->ja3[0] = '\0';
     put_dec(&t, '\0', ch->version);
     put(&t, ",");
-    put_dec_list(&t, ch->ciphers, ch->nciphers, true);
+    if (ch->sslv2)
+        put_specs(&t, ch);
+    else
+        put_dec_list(&t, ch->ciphers, ch->nciphers, true);
     put(&t, ",");
     put_dec_list(&t, ch->exts, ch->nexts, true);
     put(&t, ",");
@@ -92,7 +106,9 @@ void tls_fingerprint_client(struct tls_tx *tx)
     for (unsigned i = 0; i < ch->npoint_formats; i++)
         put_dec(&t, i ? '-' : '\0', ch->point_formats[i]);
     digest_hex(EVP_md5(), tx->ja3, tx->ja3_hash, 32);
-    tls_ja4(ch, tx->ja4, false);
+    tx->ja4[0] = '\0';
+    if (!ch->sslv2)         /* JA4 reads TLS ClientHello messages only */
+        tls_ja4(ch, tx->ja4, false);
 }
 
 void tls_fingerprint_server(struct tls_tx *tx)
