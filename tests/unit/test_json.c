@@ -1,6 +1,7 @@
-/* The EVE JSON writer's escaping of network strings: control characters
- * (C0, DEL and the C1 range U+0080-U+009F that terminals act on), quotes,
- * backslashes and invalid UTF-8 escaped; other UTF-8 kept as it is. */
+/* The EVE JSON writer: its integers (written without snprintf), and its
+ * escaping of network strings: control characters (C0, DEL and the C1
+ * range U+0080-U+009F that terminals act on), quotes, backslashes and
+ * invalid UTF-8 escaped; other UTF-8 kept as it is. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,11 +43,35 @@ static void test_c0_del_quotes_invalid(void **state)
     check("\xc2", 1, "\\u00c2");                                 /* cut sequence */
 }
 
+/* Numbers are written without snprintf: the extremes, zero and signs. */
+static void test_integers(void **state)
+{
+    (void)state;
+    struct json_writer w;
+    json_init(&w);
+    json_array_begin(&w, NULL);
+    json_uint(&w, NULL, 0);
+    json_uint(&w, NULL, 7);
+    json_uint(&w, NULL, 1234567890);
+    json_uint(&w, NULL, UINT64_MAX);
+    json_int(&w, NULL, 0);
+    json_int(&w, NULL, -1);
+    json_int(&w, NULL, 10);
+    json_int(&w, NULL, INT64_MAX);
+    json_int(&w, NULL, INT64_MIN);
+    json_array_end(&w);
+    assert_false(w.failed);
+    assert_string_equal(w.buf, "[0,7,1234567890,18446744073709551615,0,-1,10,"
+                               "9223372036854775807,-9223372036854775808]");
+    json_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_c1_controls_escaped),
         cmocka_unit_test(test_c0_del_quotes_invalid),
+        cmocka_unit_test(test_integers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -468,6 +468,51 @@ static void cert_cache(void **state)
     assert_null(tls_cert_cache_new(0));
 }
 
+/* Certificates share the cache's sets: eight certificates in an 8-entry
+ * cache (one set of eight ways) all stay, and a ninth evicts the one used
+ * least recently, not whichever its hash picks. */
+static void cert_cache_lru(void **state)
+{
+    (void)state;
+    FILE *fp = fopen("pcaps/certs/sign.der", "rb");
+    assert_non_null(fp);
+    uint8_t der[4096];
+    size_t n = fread(der, 1, sizeof der, fp);
+    fclose(fp);
+    struct tls_cert_cache *cache = tls_cert_cache_new(8);
+    assert_non_null(cache);
+    static struct tls_cert out;
+    uint64_t hits, misses;
+    /* variant v: the signature's third-last byte set to v */
+    for (int round = 0; round < 2; round++)
+        for (uint8_t v = 0; v < 8; v++) {
+            der[n - 3] = v;
+            assert_int_equal(tls_cert_parse_cached(cache, &out, der, (uint32_t)n), 0);
+        }
+    tls_cert_cache_stats(cache, &hits, &misses);
+    assert_int_equal(misses, 8);
+    assert_int_equal(hits, 8);
+    /* 1..7 used again, then a ninth certificate: variant 0 goes */
+    for (uint8_t v = 1; v < 8; v++) {
+        der[n - 3] = v;
+        assert_int_equal(tls_cert_parse_cached(cache, &out, der, (uint32_t)n), 0);
+    }
+    der[n - 3] = 8;
+    assert_int_equal(tls_cert_parse_cached(cache, &out, der, (uint32_t)n), 0);
+    for (uint8_t v = 1; v < 9; v++) {
+        der[n - 3] = v;
+        assert_int_equal(tls_cert_parse_cached(cache, &out, der, (uint32_t)n), 0);
+    }
+    tls_cert_cache_stats(cache, &hits, &misses);
+    assert_int_equal(misses, 9);
+    assert_int_equal(hits, 8 + 7 + 8);
+    der[n - 3] = 0;
+    assert_int_equal(tls_cert_parse_cached(cache, &out, der, (uint32_t)n), 0);
+    tls_cert_cache_stats(cache, &hits, &misses);
+    assert_int_equal(misses, 10);
+    tls_cert_cache_free(cache);
+}
+
 static void suite_names(void **state)
 {
     (void)state;
@@ -493,6 +538,7 @@ int main(void)
         cmocka_unit_test(hostile_records),
         cmocka_unit_test(sslv2_hellos),
         cmocka_unit_test(cert_cache),
+        cmocka_unit_test(cert_cache_lru),
         cmocka_unit_test(suite_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

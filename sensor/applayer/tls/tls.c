@@ -245,6 +245,19 @@ static void keep_der(struct tls_state *s, const struct reader *list)
     memcpy(tx->der, list->p, list->len);
 }
 
+/* The entries of a certificate list, up to TLS_MAX_CERTS; a framing error
+ * ends the count (the parse below reports it). */
+static uint32_t chain_count(struct reader list)
+{
+    uint32_t n = 0;
+    while (n < TLS_MAX_CERTS && !at_end(&list)) {
+        take_sub(&list, take_u24(&list));
+        if (!list.bad)
+            n++;
+    }
+    return n;
+}
+
 /* Certificate: a 3-byte list length, then each DER behind a 3-byte length.
  * TLCP sends the signing certificate, then the encryption certificate, then
  * the CA chain.  TLS 1.3 (never seen in clear) would add a context byte. */
@@ -255,11 +268,17 @@ static int certificate(struct tls_state *s, struct reader *r)
     if (list.bad || !at_end(r))
         return TLS_BAD_CERTIFICATE + 1;
     if (!tx->certs) {
-        tx->certs = calloc(TLS_MAX_CERTS, sizeof *tx->certs);
+        /* as many as the list holds (a tls_cert is 5.6 KB; most chains have
+         * two or three), never more than TLS_MAX_CERTS */
+        uint32_t room = chain_count(list);
+        if (room == 0)
+            return 0;
+        tx->certs = calloc(room, sizeof *tx->certs);
         if (!tx->certs) {
             s->counters.oom++;
             return 0;
         }
+        tx->certs_room = (uint8_t)room;
     }
     tx->ncerts = 0;
     tx->chain_len = 0;
@@ -274,7 +293,7 @@ static int certificate(struct tls_state *s, struct reader *r)
             tx->der_off[tx->nder] = (uint32_t)(der.p - list.p);
             tx->der_len[tx->nder++] = der.len;
         }
-        if (tx->ncerts >= TLS_MAX_CERTS)
+        if (tx->ncerts >= tx->certs_room)
             continue;
         if (tls_cert_parse_cached(s->cache, &tx->certs[tx->ncerts], der.p, der.len) != 0) {
             s->counters.malformed[TLS_BAD_CERTIFICATE]++;
@@ -373,9 +392,12 @@ static void went_encrypted(struct tls_state *s, struct tls_dir *d, enum flow_dir
 static int one_certificate(struct tls_state *s, struct reader *der)
 {
     struct tls_tx *tx = &s->tx;
-    if (!tx->certs && !(tx->certs = calloc(TLS_MAX_CERTS, sizeof *tx->certs))) {
-        s->counters.oom++;
-        return 0;
+    if (!tx->certs) {
+        if (!(tx->certs = calloc(TLS_MAX_CERTS, sizeof *tx->certs))) {
+            s->counters.oom++;
+            return 0;
+        }
+        tx->certs_room = TLS_MAX_CERTS;
     }
     tx->ncerts = 0;
     tx->chain_len = 1;
@@ -596,6 +618,7 @@ void tls_state_free(struct tls_state *s)
     free(s->tx.der);
     s->tx.der = NULL;
     s->tx.nder = 0;
+    s->tx.certs_room = 0;
 }
 
 int tls_parse(struct tls_state *s, enum flow_direction dir, const uint8_t *data, uint32_t len,

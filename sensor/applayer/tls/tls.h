@@ -95,6 +95,7 @@ struct tls_tx {
     struct tls_server_hello server;
     struct tls_cert *certs;         /* the server's chain, as sent */
     uint8_t ncerts;
+    uint8_t certs_room;             /* entries allocated at certs (<= TLS_MAX_CERTS) */
     uint32_t chain_len;             /* certificates sent (may pass TLS_MAX_CERTS) */
     /* each certificate's DER as sent, for tls.certs: the first
      * TLS_MAX_CERTS of the list, parsed by libcrypto or not */

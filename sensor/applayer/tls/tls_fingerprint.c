@@ -26,15 +26,37 @@ static void put(struct text *t, const char *s)
     t->buf[t->len] = '\0';
 }
 
+/* sep (if not NUL), then v in decimal.  By hand: snprintf's format parsing
+ * was most of the cost of a fingerprint. */
+static void put_dec(struct text *t, char sep, unsigned v)
+{
+    char num[8], *p = num + sizeof num;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && p > num + 1);
+    if (sep)
+        *--p = sep;
+    put(t, p);
+}
+
+/* sep (if not NUL), then v as four lowercase hex digits. */
+static void put_hex4(struct text *t, char sep, uint16_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    char num[6] = { sep, digits[v >> 12], digits[(v >> 8) & 15], digits[(v >> 4) & 15],
+                    digits[v & 15], '\0' };
+    put(t, sep ? num : num + 1);
+}
+
 static void put_dec_list(struct text *t, const uint16_t *v, unsigned n, bool skip_grease)
 {
-    char num[8];
     bool first = true;
     for (unsigned i = 0; i < n; i++) {
         if (skip_grease && tls_is_grease(v[i]))
             continue;
-        snprintf(num, sizeof num, "%s%u", first ? "" : "-", v[i]);
-        put(t, num);
+        put_dec(t, first ? '\0' : '-', v[i]);
         first = false;
     }
 }
@@ -69,10 +91,9 @@ void tls_fingerprint_client(struct tls_tx *tx)
 {
     const struct tls_client_hello *ch = &tx->client;
     struct text t = { tx->ja3, sizeof tx->ja3, 0 };
-    char num[8];
     tx->ja3[0] = '\0';
-    snprintf(num, sizeof num, "%u,", ch->version);
-    put(&t, num);
+    put_dec(&t, '\0', ch->version);
+    put(&t, ",");
     if (ch->sslv2)
         put_specs(&t, ch);
     else
@@ -82,10 +103,8 @@ void tls_fingerprint_client(struct tls_tx *tx)
     put(&t, ",");
     put_dec_list(&t, ch->groups, ch->ngroups, true);
     put(&t, ",");
-    for (unsigned i = 0; i < ch->npoint_formats; i++) {
-        snprintf(num, sizeof num, "%s%u", i ? "-" : "", ch->point_formats[i]);
-        put(&t, num);
-    }
+    for (unsigned i = 0; i < ch->npoint_formats; i++)
+        put_dec(&t, i ? '-' : '\0', ch->point_formats[i]);
     digest_hex(EVP_md5(), tx->ja3, tx->ja3_hash, 32);
     tx->ja4[0] = '\0';
     if (!ch->sslv2)         /* JA4 reads TLS ClientHello messages only */
@@ -170,11 +189,8 @@ static unsigned hex_list(struct text *t, const uint16_t *v, unsigned n, bool sor
     }
     if (sorted)
         qsort(tmp, k, sizeof tmp[0], cmp_u16);
-    char num[8];
-    for (unsigned i = 0; i < k; i++) {
-        snprintf(num, sizeof num, "%s%04x", i ? "," : "", tmp[i]);
-        put(t, num);
-    }
+    for (unsigned i = 0; i < k; i++)
+        put_hex4(t, i ? ',' : '\0', tmp[i]);
     return k;
 }
 
