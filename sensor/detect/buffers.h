@@ -62,6 +62,8 @@ enum detect_buffer {
     BUF_SSH_HASSH_STRING,
     BUF_SSH_HASSH_SERVER,
     BUF_SSH_HASSH_SERVER_STRING,
+    /* the packet's TCP header, options included (tcp.hdr) */
+    BUF_TCP_HDR,
     BUF_COUNT
 };
 

@@ -3,7 +3,7 @@
  * (the packet's addresses, for IP datasets), pkt_data, every HTTP buffer
  * (from the HTTP parser's transactions; http.host, http.uri, http.method and
  * http.user_agent fall back to nDPI's metadata on flows the parser does not
- * see), and the legacy content modifiers http_uri, http_header, ...  Also
+ * see), tcp.hdr (the packet's TCP header), and the legacy content modifiers http_uri, http_header, ...  Also
  * the engine's buffer getter. */
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +66,8 @@ static const struct buffer_name buffer_names[] = {
     { "ssh.hassh", BUF_SSH_HASSH }, { "ssh.hassh.string", BUF_SSH_HASSH_STRING },
     { "ssh.hassh.server", BUF_SSH_HASSH_SERVER },
     { "ssh.hassh.server.string", BUF_SSH_HASSH_SERVER_STRING },
+    /* packet headers */
+    { "tcp.hdr", BUF_TCP_HDR },
 };
 
 static const char *const canonical[BUF_COUNT] = {
@@ -92,8 +94,13 @@ static const char *const canonical[BUF_COUNT] = {
     [BUF_JA3S_STRING] = "ja3s.string", [BUF_JA4_HASH] = "ja4.hash", [BUF_SSH_PROTO] = "ssh.proto",
     [BUF_SSH_SOFTWARE] = "ssh.software", [BUF_SSH_HASSH] = "ssh.hassh",
     [BUF_SSH_HASSH_STRING] = "ssh.hassh.string", [BUF_SSH_HASSH_SERVER] = "ssh.hassh.server",
-    [BUF_SSH_HASSH_SERVER_STRING] = "ssh.hassh.server.string",
+    [BUF_SSH_HASSH_SERVER_STRING] = "ssh.hassh.server.string", [BUF_TCP_HDR] = "tcp.hdr",
 };
+
+bool detect_buffer_is_packet(int b)
+{
+    return b == BUF_PAYLOAD || b == BUF_IP_SRC || b == BUF_IP_DST || b == BUF_TCP_HDR;
+}
 
 int detect_buffer_applayer(enum detect_buffer b, bool *ndpi_fallback)
 {
@@ -138,7 +145,7 @@ int kw_buffer_sticky(struct rule_parser *rp, const char *v)
     rp->buffer = b;
     rp->last_payload = NULL;
     rp->b64_list = NULL;    /* base64_data ends at a buffer change */
-    if (b != BUF_IP_SRC && b != BUF_IP_DST)
+    if (!detect_buffer_is_packet(b))
         rp->rule->app_layer = true;
     return 0;
 }
@@ -243,6 +250,10 @@ bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **
         *data = p->payload;
         *len = p->payload_len;
         return p->payload_len > 0;
+    }
+    if (buffer == BUF_TCP_HDR) {
+        *data = packet_tcp_header(p, len);
+        return *data != NULL;
     }
     if (buffer == BUF_IP_SRC || buffer == BUF_IP_DST) {
         const struct ip_addr *a = buffer == BUF_IP_SRC ? &p->src : &p->dst;
