@@ -77,7 +77,7 @@ struct flow {
     uint8_t end_reason;     /* enum flow_end_reason, set before the end callback */
     uint8_t stream_flags;   /* owned by stream: its state was released for good */
     uint16_t vlan_inner;    /* second VLAN id (QinQ), part of the key; 0 if none */
-    uint8_t stream_events[2];   /* owned by stream: enum stream_event bits per direction */
+    uint16_t stream_events[2];  /* owned by stream: enum stream_event bits per direction */
     uint64_t start_usec, last_usec;
     /* Packets as 32 bits, bytes as 64, as Suricata counts them: the four
      * bytes saved keep a classified flow under 256 bytes (docs/stream.md). */

@@ -15,7 +15,11 @@
 #include "classify/classify.h"
 
 /* flow->stream_flags */
-enum { STREAM_FLOW_RELEASED = 1 << 0 };
+enum {
+    STREAM_FLOW_RELEASED = 1 << 0,
+    STREAM_FLOW_SESSION = 1 << 1,       /* a SYN or a packet without RST/FIN was seen */
+    STREAM_FLOW_RST_SENT = 1 << 2,      /* << dir: that side sent a RST we believed */
+};
 
 enum dir_state {
     DIR_NONE,       /* nothing seen yet */
@@ -286,7 +290,7 @@ static bool buf_differs(const struct stream_dir *d, uint64_t offset, const uint8
 
 static void note_event(struct flow *flow, enum flow_direction dir, unsigned ev)
 {
-    flow->stream_events[dir] |= (uint8_t)ev;
+    flow->stream_events[dir] |= (uint16_t)ev;
 }
 
 /* Appends in-order bytes at d->next; false (counted) when memory is out. */
@@ -686,12 +690,85 @@ static bool direction_encrypted(const struct stream_engine *se, const struct flo
            !applayer_wants_bytes(flow, dir);
 }
 
+/* ---- TCP state-machine events ------------------------------------------------ */
+
+/* A RST counts when its sequence number is near what its sender was
+ * expected to send next (or when nothing is known to compare it with). */
+static bool rst_believed(const struct flow *flow, enum flow_direction dir, uint32_t seq)
+{
+    const struct stream_flow *sf = flow->stream;
+    if (!sf || sf->d[dir].state != DIR_ACTIVE)
+        return true;
+    int64_t ro = seq_offset(&sf->d[dir], seq) - (int64_t)sf->d[dir].next;
+    return ro > -(int64_t)STREAM_RST_WINDOW && ro < (int64_t)STREAM_RST_WINDOW;
+}
+
+/* The handshake checks, on the state before this packet: a SYN/ACK from the
+ * side that sent the SYN, or one that does not acknowledge the SYN. */
+static unsigned synack_events(const struct flow *flow, const struct packet *pkt,
+                              enum flow_direction dir)
+{
+    const struct stream_flow *sf = flow->stream;
+    if (!sf || (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK))
+        return 0;
+    const struct stream_dir *client = &sf->d[FLOW_TOSERVER], *server = &sf->d[FLOW_TOCLIENT];
+    if (!client->syn_seen || server->syn_seen || client->next != 0)
+        return 0;           /* not waiting for the SYN/ACK */
+    if (dir == FLOW_TOSERVER)
+        return STREAM_EVENT_SYNACK_WRONG_DIR;
+    return pkt->tcp_ack != client->base_seq ? STREAM_EVENT_SYNACK_WRONG_ACK : 0;
+}
+
+/* The RST that ended dir was not its sender's: reassembly goes on where it
+ * stopped, as Suricata takes the session back (an injected RST must not
+ * blind the sensor to the rest of the connection). */
+static void reopen_after_rst(struct flow *flow, enum flow_direction dir)
+{
+    struct stream_flow *sf = flow->stream;
+    if (!sf || sf->d[dir].state != DIR_DONE || !sf->d[dir].rst_seen)
+        return;
+    sf->d[dir].state = DIR_ACTIVE;
+    sf->d[dir].rst_seen = false;
+}
+
+/* Suricata's stream events of the TCP state machine that a passive
+ * reassembler can tell cheaply: a RST or FIN before any session (the flow
+ * showed nothing but RST/FIN packets so far), SYN/ACK anomalies, and a
+ * suspected RST injection: the side that sent a RST we believed goes on
+ * sending (the RST was not its own; once per RST). */
+static void tcp_state_events(struct flow *flow, const struct packet *pkt, enum flow_direction dir)
+{
+    unsigned ev = 0;
+    uint8_t rst_bit = (uint8_t)(STREAM_FLOW_RST_SENT << dir);
+    if (!(flow->stream_flags & STREAM_FLOW_SESSION)) {
+        if (pkt->tcp_flags & TCP_RST)
+            ev |= STREAM_EVENT_RST_NO_SESSION;
+        else if (pkt->tcp_flags & TCP_FIN)
+            ev |= STREAM_EVENT_FIN_NO_SESSION;
+        else
+            flow->stream_flags |= STREAM_FLOW_SESSION;
+    }
+    if (pkt->tcp_flags & TCP_RST) {
+        if (flow->stream_flags & STREAM_FLOW_SESSION && rst_believed(flow, dir, pkt->tcp_seq))
+            flow->stream_flags |= rst_bit;
+    } else if (flow->stream_flags & rst_bit) {
+        flow->stream_flags &= (uint8_t)~rst_bit;
+        ev |= STREAM_EVENT_RST_INJECT;
+    }
+    ev |= synack_events(flow, pkt, dir);
+    note_event(flow, dir, ev);
+    if (ev & STREAM_EVENT_RST_INJECT)
+        reopen_after_rst(flow, dir);
+}
+
 size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct packet *pkt,
                      enum flow_direction dir, const struct stream_chunk **chunks)
 {
     *chunks = NULL;
     begin_call(se, flow);
     flow->stream_events[dir] = 0;       /* events are the packet's own */
+    if (pkt->proto == IPPROTO_TCP)
+        tcp_state_events(flow, pkt, dir);
     if (pkt->proto != IPPROTO_TCP || (flow->stream_flags & STREAM_FLOW_RELEASED))
         return 0;
     struct stream_flow *sf = flow->stream;
