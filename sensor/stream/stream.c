@@ -803,7 +803,9 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
             se->stats.encrypted_released++;
             finish_dir(se, flow, sf, d, dir, now, false);
         } else {
-            if (pkt->payload_len && !(pkt->tcp_flags & TCP_SYN))
+            /* data on a RST is no part of the stream (receivers drop it,
+             * as Suricata does, bug-6244): rules see it on the packet */
+            if (pkt->payload_len && !(pkt->tcp_flags & (TCP_SYN | TCP_RST)))
                 kind = add_segment(se, flow, sf, d, dir, pkt);
             /* a FIN before bytes already delivered, or a RST far from
              * the expected sequence number, is not believed */
