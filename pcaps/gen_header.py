@@ -33,15 +33,16 @@ def seg(w, t, src, dst, sport, dport, flags, payload=b"", seq=1, ack=0, window=6
 
 
 def header_fields(w, t):
-    """Packets 1-7: a handshake whose SYN carries MSS 500, one data packet
-    with known seq/ack/window/IP id; then the client "sends" a RST and goes
-    on sending (an injected RST): the data after it is reassembled."""
+    """Packets 1-7: a handshake whose SYN carries MSS 500; a RST "from" the
+    client, which then goes on sending (the RST was injected): a data
+    packet with known seq/ack/window/IP id, and more data that the stream,
+    which did not end at the RST, reassembles."""
     cp = 41001
     seg(w, t + 0.001, C, S, cp, 80, TCP_SYN, b"", 1000, 0, 8192, MSS_500)              # 1
     seg(w, t + 0.002, S, C, 80, cp, TCP_SYN | TCP_ACK, b"", 5000, 1001, 64240, MSS_1460)  # 2
     seg(w, t + 0.003, C, S, cp, 80, TCP_ACK, b"", 1001, 5001, 8192)                   # 3
-    seg(w, t + 0.004, C, S, cp, 80, PA, b"hello", 1001, 5001, 1234, ident=4242)      # 4
-    seg(w, t + 0.005, C, S, cp, 80, TCP_RST | TCP_ACK, b"", 1006, 5001, 0)             # 5
+    seg(w, t + 0.004, C, S, cp, 80, TCP_RST | TCP_ACK, b"", 1001, 5001, 0)             # 4
+    seg(w, t + 0.005, C, S, cp, 80, PA, b"hello", 1001, 5001, 1234, ident=4242)      # 5
     seg(w, t + 0.006, C, S, cp, 80, PA, b"secret-after-rst", 1006, 5001, 8192)       # 6
     seg(w, t + 0.007, S, C, 80, cp, TCP_ACK, b"", 5001, 1022, 64240)                  # 7
 

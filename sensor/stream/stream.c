@@ -719,16 +719,22 @@ static unsigned synack_events(const struct flow *flow, const struct packet *pkt,
     return pkt->tcp_ack != client->base_seq ? STREAM_EVENT_SYNACK_WRONG_ACK : 0;
 }
 
-/* The RST that ended dir was not its sender's: reassembly goes on where it
- * stopped, as Suricata takes the session back (an injected RST must not
- * blind the sensor to the rest of the connection). */
+/* A RST ends its direction at once when there is something to flush or
+ * the other direction is over (or reset) too; a direction that sent no data yet, on a
+ * connection still going, stays open until its next packet or the flow's
+ * end (nothing is lost by waiting), so that when that packet shows the RST
+ * was injected reassembly simply goes on, as Suricata takes the session
+ * back: an injected RST must not blind the sensor to the request after it. */
+static bool rst_ends_dir(const struct stream_dir *d, const struct stream_dir *peer)
+{
+    return d->rst_seen && (d->next > 0 || d->held || !dir_live(peer) || peer->rst_seen);
+}
+
 static void reopen_after_rst(struct flow *flow, enum flow_direction dir)
 {
     struct stream_flow *sf = flow->stream;
-    if (!sf || sf->d[dir].state != DIR_DONE || !sf->d[dir].rst_seen)
-        return;
-    sf->d[dir].state = DIR_ACTIVE;
-    sf->d[dir].rst_seen = false;
+    if (sf && sf->d[dir].state == DIR_ACTIVE)
+        sf->d[dir].rst_seen = false;
 }
 
 /* Suricata's stream events of the TCP state machine that a passive
@@ -823,7 +829,7 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
                 se->stats.depth_reached++;
                 note_event(flow, dir, STREAM_EVENT_DEPTH_REACHED);
                 finish_dir(se, flow, sf, d, dir, now, false);
-            } else if (d->rst_seen || (d->fin_seen && d->next >= d->fin_offset)) {
+            } else if (rst_ends_dir(d, peer) || (d->fin_seen && d->next >= d->fin_offset)) {
                 finish_dir(se, flow, sf, d, dir, now, true);
             }
         }

@@ -410,6 +410,32 @@ static void test_rst_inject(void **state)
     assert_int_equal(send_seg(&r, S2C, A, 501, 107, NULL), 0);
     assert_int_equal(send_seg(&r, C2S, R, 107, 0, NULL), 0);          /* more RSTs are usual */
     rig_stop(&r);
+
+    /* a RST after data ends the direction at once (the bytes before it are
+     * flushed): the data after it raises the event but is not reassembled */
+    rig_start(&r);
+    send_seg(&r, C2S, S, 100, 0, NULL);
+    send_seg(&r, S2C, S | A, 500, 101, NULL);
+    send_seg(&r, C2S, P | A, 101, 501, "abc");
+    send_seg(&r, C2S, R | A, 104, 501, NULL);
+    assert_int_equal(send_seg(&r, C2S, P | A, 104, 501, "def"), STREAM_EVENT_RST_INJECT);
+    assert_true(stream_size(&r.flow, C2S, &bytes));
+    assert_int_equal(bytes, 3 + 1);
+    rig_stop(&r);
+
+    /* RSTs before data: the first waits (the connection goes on), the
+     * second ends its side (the other was reset), the third finds the
+     * other side over: everything is released */
+    rig_start(&r);
+    send_seg(&r, C2S, S, 100, 0, NULL);
+    send_seg(&r, S2C, S | A, 500, 101, NULL);
+    send_seg(&r, S2C, R, 501, 0, NULL);
+    assert_non_null(r.flow.stream);
+    send_seg(&r, C2S, R, 101, 0, NULL);
+    assert_non_null(r.flow.stream);
+    send_seg(&r, S2C, R, 501, 0, NULL);
+    assert_null(r.flow.stream);
+    rig_stop(&r);
 }
 
 static void test_no_session_and_synack(void **state)
