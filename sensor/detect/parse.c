@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "anomaly/anomaly.h"
+#include "util/array.h"
 #include "util/text.h"
 
 
@@ -32,8 +33,7 @@ int rule_add_check(struct rule_parser *rp, bool (*match)(const struct match_env 
 {
     struct rule *r = rp->rule;
     if (r->nchecks == r->checks_cap) {
-        size_t cap = r->checks_cap ? r->checks_cap * 2 : 4;
-        struct check *nc = realloc(r->checks, cap * sizeof *nc);
+        struct check *nc = array_grow(r->checks, &r->checks_cap, sizeof *nc, 4);
         if (!nc) {
             if (free_ctx)
                 free_ctx(ctx);
@@ -41,7 +41,6 @@ int rule_add_check(struct rule_parser *rp, bool (*match)(const struct match_env 
             return -1;
         }
         r->checks = nc;
-        r->checks_cap = cap;
     }
     r->checks[r->nchecks++] = (struct check){ match, ctx, free_ctx, false };
     return 0;
@@ -62,15 +61,13 @@ int rule_add_action(struct rule_parser *rp, void (*apply)(const struct match_env
 {
     struct rule *r = rp->rule;
     if (r->nactions == r->actions_cap) {
-        size_t cap = r->actions_cap ? r->actions_cap * 2 : 2;
-        struct action_step *na = realloc(r->actions, cap * sizeof *na);
+        struct action_step *na = array_grow(r->actions, &r->actions_cap, sizeof *na, 2);
         if (!na) {
             free(ctx);
             rule_err(rp, "out of memory");
             return -1;
         }
         r->actions = na;
-        r->actions_cap = cap;
     }
     r->actions[r->nactions++] = (struct action_step){ apply, ctx };
     return 0;
@@ -83,14 +80,12 @@ struct inspect *rule_add_inspect(struct rule_parser *rp, enum inspect_kind kind)
     bool decoded = rp->b64_list && rp->buffer == rp->b64_buffer;
     struct inspect_list *l = decoded ? rp->b64_list : &rp->rule->buf[rp->buffer];
     if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4;
-        struct inspect *nv = realloc(l->v, cap * sizeof *nv);
+        struct inspect *nv = array_grow(l->v, &l->cap, sizeof *nv, 4);
         if (!nv) {
             rule_err(rp, "out of memory");
             return NULL;
         }
         l->v = nv;
-        l->cap = cap;
     }
     struct inspect *in = &l->v[l->n++];
     memset(in, 0, sizeof *in);

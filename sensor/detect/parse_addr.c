@@ -8,7 +8,10 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+
+#include "util/array.h"
 
 #define VAR_DEPTH_MAX 8
 #define SET_MAX_ENTRIES 4096
@@ -85,12 +88,10 @@ static void *expr_push(struct expr *e)
     if (e->n >= SET_MAX_ENTRIES)
         return NULL;
     if (e->n == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 8;
-        void *nv = realloc(e->v, cap * e->elem);
+        void *nv = array_grow(e->v, &e->cap, e->elem, 8);
         if (!nv)
             return NULL;
         e->v = nv;
-        e->cap = cap;
     }
     void *slot = (char *)e->v + e->n * e->elem;
     memset(slot, 0, e->elem);
@@ -291,54 +292,63 @@ static int expr_parse(struct expr *e, const char *text, bool negated, int depth)
     return 0;
 }
 
-/* Address and port sets have the same shape (any, n, npos, r[] with a
- * negated flag), so one body finishes either from the parsed list.  "any"
- * among the positives leaves only the negations to restrict. */
-#define SET_FROM_EXPR(out, e)                                      \
-    do {                                                           \
-        (out)->r = (e).v;                                          \
-        (out)->n = (e).n;                                          \
-        if ((e).any_positive_any) {                                \
-            size_t k_ = 0;                                         \
-            for (size_t i_ = 0; i_ < (out)->n; i_++)               \
-                if ((out)->r[i_].negated)                          \
-                    (out)->r[k_++] = (out)->r[i_];                 \
-            (out)->n = k_;                                         \
-        }                                                          \
-        for (size_t i_ = 0; i_ < (out)->n; i_++)                   \
-            (out)->npos += !(out)->r[i_].negated;                  \
-        (out)->any = (out)->n == 0;                                \
-        if ((out)->any) {                                          \
-            free((out)->r);                                        \
-            (out)->r = NULL;                                       \
-        }                                                          \
-    } while (0)
+/* Address and port sets have the same shape (any, n, npos, r[] of
+ * elements with a negated flag), so one body parses either: elem is the
+ * element's size, neg_off where its negated flag is.  "any" among the
+ * positives leaves only the negations to restrict; no entry left is any. */
+struct set_out {
+    void *r;
+    size_t n, npos;
+};
 
-int parse_addr_set(const struct config *cfg, const char *text, struct addr_set *out,
-                   char *err, size_t errlen)
+static int parse_set(const struct config *cfg, const char *text, bool ports, size_t elem,
+                     size_t neg_off, struct set_out *out, char *err, size_t errlen)
 {
-    struct expr e = { .cfg = cfg, .ports = false, .err = err, .errlen = errlen,
-                      .elem = sizeof(struct addr_range) };
-    memset(out, 0, sizeof *out);
+    struct expr e = { .cfg = cfg, .ports = ports, .err = err, .errlen = errlen, .elem = elem };
     if (expr_parse(&e, text, false, 0) < 0) {
         free(e.v);
         return -1;
     }
-    SET_FROM_EXPR(out, e);
+    char *v = e.v;
+    size_t n = 0, npos = 0;
+    for (size_t i = 0; i < e.n; i++) {
+        bool negated = *(const bool *)(v + i * elem + neg_off);
+        if (e.any_positive_any && !negated)
+            continue;
+        if (n != i)
+            memcpy(v + n * elem, v + i * elem, elem);
+        n++;
+        npos += !negated;
+    }
+    if (n == 0) {
+        free(v);
+        v = NULL;
+    }
+    *out = (struct set_out){ v, n, npos };
+    return 0;
+}
+
+int parse_addr_set(const struct config *cfg, const char *text, struct addr_set *out,
+                   char *err, size_t errlen)
+{
+    struct set_out s;
+    memset(out, 0, sizeof *out);
+    if (parse_set(cfg, text, false, sizeof(struct addr_range), offsetof(struct addr_range, negated),
+                  &s, err, errlen) < 0)
+        return -1;
+    *out = (struct addr_set){ .any = s.n == 0, .n = s.n, .npos = s.npos, .r = s.r };
     return 0;
 }
 
 int parse_port_set(const struct config *cfg, const char *text, struct port_set *out,
                    char *err, size_t errlen)
 {
-    struct expr e = { .cfg = cfg, .ports = true, .err = err, .errlen = errlen,
-                      .elem = sizeof(struct port_range) };
+    struct set_out s;
     memset(out, 0, sizeof *out);
-    if (expr_parse(&e, text, false, 0) < 0) {
-        free(e.v);
+    if (parse_set(cfg, text, true, sizeof(struct port_range), offsetof(struct port_range, negated),
+                  &s, err, errlen) < 0)
         return -1;
-    }
-    SET_FROM_EXPR(out, e);
+    *out = (struct port_set){ .any = s.n == 0, .n = s.n, .npos = s.npos, .r = s.r };
     return 0;
 }
 
