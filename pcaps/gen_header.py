@@ -91,9 +91,21 @@ def rst_with_data(w, t):
     seg(w, t + 30.005, C, S, cp, 8080, TCP_RST | TCP_ACK, b"Access Denied", 2, 1018)  # 29
 
 
+def synack_resends(w, t):
+    """Packets 30-34: a SYN/ACK sent again the same (fine), then with another
+    ISN, then with another acknowledgement, then the client's ACK."""
+    cp = 41009
+    seg(w, t + 31.001, C, S, cp, 80, TCP_SYN, b"", 500, 0)                             # 30
+    seg(w, t + 31.002, S, C, 80, cp, TCP_SYN | TCP_ACK, b"", 700, 501)                # 31
+    seg(w, t + 31.003, S, C, 80, cp, TCP_SYN | TCP_ACK, b"", 700, 501)                # 32
+    seg(w, t + 31.004, S, C, 80, cp, TCP_SYN | TCP_ACK, b"", 800, 501)                # 33
+    seg(w, t + 31.005, S, C, 80, cp, TCP_SYN | TCP_ACK, b"", 800, 999)                # 34
+    seg(w, t + 31.006, C, S, cp, 80, TCP_ACK, b"", 501, 801)                          # 35
+
+
 def generate(outdir):
     t = 1_700_200_000.0
     with PcapWriter(os.path.join(outdir, "header_keywords.pcap")) as w:
         for case in (header_fields, flowint_counting, icmp_echo, no_session_and_synack,
-                     old_flow, rst_with_data):
+                     old_flow, rst_with_data, synack_resends):
             case(w, t)

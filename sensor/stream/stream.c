@@ -703,8 +703,26 @@ static bool rst_believed(const struct flow *flow, enum flow_direction dir, uint3
     return ro > -(int64_t)STREAM_RST_WINDOW && ro < (int64_t)STREAM_RST_WINDOW;
 }
 
+/* A SYN/ACK sent again before the client's ACK (the flow is still in
+ * SYN_RECEIVED) must repeat the first one: the server's ISN, and the
+ * acknowledgement of the client's ISN + 1. */
+static unsigned synack_resend_events(const struct flow *flow, const struct packet *pkt,
+                                     const struct stream_dir *client,
+                                     const struct stream_dir *server)
+{
+    if (flow->tcp_state != FLOW_TCP_SYN_RECEIVED || server->next != 0 || server->held)
+        return 0;
+    unsigned ev = 0;
+    if (pkt->tcp_seq != server->base_seq - 1)
+        ev |= STREAM_EVENT_SYNACK_RESEND_SEQ;
+    if (client->syn_seen && client->next == 0 && pkt->tcp_ack != client->base_seq)
+        ev |= STREAM_EVENT_SYNACK_RESEND_ACK;
+    return ev;
+}
+
 /* The handshake checks, on the state before this packet: a SYN/ACK from the
- * side that sent the SYN, or one that does not acknowledge the SYN. */
+ * side that sent the SYN, one that does not acknowledge the SYN, or one
+ * sent again differently. */
 static unsigned synack_events(const struct flow *flow, const struct packet *pkt,
                               enum flow_direction dir)
 {
@@ -712,6 +730,8 @@ static unsigned synack_events(const struct flow *flow, const struct packet *pkt,
     if (!sf || (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK))
         return 0;
     const struct stream_dir *client = &sf->d[FLOW_TOSERVER], *server = &sf->d[FLOW_TOCLIENT];
+    if (dir == FLOW_TOCLIENT && server->syn_seen)
+        return synack_resend_events(flow, pkt, client, server);
     if (!client->syn_seen || server->syn_seen || client->next != 0)
         return 0;           /* not waiting for the SYN/ACK */
     if (dir == FLOW_TOSERVER)

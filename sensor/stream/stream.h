@@ -83,6 +83,8 @@ enum stream_event {
     STREAM_EVENT_FIN_NO_SESSION = 1 << 8,           /* fin_but_no_session */
     STREAM_EVENT_SYNACK_WRONG_DIR = 1 << 9,         /* 3whs_synack_in_wrong_direction */
     STREAM_EVENT_SYNACK_WRONG_ACK = 1 << 10,        /* 3whs_synack_with_wrong_ack */
+    STREAM_EVENT_SYNACK_RESEND_SEQ = 1 << 11,       /* 3whs_synack_resend_with_diff_seq */
+    STREAM_EVENT_SYNACK_RESEND_ACK = 1 << 12,       /* 3whs_synack_resend_with_different_ack */
 };
 
 /* How the rule engine should treat the last packet's payload. */

@@ -32,6 +32,8 @@ alert udp any any -> any any (msg:"ten seconds"; flow.age:10; sid:151;)
 alert tcp-stream any any -> any any (msg:"RST data in the stream"; content:"Access Denied"; sid:160;)
 alert tcp-pkt any any -> any any (msg:"RST data on the packet"; tcp.flags:RA; content:"Access Denied"; startswith; sid:161;)
 alert tcp any any -> any 8080 (msg:"RST data, tcp rule"; flow:to_server; content:"Access Denied"; sid:162;)
+alert tcp any any -> any any (msg:"SYN/ACK again, other ISN"; stream-event:3whs_synack_resend_with_diff_seq; sid:170;)
+alert tcp any any -> any any (msg:"SYN/ACK again, other ack"; stream-event:3whs_synack_resend_with_different_ack; sid:171;)
 EOF
 
 run() {
@@ -51,7 +53,7 @@ for line in open(sys.argv[1]):
 print(" ".join(out))
 PY
 )
-want="101@1 105@1 106@2 102@5 103@5 104@5 110@5 111@6 121@13 130@14 131@14 130@15 140@16 141@17 142@19 143@21 151@23 150@24 161@29 162@29"
+want="101@1 105@1 106@2 102@5 103@5 104@5 110@5 111@6 121@13 130@14 131@14 130@15 140@16 141@17 142@19 143@21 151@23 150@24 161@29 162@29 170@33 171@34"
 fail=0
 if [ "$got" = "$want" ]; then
     echo "PASS  alerts: $got"

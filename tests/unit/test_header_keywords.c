@@ -460,6 +460,21 @@ static void test_no_session_and_synack(void **state)
     send_seg(&r, C2S, S, 100, 0, NULL);
     assert_int_equal(send_seg(&r, S2C, S | A, 500, 777, NULL), STREAM_EVENT_SYNACK_WRONG_ACK);
     rig_stop(&r);
+    /* SYN/ACKs sent again before the client's ACK: the same is fine, another
+     * ISN or another acknowledgement is not (the flow table keeps the state
+     * SYN_RECEIVED; the rig has none, so it is set here) */
+    rig_start(&r);
+    send_seg(&r, C2S, S, 100, 0, NULL);
+    send_seg(&r, S2C, S | A, 500, 101, NULL);
+    r.flow.tcp_state = FLOW_TCP_SYN_RECEIVED;
+    assert_int_equal(send_seg(&r, S2C, S | A, 500, 101, NULL), 0);
+    assert_int_equal(send_seg(&r, S2C, S | A, 600, 101, NULL), STREAM_EVENT_SYNACK_RESEND_SEQ);
+    assert_int_equal(send_seg(&r, S2C, S | A, 600, 7, NULL), STREAM_EVENT_SYNACK_RESEND_ACK);
+    assert_int_equal(send_seg(&r, S2C, S | A, 9, 7, NULL),
+                     STREAM_EVENT_SYNACK_RESEND_SEQ | STREAM_EVENT_SYNACK_RESEND_ACK);
+    r.flow.tcp_state = FLOW_TCP_ESTABLISHED;        /* after the ACK: other events */
+    assert_int_equal(send_seg(&r, S2C, S | A, 1234, 7, NULL), 0);
+    rig_stop(&r);
     rig_start(&r);
     send_seg(&r, C2S, S, 0xffffffffu, 0, NULL);                      /* ISN + 1 wraps to 0 */
     assert_int_equal(send_seg(&r, S2C, S | A, 500, 0, NULL), 0);
@@ -473,6 +488,7 @@ static void test_stream_event_names(void **state)
     static const char *const names[] = {
         "suspected_rst_inject", "rst_but_no_session", "fin_but_no_session",
         "3whs_synack_in_wrong_direction", "3whs_synack_with_wrong_ack",
+        "3whs_synack_resend_with_diff_seq", "3whs_synack_resend_with_different_ack",
     };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char opts[96];
