@@ -77,7 +77,7 @@ struct flow {
     uint8_t end_reason;     /* enum flow_end_reason, set before the end callback */
     uint8_t stream_flags;   /* owned by stream: its state was released for good */
     uint16_t vlan_inner;    /* second VLAN id (QinQ), part of the key; 0 if none */
-    uint16_t stream_events[2];  /* owned by stream: enum stream_event bits per direction */
+    uint8_t stream_events[2];   /* owned by stream: enum stream_event bits per direction */
     uint64_t start_usec, last_usec;
     /* Packets as 32 bits, bytes as 64, as Suricata counts them: the four
      * bytes saved keep a classified flow under 256 bytes (docs/stream.md). */
@@ -91,6 +91,9 @@ struct flow {
 
     /* owned by enrich */
     struct flow_geo geo;
+    /* owned by stream: enum stream_event bits 8-15 per direction (the TCP
+     * state events), here in the padding after geo so the struct keeps its size */
+    uint8_t stream_events_hi[2];
 
     /* owned by detect */
     struct detect_flow *detect;

@@ -290,7 +290,8 @@ static bool buf_differs(const struct stream_dir *d, uint64_t offset, const uint8
 
 static void note_event(struct flow *flow, enum flow_direction dir, unsigned ev)
 {
-    flow->stream_events[dir] |= (uint16_t)ev;
+    flow->stream_events[dir] |= (uint8_t)(ev & 0xff);
+    flow->stream_events_hi[dir] |= (uint8_t)(ev >> 8);
 }
 
 /* Appends in-order bytes at d->next; false (counted) when memory is out. */
@@ -740,11 +741,12 @@ static unsigned synack_events(const struct flow *flow, const struct packet *pkt,
 }
 
 /* A RST ends its direction at once when there is something to flush or
- * the other direction is over (or reset) too; a direction that sent no data yet, on a
- * connection still going, stays open until its next packet or the flow's
- * end (nothing is lost by waiting), so that when that packet shows the RST
- * was injected reassembly simply goes on, as Suricata takes the session
- * back: an injected RST must not blind the sensor to the request after it. */
+ * the other direction is over (or reset) too; a direction that sent no data
+ * yet, on a connection still going, stays open until its next packet or
+ * the flow's end (nothing is lost by waiting), so that when that packet
+ * shows the RST was injected reassembly simply goes on, as Suricata takes
+ * the session back: an injected RST must not blind the sensor to the
+ * request after it. */
 static bool rst_ends_dir(const struct stream_dir *d, const struct stream_dir *peer)
 {
     return d->rst_seen && (d->next > 0 || d->held || !dir_live(peer) || peer->rst_seen);
@@ -792,7 +794,7 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
 {
     *chunks = NULL;
     begin_call(se, flow);
-    flow->stream_events[dir] = 0;       /* events are the packet's own */
+    flow->stream_events[dir] = flow->stream_events_hi[dir] = 0;    /* the packet's own */
     if (pkt->proto == IPPROTO_TCP)
         tcp_state_events(flow, pkt, dir);
     if (pkt->proto != IPPROTO_TCP || (flow->stream_flags & STREAM_FLOW_RELEASED))
@@ -875,6 +877,7 @@ size_t stream_flow_end(struct stream_engine *se, struct flow *flow,
     if (!sf)
         return 0;
     flow->stream_events[0] = flow->stream_events[1] = 0;
+    flow->stream_events_hi[0] = flow->stream_events_hi[1] = 0;
     for (int i = 0; i < 2; i++) {
         struct stream_dir *d = &sf->d[i];
         if (d->state != DIR_ACTIVE)
@@ -897,7 +900,7 @@ void stream_flow_release(struct stream_engine *se, struct flow *flow)
 
 unsigned stream_events(const struct flow *flow, enum flow_direction dir)
 {
-    return flow->stream_events[dir];
+    return flow->stream_events[dir] | (unsigned)flow->stream_events_hi[dir] << 8;
 }
 
 bool stream_size(const struct flow *flow, enum flow_direction dir, uint64_t *bytes)
