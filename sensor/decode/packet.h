@@ -39,6 +39,10 @@ struct packet {
     uint32_t tcp_seq, tcp_ack;
     uint16_t tcp_window;
     uint8_t icmp_type, icmp_code;
+    /* Length of the transport header (TCP with its options, UDP, ICMP,
+     * SCTP): its bytes are the l4_hdr_len just before payload; 0 for other
+     * protocols (tcp.hdr, tcp.mss, icmp_id and icmp_seq read it). */
+    uint16_t l4_hdr_len;
 
     /* The innermost IP datagram, header included (what nDPI is fed). */
     const uint8_t *ip_header;

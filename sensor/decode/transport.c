@@ -20,6 +20,7 @@ static enum decode_status decode_tcp(struct decoder *d, struct packet *p, const 
     p->tcp_ack = rd32(data + 8);
     p->tcp_flags = data[13];
     p->tcp_window = rd16(data + 14);
+    p->l4_hdr_len = (uint16_t)hlen;
     p->payload = data + hlen;
     p->payload_len = len - hlen;
     d->stats.tcp++;
@@ -39,6 +40,7 @@ static enum decode_status decode_udp(struct decoder *d, struct packet *p, const 
         len = ulen;
     p->src_port = rd16(data);
     p->dst_port = rd16(data + 2);
+    p->l4_hdr_len = UDP_HDR;
     p->payload = data + UDP_HDR;
     p->payload_len = len - UDP_HDR;
     enum decode_status st = decode_udp_tunnel(d, p, p->payload, p->payload_len);
@@ -55,6 +57,7 @@ static enum decode_status decode_icmp_common(struct decoder *d, struct packet *p
         return decode_drop(d, DECODE_ERR_ICMP_TRUNCATED);
     p->icmp_type = data[0];
     p->icmp_code = data[1];
+    p->l4_hdr_len = ICMP_HDR;
     p->payload = data + ICMP_HDR;
     p->payload_len = len - ICMP_HDR;
     return DECODE_PACKET;
@@ -82,6 +85,7 @@ static enum decode_status decode_sctp(struct decoder *d, struct packet *p, const
         return decode_drop(d, DECODE_ERR_SCTP_TRUNCATED);
     p->src_port = rd16(data);
     p->dst_port = rd16(data + 2);
+    p->l4_hdr_len = SCTP_HDR;
     p->payload = data + SCTP_HDR;
     p->payload_len = len - SCTP_HDR;
     d->stats.sctp++;
@@ -101,6 +105,7 @@ enum decode_status decode_transport(struct decoder *d, struct packet *p, uint8_t
 {
     p->proto = proto;
     p->src_port = p->dst_port = 0;
+    p->l4_hdr_len = 0;
     layer_decoder next = transport_table[proto];
     if (next)
         return next(d, p, data, len);

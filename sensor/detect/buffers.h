@@ -70,6 +70,8 @@ enum detect_buffer {
     BUF_TLS_CERTS,              /* each certificate of the server's chain, DER */
     BUF_HTTP_REQUEST_HEADER,    /* each request header, "Name: value" */
     BUF_HTTP_RESPONSE_HEADER,   /* each response header, "Name: value" */
+    /* the packet's TCP header, options included (tcp.hdr) */
+    BUF_TCP_HDR,
     BUF_COUNT
 };
 

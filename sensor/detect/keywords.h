@@ -51,6 +51,7 @@ int kw_target(struct rule_parser *rp, const char *v);
 int kw_noalert(struct rule_parser *rp, const char *v);
 /* kw_flow.c */
 int kw_flow(struct rule_parser *rp, const char *v);
+int kw_flow_age(struct rule_parser *rp, const char *v);
 /* kw_flowbits.c */
 int kw_flowbits(struct rule_parser *rp, const char *v);
 /* kw_stream.c */
@@ -64,6 +65,18 @@ int kw_dsize(struct rule_parser *rp, const char *v);
 int kw_itype(struct rule_parser *rp, const char *v);
 int kw_icode(struct rule_parser *rp, const char *v);
 int kw_decode_event(struct rule_parser *rp, const char *v);
+int kw_id(struct rule_parser *rp, const char *v);
+/* kw_tcp.c */
+int kw_seq(struct rule_parser *rp, const char *v);
+int kw_ack(struct rule_parser *rp, const char *v);
+int kw_window(struct rule_parser *rp, const char *v);
+int kw_tcp_mss(struct rule_parser *rp, const char *v);
+int kw_tcp_flags(struct rule_parser *rp, const char *v);
+/* kw_icmp.c */
+int kw_icmp_id(struct rule_parser *rp, const char *v);
+int kw_icmp_seq(struct rule_parser *rp, const char *v);
+/* kw_flowint.c */
+int kw_flowint(struct rule_parser *rp, const char *v);
 /* kw_content.c */
 int kw_content(struct rule_parser *rp, const char *v);
 int kw_nocase(struct rule_parser *rp, const char *v);

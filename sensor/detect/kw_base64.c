@@ -114,7 +114,7 @@ static int base64_decode_in(struct rule_parser *rp, const char *v)
     rp->b64 = b;
     rp->b64_buffer = rp->buffer;
     payload_mark_restore(rp, &mark);
-    if (rp->buffer != BUF_PAYLOAD && rp->buffer != BUF_IP_SRC && rp->buffer != BUF_IP_DST)
+    if (!detect_buffer_is_packet(rp->buffer))
         rp->rule->app_layer = true;
     return 0;
 }

@@ -3,7 +3,7 @@
  * (the packet's addresses, for IP datasets), pkt_data, every HTTP buffer
  * (from the HTTP parser's transactions; http.host, http.uri, http.method and
  * http.user_agent fall back to nDPI's metadata on flows the parser does not
- * see), and the legacy content modifiers http_uri, http_header, ...  Also
+ * see), tcp.hdr (the packet's TCP header), and the legacy content modifiers http_uri, http_header, ...  Also
  * the engine's buffer getter. */
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +69,8 @@ static const struct buffer_name buffer_names[] = {
     { "tls.certs", BUF_TLS_CERTS },
     { "http.request_header", BUF_HTTP_REQUEST_HEADER },
     { "http.response_header", BUF_HTTP_RESPONSE_HEADER },
+    /* packet headers */
+    { "tcp.hdr", BUF_TCP_HDR },
 };
 
 static const char *const canonical[BUF_COUNT] = {
@@ -96,6 +98,7 @@ static const char *const canonical[BUF_COUNT] = {
     [BUF_SSH_SOFTWARE] = "ssh.software", [BUF_SSH_HASSH] = "ssh.hassh",
     [BUF_SSH_HASSH_STRING] = "ssh.hassh.string", [BUF_SSH_HASSH_SERVER] = "ssh.hassh.server",
     [BUF_SSH_HASSH_SERVER_STRING] = "ssh.hassh.server.string", [BUF_TLS_CERTS] = "tls.certs",
+    [BUF_TCP_HDR] = "tcp.hdr",
     [BUF_HTTP_REQUEST_HEADER] = "http.request_header",
     [BUF_HTTP_RESPONSE_HEADER] = "http.response_header",
 };
@@ -110,6 +113,11 @@ static const bool multi[BUF_COUNT] = {
 bool detect_buffer_is_multi(enum detect_buffer b)
 {
     return (unsigned)b < BUF_COUNT && multi[b];
+}
+
+bool detect_buffer_is_packet(int b)
+{
+    return b == BUF_PAYLOAD || b == BUF_IP_SRC || b == BUF_IP_DST || b == BUF_TCP_HDR;
 }
 
 int detect_buffer_applayer(enum detect_buffer b, bool *ndpi_fallback)
@@ -191,7 +199,7 @@ int kw_buffer_sticky(struct rule_parser *rp, const char *v)
     rp->buffer = b;
     rp->last_payload = NULL;
     rp->b64_list = NULL;    /* base64_data ends at a buffer change */
-    if (b != BUF_IP_SRC && b != BUF_IP_DST)
+    if (!detect_buffer_is_packet(b))
         rp->rule->app_layer = true;
     return 0;
 }
@@ -315,6 +323,10 @@ bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **
         *data = p->payload;
         *len = p->payload_len;
         return p->payload_len > 0;
+    }
+    if (buffer == BUF_TCP_HDR) {
+        *data = packet_tcp_header(p, len);
+        return *data != NULL;
     }
     if (buffer == BUF_IP_SRC || buffer == BUF_IP_DST) {
         const struct ip_addr *a = buffer == BUF_IP_SRC ? &p->src : &p->dst;

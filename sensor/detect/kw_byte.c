@@ -384,7 +384,7 @@ static int add_step(struct rule_parser *rp, enum inspect_kind kind, struct byte_
     }
     in->u.byte = op;
     payload_mark_restore(rp, &mark);
-    if (rp->buffer != BUF_PAYLOAD && rp->buffer != BUF_IP_SRC && rp->buffer != BUF_IP_DST)
+    if (!detect_buffer_is_packet(rp->buffer))
         rp->rule->app_layer = true;
     return 0;
 }

@@ -119,7 +119,7 @@ int kw_content(struct rule_parser *rp, const char *v)
     in->u.content.pat = pat;
     in->u.content.len = len;
     in->u.content.flags = negated ? CF_NEGATED : 0;
-    if (rp->buffer != BUF_PAYLOAD && rp->buffer != BUF_IP_SRC && rp->buffer != BUF_IP_DST)
+    if (!detect_buffer_is_packet(rp->buffer))
         rp->rule->app_layer = true;
     return 0;
 }

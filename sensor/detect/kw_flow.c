@@ -1,7 +1,8 @@
 /* flow: direction and state of the packet's flow (to_server, to_client,
  * from_client, from_server, established, not_established, stateless,
- * only_stream, no_stream).  The engine checks the resulting bits directly,
- * since nearly every rule carries them. */
+ * only_stream, no_stream); the engine checks the resulting bits directly,
+ * since nearly every rule carries them.  flow.age: the flow's age. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "detect/keywords.h"
@@ -56,4 +57,28 @@ int kw_flow(struct rule_parser *rp, const char *v)
     }
     rp->rule->flow_opts |= bits;
     return 0;
+}
+
+/* flow.age: whole seconds from the flow's first packet to this one (packet
+ * time, so offline runs give the same answer every time). */
+static bool match_flow_age(const struct match_env *env, const void *ctx)
+{
+    if (!env->flow || env->pkt->ts_usec < env->flow->start_usec)
+        return false;
+    return num_cmp_match(ctx, (env->pkt->ts_usec - env->flow->start_usec) / 1000000u);
+}
+
+int kw_flow_age(struct rule_parser *rp, const char *v)
+{
+    struct num_cmp *c = malloc(sizeof *c);
+    if (!c) {
+        rule_err(rp, "out of memory");
+        return -1;
+    }
+    if (num_cmp_parse(v, UINT32_MAX, c) < 0) {
+        free(c);
+        rule_err(rp, "invalid flow.age '%s'", v);
+        return -1;
+    }
+    return rule_add_check(rp, match_flow_age, c, free);
 }

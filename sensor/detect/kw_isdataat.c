@@ -66,7 +66,7 @@ static int isdataat_in(struct rule_parser *rp, const char *v)
         return -1;
     in->u.isdataat = id;
     payload_mark_restore(rp, &mark);
-    if (rp->buffer != BUF_PAYLOAD && rp->buffer != BUF_IP_SRC && rp->buffer != BUF_IP_DST)
+    if (!detect_buffer_is_packet(rp->buffer))
         rp->rule->app_layer = true;
     return 0;
 }

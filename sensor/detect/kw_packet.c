@@ -1,4 +1,4 @@
-/* Packet keywords: ip_proto, ttl, flags (with the + * ! modifiers and an
+/* Packet keywords: ip_proto, ttl, id, flags (with the + * ! modifiers and an
  * ignore mask), dsize, itype and icode; plus the numeric comparison syntax
  * they share ("N", "<N", ">=N", "!N", "N-M", "N<>M"). */
 #include <netinet/in.h>
@@ -115,7 +115,17 @@ static bool match_ip_proto(const struct match_env *env, const void *ctx)
     return num_cmp_match(ctx, env->pkt->proto);
 }
 
+/* id: the IPv4 identification field (IPv6 has none in its fixed header). */
+static bool match_ip_id(const struct match_env *env, const void *ctx)
+{
+    const struct packet *p = env->pkt;
+    if (p->ip_version != 4 || !p->ip_header || p->ip_len < 20)
+        return false;
+    return num_cmp_match(ctx, (uint64_t)(p->ip_header[4] << 8 | p->ip_header[5]));
+}
+
 int kw_ttl(struct rule_parser *rp, const char *v) { return add_num_check(rp, v, 255, match_ttl); }
+int kw_id(struct rule_parser *rp, const char *v) { return add_num_check(rp, v, 65535, match_ip_id); }
 int kw_dsize(struct rule_parser *rp, const char *v)
 {
     return add_num_check(rp, v, 65535, match_dsize);

@@ -1,6 +1,6 @@
 /* Keywords on the TCP stream stage's state: stream-event (reassembly
- * anomalies the current packet caused, Suricata's names; the TCP state
- * machine's own events, 3whs_* and the like, are not raised) and stream_size
+ * anomalies and a few TCP state-machine events the current packet caused,
+ * Suricata's names; the other state-machine events are not raised) and stream_size
  * (bytes a side sent so far by sequence number, Suricata's syntax
  * "stream_size:<server|client|both|either>,<op>,<number>"). */
 #include <stdio.h>
@@ -21,6 +21,13 @@ static const struct stream_event_name stream_event_names[] = {
     { "reassembly_seq_gap", STREAM_EVENT_GAP },
     { "pkt_retransmission", STREAM_EVENT_RETRANSMISSION },
     { "reassembly_segment_before_base_seq", STREAM_EVENT_BEFORE_BASE },
+    { "suspected_rst_inject", STREAM_EVENT_RST_INJECT },
+    { "rst_but_no_session", STREAM_EVENT_RST_NO_SESSION },
+    { "fin_but_no_session", STREAM_EVENT_FIN_NO_SESSION },
+    { "3whs_synack_in_wrong_direction", STREAM_EVENT_SYNACK_WRONG_DIR },
+    { "3whs_synack_with_wrong_ack", STREAM_EVENT_SYNACK_WRONG_ACK },
+    { "3whs_synack_resend_with_diff_seq", STREAM_EVENT_SYNACK_RESEND_SEQ },
+    { "3whs_synack_resend_with_different_ack", STREAM_EVENT_SYNACK_RESEND_ACK },
 };
 
 static bool match_stream_event(const struct match_env *env, const void *ctx)
@@ -42,9 +49,9 @@ int kw_stream_event(struct rule_parser *rp, const char *v)
         *bit = stream_event_names[i].bit;
         return rule_add_check(rp, match_stream_event, bit, free);
     }
-    rule_err(rp, "stream-event '%s' is not supported (supported: "
-                 "reassembly_overlap_different_data, reassembly_seq_gap, pkt_retransmission, "
-                 "reassembly_segment_before_base_seq)", v);
+    /* the list of supported names is too long for a message: the docs */
+    rule_err(rp, "stream-event '%s' is not supported (docs/stream.md lists the events raised)",
+             v);
     rp->unsupported = true;
     return -1;
 }

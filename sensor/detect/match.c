@@ -601,6 +601,7 @@ static void detect_flow_free(struct detect_flow *df)
         return;
     free(df->bits);
     free(df->fired);
+    free(df->ints);
     free(df);
 }
 
@@ -644,7 +645,8 @@ size_t detect_flow_memory(const struct flow *flow)
     const struct detect_flow *df = flow->detect;
     if (!df)
         return 0;
-    return sizeof *df + (size_t)df->bits_cap * sizeof *df->bits + (size_t)df->fired_cap * sizeof *df->fired;
+    return sizeof *df + (size_t)df->bits_cap * sizeof *df->bits + (size_t)df->fired_cap * sizeof *df->fired +
+           (size_t)df->ints_cap * sizeof *df->ints;
 }
 
 void detect_flow_end(struct detect_thread *dt, struct flow *flow, const struct alert_sink *sink)

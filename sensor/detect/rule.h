@@ -334,7 +334,13 @@ const struct classification *detect_classification(const struct detect_engine *d
 const struct classifier *detect_classifier(const struct detect_engine *de);
 struct diag *detect_engine_diag(struct detect_engine *de);
 
-/* Per-flow state (flowbits, once-per-flow rules, pass). */
+/* One flowint variable of a flow (kw_flowint.c). */
+struct flowint_var {
+    uint16_t id;                /* the name's id (detect_flowbit_id) */
+    uint32_t value;
+};
+
+/* Per-flow state (flowbits, flowints, once-per-flow rules, pass). */
 struct detect_flow {
     bool passed;
     uint8_t app_done;           /* directions whose app-layer rules were evaluated */
@@ -342,6 +348,8 @@ struct detect_flow {
     uint16_t *bits;             /* flowbit ids set on the flow */
     uint32_t nfired, fired_cap;
     uint32_t *fired;            /* app-layer rules that already fired */
+    uint16_t nints, ints_cap;
+    struct flowint_var *ints;   /* flowint variables set on the flow */
 };
 
 bool detect_flowbit_isset(const struct flow *flow, int id);
@@ -443,6 +451,13 @@ bool detect_buffer_is_multi(enum detect_buffer b);
  * only.  False past the last instance. */
 bool detect_buffer_get_at(const struct match_env *env, int buffer, uint32_t i,
                           const uint8_t **data, uint32_t *len);
+/* Is b filled from the packet itself (payload, addresses, TCP header),
+ * rather than from an app-layer transaction or nDPI's metadata? */
+bool detect_buffer_is_packet(int b);
+/* The packet's TCP header with its options (*len bytes), or NULL when the
+ * packet has none; its MSS option, false when absent (kw_tcp.c). */
+const uint8_t *packet_tcp_header(const struct packet *p, uint32_t *len);
+bool packet_tcp_mss(const struct packet *p, uint16_t *mss);
 /* Buffer contents for a packet (kw_buffers.c); false when absent. */
 bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **data,
                        uint32_t *len);

@@ -91,6 +91,9 @@ struct flow {
 
     /* owned by enrich */
     struct flow_geo geo;
+    /* owned by stream: enum stream_event bits 8-15 per direction (the TCP
+     * state events), here in the padding after geo so the struct keeps its size */
+    uint8_t stream_events_hi[2];
 
     /* owned by detect */
     struct detect_flow *detect;

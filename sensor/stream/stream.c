@@ -15,7 +15,11 @@
 #include "classify/classify.h"
 
 /* flow->stream_flags */
-enum { STREAM_FLOW_RELEASED = 1 << 0 };
+enum {
+    STREAM_FLOW_RELEASED = 1 << 0,
+    STREAM_FLOW_SESSION = 1 << 1,       /* a SYN or a packet without RST/FIN was seen */
+    STREAM_FLOW_RST_SENT = 1 << 2,      /* << dir: that side sent a RST we believed */
+};
 
 enum dir_state {
     DIR_NONE,       /* nothing seen yet */
@@ -286,7 +290,8 @@ static bool buf_differs(const struct stream_dir *d, uint64_t offset, const uint8
 
 static void note_event(struct flow *flow, enum flow_direction dir, unsigned ev)
 {
-    flow->stream_events[dir] |= (uint8_t)ev;
+    flow->stream_events[dir] |= (uint8_t)(ev & 0xff);
+    flow->stream_events_hi[dir] |= (uint8_t)(ev >> 8);
 }
 
 /* Appends in-order bytes at d->next; false (counted) when memory is out. */
@@ -686,12 +691,112 @@ static bool direction_encrypted(const struct stream_engine *se, const struct flo
            !applayer_wants_bytes(flow, dir);
 }
 
+/* ---- TCP state-machine events ------------------------------------------------ */
+
+/* A RST counts when its sequence number is near what its sender was
+ * expected to send next (or when nothing is known to compare it with). */
+static bool rst_believed(const struct flow *flow, enum flow_direction dir, uint32_t seq)
+{
+    const struct stream_flow *sf = flow->stream;
+    if (!sf || sf->d[dir].state != DIR_ACTIVE)
+        return true;
+    int64_t ro = seq_offset(&sf->d[dir], seq) - (int64_t)sf->d[dir].next;
+    return ro > -(int64_t)STREAM_RST_WINDOW && ro < (int64_t)STREAM_RST_WINDOW;
+}
+
+/* A SYN/ACK sent again before the client's ACK (the flow is still in
+ * SYN_RECEIVED) must repeat the first one: the server's ISN, and the
+ * acknowledgement of the client's ISN + 1. */
+static unsigned synack_resend_events(const struct flow *flow, const struct packet *pkt,
+                                     const struct stream_dir *client,
+                                     const struct stream_dir *server)
+{
+    if (flow->tcp_state != FLOW_TCP_SYN_RECEIVED || server->next != 0 || server->held)
+        return 0;
+    unsigned ev = 0;
+    if (pkt->tcp_seq != server->base_seq - 1)
+        ev |= STREAM_EVENT_SYNACK_RESEND_SEQ;
+    if (client->syn_seen && client->next == 0 && pkt->tcp_ack != client->base_seq)
+        ev |= STREAM_EVENT_SYNACK_RESEND_ACK;
+    return ev;
+}
+
+/* The handshake checks, on the state before this packet: a SYN/ACK from the
+ * side that sent the SYN, one that does not acknowledge the SYN, or one
+ * sent again differently. */
+static unsigned synack_events(const struct flow *flow, const struct packet *pkt,
+                              enum flow_direction dir)
+{
+    const struct stream_flow *sf = flow->stream;
+    if (!sf || (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK))
+        return 0;
+    const struct stream_dir *client = &sf->d[FLOW_TOSERVER], *server = &sf->d[FLOW_TOCLIENT];
+    if (dir == FLOW_TOCLIENT && server->syn_seen)
+        return synack_resend_events(flow, pkt, client, server);
+    if (!client->syn_seen || server->syn_seen || client->next != 0)
+        return 0;           /* not waiting for the SYN/ACK */
+    if (dir == FLOW_TOSERVER)
+        return STREAM_EVENT_SYNACK_WRONG_DIR;
+    return pkt->tcp_ack != client->base_seq ? STREAM_EVENT_SYNACK_WRONG_ACK : 0;
+}
+
+/* A RST ends its direction at once when there is something to flush or
+ * the other direction is over (or reset) too; a direction that sent no data
+ * yet, on a connection still going, stays open until its next packet or
+ * the flow's end (nothing is lost by waiting), so that when that packet
+ * shows the RST was injected reassembly simply goes on, as Suricata takes
+ * the session back: an injected RST must not blind the sensor to the
+ * request after it. */
+static bool rst_ends_dir(const struct stream_dir *d, const struct stream_dir *peer)
+{
+    return d->rst_seen && (d->next > 0 || d->held || !dir_live(peer) || peer->rst_seen);
+}
+
+static void reopen_after_rst(struct flow *flow, enum flow_direction dir)
+{
+    struct stream_flow *sf = flow->stream;
+    if (sf && sf->d[dir].state == DIR_ACTIVE)
+        sf->d[dir].rst_seen = false;
+}
+
+/* Suricata's stream events of the TCP state machine that a passive
+ * reassembler can tell cheaply: a RST or FIN before any session (the flow
+ * showed nothing but RST/FIN packets so far), SYN/ACK anomalies, and a
+ * suspected RST injection: the side that sent a RST we believed goes on
+ * sending (the RST was not its own; once per RST). */
+static void tcp_state_events(struct flow *flow, const struct packet *pkt, enum flow_direction dir)
+{
+    unsigned ev = 0;
+    uint8_t rst_bit = (uint8_t)(STREAM_FLOW_RST_SENT << dir);
+    if (!(flow->stream_flags & STREAM_FLOW_SESSION)) {
+        if (pkt->tcp_flags & TCP_RST)
+            ev |= STREAM_EVENT_RST_NO_SESSION;
+        else if (pkt->tcp_flags & TCP_FIN)
+            ev |= STREAM_EVENT_FIN_NO_SESSION;
+        else
+            flow->stream_flags |= STREAM_FLOW_SESSION;
+    }
+    if (pkt->tcp_flags & TCP_RST) {
+        if (flow->stream_flags & STREAM_FLOW_SESSION && rst_believed(flow, dir, pkt->tcp_seq))
+            flow->stream_flags |= rst_bit;
+    } else if (flow->stream_flags & rst_bit) {
+        flow->stream_flags &= (uint8_t)~rst_bit;
+        ev |= STREAM_EVENT_RST_INJECT;
+    }
+    ev |= synack_events(flow, pkt, dir);
+    note_event(flow, dir, ev);
+    if (ev & STREAM_EVENT_RST_INJECT)
+        reopen_after_rst(flow, dir);
+}
+
 size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct packet *pkt,
                      enum flow_direction dir, const struct stream_chunk **chunks)
 {
     *chunks = NULL;
     begin_call(se, flow);
-    flow->stream_events[dir] = 0;       /* events are the packet's own */
+    flow->stream_events[dir] = flow->stream_events_hi[dir] = 0;    /* the packet's own */
+    if (pkt->proto == IPPROTO_TCP)
+        tcp_state_events(flow, pkt, dir);
     if (pkt->proto != IPPROTO_TCP || (flow->stream_flags & STREAM_FLOW_RELEASED))
         return 0;
     struct stream_flow *sf = flow->stream;
@@ -726,7 +831,9 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
             se->stats.encrypted_released++;
             finish_dir(se, flow, sf, d, dir, now, false);
         } else {
-            if (pkt->payload_len && !(pkt->tcp_flags & TCP_SYN))
+            /* data on a RST is no part of the stream (receivers drop it,
+             * as Suricata does, bug-6244): rules see it on the packet */
+            if (pkt->payload_len && !(pkt->tcp_flags & (TCP_SYN | TCP_RST)))
                 kind = add_segment(se, flow, sf, d, dir, pkt);
             /* a FIN before bytes already delivered, or a RST far from
              * the expected sequence number, is not believed */
@@ -744,7 +851,7 @@ size_t stream_packet(struct stream_engine *se, struct flow *flow, const struct p
                 se->stats.depth_reached++;
                 note_event(flow, dir, STREAM_EVENT_DEPTH_REACHED);
                 finish_dir(se, flow, sf, d, dir, now, false);
-            } else if (d->rst_seen || (d->fin_seen && d->next >= d->fin_offset)) {
+            } else if (rst_ends_dir(d, peer) || (d->fin_seen && d->next >= d->fin_offset)) {
                 finish_dir(se, flow, sf, d, dir, now, true);
             }
         }
@@ -770,6 +877,7 @@ size_t stream_flow_end(struct stream_engine *se, struct flow *flow,
     if (!sf)
         return 0;
     flow->stream_events[0] = flow->stream_events[1] = 0;
+    flow->stream_events_hi[0] = flow->stream_events_hi[1] = 0;
     for (int i = 0; i < 2; i++) {
         struct stream_dir *d = &sf->d[i];
         if (d->state != DIR_ACTIVE)
@@ -792,7 +900,7 @@ void stream_flow_release(struct stream_engine *se, struct flow *flow)
 
 unsigned stream_events(const struct flow *flow, enum flow_direction dir)
 {
-    return flow->stream_events[dir];
+    return flow->stream_events[dir] | (unsigned)flow->stream_events_hi[dir] << 8;
 }
 
 bool stream_size(const struct flow *flow, enum flow_direction dir, uint64_t *bytes)

@@ -77,6 +77,15 @@ enum stream_event {
     STREAM_EVENT_MEMCAP = 1 << 3,                   /* (no Suricata name) */
     STREAM_EVENT_RETRANSMISSION = 1 << 4,           /* pkt_retransmission */
     STREAM_EVENT_BEFORE_BASE = 1 << 5,              /* reassembly_segment_before_base_seq */
+    /* the TCP state machine's (stream.c tcp_state_events); bits 8 and up
+     * live in flow->stream_events_hi */
+    STREAM_EVENT_RST_INJECT = 1 << 6,               /* suspected_rst_inject */
+    STREAM_EVENT_RST_NO_SESSION = 1 << 7,           /* rst_but_no_session */
+    STREAM_EVENT_FIN_NO_SESSION = 1 << 8,           /* fin_but_no_session */
+    STREAM_EVENT_SYNACK_WRONG_DIR = 1 << 9,         /* 3whs_synack_in_wrong_direction */
+    STREAM_EVENT_SYNACK_WRONG_ACK = 1 << 10,        /* 3whs_synack_with_wrong_ack */
+    STREAM_EVENT_SYNACK_RESEND_SEQ = 1 << 11,       /* 3whs_synack_resend_with_diff_seq */
+    STREAM_EVENT_SYNACK_RESEND_ACK = 1 << 12,       /* 3whs_synack_resend_with_different_ack */
 };
 
 /* How the rule engine should treat the last packet's payload. */

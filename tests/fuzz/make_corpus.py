@@ -211,6 +211,11 @@ BUILTIN_RULES = [
     'alert tcp any any -> any any (msg:"b64"; content:"Host"; byte_test:0,>,10,1,relative,string,dec; '
     'byte_jump:4,-2,relative,string,hex,from_end,multiplier 3; base64_decode:bytes 40, offset 1, relative; '
     'base64_data; content:"evil"; byte_test:1,=,0x41,0; sid:7;)\n',
+    'alert tcp any any -> any any (msg:"hdr"; seq:1; ack:0; window:!0; tcp.flags:S+; tcp.mss:<536; '
+    'id:1; flow.age:0-5; tcp.hdr; content:"|02 04|"; offset:20; flowint:n,+,1; flowint:m,=,n; '
+    'flowint:n,>=,m; flowint:k,notset; stream-event:suspected_rst_inject; sid:8;)\n',
+    'alert icmp any any -> any any (msg:"icmp"; icmp_id:0; icmp_seq:>1; flowint:c,-,4294967295; '
+    'flowint:c,!=,c; sid:9;)\n',
 ]
 
 

@@ -567,6 +567,9 @@ static void test_every_keyword_parses(void **state)
         "ssh.hassh.string;", "ssh.hassh.server;", "ssh.hassh.server.string;",
         /* multi-buffers (test_multibuf.c) */
         "tls.certs;", "http.request_header;", "http.response_header;",
+        /* TCP/ICMP headers, flowint, flow.age (values in test_header_keywords.c) */
+        "flowint:n,+,1;", "flow.age:>20;", "id:1;", "tcp.flags:S;", "seq:1;", "ack:1;",
+        "window:1024;", "tcp.mss:<536;", "tcp.hdr;", "icmp_id:1;", "icmp_seq:1;",
     };
     for (size_t k = 0; k < keyword_count(); k++) {
         const struct keyword *kw = keyword_at(k);
