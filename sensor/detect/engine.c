@@ -146,18 +146,16 @@ void detect_engine_free(struct detect_engine *de)
         free(de->groups[g].byport);
         free(de->groups[g].iponly);
         free(de->groups[g].app_static);
-        for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
-            free(de->groups[g].ndpi_fallback[p]);
         if (!de->groups[g].ac_shared)
             ac_free(de->groups[g].ac);
     }
     free(de->anomaly_rules);
     free(de->flow_end_rules);
-    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
-        free(de->flow_end_fallback[p]);
-    for (int b = 0; b < BUF_COUNT; b++)
-        ac_free(de->tx_ac[b]);
-    free(de->tx_plain);
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
+        prefilter_free(&de->flow_end_fallback[p]);
+        prefilter_free(&de->ndpi_fallback[p]);
+    }
+    prefilter_free(&de->tx);
     for (size_t i = 0; i < de->nflowbits; i++)
         free(de->flowbits[i]);
     free(de->flowbits);

@@ -25,6 +25,15 @@ struct port_entry {
     uint32_t rule;
 };
 
+/* Rules prefiltered by one fast pattern each in one of their buffers: a
+ * rule is a candidate when it has no pattern (plain) or when its pattern
+ * occurs in its buffer (one automaton per buffer, id = rule index). */
+struct buffer_prefilter {
+    uint32_t *plain;
+    size_t nplain, nrules;
+    struct ac *ac[BUF_COUNT];
+};
+
 struct proto_group {
     uint32_t *anyport;          /* non-prefiltered rules, any destination port */
     size_t nanyport;
@@ -34,11 +43,7 @@ struct proto_group {
     size_t niponly;
     uint32_t *app_static;       /* evaluated once per flow direction, verdict final */
     size_t napp_static;
-    /* transaction rules nDPI's metadata serves on flows their parser does not
-     * have (by enum applayer_proto): once per direction, verdict final */
-    uint32_t *ndpi_fallback[APPLAYER_PROTO_COUNT];
-    size_t nndpi_fallback[APPLAYER_PROTO_COUNT];
-    bool has_fallback;
+    bool has_fallback;          /* some of the engine's ndpi_fallback rules are in this group */
     struct ac *ac;              /* payload fast patterns, id = rule index */
     bool ac_shared;             /* owned by an earlier group */
     uint32_t max_fast_len;      /* longest fast pattern: how far back a stream scan reaches */
@@ -64,8 +69,13 @@ struct detect_engine {
     size_t nanomaly;
     uint32_t *flow_end_rules;   /* app-layer rules that can still fire at flow end */
     size_t nflow_end;
-    uint32_t *flow_end_fallback[APPLAYER_PROTO_COUNT];  /* ... of them nDPI-served (by parser) */
-    size_t nflow_end_fallback[APPLAYER_PROTO_COUNT];
+    /* ... of them nDPI-served (by parser) */
+    struct buffer_prefilter flow_end_fallback[APPLAYER_PROTO_COUNT];
+    /* transaction rules nDPI's metadata serves on flows their parser does not
+     * have (by enum applayer_proto): once per direction, verdict final.  One
+     * list for all groups: rule_matches' protocol check stands in for the
+     * group's. */
+    struct buffer_prefilter ndpi_fallback[APPLAYER_PROTO_COUNT];
     struct detect_engine_stats stats;
     bool passive_warned;
     bool has_thresholds;        /* any threshold/detection_filter */
@@ -75,9 +85,7 @@ struct detect_engine {
     size_t ntls, nhttp;
     bool inspect_encrypted;     /* detect.encryption-handling: full */
     /* rules on app-layer transactions: prefiltered per buffer, or always run */
-    struct ac *tx_ac[BUF_COUNT];
-    uint32_t *tx_plain;
-    size_t ntx_plain, ntx_rules;
+    struct buffer_prefilter tx;
 };
 
 struct detect_thread {
@@ -102,5 +110,6 @@ void engine_load_rules(struct detect_engine *de);
  * setters before checkers, file order within), numbers them, and builds the
  * groups and automata.  -1 when out of memory. */
 int engine_build(struct detect_engine *de);
+void prefilter_free(struct buffer_prefilter *pf);
 
 #endif

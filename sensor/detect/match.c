@@ -115,27 +115,28 @@ static bool rule_matches(const struct match_env *env, const struct rule *r,
                          const struct payload_src *src)
 {
     const struct packet *p = env->pkt;
+    /* cheapest tests first (all of these only read): direction and app
+     * protocol turn most rules away before the address sets are walked */
     if (!proto_matches(r, p->proto))
+        return false;
+    uint32_t fo = r->flow_opts;
+    if ((fo & FLOWOPT_TOSERVER) && env->dir != FLOW_TOSERVER)
+        return false;
+    if ((fo & FLOWOPT_TOCLIENT) && env->dir != FLOW_TOCLIENT)
+        return false;
+    if (r->napp_ids && (!env->flow || (env->tx ? !flow_parser_is(env->flow, r->app_proto)
+                                               : !flow_parser_says(env->flow, r->app_proto))) &&
+        (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
         return false;
     if (!header_matches(r, &p->src, p->src_port, &p->dst, p->dst_port))
         return false;
-    uint32_t fo = r->flow_opts;
-    if (fo) {
-        if ((fo & FLOWOPT_TOSERVER) && env->dir != FLOW_TOSERVER)
-            return false;
-        if ((fo & FLOWOPT_TOCLIENT) && env->dir != FLOW_TOCLIENT)
-            return false;
-        bool est = (fo & (FLOWOPT_ESTABLISHED | FLOWOPT_NOT_ESTABLISHED)) &&
-                   flow_established(env->flow, p, env->dir);
+    if (fo & (FLOWOPT_ESTABLISHED | FLOWOPT_NOT_ESTABLISHED)) {
+        bool est = flow_established(env->flow, p, env->dir);
         if ((fo & FLOWOPT_ESTABLISHED) && !est)
             return false;
         if ((fo & FLOWOPT_NOT_ESTABLISHED) && est)
             return false;
     }
-    if (r->napp_ids && (!env->flow || (env->tx ? !flow_parser_is(env->flow, r->app_proto)
-                                               : !flow_parser_says(env->flow, r->app_proto))) &&
-        (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
-        return false;
     for (size_t i = 0; i < r->nchecks; i++)
         if (!r->checks[i].match(env, r->checks[i].ctx))
             return false;
@@ -294,10 +295,27 @@ static void scan_stream(struct detect_thread *dt, const struct proto_group *g,
         ac_scan(g->ac, src->win + from, to - from, ac_hit, dt);
 }
 
-static void collect_candidates(struct detect_thread *dt, const struct proto_group *g,
-                               struct flow *flow, const struct packet *pkt,
-                               enum flow_direction dir, const struct payload_src *src)
+/* Queues pf's plain rules and those whose fast pattern occurs in its
+ * buffer as env serves it (the same bytes the rule will inspect). */
+static void prefilter_queue(struct detect_thread *dt, const struct buffer_prefilter *pf,
+                            const struct match_env *env)
 {
+    for (size_t i = 0; i < pf->nplain; i++)
+        queue_rule(dt, pf->plain[i]);
+    for (int b = 0; b < BUF_COUNT; b++) {
+        const uint8_t *data;
+        uint32_t len;
+        if (pf->ac[b] && detect_buffer_get(env, b, &data, &len))
+            ac_scan(pf->ac[b], data, len, ac_hit, dt);
+    }
+}
+
+static void collect_candidates(struct detect_thread *dt, const struct proto_group *g,
+                               const struct match_env *env, const struct payload_src *src)
+{
+    struct flow *flow = env->flow;
+    const struct packet *pkt = env->pkt;
+    enum flow_direction dir = env->dir;
     candidates_reset(dt);
     if (!flow || flow->pkts[dir] <= 1)
         for (size_t i = 0; i < g->niponly; i++)
@@ -311,8 +329,9 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
             for (size_t i = 0; i < g->napp_static; i++)
                 queue_rule(dt, g->app_static[i]);
             for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
-                for (size_t i = 0; fallback_applies(dt->de, flow, p) && i < g->nndpi_fallback[p]; i++)
-                    queue_rule(dt, g->ndpi_fallback[p][i]);
+                if (g->has_fallback && dt->de->ndpi_fallback[p].nrules &&
+                    fallback_applies(dt->de, flow, p))
+                    prefilter_queue(dt, &dt->de->ndpi_fallback[p], env);
         }
     }
     for (size_t i = 0; i < g->nanyport; i++)
@@ -413,14 +432,7 @@ static void collect_tx_candidates(struct detect_thread *dt, const struct match_e
 {
     const struct detect_engine *de = dt->de;
     candidates_reset(dt);
-    for (size_t i = 0; i < de->ntx_plain; i++)
-        queue_rule(dt, de->tx_plain[i]);
-    for (int b = 0; b < BUF_COUNT; b++) {
-        const uint8_t *data;
-        uint32_t len;
-        if (de->tx_ac[b] && detect_buffer_get(env, b, &data, &len))
-            ac_scan(de->tx_ac[b], data, len, ac_hit, dt);
-    }
+    prefilter_queue(dt, &de->tx, env);
     sort_candidates(dt->cand, dt->ncand);
 }
 
@@ -480,7 +492,7 @@ static void detect_transactions(struct detect_thread *dt, struct flow *flow,
                                 const struct alert_sink *sink)
 {
     struct applayer_flow *af = flow->applayer;
-    if (dt->de->ntx_rules == 0 || !af || !af->parser)
+    if (dt->de->tx.nrules == 0 || !af || !af->parser)
         return;
     size_t n = af->parser->tx_count(af->state);
     for (size_t i = 0; i < n; i++) {
@@ -518,8 +530,8 @@ void detect_packet_stream(struct detect_thread *dt, struct flow *flow, const str
     const struct proto_group *g = &de->groups[packet_group(pkt->proto)];
     struct payload_src src;
     payload_sources(dt, flow, pkt, view, &src);
-    collect_candidates(dt, g, flow, pkt, dir, &src);
     struct match_env env = { de, dt, flow, pkt, dir, NULL, NULL, NULL };
+    collect_candidates(dt, g, &env, &src);
     dt->nalerts = 0;
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
@@ -637,9 +649,12 @@ static void detect_flow_end_app_layer(struct detect_thread *dt, struct flow *flo
         struct match_env env = { de, dt, flow, &pseudo, (enum flow_direction)d, NULL, NULL, NULL };
         flow_end_rules_run(dt, flow, &env, de->flow_end_rules, de->nflow_end, sink);
         for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
-            if (de->nflow_end_fallback[p] && fallback_applies(de, flow, p))
-                flow_end_rules_run(dt, flow, &env, de->flow_end_fallback[p],
-                                   de->nflow_end_fallback[p], sink);
+            if (de->flow_end_fallback[p].nrules && fallback_applies(de, flow, p)) {
+                candidates_reset(dt);
+                prefilter_queue(dt, &de->flow_end_fallback[p], &env);
+                sort_candidates(dt->cand, dt->ncand);
+                flow_end_rules_run(dt, flow, &env, dt->cand, dt->ncand, sink);
+            }
     }
 }
 
