@@ -265,9 +265,19 @@ void prefilter_free(struct buffer_prefilter *pf)
         ac_free(pf->ac[b]);
 }
 
+static int add_tx_rule(struct detect_engine *de, const struct rule *r)
+{
+    de->ntx_rules++;
+    if (!(r->flow_opts & FLOWOPT_TOCLIENT) && prefilter_add(&de->tx[FLOW_TOSERVER], r) < 0)
+        return -1;
+    if (!(r->flow_opts & FLOWOPT_TOSERVER) && prefilter_add(&de->tx[FLOW_TOCLIENT], r) < 0)
+        return -1;
+    return 0;
+}
+
 static int build_tx_automata(struct detect_engine *de)
 {
-    if (prefilter_build(&de->tx) < 0)
+    if (prefilter_build(&de->tx[FLOW_TOSERVER]) < 0 || prefilter_build(&de->tx[FLOW_TOCLIENT]) < 0)
         return -1;
     for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
         if (prefilter_build(&de->ndpi_fallback[p]) < 0 ||
@@ -290,7 +300,7 @@ static int build_groups(struct detect_engine *de)
         if (r->anomaly && !(hooks & ANOMALY_HOOK_PACKET))
             continue;       /* flow-end detector only: no packet evaluation */
         classify_tx_rule(r);
-        if (r->tx_proto && !r->anomaly && prefilter_add(&de->tx, r) < 0)
+        if (r->tx_proto && !r->anomaly && add_tx_rule(de, r) < 0)
             goto out;
         if (r->tx_proto && !r->tx_fallback)
             continue;       /* transactions only: no packet evaluation */

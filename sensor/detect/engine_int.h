@@ -49,6 +49,21 @@ struct proto_group {
     uint32_t max_fast_len;      /* longest fast pattern: how far back a stream scan reaches */
 };
 
+/* A rule header's app protocol, as applayer_ids found it. */
+struct app_ids_memo {
+    char name[32];
+    int ids[5];
+    size_t n;
+};
+#define APP_IDS_MEMO 16
+
+/* A rule header's address set, parsed once per text ("$HOME_NET"). */
+struct addr_set_memo {
+    char *text;
+    struct addr_set set;
+};
+#define ADDR_SET_MEMO 8
+
 struct detect_engine {
     struct detect_engine_config cfg;
     struct diag *diag;          /* the caller's during load, then quiet_diag */
@@ -76,6 +91,12 @@ struct detect_engine {
      * list for all groups: rule_matches' protocol check stands in for the
      * group's. */
     struct buffer_prefilter ndpi_fallback[APPLAYER_PROTO_COUNT];
+    /* the app protocols rule headers named: 5,000 "alert http" rules look
+     * "http" up once, not in nDPI's protocol names 5,000 times */
+    struct app_ids_memo app_memo[APP_IDS_MEMO];
+    size_t napp_memo;
+    struct addr_set_memo addr_memo[ADDR_SET_MEMO];
+    size_t naddr_memo;
     struct detect_engine_stats stats;
     bool passive_warned;
     bool has_thresholds;        /* any threshold/detection_filter */
@@ -85,7 +106,11 @@ struct detect_engine {
     size_t ntls, nhttp;
     bool inspect_encrypted;     /* detect.encryption-handling: full */
     /* rules on app-layer transactions: prefiltered per buffer, or always run */
-    struct buffer_prefilter tx;
+    /* by the direction a transaction progressed in: a rule with
+     * flow:to_server (to_client) is only in tx[FLOW_TOSERVER] (tx[FLOW_TOCLIENT]),
+     * so a response step does not scan for request-only rules */
+    struct buffer_prefilter tx[2];
+    size_t ntx_rules;
 };
 
 struct detect_thread {

@@ -43,14 +43,18 @@ static bool flow_established(const struct flow *f, const struct packet *p,
     return !handshake_ack;
 }
 
+/* "any any -> any any" (most rules of the default pack) needs no call;
+ * ports go before the address sets: a port range is one comparison. */
 static bool header_matches(const struct rule *r, const struct ip_addr *src, uint16_t sp,
                            const struct ip_addr *dst, uint16_t dp)
 {
-    if (addr_set_match(&r->src, src) && addr_set_match(&r->dst, dst) &&
-        port_set_match(&r->sp, sp) && port_set_match(&r->dp, dp))
+    if (r->src.any && r->dst.any && r->sp.any && r->dp.any)
         return true;
-    return r->bidir && addr_set_match(&r->src, dst) && addr_set_match(&r->dst, src) &&
-           port_set_match(&r->sp, dp) && port_set_match(&r->dp, sp);
+    if (port_set_match(&r->sp, sp) && port_set_match(&r->dp, dp) &&
+        addr_set_match(&r->src, src) && addr_set_match(&r->dst, dst))
+        return true;
+    return r->bidir && port_set_match(&r->sp, dp) && port_set_match(&r->dp, sp) &&
+           addr_set_match(&r->src, dst) && addr_set_match(&r->dst, src);
 }
 
 static bool proto_matches(const struct rule *r, uint8_t proto)
@@ -432,7 +436,7 @@ static void collect_tx_candidates(struct detect_thread *dt, const struct match_e
 {
     const struct detect_engine *de = dt->de;
     candidates_reset(dt);
-    prefilter_queue(dt, &de->tx, env);
+    prefilter_queue(dt, &de->tx[env->dir], env);
     sort_candidates(dt->cand, dt->ncand);
 }
 
@@ -492,7 +496,7 @@ static void detect_transactions(struct detect_thread *dt, struct flow *flow,
                                 const struct alert_sink *sink)
 {
     struct applayer_flow *af = flow->applayer;
-    if (dt->de->tx.nrules == 0 || !af || !af->parser)
+    if (dt->de->ntx_rules == 0 || !af || !af->parser)
         return;
     size_t n = af->parser->tx_count(af->state);
     for (size_t i = 0; i < n; i++) {
