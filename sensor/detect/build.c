@@ -246,6 +246,8 @@ static int prefilter_add(struct buffer_prefilter *pf, const struct rule *r)
     struct ac **ac = &pf->ac[r->tx_fast_buffer];
     if (!*ac && !(*ac = ac_new()))
         return -1;
+    if (r->tx_fast->len > pf->max_len[r->tx_fast_buffer])
+        pf->max_len[r->tx_fast_buffer] = r->tx_fast->len;
     return ac_add(*ac, r->tx_fast->pat, r->tx_fast->len, r->tx_fast->flags & CF_NOCASE,
                   r->index);
 }

@@ -32,6 +32,7 @@ struct buffer_prefilter {
     uint32_t *plain;
     size_t nplain, nrules;
     struct ac *ac[BUF_COUNT];
+    uint32_t max_len[BUF_COUNT];    /* longest pattern of each automaton */
 };
 
 struct proto_group {
