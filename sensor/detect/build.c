@@ -89,6 +89,32 @@ static bool rule_is_ip_only(const struct rule *r)
            r->nactions == 0;
 }
 
+/* A rule whose answer is the same seen from either direction of a flow at
+ * one moment: no flow option, no buffer (all are by direction or address),
+ * only checks on the flow's nDPI verdict, and an any-any header. */
+static bool rule_direction_free(const struct rule *r)
+{
+    if (r->flow_opts || r->buffers_used || !r->src.any || !r->dst.any || !r->sp.any ||
+        !r->dp.any || r->anomaly)
+        return false;
+    for (size_t i = 0; i < r->nchecks; i++)
+        if (!r->checks[i].flow_static)
+            return false;
+    return true;
+}
+
+static int flow_end_symmetry(struct detect_engine *de)
+{
+    if (!de->nflow_end)
+        return 0;
+    de->flow_end_symmetric = malloc(de->nflow_end * sizeof *de->flow_end_symmetric);
+    if (!de->flow_end_symmetric)
+        return -1;
+    for (size_t i = 0; i < de->nflow_end; i++)
+        de->flow_end_symmetric[i] = rule_direction_free(de->rules[de->flow_end_rules[i]]);
+    return 0;
+}
+
 static bool rule_in_group(const struct rule *r, int g)
 {
     static const uint8_t group_proto[GROUP_COUNT] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 0 };
@@ -355,6 +381,8 @@ static int build_groups(struct detect_engine *de)
     rc = build_automata(de, pre, npre);
     if (rc == 0)
         rc = build_tx_automata(de);
+    if (rc == 0)
+        rc = flow_end_symmetry(de);
 out:
     for (int g = 0; g < GROUP_COUNT; g++)
         free(pre[g]);

@@ -209,6 +209,7 @@ void detect_engine_free(struct detect_engine *de)
     }
     free(de->anomaly_rules);
     free(de->flow_end_rules);
+    free(de->flow_end_symmetric);
     for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
         prefilter_free(&de->flow_end_fallback[p]);
         prefilter_free(&de->ndpi_fallback[p]);
@@ -349,8 +350,9 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
     dt->stamp = calloc(n, sizeof *dt->stamp);
     dt->cand = malloc(n * sizeof *dt->cand);
     dt->alerts = malloc(n * sizeof *dt->alerts);
+    dt->flow_end_seen = calloc(de->nflow_end ? de->nflow_end : 1, sizeof *dt->flow_end_seen);
     dt->anomaly = anomaly_state_new(&de->anomaly_settings);
-    if (!dt->md || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly) {
+    if (!dt->md || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly || !dt->flow_end_seen) {
         detect_thread_free(dt);
         return NULL;
     }
@@ -367,6 +369,7 @@ void detect_thread_free(struct detect_thread *dt)
     free(dt->stamp);
     free(dt->cand);
     free(dt->alerts);
+    free(dt->flow_end_seen);
     free(dt->scratch);
     free(dt);
 }

@@ -85,6 +85,9 @@ struct detect_engine {
     size_t nanomaly;
     uint32_t *flow_end_rules;   /* app-layer rules that can still fire at flow end */
     size_t nflow_end;
+    /* per flow_end_rules entry: the same answer in both directions (see
+     * rule_direction_free), so the second direction's look reuses the first's */
+    bool *flow_end_symmetric;
     /* ... of them nDPI-served (by parser) */
     struct buffer_prefilter flow_end_fallback[APPLAYER_PROTO_COUNT];
     /* transaction rules nDPI's metadata serves on flows their parser does not
@@ -124,6 +127,7 @@ struct detect_thread {
     size_t ncand;
     uint32_t *alerts;
     size_t nalerts;
+    uint8_t *flow_end_seen;     /* per flow_end_rules entry: 0 not looked, 1 no match, 2 match */
     struct detect_thread_stats stats;
     uint8_t *scratch;           /* base64_decode output, SCRATCH_LEN bytes */
 };

@@ -722,17 +722,45 @@ static void flow_end_rules_run(struct detect_thread *dt, struct flow *flow,
     }
 }
 
+/* The same for the engine's flow-end list, where a direction-free rule's
+ * answer from the first direction stands for the second (seen[i], reset
+ * per flow by the caller): most of the list is "ip any any -> any any" on
+ * an nDPI protocol or risk. */
+static void flow_end_list_run(struct detect_thread *dt, struct flow *flow,
+                              const struct match_env *env, const struct alert_sink *sink)
+{
+    const struct detect_engine *de = dt->de;
+    uint8_t *seen = dt->flow_end_seen;
+    for (size_t i = 0; i < de->nflow_end; i++) {
+        const struct rule *r = de->rules[de->flow_end_rules[i]];
+        if (fired_before(flow, r->index))
+            continue;
+        bool match;
+        if (de->flow_end_symmetric[i] && seen[i]) {
+            match = seen[i] == 2;
+        } else {
+            match = rule_matches(env, r, NULL);
+            if (de->flow_end_symmetric[i])
+                seen[i] = match ? 2 : 1;
+        }
+        if (match)
+            rule_fire(dt, flow, env, r, sink);
+    }
+}
+
 static void detect_flow_end_app_layer(struct detect_thread *dt, struct flow *flow,
                                       const struct alert_sink *sink)
 {
     const struct detect_engine *de = dt->de;
     if (flow->detect && flow->detect->passed)
         return;
+    if (de->nflow_end)
+        memset(dt->flow_end_seen, 0, de->nflow_end * sizeof *dt->flow_end_seen);
     for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
         struct packet pseudo;
         oriented_packet(flow, (enum flow_direction)d, flow->last_usec, 0, &pseudo);
         struct match_env env = { de, dt, flow, &pseudo, (enum flow_direction)d, NULL, NULL, NULL };
-        flow_end_rules_run(dt, flow, &env, de->flow_end_rules, de->nflow_end, sink);
+        flow_end_list_run(dt, flow, &env, sink);
         for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
             if (de->flow_end_fallback[p].nrules && fallback_applies(de, flow, p)) {
                 candidates_reset(dt);
