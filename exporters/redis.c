@@ -1185,13 +1185,14 @@ static enum send_result replicas_ack(struct redis_exporter *re)
     return ok ? SEND_OK : SEND_REJECTED;
 }
 
-/* Sends one batch from the queue.  -1 when it failed. */
-static int deliver_from_queue(struct redis_exporter *re, size_t n)
+/* One batch of re->recs, wherever it came from: send, wait for replicas,
+ * write the aggregates of what went in, count.  *consume says how many
+ * leading records Redis holds (the caller drops them from their source; the
+ * rest stays in order); SEND_OK means all n (then *consume == n). */
+static enum send_result deliver_batch(struct redis_exporter *re, size_t n, size_t *consume)
 {
-    for (size_t i = 0; i < n; i++)
-        re->recs[i] = (struct spool_rec){ re->batch[i].seq, re->batch[i].type, re->batch[i].data,
-                                          re->batch[i].len };
     size_t applied = 0;
+    *consume = 0;
     enum send_result res = send_batch(re, re->recs, n, &applied);
     if (res == SEND_OK)
         res = replicas_ack(re);
@@ -1199,26 +1200,35 @@ static int deliver_from_queue(struct redis_exporter *re, size_t n)
         if (res != SEND_OK) {
             /* maybe applied, not known replicated: all of it stays, and the
              * marker (confirmed by WAIT) tells later what Redis holds */
-            queue_to_spool(re, n);
             re->need_sync = true;
-            batch_failed(re, res);
-            return -1;
+            return res;
         }
         spool_set_delivered(re->spool, re->recs[n - 1].seq);
     }
+    if (res == SEND_OK)
+        aggregate_batch(re, re->recs, n);    /* before consume: recs may point into the spool */
     pthread_mutex_lock(&re->lock);
     re->delivered += applied;
     pthread_mutex_unlock(&re->lock);
+    *consume = applied;
+    return res;
+}
+
+/* Sends one batch from the queue.  -1 when it failed. */
+static int deliver_from_queue(struct redis_exporter *re, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        re->recs[i] = (struct spool_rec){ re->batch[i].seq, re->batch[i].type, re->batch[i].data,
+                                          re->batch[i].len };
+    size_t applied;
+    enum send_result res = deliver_batch(re, n, &applied);
+    for (size_t i = 0; i < applied; i++)
+        free(re->batch[i].data);
     if (res == SEND_OK) {
-        aggregate_batch(re, re->recs, n);
-        for (size_t i = 0; i < n; i++)
-            free(re->batch[i].data);
         outage_end(re);
         return 0;
     }
     /* keep the events not known to be in Redis, in order, at the spool's front */
-    for (size_t i = 0; i < applied; i++)
-        free(re->batch[i].data);
     memmove(re->batch, re->batch + applied, (n - applied) * sizeof *re->batch);
     queue_to_spool(re, n - applied);
     batch_failed(re, res);
@@ -1245,26 +1255,9 @@ static int deliver_from_spool(struct redis_exporter *re)
         }
         return 0;
     }
-    size_t applied = 0;
-    enum send_result res = send_batch(re, re->recs, n, &applied);
-    if (res == SEND_OK)
-        res = replicas_ack(re);
-    if (re->topo.wait_replicas) {
-        if (res != SEND_OK) {
-            spool_consume(re->spool, 0);   /* all of it stays (see deliver_from_queue) */
-            re->need_sync = true;
-            batch_failed(re, res);
-            return -1;
-        }
-        spool_set_delivered(re->spool, re->recs[n - 1].seq);
-    }
-    if (res == SEND_OK)
-        aggregate_batch(re, re->recs, n);    /* before consume: recs point into the spool */
-    if (applied)
-        spool_consume(re->spool, applied);
-    pthread_mutex_lock(&re->lock);
-    re->delivered += applied;
-    pthread_mutex_unlock(&re->lock);
+    size_t applied;
+    enum send_result res = deliver_batch(re, n, &applied);
+    spool_consume(re->spool, applied);
     if (res == SEND_OK) {
         outage_end(re);
         return (int)n;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "event/eve_fields.h"
+#include "util/text.h"
 
 #define AGG_MINUTES   8       /* minutes one batch may span */
 #define AGG_NAMES     32      /* categories, signatures per minute */
@@ -61,35 +62,24 @@ const char *redis_agg_slot_key(const struct redis_agg *a)
     return a->slot_key;
 }
 
-/* n decimal digits at *p (advanced); -1 if they are not there. */
-static int digits(const char **p, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++, (*p)++) {
-        if (**p < '0' || **p > '9')
-            return -1;
-        v = v * 10 + (**p - '0');
-    }
-    return v;
-}
-
 /* "2026-01-01T10:20:30.123456+0800" -> unix minutes (UTC); 0 if not that. */
 static int64_t parse_minute(const char *ts)
 {
     const char *p = ts;
     struct tm tm = { 0 };
-    tm.tm_year = digits(&p, 4);
-    if (*p++ != '-' || (tm.tm_mon = digits(&p, 2)) < 1 || tm.tm_mon > 12 || *p++ != '-' ||
-        (tm.tm_mday = digits(&p, 2)) < 1 || tm.tm_mday > 31 || *p++ != 'T' ||
-        (tm.tm_hour = digits(&p, 2)) < 0 || tm.tm_hour > 23 || *p++ != ':' ||
-        (tm.tm_min = digits(&p, 2)) < 0 || tm.tm_min > 59 || tm.tm_year < 1970)
+    tm.tm_year = text_decimal_digits(&p, 4);
+    if (*p++ != '-' || (tm.tm_mon = text_decimal_digits(&p, 2)) < 1 || tm.tm_mon > 12 ||
+        *p++ != '-' || (tm.tm_mday = text_decimal_digits(&p, 2)) < 1 || tm.tm_mday > 31 ||
+        *p++ != 'T' || (tm.tm_hour = text_decimal_digits(&p, 2)) < 0 || tm.tm_hour > 23 ||
+        *p++ != ':' || (tm.tm_min = text_decimal_digits(&p, 2)) < 0 || tm.tm_min > 59 ||
+        tm.tm_year < 1970)
         return 0;
     while (*p == ':' || *p == '.' || (*p >= '0' && *p <= '9'))
         p++;
     int64_t off = 0;
     if (*p == '+' || *p == '-') {
         char sign = *p++;
-        int h = digits(&p, 2), m = digits(&p, 2);
+        int h = text_decimal_digits(&p, 2), m = text_decimal_digits(&p, 2);
         if (h < 0 || h > 23 || m < 0 || m > 59)
             return 0;
         off = (int64_t)h * 3600 + (int64_t)m * 60;

@@ -18,6 +18,8 @@ docs/ssh.md); expected values live in tests/unit/test_proto.c.
                        TLS to the same server, and a TLCP server with an
                        expired self-signed SM2 certificate
   proto_ssh.pcap       banners, both KEXINITs, NEWKEYS, then ciphertext
+  proto_sslv2.pcap     an SSLv2-format ClientHello answered in TLS 1.0, and
+                       an SSL 2.0 CLIENT-HELLO / SERVER-HELLO exchange
 
 The SM2 and RSA certificates, the SM2 signature and the SM2 ciphertext are
 made by the openssl CLI (OpenSSL 3) the first time and kept in pcaps/certs/,
@@ -449,6 +451,61 @@ def tlcp(outdir):
         tlcp_session(w, t + 1, rng, "10.1.0.41", 51003, server="10.0.0.46", certs=("old.der",))
 
 
+# ---- SSLv2-format ClientHello (RFC 5246 appendix E.2) ----
+
+def sslv2_record(body):
+    """A record with SSL 2.0's 2-byte header: high bit set, 15-bit length."""
+    return struct.pack("!H", 0x8000 | len(body)) + body
+
+
+def sslv2_client_hello(version, specs, challenge, sid=b""):
+    """CLIENT-HELLO (type 1): version, the three lengths, 3-byte cipher
+    specs (0x00XXXX = TLS suite XXXX), session id, challenge."""
+    cs = b"".join(struct.pack("!I", v)[1:] for v in specs)
+    return sslv2_record(b"\x01" + struct.pack("!HHHH", version, len(cs), len(sid), len(challenge)) +
+                        cs + sid + challenge)
+
+
+def sslv2_server_hello(version, cert, specs, conn_id):
+    cs = b"".join(struct.pack("!I", v)[1:] for v in specs)
+    return sslv2_record(b"\x04\x00\x01" + struct.pack("!HHHH", version, len(cert), len(cs), len(conn_id)) +
+                        cert + cs + conn_id)
+
+
+SSLV2_SPECS = [0x010080, 0x00002f, 0x000035, 0x00000a, 0x0000ff]     # RC4_128_WITH_MD5 (SSL 2.0 only), TLS suites
+
+
+def sslv2(outdir):
+    """proto_sslv2.pcap: a client that opens with an SSLv2-format
+    ClientHello offering TLS 1.0 (as old clients did for compatibility), the
+    server answering in TLS 1.0 (ServerHello, certificate, done; key exchange,
+    ChangeCipherSpec, encrypted Finished both ways, application data); and a
+    client and server speaking SSL 2.0 itself (CLIENT-HELLO 0x0002,
+    SERVER-HELLO, then CLIENT-MASTER-KEY and encrypted records)."""
+    rng = random.Random(2)
+    with PcapWriter(os.path.join(outdir, "proto_sslv2.pcap")) as w:
+        s = TcpSession(w, T0, "10.1.0.70", "10.0.0.47", 53001, 443).handshake()
+        hello = sslv2_client_hello(0x0301, SSLV2_SPECS, _noise(rng, 32))
+        for part in _split(hello, 4):
+            s.send(part)
+        flight = record(22, 0x0301, server_hello(0x0301, _noise(rng, 32), 0x002f, None, _noise(rng, 32)) +
+                        certificate([_cert("rsa.der")]) + hs(14, b""))
+        s.reply(flight)
+        s.send(record(22, 0x0301, hs(16, u16v(_noise(rng, 256)))) + record(20, 0x0301, b"\x01") +
+               record(22, 0x0301, _noise(rng, 48)))
+        s.reply(record(20, 0x0301, b"\x01") + record(22, 0x0301, _noise(rng, 48)))
+        s.send(record(23, 0x0301, _noise(rng, 96)))
+        s.reply(record(23, 0x0301, _noise(rng, 400)))
+        t = s.close()
+        s = TcpSession(w, t + 1, "10.1.0.70", "10.0.0.47", 53002, 443).handshake()
+        s.send(sslv2_client_hello(0x0002, [0x010080, 0x020080, 0x030080, 0x060040, 0x0700c0], _noise(rng, 16)))
+        s.reply(sslv2_server_hello(0x0002, _cert("rsa.der"), [0x010080, 0x0700c0], _noise(rng, 16)))
+        s.send(sslv2_record(b"\x02" + struct.pack("!I", 0x010080)[1:] + struct.pack("!HHH", 0, 128, 0) + _noise(rng, 128)))
+        s.reply(sslv2_record(_noise(rng, 40)))
+        s.send(sslv2_record(_noise(rng, 40)))
+        s.close()
+
+
 # ---- SSH ----
 
 CLIENT_KEX = [
@@ -544,7 +601,51 @@ def malformed(outdir):
         s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.22", 41004, 22).handshake()
         s.reply(b"SSH-2.0-" + b"A" * 300 + b"\r\n")
         s.send(b"SSH-2.0-OpenSSH_9.2p1\r\n" + b"\xff\xff\xff\xff\x04" + bytes(20))
-        s.close()
+        t = s.close()
+        # The flows below came later (for the parser counters of the stats
+        # event); appended so that the ones above keep their bytes.
+        t = _malformed_more(w, t, rng, bad[0])
+
+
+def _malformed_more(w, t, rng, query):
+    def lp(m):
+        return struct.pack("!H", len(m)) + m
+    answer = struct.pack("!HHHHHH", 0x2000, 0x8180, 1, 1, 0, 0) + query[12:] + \
+        b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + bytes([10, 0, 0, 80])
+    # DNS over TCP: a query, then a zero length prefix (the client's side stops)
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.53", 41005, 53).handshake()
+    s.send(lp(query) + b"\x00\x00" + lp(query))
+    s.reply(lp(answer))
+    t = s.close()
+    # DNS over TCP: a query, 40 bytes the sensor never sees (the server
+    # acknowledges them: a gap), another query
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.53", 41006, 53).handshake()
+    s.send(lp(query))
+    s.cseq += 40
+    s.send(lp(query))
+    s.reply(lp(answer))
+    t = s.close()
+    # TLS: a good ClientHello, then a record of version 9.9 in the same segment
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.44", 41007, 443).handshake()
+    s.send(record(22, 0x0301, tls12_hello(rng, "bad2.gov.example.cn")) + b"\x16\x09\x09\x00\x01\x00")
+    t = s.close()
+    # TLS: a good ClientHello, 100 bytes lost, then more
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.44", 41008, 443).handshake()
+    s.send(record(22, 0x0301, tls12_hello(rng, "gap.gov.example.cn")))
+    s.cseq += 100
+    s.send(_noise(rng, 50))
+    s.reply(b"")
+    t = s.close()
+    # SSH: good banners, then a KEXINIT whose first name-list runs past its packet
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.22", 41009, 22).handshake()
+    s.reply(b"SSH-2.0-OpenSSH_9.2p1\r\n")
+    s.send(b"SSH-2.0-OpenSSH_9.2p1\r\n" + ssh_packet(b"\x14" + _noise(rng, 16) + struct.pack("!I", 5000) + b"abc", rng))
+    t = s.close()
+    # HTTP: a chunked request whose chunk length is not hex
+    s = TcpSession(w, t + 1, "10.1.0.60", "10.0.0.80", 41010, 80).handshake()
+    s.send(b"POST /upload HTTP/1.1\r\nHost: www.gov.example.cn\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n")
+    s.reply(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    return s.close()
 
 
 def generate(outdir):
@@ -556,6 +657,7 @@ def generate(outdir):
     tlcp(outdir)
     ssh(outdir)
     malformed(outdir)
+    sslv2(outdir)
 
 
 if __name__ == "__main__":

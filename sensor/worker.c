@@ -4,6 +4,7 @@
  * is written. */
 #include "worker.h"
 
+#include <netinet/in.h>
 #include <string.h>
 
 #include "util/log.h"
@@ -189,7 +190,7 @@ void worker_process(struct worker *w, const struct capture_packet *frame)
     /* app-layer: the in-order chunks this packet released (TCP), or the
      * datagram (UDP) */
     worker_feed_chunks(w, flow, chunks, nchunks, pkt.ts_usec);
-    if (pkt.payload_len && pkt.proto == 17)
+    if (pkt.payload_len && pkt.proto == IPPROTO_UDP)
         applayer_on_datagram(w->applayer, flow, dir, pkt.payload, pkt.payload_len, pkt.ts_usec);
     if (w->detect) {
         size_t held = detect_flow_memory(flow);
@@ -318,49 +319,96 @@ static const struct {
     { "dns", { "dns_tcp", "dns_udp" } },
 };
 
-/* Writes one counter per Suricata stats name of parser p: one summed over
- * the transports, or one per transport where Suricata splits them.  With
- * errors, each is an object {"parser": n}. */
-static void write_applayer_counts(struct json_writer *j, const struct applayer_parser *parser,
-                                  const uint64_t count[APPLAYER_TRANSPORTS], bool errors)
+/* Suricata's per-transport stats names of parser, or NULL (one name). */
+static const char *const *split_names(const struct applayer_parser *parser)
 {
-    const char *const *names = NULL;
     for (size_t i = 0; i < sizeof split_stats_names / sizeof split_stats_names[0]; i++)
         if (strcmp(split_stats_names[i].parser, parser->name) == 0)
-            names = split_stats_names[i].name;
+            return split_stats_names[i].name;
+    return NULL;
+}
+
+/* Writes one counter per Suricata stats name of parser p: one summed over
+ * the transports, or one per transport where Suricata splits them. */
+static void write_applayer_counts(struct json_writer *j, const struct applayer_parser *parser,
+                                  const uint64_t count[APPLAYER_TRANSPORTS])
+{
+    const char *const *names = split_names(parser);
     uint64_t sum = 0;
     for (int t = 0; t < APPLAYER_TRANSPORTS; t++)
         sum += count[t];
-    for (int t = 0; t < (names ? APPLAYER_TRANSPORTS : 1); t++) {
-        const char *name = names ? names[t] : parser->name;
-        uint64_t n = names ? count[t] : sum;
-        if (!errors) {
-            json_uint(j, name, n);
+    for (int t = 0; t < (names ? APPLAYER_TRANSPORTS : 1); t++)
+        json_uint(j, names ? names[t] : parser->name, names ? count[t] : sum);
+}
+
+/* The parser's counters of the transports one stats name covers (both, or
+ * transport t where Suricata splits them). */
+static struct applayer_counts applayer_counts_of(const struct applayer_stats *s, int p, int t,
+                                                 uint64_t *given_up)
+{
+    struct applayer_counts sum = { 0 };
+    *given_up = 0;
+    for (int u = 0; u < APPLAYER_TRANSPORTS; u++) {
+        if (t >= 0 && u != t)
             continue;
+        const struct applayer_counts *c = &s->counts[p][u];
+        sum.parser += c->parser;
+        sum.gap += c->gap;
+        sum.alloc += c->alloc;
+        for (int i = 0; i < APPLAYER_OWN_COUNTERS; i++)
+            sum.own[i] += c->own[i];
+        *given_up += s->parse_errors[p][u];
+    }
+    return sum;
+}
+
+/* stats.app_layer.error.<name>: Suricata's parser, gap and alloc errors
+ * (own == false); or xiezhi_stats.app_layer.<name>: the flows the parser
+ * gave up on and its own counters (own == true). */
+static void write_applayer_errors(struct json_writer *j, const struct applayer_stats *s, bool own)
+{
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
+        const struct applayer_parser *parser = applayer_parser_of((enum applayer_proto)p);
+        if (!parser)
+            continue;
+        const char *const *names = split_names(parser);
+        for (int t = 0; t < (names ? APPLAYER_TRANSPORTS : 1); t++) {
+            uint64_t given_up;
+            struct applayer_counts c = applayer_counts_of(s, p, names ? t : -1, &given_up);
+            json_object_begin(j, names ? names[t] : parser->name);
+            if (!own) {
+                json_uint(j, "parser", c.parser);
+                json_uint(j, "gap", c.gap);
+                json_uint(j, "alloc", c.alloc);
+            } else {
+                json_uint(j, "given_up", given_up);
+                for (int i = 0; parser->counter_names && parser->counter_names[i] &&
+                                i < APPLAYER_OWN_COUNTERS; i++)
+                    json_uint(j, parser->counter_names[i], c.own[i]);
+            }
+            json_object_end(j);
         }
-        json_object_begin(j, name);
-        json_uint(j, "parser", n);
-        json_object_end(j);
     }
 }
 
 /* Suricata's stats.app_layer: flows and transactions per parser, and the
- * flows a parser gave up on ("parser" errors). */
+ * errors the parsers met (counted when a flow's parser state is freed). */
 static void write_applayer_stats(struct json_writer *j, const struct applayer_stats *s)
 {
-    static const char *const members[] = { "flow", "tx", "error" };
+    static const char *const members[] = { "flow", "tx" };
     json_object_begin(j, "app_layer");
-    for (size_t m = 0; m < 3; m++) {
+    for (size_t m = 0; m < 2; m++) {
         json_object_begin(j, members[m]);
         for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
             const struct applayer_parser *parser = applayer_parser_of((enum applayer_proto)p);
-            if (!parser)
-                continue;
-            const uint64_t *count = m == 0 ? s->flows[p] : m == 1 ? s->tx[p] : s->parse_errors[p];
-            write_applayer_counts(j, parser, count, m == 2);
+            if (parser)
+                write_applayer_counts(j, parser, m == 0 ? s->flows[p] : s->tx[p]);
         }
         json_object_end(j);
     }
+    json_object_begin(j, "error");
+    write_applayer_errors(j, s, false);
+    json_object_end(j);
     json_object_end(j);
 }
 
@@ -446,6 +494,9 @@ void worker_stats_own_json(struct json_writer *j, const struct worker_snapshot *
     write_decoder_own_stats(j, &snap->decode);
     write_flow_own_stats(j, &snap->flows, &snap->classify);
     write_stream_own_stats(j, &snap->stream);
+    json_object_begin(j, "app_layer");
+    write_applayer_errors(j, &snap->applayer, true);
+    json_object_end(j);
     json_object_begin(j, "detect");
     json_uint(j, "alerts", snap->counters.alerts);
     json_uint(j, "behavior", snap->counters.anomalies);

@@ -103,7 +103,7 @@ static void words_list(const struct anomaly_option *o, char *buf, size_t len)
 }
 
 static int set_option(struct anomaly_params *p, const struct anomaly_option *o, char *value,
-                      const char *file, unsigned line, struct diag *diag)
+                      char *err, size_t errlen)
 {
     unsigned char *field = (unsigned char *)p + o->offset;
     double v = 0;
@@ -115,8 +115,8 @@ static int set_option(struct anomaly_params *p, const struct anomaly_option *o, 
         if (parse_words(o, copy, &w) < 0) {
             char known[256];
             words_list(o, known, sizeof known);
-            diag_error(diag, file, line, "anomaly: %s '%s' is not one of: %s%s", o->name, value,
-                       known, o->field_size == 1 ? "" : " (several joined by |)");
+            snprintf(err, errlen, "anomaly: %s '%s' is not one of: %s%s", o->name, value,
+                     known, o->field_size == 1 ? "" : " (several joined by |)");
             return -1;
         }
         if (o->field_size == 1)
@@ -143,8 +143,8 @@ static int set_option(struct anomaly_params *p, const struct anomaly_option *o, 
         break;
     }
     if (v < o->min || v > o->max) {
-        diag_error(diag, file, line, "anomaly: %s %s is out of range [%g, %g]", o->name, value,
-                   o->min, o->max);
+        snprintf(err, errlen, "anomaly: %s %s is out of range [%g, %g]", o->name, value,
+                 o->min, o->max);
         return -1;
     }
     if (o->type == OPT_COUNT) {
@@ -164,7 +164,7 @@ bad:;
         [OPT_SIZE] = "a size (e.g. 512kb, 100mb, 2gb)",
         [OPT_REAL] = "a number",
     };
-    diag_error(diag, file, line, "anomaly: %s '%s' is not %s", o->name, value, expect[o->type]);
+    snprintf(err, errlen, "anomaly: %s '%s' is not %s", o->name, value, expect[o->type]);
     return -1;
 }
 
@@ -194,8 +194,8 @@ static void detector_names(char *buf, size_t len)
                                  detectors[i]->name);
 }
 
-static int parse_option(struct anomaly_params *p, char *item, const char *file, unsigned line,
-                        struct diag *diag, uint32_t *seen)
+static int parse_option(struct anomaly_params *p, char *item, char *err, size_t errlen,
+                        uint32_t *seen)
 {
     char *name = item;
     size_t nlen = strcspn(item, " \t");
@@ -210,32 +210,33 @@ static int parse_option(struct anomaly_params *p, char *item, const char *file, 
         bit = o ? 16 + (uint32_t)(o - p->det->options) : 0;
     }
     if (!o) {
-        diag_error(diag, file, line, "anomaly: %s has no option '%s'", p->det->name, name);
+        snprintf(err, errlen, "anomaly: %s has no option '%s'", p->det->name, name);
         return -1;
     }
     if (!*value) {
-        diag_error(diag, file, line, "anomaly: option '%s' needs a value", name);
+        snprintf(err, errlen, "anomaly: option '%s' needs a value", name);
         return -1;
     }
     if (bit < 32 && (*seen & (1u << bit))) {
-        diag_error(diag, file, line, "anomaly: option '%s' given twice", name);
+        snprintf(err, errlen, "anomaly: option '%s' given twice", name);
         return -1;
     }
     if (bit < 32)
         *seen |= 1u << bit;
-    return set_option(p, o, value, file, line, diag);
+    return set_option(p, o, value, err, errlen);
 }
 
 struct anomaly_params *anomaly_params_parse(const char *value, const struct config *cfg,
-                                            const char *file, unsigned line, struct diag *diag)
+                                            char *err, size_t errlen)
 {
+    err[0] = '\0';             /* a detector's prepare keeps its first problem */
     if (!value) {
-        diag_error(diag, file, line, "anomaly: a kind is required");
+        snprintf(err, errlen, "anomaly: a kind is required");
         return NULL;
     }
     size_t len = strlen(value);
     if (len >= ANOMALY_VALUE_MAX) {
-        diag_error(diag, file, line, "anomaly: value longer than %d bytes", ANOMALY_VALUE_MAX - 1);
+        snprintf(err, errlen, "anomaly: value longer than %d bytes", ANOMALY_VALUE_MAX - 1);
         return NULL;
     }
     char buf[ANOMALY_VALUE_MAX];
@@ -256,12 +257,12 @@ struct anomaly_params *anomaly_params_parse(const char *value, const struct conf
     if (!det) {
         char known[256];
         detector_names(known, sizeof known);
-        diag_error(diag, file, line, "anomaly: unknown kind '%s' (known: %s)", kind, known);
+        snprintf(err, errlen, "anomaly: unknown kind '%s' (known: %s)", kind, known);
         return NULL;
     }
     struct anomaly_params *p = calloc(1, sizeof *p);
     if (!p) {
-        diag_error(diag, file, line, "anomaly: out of memory");
+        snprintf(err, errlen, "anomaly: out of memory");
         return NULL;
     }
     p->det = det;
@@ -284,13 +285,13 @@ struct anomaly_params *anomaly_params_parse(const char *value, const struct conf
         const char *problem = !*item ? "empty option"
                               : ++noptions > ANOMALY_MAX_OPTIONS ? "too many options" : NULL;
         if (problem)
-            diag_error(diag, file, line, "anomaly: %s", problem);
-        if (problem || parse_option(p, item, file, line, diag, &seen) < 0) {
+            snprintf(err, errlen, "anomaly: %s", problem);
+        if (problem || parse_option(p, item, err, errlen, &seen) < 0) {
             anomaly_params_free(p);
             return NULL;
         }
     }
-    if (det->prepare && det->prepare(p, cfg, file, line, diag) < 0) {
+    if (det->prepare && det->prepare(p, cfg, err, errlen) < 0) {
         anomaly_params_free(p);
         return NULL;
     }

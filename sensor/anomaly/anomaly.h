@@ -19,9 +19,11 @@ struct anomaly_params;     /* one rule's detector and its settings */
 struct anomaly_state;      /* per worker: every detector's tracking tables */
 
 /* value is the text after "anomaly:".  cfg gives zones and other shared
- * settings.  NULL on error, reported as file:line. */
+ * settings.  NULL on error with what is wrong in err (errlen > 0), without
+ * a "file:line: " prefix: the rule loader adds the rule's place (a mistake
+ * in the config's zones names its own place in the message). */
 struct anomaly_params *anomaly_params_parse(const char *value, const struct config *cfg,
-                                            const char *file, unsigned line, struct diag *diag);
+                                            char *err, size_t errlen);
 void anomaly_params_free(struct anomaly_params *params);
 
 /* Which hooks the rule's detector uses, so the engine can skip the calls

@@ -127,8 +127,8 @@ struct anomaly_detector {
     /* Fills defaults before the options are read. */
     void (*defaults)(struct anomaly_params *p);
     /* After the options: checks and loads what the rule needs (zones). */
-    int (*prepare)(struct anomaly_params *p, const struct config *cfg, const char *file,
-                   unsigned line, struct diag *diag);
+    int (*prepare)(struct anomaly_params *p, const struct config *cfg, char *err,
+                   size_t errlen);
     size_t (*data_size)(const struct anomaly_params *p);
     /* Entries live this many windows after their last event (0 means 1). */
     uint32_t ttl_windows;

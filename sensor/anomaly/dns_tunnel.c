@@ -62,8 +62,8 @@ static bool uses_distinct(const struct anomaly_params *p)
     return p->method == DNS_SUBDOMAINS || p->method == DNS_ENCODED;
 }
 
-static int prepare(struct anomaly_params *p, const struct config *cfg, const char *file,
-                   unsigned line, struct diag *diag)
+static int prepare(struct anomaly_params *p, const struct config *cfg, char *err,
+                   size_t errlen)
 {
     (void)cfg;
     static const uint32_t threshold[] = { [DNS_NAMES] = 5, [DNS_SUBDOMAINS] = 100,
@@ -75,8 +75,8 @@ static int prepare(struct anomaly_params *p, const struct config *cfg, const cha
     if (p->min_length == 0)
         p->min_length = min_length[p->method];
     if (uses_distinct(p) && p->threshold < 2) {
-        diag_error(diag, file, line, "anomaly: dns_tunnel %s needs distinct >= 2",
-                   p->method == DNS_ENCODED ? "encoded" : "subdomains");
+        snprintf(err, errlen, "anomaly: dns_tunnel %s needs distinct >= 2",
+                 p->method == DNS_ENCODED ? "encoded" : "subdomains");
         return -1;
     }
     return 0;

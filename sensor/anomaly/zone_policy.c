@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,9 +115,26 @@ static int find_zone(const struct zone_set *z, const char *name)
 struct load {
     const struct config *cfg;
     struct zone_set *z;
-    struct diag *diag;
+    char *err;                 /* the rule's error message; the first problem wins */
+    size_t errlen;
     int failed;
 };
+
+/* A mistake in the config names its own place there, after the rule's. */
+__attribute__((format(printf, 4, 5)))
+static void load_error(struct load *l, const char *origin, unsigned line, const char *fmt, ...)
+{
+    if (l->err[0])
+        return;
+    int n = line ? snprintf(l->err, l->errlen, "anomaly: zone_policy: %s:%u: ", origin, line)
+                 : snprintf(l->err, l->errlen, "anomaly: zone_policy: %s: ", origin);
+    if (n < 0 || (size_t)n >= l->errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->err + n, l->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+}
 
 static int add_cidr(struct load *l, const char *text, uint16_t zone, const char *key)
 {
@@ -125,7 +143,7 @@ static int add_cidr(struct load *l, const char *text, uint16_t zone, const char 
     const char *origin = config_origin(l->cfg, key, &line);
     struct cidr c;
     if (parse_cidr(text, &c) < 0) {
-        diag_error(l->diag, origin, line, "%s: '%s' is not an address or CIDR", key, text);
+        load_error(l, origin, line, "%s: '%s' is not an address or CIDR", key, text);
         return -1;
     }
     c.zone = zone;
@@ -167,7 +185,7 @@ static void load_zone(void *ctx, const char *name, const char *full_key)
     unsigned line;
     const char *origin = config_origin(l->cfg, full_key, &line);
     if (z->nzones == MAX_ZONES || strlen(name) >= ZONE_NAME_MAX || strcmp(name, "*") == 0) {
-        diag_error(l->diag, origin, line, "%s: too many zones (max %d) or bad zone name",
+        load_error(l, origin, line, "%s: too many zones (max %d) or bad zone name",
                    full_key, MAX_ZONES);
         l->failed = 1;
         return;
@@ -176,7 +194,7 @@ static void load_zone(void *ctx, const char *name, const char *full_key)
     snprintf(z->names[z->nzones++], ZONE_NAME_MAX, "%s", name);
     size_t n = config_list_count(l->cfg, full_key);
     if (n == 0) {
-        diag_error(l->diag, origin, line, "%s: a zone needs a list of CIDRs", full_key);
+        load_error(l, origin, line, "%s: a zone needs a list of CIDRs", full_key);
         l->failed = 1;
     }
     for (size_t i = 0; i < n; i++)
@@ -199,21 +217,21 @@ static int load_allow(struct load *l, const char *item)
     const char *origin = config_origin(l->cfg, key, &line);
     char buf[2 * ZONE_NAME_MAX + 8];
     if (strlen(item) >= sizeof buf) {
-        diag_error(l->diag, origin, line, "%s: '%s' is too long", key, item);
+        load_error(l, origin, line, "%s: '%s' is too long", key, item);
         return -1;
     }
     strcpy(buf, item);
     bool both = strstr(buf, "<->") != NULL;
     char *arrow = strstr(buf, both ? "<->" : "->");
     if (!arrow) {
-        diag_error(l->diag, origin, line, "%s: '%s' is not 'from->to' or 'a<->b'", key, item);
+        load_error(l, origin, line, "%s: '%s' is not 'from->to' or 'a<->b'", key, item);
         return -1;
     }
     *arrow = '\0';
     char *from = text_trim(buf), *to = text_trim(arrow + (both ? 3 : 2));
     int a = find_zone(l->z, from), b = find_zone(l->z, to);
     if (a == -1 || b == -1) {
-        diag_error(l->diag, origin, line, "%s: '%s': unknown zone '%s'", key, item,
+        load_error(l, origin, line, "%s: '%s': unknown zone '%s'", key, item,
                    a == -1 ? from : to);
         return -1;
     }
@@ -228,16 +246,16 @@ static void defaults(struct anomaly_params *p)
     p->window_usec = 0;        /* each flow is judged alone: EVE window 0 */
 }
 
-static int prepare(struct anomaly_params *p, const struct config *cfg, const char *file,
-                   unsigned line, struct diag *diag)
+static int prepare(struct anomaly_params *p, const struct config *cfg, char *err,
+                   size_t errlen)
 {
     struct zone_set *z = calloc(1, sizeof *z);
     if (!z) {
-        diag_error(diag, file, line, "anomaly: out of memory");
+        snprintf(err, errlen, "anomaly: out of memory");
         return -1;
     }
     p->zones = z;
-    struct load l = { cfg, z, diag, 0 };
+    struct load l = { cfg, z, err, errlen, 0 };
     if (!cfg)
         return 0;
     config_foreach_child(cfg, "anomaly.zones", load_zone, &l);
@@ -246,8 +264,7 @@ static int prepare(struct anomaly_params *p, const struct config *cfg, const cha
     if (z->nzones == 0)
         return 0;              /* no zones configured: the rule stays inert */
     if (z->nzones < 2) {
-        diag_error(diag, file, line,
-                   "anomaly: zone_policy needs at least two zones in anomaly.zones");
+        snprintf(err, errlen, "anomaly: zone_policy needs at least two zones in anomaly.zones");
         return -1;
     }
     size_t n = config_list_count(cfg, "anomaly.zone-policy.allow");

@@ -61,7 +61,7 @@ int applayer_event_index(const struct applayer_parser *parser, const char *name)
 {
     if (!parser || !parser->event_names)
         return -1;
-    for (int i = 0; parser->event_names[i] && i < 64; i++)
+    for (int i = 0; i < 64 && parser->event_names[i]; i++)
         if (strcmp(parser->event_names[i], name) == 0)
             return i;
     return -1;
@@ -117,7 +117,7 @@ const struct applayer_stats *applayer_stats(const struct applayer *al)
 
 static bool transport_ok(const struct applayer_parser *p, const struct flow *f)
 {
-    return (f->proto == 6 && p->tcp) || (f->proto == 17 && p->udp);
+    return (f->proto == IPPROTO_TCP && p->tcp) || (f->proto == IPPROTO_UDP && p->udp);
 }
 
 static bool ndpi_names_it(const struct applayer *al, int p, const struct flow *f)
@@ -141,7 +141,7 @@ static int attach(struct applayer *al, struct flow *f, const struct applayer_par
     af->parser = p;
     af->proto = p->proto;
     af->failed = false;
-    af->visible = f->proto != 6;
+    af->visible = f->proto != IPPROTO_TCP;
     af->attach_dir = (uint8_t)dir;
     af->transport = f->proto == IPPROTO_UDP ? APPLAYER_UDP : APPLAYER_TCP;
     al->stats.memory += p->state_size;
@@ -233,11 +233,19 @@ uint64_t applayer_tx_id(const struct flow *flow, const struct applayer_tx *tx)
     return (flow->applayer ? flow->applayer->tx_id_base : 0) + tx->id;
 }
 
+/* The parser's counters of this flow join the worker's before its state goes. */
+static void add_counts(struct applayer *al, const struct applayer_flow *af)
+{
+    if (af->parser->counts_add)
+        af->parser->counts_add(af->state, &al->stats.counts[af->proto][af->transport]);
+}
+
 static void leave_outer(struct applayer *al, struct applayer_flow *af)
 {
     note_ids(af);
     af->tx_id_base = af->tx_ids_used;
     free_txs(al, af);
+    add_counts(al, af);
     al->stats.memory -= al->stats.memory >= af->parser->state_size ? af->parser->state_size : 0;
     af->parser->state_free(af->state);
     af->parser = NULL;
@@ -397,7 +405,7 @@ void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_directi
 void applayer_on_flow_end(struct applayer *al, struct flow *f, uint64_t ts_usec)
 {
     struct applayer_flow *af = f->applayer;
-    if (!af || !af->parser || af->failed || f->proto != 6)
+    if (!af || !af->parser || af->failed || f->proto != IPPROTO_TCP)
         return;
     for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
         if (af->eof[d])
@@ -415,6 +423,27 @@ static bool tx_complete(const struct applayer_parser *p, const struct applayer_t
     return tx->progress[0] >= p->progress_done[0] && tx->progress[1] >= p->progress_done[1];
 }
 
+/* side_event parsers: each side that is complete (or all at flow end) and
+ * not logged yet, the request side first; logged once both are. */
+static void log_sides(struct applayer *al, struct flow *f, struct applayer_tx *tx, bool flow_end,
+                      applayer_log_fn log, void *ctx)
+{
+    struct applayer_flow *af = f->applayer;
+    const struct applayer_parser *p = af->parser;
+    for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
+        uint8_t bit = (uint8_t)(1u << d);
+        if ((tx->sides_logged & bit) || !(flow_end || tx->progress[d] >= p->progress_done[d]))
+            continue;
+        tx->sides_logged |= bit;
+        if (!log || !p->side_event(al->settings[p->proto], af->state, tx, (enum flow_direction)d))
+            continue;
+        tx->log_side = (uint8_t)(1 + d);
+        log(ctx, f, p, af->state, tx);
+        tx->log_side = 0;
+    }
+    tx->logged = tx->sides_logged == 3;
+}
+
 void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
                            applayer_log_fn log, void *ctx)
 {
@@ -427,6 +456,10 @@ void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
     for (size_t i = 0; i < n; i++) {
         struct applayer_tx *tx = p->tx_at(af->state, i);
         tx->changed = 0;
+        if (!tx->logged && p->side_event) {
+            log_sides(al, f, tx, flow_end, log, ctx);
+            continue;
+        }
         if (tx->logged || !(flow_end || tx_complete(p, tx)))
             continue;
         tx->logged = true;
@@ -454,6 +487,7 @@ void applayer_flow_free(struct applayer *al, struct flow *f)
         size_t n = af->parser->tx_count(af->state);
         for (size_t i = 0; i < n; i++)
             tx_free_detection(af->parser->tx_at(af->state, i));
+        add_counts(al, af);
         af->parser->state_free(af->state);
     }
     free(af);

@@ -37,6 +37,18 @@
 
 struct classifier;
 
+/* A parser's counters of one flow, added into the worker's sums when the
+ * flow's parser state is freed (flow end, or the outer parser of a tunnel).
+ * parser/gap/alloc are Suricata's stats.app_layer.error.<proto> members:
+ * malformed input the parser met (each counted once, also when it made the
+ * parser stop), stream gaps it could not follow, allocations that failed.
+ * own[i] is xiezhi's counter parser->counter_names[i] (xiezhi_stats). */
+#define APPLAYER_OWN_COUNTERS 16
+struct applayer_counts {
+    uint64_t parser, gap, alloc;
+    uint64_t own[APPLAYER_OWN_COUNTERS];
+};
+
 /* Protocols with a parser.  Index of the registry row; names are Suricata's. */
 enum applayer_proto {
     APPLAYER_NONE = 0,
@@ -76,8 +88,11 @@ struct applayer_tx {
     uint8_t progress[2];        /* per direction: 0 = nothing yet .. parser->progress_done[dir] */
     uint64_t events;            /* anomalies seen, bit i = parser->event_names[i] */
     /* the framework's */
-    bool logged;                /* the EVE event was written */
+    bool logged;                /* the EVE event was written (every side, for side_event) */
     uint8_t changed;            /* bit per direction: progressed since detection looked */
+    uint8_t sides_logged;       /* side_event parsers: bit per direction logged */
+    uint8_t log_side;           /* while the log callback writes one side: 1 + its
+                                 * direction (eve_write reads it); 0 otherwise */
     /* detection's (freed by the framework with the transaction) */
     uint32_t *fired;            /* rules (engine indices) that matched this transaction */
     uint32_t nfired, fired_cap;
@@ -144,6 +159,20 @@ struct applayer_parser {
      * it: TLS's "tls_info".  NULL: none. */
     void (*eve_write_beside)(const void *settings, void *state, const struct applayer_tx *tx,
                              struct json_writer *j);
+
+    /* Adds the flow's counters into sum (called once, before state_free).
+     * counter_names: NULL-ended, at most APPLAYER_OWN_COUNTERS, the names of
+     * sum->own[i] under xiezhi_stats.app_layer.<proto>.  NULL: none. */
+    void (*counts_add)(const void *state, struct applayer_counts *sum);
+    const char *const *counter_names;
+
+    /* Set: each direction's side of a transaction is its own event, logged
+     * once that side is complete (DNS: the request when the query arrives,
+     * the response with its answers), with tx->log_side telling eve_write
+     * which; the hook says whether the side has anything to log (false: no
+     * event for it).  NULL: one event per transaction, when complete. */
+    bool (*side_event)(const void *settings, void *state, const struct applayer_tx *tx,
+                       enum flow_direction dir);
 };
 
 /* The rows (each parser's file defines its own). */
@@ -187,7 +216,8 @@ enum applayer_transport { APPLAYER_TCP, APPLAYER_UDP, APPLAYER_TRANSPORTS };
 struct applayer_stats {
     uint64_t flows[APPLAYER_PROTO_COUNT][APPLAYER_TRANSPORTS];  /* flows given to each parser */
     uint64_t tx[APPLAYER_PROTO_COUNT][APPLAYER_TRANSPORTS];     /* transactions logged/freed */
-    uint64_t parse_errors[APPLAYER_PROTO_COUNT][APPLAYER_TRANSPORTS];
+    uint64_t parse_errors[APPLAYER_PROTO_COUNT][APPLAYER_TRANSPORTS];  /* flows given up */
+    struct applayer_counts counts[APPLAYER_PROTO_COUNT][APPLAYER_TRANSPORTS];  /* of freed states */
     uint64_t tunnels;                       /* CONNECT and the like that succeeded */
     uint64_t memory;                        /* per-flow framework and parser state now held */
 };

@@ -51,6 +51,8 @@ const char *const config_known_keys[] = {
     "app-layer.protocols.dns.enabled", "app-layer.protocols.tls.enabled",
     "app-layer.protocols.ssh.enabled", "app-layer.protocols.tls.cert-cache",
     "outputs.eve.dns.answers", "outputs.eve.dns.grouped",
+    "outputs.eve.dns.requests", "outputs.eve.dns.responses", "outputs.eve.dns.formats",
+    "outputs.eve.dns.types",
     "stats.interval",
     "logging.dir", "logging.level", "logging.syslog",
     "run-as.user", "run-as.group", "pid-file",

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "detect/keywords.h"
+#include "util/text.h"
 
 #define BYTE_OFFSET_MAX 65535
 #define BYTE_ARGS 16
@@ -122,16 +123,6 @@ void payload_mark_restore(struct rule_parser *rp, const struct payload_mark *m)
 
 /* --- option text ----------------------------------------------------------------- */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 int copy_value(struct rule_parser *rp, const char *v, char *buf, size_t size)
 {
     size_t n = strlen(v);
@@ -175,7 +166,7 @@ static int split_args(struct rule_parser *rp, char *text, char **argv)
             rule_err(rp, "%s: too many options", rp->keyword);
             return -1;
         }
-        argv[n] = trim(tok);
+        argv[n] = text_trim(tok);
         if (!*argv[n]) {
             rule_err(rp, "%s: empty option", rp->keyword);
             return -1;
@@ -721,10 +712,8 @@ fail:
 
 static int digit_value(uint8_t c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (uint8_t)tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : 99;
+    int d = text_hex_digit(c);
+    return d < 0 ? 99 : d;          /* above every base: ends the number */
 }
 
 /* ASCII digits at p (up to max bytes; max 0 = as many as the buffer holds,

@@ -15,6 +15,7 @@
 #include "applayer/ssh/ssh_row.h"
 #include "applayer/tls/tls_row.h"
 #include "detect/keywords.h"
+#include "util/text.h"
 
 /* Every keyword here inspects transactions of one protocol. */
 static int add_tx_check(struct rule_parser *rp, enum applayer_proto proto,
@@ -170,7 +171,7 @@ static int version_keyword(struct rule_parser *rp, const char *v, const char *se
         int ver = version_word(neg ? w + 1 : w);
         if (ver < 0 || (neg ? c->nneg : c->npos) == 8) {
             free(c);
-            rule_err(rp, "invalid %s '%s': expected sslv3, tls1.0 .. tls1.3 or tlcp",
+            rule_err(rp, "invalid %s '%s': expected sslv2, sslv3, tls1.0 .. tls1.3 or tlcp",
                      rule_parser_keyword(rp), v);
             return -1;
         }
@@ -340,13 +341,7 @@ static int date_field(const char **p, char sep, int n)
             return -1;
         (*p)++;
     }
-    int v = 0;
-    for (int i = 0; i < n; i++, (*p)++) {
-        if (**p < '0' || **p > '9')
-            return -1;
-        v = v * 10 + (**p - '0');
-    }
-    return v;
+    return text_decimal_digits(p, n);
 }
 
 /* "YYYY[-MM[-DD[THH:MM[:SS]]]]" as UTC seconds, or -1. */

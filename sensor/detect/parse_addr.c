@@ -27,7 +27,10 @@ static const struct var_default address_defaults[] = {
     { "SMTP_SERVERS", "$HOME_NET" },
     { "SQL_SERVERS", "$HOME_NET" },
     { "DNS_SERVERS", "$HOME_NET" },
-    { "TLCP_SERVERS", "$HOME_NET" },    /* government services that must speak TLCP (rules/extranet.rules) */
+    /* Government services that must speak TLCP (rules/extranet.rules 1100100):
+     * no address until the operator lists them (every address negated, as
+     * "!any" is refused), since not every server at home is one. */
+    { "TLCP_SERVERS", "![0.0.0.0/0,::/0]" },
     { "TELNET_SERVERS", "$HOME_NET" },
     { "AIM_SERVERS", "$EXTERNAL_NET" },
     { "DC_SERVERS", "$HOME_NET" },
@@ -178,10 +181,37 @@ static int parse_one_port(const char *text, struct port_range *r)
 
 static int expr_parse(struct expr *e, const char *text, bool negated, int depth);
 
+/* A variable given as a YAML list (--set 'vars.address-groups.X=[a,b]' or a
+ * flow sequence in the file) reads as the group "[a,b]"; NULL when it is
+ * not a list or does not fit. */
+static const char *var_list(const struct config *cfg, bool ports, const char *name, char *buf,
+                            size_t size)
+{
+    char key[300];
+    snprintf(key, sizeof key, "vars.%s.%.200s", ports ? "port-groups" : "address-groups", name);
+    size_t n = cfg ? config_list_count(cfg, key) : 0, used = 1;
+    if (n == 0 || size < 3)
+        return NULL;
+    buf[0] = '[';
+    for (size_t i = 0; i < n; i++) {
+        const char *item = config_list_item(cfg, key, i);
+        int w = item ? snprintf(buf + used, size - used, "%s%s", i ? "," : "", item) : -1;
+        if (w < 0 || (size_t)w >= size - used - 1)
+            return NULL;
+        used += (size_t)w;
+    }
+    buf[used++] = ']';
+    buf[used] = '\0';
+    return buf;
+}
+
 static int expr_leaf(struct expr *e, const char *tok, bool negated, int depth)
 {
     if (tok[0] == '$') {
+        char joined[1024];
         const char *val = var_lookup(e->cfg, e->ports, tok + 1);
+        if (!val)
+            val = var_list(e->cfg, e->ports, tok + 1, joined, sizeof joined);
         if (!val) {
             snprintf(e->err, e->errlen, "undefined variable '%s'", tok);
             return -1;

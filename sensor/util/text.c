@@ -1,4 +1,5 @@
-/* Text helpers shared by the parsers: trimming and hex digits. */
+/* Text helpers shared by the parsers: trimming, hex, base64 and decimal
+ * digits. */
 #include "util/text.h"
 
 #include <ctype.h>
@@ -38,4 +39,15 @@ int text_base64_digit(int c)
     if (c == '/')
         return 63;
     return -1;
+}
+
+int text_decimal_digits(const char **p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return -1;
+        v = v * 10 + (**p - '0');
+    }
+    return v;
 }

@@ -13,5 +13,9 @@ int text_hex_digit(int c);
 /* The value of a base64 digit (A-Z, a-z, 0-9, +, /), or -1 for any other
  * byte (padding included). */
 int text_base64_digit(int c);
+/* The value of exactly n (1..9) decimal digits at *p, which moves past
+ * them; -1 when a byte among them is not a digit (the end of the string
+ * included).  Dates and times in EVE and in rule options use it. */
+int text_decimal_digits(const char **p, int n);
 
 #endif

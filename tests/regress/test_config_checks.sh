@@ -97,4 +97,17 @@ out=$(cd / && "$XIEZHI" -T -S "$tmp/my.rules" --set rules.classification=/nonexi
 echo "$out" | grep -q "warning: /nonexistent/classification.config: cannot open classification file" ||
     { echo "$out"; fail "no warning for the missing classification file"; }
 echo "$out" | grep -q "configuration and rules OK (1 rules)" || { echo "$out"; fail "rule not loaded"; }
-echo "config checks: unknown keys reported, paths under the config's directory, built-in classtypes"
+# A detector's mistake names the rule's place once (even in a directory whose
+# name holds ": "), and a zone mistake its place in the config too.
+mkdir -p "$tmp/odd: dir"
+printf 'anomaly:\n  zones:\n    a: "[10.0.0.0/33]"\n    b: "[10.1.0.0/16]"\n' > "$tmp/zones.yaml"
+printf '%s\n' 'alert tcp any any -> any any (msg:"z"; anomaly:zone_policy; sid:1;)' \
+    'alert tcp any any -> any any (msg:"p"; anomaly:port_scan, windw 5; sid:2;)' > "$tmp/odd: dir/a.rules"
+"$XIEZHI" -T -c "$tmp/zones.yaml" -S "$tmp/odd: dir/a.rules" >"$tmp/anomaly.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] || { cat "$tmp/anomaly.out"; fail "-T with detector mistakes exited $rc, expected 2"; }
+for msg in "error: $tmp/odd: dir/a.rules:1: anomaly: zone_policy: $tmp/zones.yaml:3: anomaly.zones.a: '10.0.0.0/33' is not an address or CIDR" \
+           "error: $tmp/odd: dir/a.rules:2: anomaly: port_scan has no option 'windw'"; do
+    grep -qxF "xiezhi: $msg" "$tmp/anomaly.out" || { cat "$tmp/anomaly.out"; fail "missing: $msg"; }
+done
+echo "config checks: unknown keys reported, paths under the config's directory, built-in classtypes, detector mistakes"

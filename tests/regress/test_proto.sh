@@ -50,10 +50,13 @@ digest() {
       else empty end' "$1"
 }
 
-for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh proto_malformed; do
+# The TLS servers of the captures are the government services of rule
+# 1100100 (its $TLCP_SERVERS is empty by default: checked below).
+for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh proto_malformed proto_sslv2; do
     for run in 1 2; do
         "$XIEZHI" -q -r "pcaps/$cap.pcap" -s tests/regress/proto/proto.rules -l "$tmp/$cap.$run" \
-            --set 'outputs.eve.types=[alert,dns,tls,ssh]' 2>"$tmp/$cap.err" ||
+            --set 'outputs.eve.types=[alert,dns,tls,ssh]' \
+            --set 'vars.address-groups.TLCP_SERVERS=[10.0.0.44,10.0.0.45]' 2>"$tmp/$cap.err" ||
             { echo "FAIL: $cap: sensor exited $?"; cat "$tmp/$cap.err"; fail=1; continue; }
     done
     if ! cmp -s "$tmp/$cap.1/eve.json" "$tmp/$cap.2/eve.json"; then
@@ -69,6 +72,61 @@ for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh proto_malf
         fail=1
     fi
 done
+
+# Default configuration: $TLCP_SERVERS names no server, so 1100100 stays
+# silent on the same international TLS handshakes; the other policy rules
+# (expired, self-signed SM2 certificate) still fire.
+"$XIEZHI" -q -r pcaps/proto_tlcp.pcap -l "$tmp/tlcp_default" --set 'outputs.eve.types=[alert]' 2>"$tmp/tlcp_default.err"
+n100=$(jq -s '[.[] | select(.alert.signature_id == 1100100)] | length' "$tmp/tlcp_default/eve.json")
+n102=$(jq -s '[.[] | select(.alert.signature_id == 1100102 or .alert.signature_id == 1100103)] | length' "$tmp/tlcp_default/eve.json")
+if [ "$n100" = 0 ] && [ "$n102" -gt 0 ]; then
+    echo "ok   TLCP_SERVERS empty by default: 1100100 silent, 1100102/3 fire $n102 times"
+else
+    echo "FAIL: default TLCP_SERVERS: 1100100 fired $n100 times (want 0), 1100102/3 $n102 (want > 0)"
+    fail=1
+fi
+
+# outputs.eve.dns: requests/responses, formats, types.  proto_dns_udp has 13
+# answered queries: 26 events by default; 13 without requests; with types
+# [a, cname] only the questions of those types (A: tx 0, 2, 12; tx 2's answer
+# is CNAME + A) and only such records; with formats [grouped] no answers[].
+dns_opts() {    # dns_opts NAME --set... : the dns events' digest in $tmp/NAME.dns
+    local name=$1; shift
+    "$XIEZHI" -q -r pcaps/proto_dns_udp.pcap -l "$tmp/$name" --set 'outputs.eve.types=[dns]' "$@" \
+        2>"$tmp/$name.err" || { echo "FAIL: dns options $name: sensor exited $?"; cat "$tmp/$name.err"; fail=1; }
+    jq -r '"\(.dns.tx_id) \(.dns.type) q=\([.dns.queries[]?.rrtype] | join(",")) a=\([.dns.answers[]?.rrtype] | join(",")) g=\(.dns.grouped // {} | keys_unsorted | join(","))"' \
+        "$tmp/$name/eve.json" >"$tmp/$name.dns"
+}
+want_dns() {    # want_dns NAME JQ-COUNT-FILTER N
+    local got
+    got=$(grep -c -E "$2" "$tmp/$1.dns")
+    [ "$got" = "$3" ] || { echo "FAIL: dns options $1: $got lines match '$2', want $3"; sed 's/^/    | /' "$tmp/$1.dns"; fail=1; }
+}
+dns_opts all
+want_dns all ' request ' 13
+want_dns all ' response ' 13
+dns_opts noreq --set outputs.eve.dns.requests=no
+want_dns noreq ' request ' 0
+want_dns noreq ' response ' 13
+dns_opts noresp --set outputs.eve.dns.responses=no
+want_dns noresp ' response ' 0
+want_dns noresp ' request ' 13
+dns_opts types --set 'outputs.eve.dns.types=[a,cname]'
+want_dns types '.' 6
+want_dns types '^2 response q=A a=CNAME,A g=CNAME,A$' 1
+want_dns types 'q=(AAAA|MX|TXT|SOA)' 0
+dns_opts grouped --set 'outputs.eve.dns.formats=[grouped]'
+want_dns grouped ' a=[A-Z]' 0
+want_dns grouped '^2 response q=A a= g=CNAME,A$' 1
+dns_opts detailed --set 'outputs.eve.dns.formats=[detailed]'
+want_dns detailed ' g=[A-Z]' 0
+want_dns detailed '^2 response q=A a=CNAME,A g=$' 1
+"$XIEZHI" -T --set 'outputs.eve.dns.types=[a,bogus]' --set 'outputs.eve.dns.formats=[fancy]' >"$tmp/dnsbad.out" 2>&1 &&
+    { echo "FAIL: bad outputs.eve.dns values accepted"; fail=1; }
+for want in "outputs.eve.dns.types: 'bogus' is not a DNS record type" "outputs.eve.dns.formats: 'fancy' is not detailed or grouped"; do
+    grep -qF "$want" "$tmp/dnsbad.out" || { echo "FAIL: no message: $want"; cat "$tmp/dnsbad.out"; fail=1; }
+done
+[ $fail = 0 ] && echo "ok   outputs.eve.dns requests/responses/formats/types"
 
 # Suricata's schema, xiezhi's own top-level objects set aside.
 python3 - "$SCHEMA" "$tmp"/proto_*.1/eve.json <<'PY' || fail=1

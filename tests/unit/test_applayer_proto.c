@@ -141,6 +141,23 @@ static void assert_has(const char *json, const char *part)
         fail_msg("%s\n  does not contain\n%s", json, part);
 }
 
+/* Index of the dns event of tx_id of that type ("request"/"response"); fails
+ * unless exactly one. */
+static size_t dns_event(const struct logs *l, unsigned tx_id, const char *type)
+{
+    char want_type[32], want_id[32];
+    snprintf(want_type, sizeof want_type, "\"type\":\"%s\"", type);
+    snprintf(want_id, sizeof want_id, "\"tx_id\":%u,", tx_id);
+    size_t found = l->n, count = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (strstr(l->json[i], want_type) && strstr(l->json[i], want_id)) {
+            found = i;
+            count++;
+        }
+    assert_int_equal(count, 1);
+    return found;
+}
+
 static void dns_udp_and_tcp(void **state)
 {
     (void)state;
@@ -152,12 +169,24 @@ static void dns_udp_and_tcp(void **state)
         run(paths[p], &l, protos, &n);
         assert_int_equal(n, 1);
         assert_int_equal(protos[0], APPLAYER_DNS);
-        assert_int_equal(l.n, 13);         /* one event per query/response pair */
-        for (size_t i = 0; i < l.n; i++) {
-            assert_has(l.json[i], "\"type\":\"response\"");
-            assert_false(l.at_end[i]);     /* complete when answered, not at flow end */
+        /* a request event when the query arrives, a response event when it
+         * is answered: 13 pairs, each request before its response, the same
+         * tx_id (over TCP two queries may come before their answers) */
+        assert_int_equal(l.n, 26);
+        size_t ev[13][2];
+        for (unsigned t = 0; t < 13; t++) {
+            ev[t][0] = dns_event(&l, t, "request");
+            ev[t][1] = dns_event(&l, t, "response");
+            assert_true(ev[t][0] < ev[t][1]);
+            assert_true(p == 1 || ev[t][1] == ev[t][0] + 1);    /* UDP: one after the other */
         }
-        assert_string_equal(l.json[2],
+        for (size_t i = 0; i < l.n; i++)
+            assert_false(l.at_end[i]);     /* complete when asked/answered, not at flow end */
+        assert_string_equal(l.json[ev[2][0]],
+                            "{\"dns\":{\"version\":3,\"type\":\"request\",\"tx_id\":2,\"id\":4099,"
+                            "\"flags\":\"100\",\"rd\":true,\"opcode\":0,"
+                            "\"queries\":[{\"rrname\":\"portal.gov.example.cn\",\"rrtype\":\"A\"}]}}");
+        assert_string_equal(l.json[ev[2][1]],
                             "{\"dns\":{\"version\":3,\"type\":\"response\",\"tx_id\":2,\"id\":4099,"
                             "\"flags\":\"8180\",\"qr\":true,\"rd\":true,\"ra\":true,\"opcode\":0,"
                             "\"rcode\":\"NOERROR\",\"rrname\":\"portal.gov.example.cn\",\"rrtype\":\"A\","
@@ -167,11 +196,13 @@ static void dns_udp_and_tcp(void **state)
                             "\"www.gov.example.cn\",\"rrtype\":\"A\",\"ttl\":300,\"rdata\":"
                             "\"192.0.2.10\"}],\"grouped\":{\"CNAME\":[\"www.gov.example.cn\"],"
                             "\"A\":[\"192.0.2.10\"]}}}");
-        assert_string_equal(l.buf[0][0], "www.gov.example.cn");
-        assert_string_equal(l.buf[5][0], "10.2.0.192.in-addr.arpa");
-        assert_string_equal(l.buf[12][0], "nosuch.gov.example.cn");
-        assert_string_equal(l.buf[2][6], "portal.gov.example.cn\nwww.gov.example.cn");
-        assert_string_equal(l.buf[12][6], "");      /* NXDOMAIN: no answers */
+        assert_string_equal(l.buf[ev[0][0]][0], "www.gov.example.cn");
+        assert_string_equal(l.buf[ev[0][1]][0], "www.gov.example.cn");
+        assert_string_equal(l.buf[ev[5][1]][0], "10.2.0.192.in-addr.arpa");
+        assert_string_equal(l.buf[ev[12][1]][0], "nosuch.gov.example.cn");
+        assert_string_equal(l.buf[ev[2][0]][6], "");   /* not answered yet when the request is logged */
+        assert_string_equal(l.buf[ev[2][1]][6], "portal.gov.example.cn\nwww.gov.example.cn");
+        assert_string_equal(l.buf[ev[12][1]][6], "");  /* NXDOMAIN: no answers */
         logs_free(&l);
     }
 }

@@ -111,6 +111,19 @@ static void test_text(void **state)
     assert_int_equal(text_hex_digit('F'), 15);
     assert_int_equal(text_hex_digit('g'), -1);
     assert_int_equal(text_hex_digit(0x100 + '1'), -1);
+    /* decimal fields of dates: exactly n digits, the cursor moves past them */
+    const char *date = "2026-12", *p = date;
+    assert_int_equal(text_decimal_digits(&p, 4), 2026);
+    assert_ptr_equal(p, date + 4);
+    p++;
+    assert_int_equal(text_decimal_digits(&p, 2), 12);
+    assert_int_equal(*p, '\0');
+    p = "1a";
+    assert_int_equal(text_decimal_digits(&p, 2), -1);
+    p = "7";                                   /* the string ends first */
+    assert_int_equal(text_decimal_digits(&p, 2), -1);
+    p = "999999999";
+    assert_int_equal(text_decimal_digits(&p, 9), 999999999);
 }
 
 int main(void)

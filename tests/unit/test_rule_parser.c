@@ -486,6 +486,12 @@ static void test_anomaly(void **state)
     r = parse(RULE("anomaly:no_such_detector; sid:1;"));
     assert_null(r);
     assert_true(strlen(err) > 0);
+    /* The detector's own message, whole: the loader adds the rule's place. */
+    expect_error(RULE("anomaly:port_scan, windw 60s; sid:1;"),
+                 "anomaly: port_scan has no option 'windw'");
+    expect_error(RULE("anomaly:port_scan, window 1s: 2s; sid:1;"),
+                 "anomaly: window '1s: 2s' is not a duration (e.g. 500ms, 60s, 10m, 1h, 1d)");
+    expect_error(RULE("anomaly:port_scan; anomaly:host_sweep; sid:1;"), "only one anomaly per rule");
 }
 
 /* decode-event takes a decoder counter name (Suricata's dot accepted). */

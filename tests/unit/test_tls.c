@@ -357,6 +357,78 @@ static void hostile_records(void **state)
     tls_state_free(&st);
 }
 
+/* SSLv2-format hellos (pcaps/proto_sslv2.pcap): the TLS 1.0 session that
+ * opens with one, and an SSL 2.0 exchange; whole segments and byte by byte
+ * alike; JA3 over the 3-byte specs (MD5 recomputed here); no JA4. */
+static void sslv2_hellos(void **state)
+{
+    (void)state;
+    struct flows a, b;
+    run("pcaps/proto_sslv2.pcap", &a, false);
+    run("pcaps/proto_sslv2.pcap", &b, true);
+    assert_int_equal(a.n, 2);
+    const struct tls_tx *t = tx_of(&a, 53001);
+    assert_true(t->client.sslv2);
+    assert_int_equal(t->client.version, 0x0301);
+    assert_int_equal(t->client.nspecs, 5);
+    assert_int_equal(t->client.specs[0], 0x010080);
+    assert_int_equal(t->client.nciphers, 4);        /* the TLS suites among them */
+    assert_int_equal(t->client.ciphers[0], 0x002f);
+    assert_int_equal(t->client.ciphers[3], 0x00ff);
+    assert_int_equal(t->client.challenge_len, 32);
+    assert_int_equal(tls_tx_version(t), 0x0301);
+    assert_string_equal(tls_version_keyword(tls_tx_version(t)), "tls1.0");
+    assert_true(t->progress & TLS_CLIENT_HELLO && t->progress & TLS_SERVER_HELLO &&
+                t->progress & TLS_CLIENT_KEYX && t->progress & TLS_HANDSHAKE_DONE);
+    assert_string_equal(t->ja3, "769,65664-47-53-10-255,,,");
+    char md5[33];
+    sha_hex(EVP_md5(), t->ja3, strlen(t->ja3), md5, 32, NULL);
+    assert_string_equal(t->ja3_hash, md5);
+    assert_string_equal(t->ja4, "");
+    assert_int_equal(t->server.cipher, 0x002f);
+    assert_int_equal(t->ncerts, 1);
+
+    const struct tls_tx *v2 = tx_of(&a, 53002);
+    assert_int_equal(v2->client.version, 0x0002);
+    assert_int_equal(v2->client.nciphers, 0);       /* SSL 2.0 kinds only */
+    assert_int_equal(v2->client.challenge_len, 16);
+    assert_int_equal(tls_tx_version(v2), 0x0002);
+    assert_string_equal(tls_version_keyword(tls_tx_version(v2)), "sslv2");
+    assert_string_equal(v2->ja3, "2,65664-131200-196736-393280-458944,,,");
+    assert_string_equal(v2->ja3s, "");
+    assert_int_equal(v2->ncerts, 1);                /* the SERVER-HELLO's certificate */
+    assert_true(v2->progress & TLS_HANDSHAKE_DONE);  /* SSL 2.0's own records follow */
+    for (size_t i = 0; i < a.n; i++) {
+        assert_string_equal(a.st[i].tx.ja3, b.st[i].tx.ja3);
+        assert_int_equal(a.st[i].tx.progress, b.st[i].tx.progress);
+        assert_memory_equal(&a.st[i].counters, &b.st[i].counters, sizeof a.st[i].counters);
+    }
+    flows_free(&a);
+    flows_free(&b);
+
+    /* Hostile: specs not a multiple of 3, a 4-byte challenge, lengths past
+     * the record, a SERVER-HELLO sent by the client: counted, never parsed. */
+    static const struct {
+        uint8_t bytes[40];
+        uint32_t len;
+        enum tls_malformed kind;
+    } bad[] = {
+        /* 4 bytes of specs, a 16-byte challenge: every length fits, 4 % 3 != 0 */
+        { { 0x80, 29, 1, 3, 1, 0, 4, 0, 0, 0, 16, 0, 0, 0x2f, 0 }, 31, TLS_BAD_HELLO },
+        { { 0x80, 16, 1, 3, 1, 0, 3, 0, 0, 0, 4, 0, 0, 0x2f, 1, 2, 3, 4 }, 18, TLS_BAD_HELLO },
+        { { 0x80, 12, 1, 3, 1, 0xff, 0xff, 0, 0, 0, 16, 0, 0, 0x2f }, 14, TLS_BAD_HELLO },
+        { { 0x80, 12, 4, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0 }, 14, TLS_BAD_RECORD },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct tls_state st;
+        tls_state_init(&st, NULL);
+        assert_int_equal(tls_parse(&st, FLOW_TOSERVER, bad[i].bytes, bad[i].len, 0), -1);
+        assert_int_equal(st.counters.malformed[bad[i].kind], 1);
+        assert_false(st.tx.progress & TLS_CLIENT_HELLO);
+        tls_state_free(&st);
+    }
+}
+
 /* The certificate cache: the same fields as reading afresh, a hit only on
  * the same bytes, broken DER remembered as broken. */
 static void cert_cache(void **state)
@@ -419,6 +491,7 @@ int main(void)
         cmocka_unit_test(tlcp_double_certificate),
         cmocka_unit_test(byte_at_a_time),
         cmocka_unit_test(hostile_records),
+        cmocka_unit_test(sslv2_hellos),
         cmocka_unit_test(cert_cache),
         cmocka_unit_test(suite_names),
     };

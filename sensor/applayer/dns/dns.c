@@ -558,6 +558,7 @@ int dns_parse_tcp(struct dns_state *s, enum flow_direction dir, const uint8_t *d
     if (flags & PDU_CHUNK_GAP && !s->tcp_dead[d]) {
         /* Framing is lost: nothing after a gap can be trusted to start a message. */
         s->counters.malformed[DNS_BAD_TCP_LENGTH]++;
+        s->counters.gaps++;
         s->tcp_dead[d] = true;
         pdu_buf_clear(&s->tcp[d]);
     }

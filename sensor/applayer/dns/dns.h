@@ -97,6 +97,7 @@ struct dns_counters {
     uint64_t unanswered;            /* queries dropped without a response (pending full, end) */
     uint64_t unsolicited;           /* responses without a query seen */
     uint64_t malformed[DNS_MALFORMED_KINDS];
+    uint64_t gaps;                  /* of those under tcp_length: a stream gap */
     uint64_t oom;
 };
 

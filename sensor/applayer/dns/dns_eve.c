@@ -22,19 +22,45 @@ static void write_flags(struct json_writer *w, const struct dns_message *m)
     json_uint(w, "opcode", dns_opcode(m));
 }
 
-static void write_queries(struct json_writer *w, const struct dns_message *m)
+bool dns_eve_type_wanted(const struct dns_eve_options *opt, uint16_t type)
+{
+    for (unsigned i = 0; i < opt->ntypes && i < DNS_EVE_TYPES_MAX; i++)
+        if (opt->types[i] == type)
+            return true;
+    return opt->ntypes == 0;
+}
+
+bool dns_eve_side_wanted(const struct dns_tx *tx, bool response, const struct dns_eve_options *opt)
+{
+    const struct dns_message *m = response ? tx->response : tx->query;
+    if (!m || (response ? !opt->responses : !opt->requests))
+        return false;
+    if (m->nqueries == 0)
+        return true;                /* nothing to filter on */
+    for (unsigned i = 0; i < m->nqueries; i++)
+        if (dns_eve_type_wanted(opt, m->queries[i].rrtype))
+            return true;
+    return false;
+}
+
+static void write_queries(struct json_writer *w, const struct dns_message *m,
+                          const struct dns_eve_options *opt)
 {
     char num[8];
-    if (m->nqueries == 0)
-        return;
-    json_array_begin(w, "queries");
+    bool opened = false;
     for (unsigned i = 0; i < m->nqueries; i++) {
+        if (!dns_eve_type_wanted(opt, m->queries[i].rrtype))
+            continue;
+        if (!opened)
+            json_array_begin(w, "queries");
+        opened = true;
         json_object_begin(w, NULL);
         json_string(w, "rrname", m->queries[i].rrname);
         json_string(w, "rrtype", dns_rrtype_name(m->queries[i].rrtype, num));
         json_object_end(w);
     }
-    json_array_end(w);
+    if (opened)
+        json_array_end(w);
 }
 
 static void write_soa(struct json_writer *w, const char *key, const struct dns_soa *soa)
@@ -77,11 +103,11 @@ static void write_record(struct json_writer *w, const struct dns_record *r)
 }
 
 static void write_section(struct json_writer *w, const char *key, const struct dns_message *m,
-                          enum dns_section section)
+                          enum dns_section section, const struct dns_eve_options *opt)
 {
     bool any = false;
     for (unsigned i = 0; i < m->nrecords; i++) {
-        if (m->records[i].section != section)
+        if (m->records[i].section != section || !dns_eve_type_wanted(opt, m->records[i].rrtype))
             continue;
         if (!any)
             json_array_begin(w, key);
@@ -105,12 +131,14 @@ static bool groupable(uint16_t type)
 }
 
 /* grouped: one array per answer type, in order of first appearance. */
-static void write_grouped(struct json_writer *w, const struct dns_message *m)
+static void write_grouped(struct json_writer *w, const struct dns_message *m,
+                          const struct dns_eve_options *opt)
 {
     bool opened = false;
     for (unsigned i = 0; i < m->nrecords; i++) {
         const struct dns_record *r = &m->records[i];
-        if (r->section != DNS_SECTION_ANSWER || !r->has_rdata || !groupable(r->rrtype))
+        if (r->section != DNS_SECTION_ANSWER || !r->has_rdata || !groupable(r->rrtype) ||
+            !dns_eve_type_wanted(opt, r->rrtype))
             continue;
         bool seen = false;
         for (unsigned j = 0; j < i && !seen; j++)
@@ -157,20 +185,19 @@ void dns_eve_members(struct json_writer *w, const struct dns_tx *tx, bool respon
             json_string(w, "rrtype", dns_rrtype_name(m->queries[0].rrtype, num));
         }
     }
-    write_queries(w, m);
+    write_queries(w, m, opt);
     if (response && opt->answers) {
-        write_section(w, "answers", m, DNS_SECTION_ANSWER);
-        write_section(w, "authorities", m, DNS_SECTION_AUTHORITY);
+        write_section(w, "answers", m, DNS_SECTION_ANSWER, opt);
+        write_section(w, "authorities", m, DNS_SECTION_AUTHORITY, opt);
     }
     if (response && opt->grouped)
-        write_grouped(w, m);
+        write_grouped(w, m, opt);
 }
 
 bool dns_eve_write(struct json_writer *w, const struct dns_tx *tx, bool response,
                    const struct dns_eve_options *opt)
 {
-    const struct dns_message *m = response ? tx->response : tx->query;
-    if (!m || (response ? !opt->responses : !opt->requests))
+    if (!dns_eve_side_wanted(tx, response, opt))
         return false;
     json_object_begin(w, "dns");
     dns_eve_members(w, tx, response, opt);

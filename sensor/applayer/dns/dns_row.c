@@ -30,14 +30,61 @@ struct dns_row {
     uint64_t dropped;                   /* out of memory, or past DNS_ROW_MAX_TX */
 };
 
+/* outputs.eve.dns.formats: Suricata's [detailed, grouped] (answers[] and
+ * authorities[]; grouped{}); the older answers/grouped switches still turn
+ * either off. */
+static void read_formats(const struct config *cfg, struct dns_eve_options *o, struct diag *diag)
+{
+    static const char key[] = "outputs.eve.dns.formats";
+    o->answers = config_get_bool(cfg, "outputs.eve.dns.answers", true, diag);
+    o->grouped = config_get_bool(cfg, "outputs.eve.dns.grouped", true, diag);
+    if (!config_has(cfg, key))
+        return;
+    bool detailed = false, grouped = false;
+    for (size_t i = 0; i < config_list_count(cfg, key); i++) {
+        const char *f = config_list_item(cfg, key, i);
+        unsigned line = 0;
+        const char *origin = config_origin(cfg, key, &line);
+        if (f && strcmp(f, "detailed") == 0)
+            detailed = true;
+        else if (f && strcmp(f, "grouped") == 0)
+            grouped = true;
+        else
+            diag_error(diag, origin, line, "%s: '%s' is not detailed or grouped", key, f ? f : "");
+    }
+    o->answers &= detailed;
+    o->grouped &= grouped;
+}
+
+/* outputs.eve.dns.types: record types by name (a, aaaa, txt, https ...) or
+ * number; absent or empty: every type. */
+static void read_types(const struct config *cfg, struct dns_eve_options *o, struct diag *diag)
+{
+    static const char key[] = "outputs.eve.dns.types";
+    for (size_t i = 0; i < config_list_count(cfg, key); i++) {
+        const char *name = config_list_item(cfg, key, i);
+        int type = name ? dns_rrtype_parse(name) : -1;
+        unsigned line = 0;
+        const char *origin = config_origin(cfg, key, &line);
+        if (type < 0)
+            diag_error(diag, origin, line, "%s: '%s' is not a DNS record type", key, name ? name : "");
+        else if (o->ntypes == DNS_EVE_TYPES_MAX)
+            diag_error(diag, origin, line, "%s: more than %d types", key, DNS_EVE_TYPES_MAX);
+        else
+            o->types[o->ntypes++] = (uint16_t)type;
+    }
+}
+
 static void *dns_config_new(const struct config *cfg, struct diag *diag)
 {
     struct dns_eve_options *o = malloc(sizeof *o);
     if (!o)
         return NULL;
     *o = DNS_EVE_DEFAULTS;
-    o->answers = config_get_bool(cfg, "outputs.eve.dns.answers", true, diag);
-    o->grouped = config_get_bool(cfg, "outputs.eve.dns.grouped", true, diag);
+    o->requests = config_get_bool(cfg, "outputs.eve.dns.requests", true, diag);
+    o->responses = config_get_bool(cfg, "outputs.eve.dns.responses", true, diag);
+    read_formats(cfg, o, diag);
+    read_types(cfg, o, diag);
     return o;
 }
 
@@ -159,7 +206,9 @@ static int dns_row_data(void *state, const struct applayer_chunk *c, uint64_t ts
 {
     (void)ts_usec;
     struct dns_row *r = state;
-    return dns_parse_tcp(&r->dns, c->dir, c->data, c->len, c->flags);
+    int rc = dns_parse_tcp(&r->dns, c->dir, c->data, c->len, c->flags);
+    /* A direction that lost its framing is not a reason to drop the other one. */
+    return rc < 0 && r->dns.tcp_dead[0] && r->dns.tcp_dead[1] ? -1 : 0;
 }
 
 static int dns_row_packet(void *state, enum flow_direction dir, const uint8_t *data, uint32_t len,
@@ -195,8 +244,9 @@ static void dns_row_tx_free(void *state, struct applayer_tx *base)
     }
 }
 
-/* One event per transaction: the response (which repeats the questions)
- * when there is one, else the query. */
+/* A dns event is one side (base->log_side: the request, then the response,
+ * as Suricata logs them); an alert's dns object is the response (which
+ * repeats the questions) when there is one, else the query. */
 static void dns_row_eve(const void *settings, void *state, const struct applayer_tx *base,
                         struct json_writer *j)
 {
@@ -205,9 +255,21 @@ static void dns_row_eve(const void *settings, void *state, const struct applayer
     const struct dns_eve_options *opt = settings;
     struct dns_eve_options defaults = DNS_EVE_DEFAULTS;
     struct dns_tx tx = { base->id, 0, t->query, t->response };
-    if (!t->query && !t->response)
+    bool response = base->log_side ? base->log_side == 1 + FLOW_TOCLIENT : t->response != NULL;
+    if (!(response ? t->response : t->query))
         return;
-    dns_eve_members(j, &tx, t->response != NULL, opt ? opt : &defaults);
+    dns_eve_members(j, &tx, response, opt ? opt : &defaults);
+}
+
+/* Whether the side of the transaction in direction dir gets a dns event. */
+static bool dns_row_side_event(const void *settings, void *state, const struct applayer_tx *base,
+                               enum flow_direction dir)
+{
+    (void)state;
+    const struct dns_row_tx *t = (const struct dns_row_tx *)base;
+    struct dns_eve_options defaults = DNS_EVE_DEFAULTS;
+    struct dns_tx tx = { base->id, 0, t->query, t->response };
+    return dns_eve_side_wanted(&tx, dir == FLOW_TOCLIENT, settings ? settings : &defaults);
 }
 
 const struct dns_message *dns_row_message(const struct applayer_tx *base, bool response)
@@ -314,6 +376,34 @@ static enum applayer_probe_result dns_probe(const uint8_t *data, uint32_t len,
     return probe_message(data + 2, len - 2 < mlen ? len - 2 : mlen, dir);
 }
 
+/* Stats: the parser's counters of the flow (error.dns_*.gap is a gap in a
+ * TCP stream; the other malformed kinds are parser errors). */
+static const char *const dns_counter_names[] = {
+    "messages", "queries", "responses", "txs", "unanswered", "unsolicited",
+    "malformed_header", "malformed_name", "malformed_pointer", "malformed_record",
+    "malformed_tcp_length", "txs_dropped", NULL
+};
+
+static void dns_row_counts(const void *state, struct applayer_counts *sum)
+{
+    const struct dns_row *r = state;
+    const struct dns_counters *c = &r->dns.counters;
+    const uint64_t own[] = { c->messages, c->queries, c->responses, c->txs, c->unanswered,
+                             c->unsolicited, c->malformed[DNS_BAD_HEADER],
+                             c->malformed[DNS_BAD_NAME], c->malformed[DNS_BAD_POINTER],
+                             c->malformed[DNS_BAD_RECORD],
+                             c->malformed[DNS_BAD_TCP_LENGTH] - c->gaps, r->dropped };
+    _Static_assert(sizeof own / sizeof own[0] == sizeof dns_counter_names / sizeof dns_counter_names[0] - 1,
+                   "a name per counter");
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        sum->own[i] += own[i];
+    for (int k = 0; k < DNS_MALFORMED_KINDS; k++)
+        sum->parser += c->malformed[k];
+    sum->parser -= c->gaps;
+    sum->gap += c->gaps;
+    sum->alloc += c->oom;
+}
+
 static const char *const dns_ndpi_names[] = { "DNS", NULL };
 static const char *const dns_event_names[] = { NULL };
 
@@ -338,4 +428,7 @@ const struct applayer_parser applayer_dns_parser = {
     .eve_write = dns_row_eve,
     .get_buffer = dns_row_buffer,
     .event_names = dns_event_names,
+    .counts_add = dns_row_counts,
+    .counter_names = dns_counter_names,
+    .side_event = dns_row_side_event,
 };

@@ -131,14 +131,18 @@ static int on_request_start(htp_tx_t *htp)
     if (st->ntx == st->cap) {
         size_t cap = st->cap ? st->cap * 2 : 4;
         struct http_tx **nv = realloc(st->tx, cap * sizeof *nv);
-        if (!nv)
+        if (!nv) {
+            st->counts.alloc++;
             return HTP_OK;
+        }
         st->tx = nv;
         st->cap = cap;
     }
     struct http_tx *tx = calloc(1, sizeof *tx);
-    if (!tx)
+    if (!tx) {
+        st->counts.alloc++;
         return HTP_OK;
+    }
     tx->state = st;
     tx->htp = htp;
     tx->base.id = st->next_id++;
@@ -493,13 +497,24 @@ static void *http_state_new(const void *settings, const struct flow *flow, uint6
     return st;
 }
 
+/* A transaction's anomalies join the flow's counts before it goes. */
+static void count_tx(struct http_state *st, const struct http_tx *tx)
+{
+    int events = __builtin_popcountll(tx->base.events);
+    st->counts.txs++;
+    st->counts.txs_with_events += events > 0;
+    st->counts.events += (uint64_t)events;
+}
+
 static void http_state_free(void *p)
 {
     struct http_state *st = p;
     if (!st)
         return;
-    for (size_t i = 0; i < st->ntx; i++)
+    for (size_t i = 0; i < st->ntx; i++) {
+        count_tx(st, st->tx[i]);
         tx_free_one(st->tx[i]);
+    }
     free(st->tx);
     htp_connp_destroy_all(st->connp);
     free(st);
@@ -562,13 +577,16 @@ static int feed_response(struct http_state *st, const struct applayer_chunk *c, 
 static int http_on_data(void *p, const struct applayer_chunk *c, uint64_t ts_usec)
 {
     struct http_state *st = p;
-    if (c->flags & APPLAYER_CHUNK_GAP)
+    if (c->flags & APPLAYER_CHUNK_GAP) {
+        st->counts.gaps++;
         return -1;          /* LibHTP cannot resynchronise after lost bytes */
+    }
     if (st->tunnel || st->closed[c->dir] || st->too_many_tx)
         return 0;
     htp_time_t tv;
     to_timeval(ts_usec, &tv);
     int rc = c->dir == FLOW_TOSERVER ? feed_request(st, c, &tv) : feed_response(st, c, &tv);
+    st->counts.stream_errors += rc < 0;
     for (size_t i = 0; i < st->ntx; i++)
         if (st->tx[i]->base.changed)
             http_tx_clear_cache(st->tx[i]);
@@ -602,6 +620,7 @@ static void http_tx_free(void *p, struct applayer_tx *base)
     for (size_t i = 0; i < st->ntx; i++) {
         if (&st->tx[i]->base != base)
             continue;
+        count_tx(st, st->tx[i]);
         tx_free_one(st->tx[i]);
         memmove(&st->tx[i], &st->tx[i + 1], (st->ntx - i - 1) * sizeof *st->tx);
         st->ntx--;
@@ -645,6 +664,24 @@ static enum applayer_probe_result http_probe(const uint8_t *data, uint32_t len,
     return more ? APPLAYER_PROBE_MORE : APPLAYER_PROBE_NO;
 }
 
+/* Stats: a transaction with an anomaly event (LibHTP's malformed input) or
+ * a stream LibHTP gave up on is a parser error; a gap ends the flow's
+ * parsing (error.http.gap). */
+static const char *const http_counter_names[] = { "txs", "txs_with_events", "events",
+                                                  "stream_errors", NULL };
+
+static void http_counts(const void *p, struct applayer_counts *sum)
+{
+    const struct http_state *st = p;
+    sum->own[0] += st->counts.txs;
+    sum->own[1] += st->counts.txs_with_events;
+    sum->own[2] += st->counts.events;
+    sum->own[3] += st->counts.stream_errors;
+    sum->parser += st->counts.txs_with_events + st->counts.stream_errors;
+    sum->gap += st->counts.gaps;
+    sum->alloc += st->counts.alloc;
+}
+
 static const char *const http_ndpi_names[] = { "HTTP", "HTTP_Proxy", "HTTP_Connect", NULL };
 
 const struct applayer_parser applayer_http_parser = {
@@ -667,4 +704,6 @@ const struct applayer_parser applayer_http_parser = {
     .get_buffer = http_get_buffer,
     .event_names = http_event_names,
     .tunnel_offset = http_tunnel_offset,
+    .counts_add = http_counts,
+    .counter_names = http_counter_names,
 };

@@ -73,6 +73,9 @@ struct http_state {
     bool tunnel;
     bool closed[2];
     bool too_many_tx;
+    struct {                            /* for stats (http_counts) */
+        uint64_t txs, txs_with_events, events, stream_errors, gaps, alloc;
+    } counts;
 };
 
 /* An event name's bit (index in http_event_names), for applayer_tx.events. */

@@ -148,6 +148,28 @@ static enum applayer_probe_result ssh_probe(const uint8_t *data, uint32_t len,
     return len < 4 ? APPLAYER_PROBE_MORE : APPLAYER_PROBE_YES;
 }
 
+/* Stats: the parser's counters of the flow; a gap is error.ssh.gap, the
+ * other malformed kinds parser errors. */
+static const char *const ssh_counter_names[] = {
+    "banners", "packets", "kexinits", "malformed_banner", "malformed_packet",
+    "malformed_kexinit", NULL
+};
+
+static void ssh_row_counts(const void *state, struct applayer_counts *sum)
+{
+    const struct ssh_counters *c = &((const struct ssh_row *)state)->ssh.counters;
+    const uint64_t own[] = { c->banners, c->packets, c->kexinits, c->malformed[SSH_BAD_BANNER],
+                             c->malformed[SSH_BAD_PACKET], c->malformed[SSH_BAD_KEXINIT] };
+    _Static_assert(sizeof own / sizeof own[0] == sizeof ssh_counter_names / sizeof ssh_counter_names[0] - 1,
+                   "a name per counter");
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        sum->own[i] += own[i];
+    for (int k = 0; k < SSH_MALFORMED_KINDS; k++)
+        if (k != SSH_GAP)
+            sum->parser += c->malformed[k];
+    sum->gap += c->malformed[SSH_GAP];
+}
+
 static const char *const ssh_ndpi_names[] = { "SSH", NULL };
 /* bit i = enum ssh_malformed i */
 static const char *const ssh_event_names[] = { "invalid_banner", "invalid_packet",
@@ -170,4 +192,6 @@ const struct applayer_parser applayer_ssh_parser = {
     .eve_write = ssh_row_eve,
     .get_buffer = ssh_row_buffer,
     .event_names = ssh_event_names,
+    .counts_add = ssh_row_counts,
+    .counter_names = ssh_counter_names,
 };

@@ -343,6 +343,118 @@ static int64_t handshake_messages(void *ctx, const uint8_t *data, uint32_t len)
     return off;
 }
 
+/* ---- SSLv2-format hellos (RFC 5246 E.2; SSL 2.0 draft 02) ---- */
+
+static void went_encrypted(struct tls_state *s, struct tls_dir *d, enum flow_direction dir);
+
+/* The SSL 2.0 server's certificate (one DER, no chain), as certificate()
+ * keeps a TLS chain's first. */
+static int one_certificate(struct tls_state *s, struct reader *der)
+{
+    struct tls_tx *tx = &s->tx;
+    if (!tx->certs && !(tx->certs = calloc(TLS_MAX_CERTS, sizeof *tx->certs))) {
+        s->counters.oom++;
+        return 0;
+    }
+    tx->ncerts = 0;
+    tx->chain_len = 1;
+    s->counters.certificates++;
+    if (tls_cert_parse_cached(s->cache, &tx->certs[0], der->p, der->len) != 0)
+        s->counters.malformed[TLS_BAD_CERTIFICATE]++;
+    else
+        tx->ncerts = 1;
+    return 0;
+}
+
+enum { SSL2_CLIENT_HELLO = 1, SSL2_SERVER_HELLO = 4 };
+
+/* CLIENT-HELLO body after the type byte: version, cipher_spec_length,
+ * session_id_length, challenge_length, then the three fields.  A spec is 3
+ * bytes; one whose first byte is 0 is a TLS cipher suite. */
+static int sslv2_client_hello(struct tls_state *s, struct reader *r)
+{
+    struct tls_client_hello *ch = &s->tx.client;
+    memset(ch, 0, sizeof *ch);
+    ch->sslv2 = true;
+    ch->version = (uint16_t)take_u16(r);
+    uint32_t cs_len = take_u16(r), sid_len = take_u16(r), chal_len = take_u16(r);
+    struct reader specs = take_sub(r, cs_len);
+    take_sub(r, sid_len);
+    take_sub(r, chal_len);
+    if (r->bad || !at_end(r) || cs_len == 0 || cs_len % 3 || (sid_len != 0 && sid_len != 16) ||
+        chal_len < 16 || chal_len > 32)
+        return TLS_BAD_HELLO + 1;
+    ch->challenge_len = (uint8_t)chal_len;
+    while (!at_end(&specs)) {
+        uint32_t v = take_u24(&specs);
+        if (ch->nspecs < TLS_MAX_CIPHERS)
+            ch->specs[ch->nspecs++] = v;
+        if (v <= 0xFFFF && ch->nciphers < TLS_MAX_CIPHERS)
+            ch->ciphers[ch->nciphers++] = (uint16_t)v;
+    }
+    tls_fingerprint_client(&s->tx);
+    return 0;
+}
+
+/* SERVER-HELLO body after the type byte: session_id_hit, certificate_type,
+ * version, and the lengths of certificate, cipher specs and connection id.
+ * The server chose SSL 2.0: what follows both ways is SSL 2.0's own
+ * (encrypted after CLIENT-MASTER-KEY), so the handshake is done here. */
+static int sslv2_server_hello(struct tls_state *s, struct reader *r)
+{
+    struct tls_server_hello *sh = &s->tx.server;
+    memset(sh, 0, sizeof *sh);
+    take_u8(r);
+    take_u8(r);
+    sh->version = (uint16_t)take_u16(r);
+    uint32_t cert_len = take_u16(r), cs_len = take_u16(r), cid_len = take_u16(r);
+    struct reader der = take_sub(r, cert_len);
+    take_sub(r, cs_len);
+    take_sub(r, cid_len);
+    if (r->bad || !at_end(r) || cs_len % 3)
+        return TLS_BAD_HELLO + 1;
+    return cert_len ? one_certificate(s, &der) : 0;
+}
+
+/* An SSLv2 record with a 2-byte header opens the direction: 0 = need more
+ * bytes, -1 = bad (counted), else the bytes taken. */
+static int64_t sslv2_record(struct tls_state *s, enum flow_direction dir, const uint8_t *data,
+                            uint32_t len)
+{
+    if (len < 3)
+        return 0;
+    uint32_t rlen = (uint32_t)(data[0] & 0x7f) << 8 | data[1];
+    bool toserver = dir == FLOW_TOSERVER;
+    uint8_t want = toserver ? SSL2_CLIENT_HELLO : SSL2_SERVER_HELLO;
+    if (rlen < 1 || data[2] != want) {
+        s->counters.malformed[TLS_BAD_RECORD]++;
+        return -1;
+    }
+    if (len - 2 < rlen)
+        return 0;
+    s->counters.records++;
+    s->counters.handshakes++;
+    struct reader r = { data + 3, rlen - 1, 0, false };
+    int rc = toserver ? sslv2_client_hello(s, &r) : sslv2_server_hello(s, &r);
+    if (rc) {
+        s->counters.malformed[rc - 1]++;
+        return -1;
+    }
+    if (toserver) {
+        tell(s, TLS_CLIENT_HELLO, dir);
+    } else {
+        tell(s, TLS_SERVER_HELLO, dir);
+        if (s->tx.chain_len)
+            tell(s, TLS_CERTIFICATE, dir);
+        for (int i = 0; i < 2; i++) {
+            s->dir[i].sslv2_session = true;
+            if (!s->dir[i].encrypted)
+                went_encrypted(s, &s->dir[i], i ? FLOW_TOCLIENT : FLOW_TOSERVER);
+        }
+    }
+    return 2 + (int64_t)rlen;
+}
+
 /* ---- records ---- */
 
 static bool version_ok(uint16_t v)
@@ -404,8 +516,25 @@ struct rec_ctx {
 static int64_t records(void *ctx, const uint8_t *data, uint32_t len)
 {
     struct rec_ctx *c = ctx;
+    struct tls_dir *d = &c->s->dir[c->dir == FLOW_TOCLIENT];
     uint32_t off = 0;
+    if (d->sslv2_session) {
+        d->ciphertext_bytes += len;         /* SSL 2.0's own records: not parsed */
+        return len;
+    }
+    if (!d->started && len > 0 && (data[0] & 0x80)) {
+        int64_t n = sslv2_record(c->s, c->dir, data, len);
+        if (n <= 0)
+            return n;
+        d->started = true;
+        off = (uint32_t)n;
+        if (d->sslv2_session) {             /* the SERVER-HELLO: the rest is SSL 2.0's */
+            d->ciphertext_bytes += len - off;
+            return len;
+        }
+    }
     while (len - off >= 5) {
+        d->started = true;
         uint8_t type = data[off];
         uint16_t version = be16(data + off + 1), rlen = be16(data + off + 3);
         if (!version_ok(version) || rlen > TLS_RECORD_MAX - 5 ||

@@ -61,6 +61,12 @@ struct tls_client_hello {
     uint8_t nalpns;
     char alpns[TLS_MAX_ALPNS][256];
     uint8_t alpn0_len;                  /* the first ALPN's length in bytes */
+    /* An SSLv2-format CLIENT-HELLO (RFC 5246 E.2, the 2-byte header with the
+     * high bit set): its 3-byte cipher specs in order (ciphers[] holds those
+     * that are TLS suites, 0x00XXXX), the challenge's length. */
+    bool sslv2;
+    uint8_t nspecs, challenge_len;
+    uint32_t specs[TLS_MAX_CIPHERS];
 };
 
 struct tls_server_hello {
@@ -123,6 +129,8 @@ struct tls_dir {
     struct pdu_buf records, handshake;
     bool encrypted;                 /* ChangeCipherSpec (or TLS 1.3 keys) seen */
     bool dead;                      /* not TLS, or framing lost */
+    bool started;                   /* a record was framed (SSLv2 hellos come first only) */
+    bool sslv2_session;             /* the server answered in SSL 2.0: not parsed further */
     uint64_t ciphertext_bytes;      /* application data after the handshake */
 };
 

@@ -7,8 +7,8 @@
 
 const char *tls_tx_cipher_name(const struct tls_tx *tx, char buf[8])
 {
-    if (!(tx->progress & TLS_SERVER_HELLO))
-        return NULL;
+    if (!(tx->progress & TLS_SERVER_HELLO) || tx->server.version == 0x0002)
+        return NULL;        /* none yet, or SSL 2.0 (its client picks in CLIENT-MASTER-KEY) */
     const char *name = tls_cipher_name(tx->server.cipher);
     if (name)
         return name;
@@ -58,7 +58,8 @@ void tls_eve_members(struct json_writer *w, const struct tls_tx *tx)
     }
     if (tx->progress & TLS_CLIENT_HELLO) {
         write_fingerprint(w, "ja3", tx->ja3_hash, tx->ja3);
-        json_string(w, "ja4", tx->ja4);
+        if (tx->ja4[0])                 /* none for an SSLv2-format hello */
+            json_string(w, "ja4", tx->ja4);
         if (tx->client.nalpns) {
             json_array_begin(w, "client_alpns");
             for (unsigned i = 0; i < tx->client.nalpns; i++)
@@ -67,7 +68,8 @@ void tls_eve_members(struct json_writer *w, const struct tls_tx *tx)
         }
     }
     if (tx->progress & TLS_SERVER_HELLO) {
-        write_fingerprint(w, "ja3s", tx->ja3s_hash, tx->ja3s);
+        if (tx->ja3s_hash[0])           /* none for an SSL 2.0 SERVER-HELLO */
+            write_fingerprint(w, "ja3s", tx->ja3s_hash, tx->ja3s);
         if (tx->server.alpn[0]) {
             json_array_begin(w, "server_alpns");
             json_string(w, NULL, tx->server.alpn);

@@ -54,6 +54,17 @@ static void digest_hex(const EVP_MD *md, const char *text, char *out, size_t hex
     out[i] = '\0';
 }
 
+/* An SSLv2-format hello's cipher specs, 24-bit values in decimal (what
+ * Zeek's JA3 script gets for such a hello; Salesforce's reader skips it). */
+static void put_specs(struct text *t, const struct tls_client_hello *ch)
+{
+    char num[12];
+    for (unsigned i = 0; i < ch->nspecs; i++) {
+        snprintf(num, sizeof num, "%s%u", i ? "-" : "", ch->specs[i]);
+        put(t, num);
+    }
+}
+
 void tls_fingerprint_client(struct tls_tx *tx)
 {
     const struct tls_client_hello *ch = &tx->client;
@@ -62,7 +73,10 @@ void tls_fingerprint_client(struct tls_tx *tx)
     tx->ja3[0] = '\0';
     snprintf(num, sizeof num, "%u,", ch->version);
     put(&t, num);
-    put_dec_list(&t, ch->ciphers, ch->nciphers, true);
+    if (ch->sslv2)
+        put_specs(&t, ch);
+    else
+        put_dec_list(&t, ch->ciphers, ch->nciphers, true);
     put(&t, ",");
     put_dec_list(&t, ch->exts, ch->nexts, true);
     put(&t, ",");
@@ -73,7 +87,9 @@ void tls_fingerprint_client(struct tls_tx *tx)
         put(&t, num);
     }
     digest_hex(EVP_md5(), tx->ja3, tx->ja3_hash, 32);
-    tls_ja4(ch, tx->ja4, false);
+    tx->ja4[0] = '\0';
+    if (!ch->sslv2)         /* JA4 reads TLS ClientHello messages only */
+        tls_ja4(ch, tx->ja4, false);
 }
 
 void tls_fingerprint_server(struct tls_tx *tx)

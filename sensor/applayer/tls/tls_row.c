@@ -193,9 +193,25 @@ static bool tls_row_buffer(void *state, const struct applayer_tx *base, enum det
  * only 2-5 bytes (a hello split right after its record type and major
  * version) is taken on those bytes: the next segment starts inside the
  * record, where nothing can be recognised any more. */
+/* An SSLv2-format CLIENT-HELLO (RFC 5246 E.2): a 2-byte header with the high
+ * bit set, message type 1, version SSL 2.0 or 3.0 .. TLS 1.3. */
+static enum applayer_probe_result sslv2_probe(const uint8_t *data, uint32_t len,
+                                              enum flow_direction dir)
+{
+    if (dir != FLOW_TOSERVER)
+        return APPLAYER_PROBE_NO;
+    if (len < 5)
+        return APPLAYER_PROBE_MORE;
+    uint16_t version = (uint16_t)(data[3] << 8 | data[4]);
+    bool known = version == 0x0002 || (version >= 0x0300 && version <= 0x0304);
+    return data[2] == 1 && known ? APPLAYER_PROBE_YES : APPLAYER_PROBE_NO;
+}
+
 static enum applayer_probe_result tls_probe(const uint8_t *data, uint32_t len,
                                             enum flow_direction dir)
 {
+    if (data[0] & 0x80)
+        return sslv2_probe(data, len, dir);
     if (data[0] != 22)
         return APPLAYER_PROBE_NO;
     if (len < 2)
@@ -210,6 +226,31 @@ static enum applayer_probe_result tls_probe(const uint8_t *data, uint32_t len,
     if (len < 6)
         return APPLAYER_PROBE_YES;
     return data[5] == (dir == FLOW_TOSERVER ? 1 : 2) ? APPLAYER_PROBE_YES : APPLAYER_PROBE_NO;
+}
+
+/* Stats: the parser's counters of the flow; a gap is error.tls.gap, the
+ * other malformed kinds parser errors. */
+static const char *const tls_counter_names[] = {
+    "records", "handshakes", "certificates", "malformed_record", "malformed_handshake",
+    "malformed_hello", "malformed_extension", "malformed_certificate", NULL
+};
+
+static void tls_row_counts(const void *state, struct applayer_counts *sum)
+{
+    const struct tls_counters *c = &((const struct tls_row *)state)->tls.counters;
+    const uint64_t own[] = { c->records, c->handshakes, c->certificates,
+                             c->malformed[TLS_BAD_RECORD], c->malformed[TLS_BAD_HANDSHAKE],
+                             c->malformed[TLS_BAD_HELLO], c->malformed[TLS_BAD_EXTENSION],
+                             c->malformed[TLS_BAD_CERTIFICATE] };
+    _Static_assert(sizeof own / sizeof own[0] == sizeof tls_counter_names / sizeof tls_counter_names[0] - 1,
+                   "a name per counter");
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        sum->own[i] += own[i];
+    for (int k = 0; k < TLS_MALFORMED_KINDS; k++)
+        if (k != TLS_GAP)
+            sum->parser += c->malformed[k];
+    sum->gap += c->malformed[TLS_GAP];
+    sum->alloc += c->oom;
 }
 
 static const char *const tls_ndpi_names[] = { "TLS", NULL };
@@ -238,4 +279,6 @@ const struct applayer_parser applayer_tls_parser = {
     .get_buffer = tls_row_buffer,
     .event_names = tls_event_names,
     .eve_write_beside = tls_row_eve_beside,
+    .counts_add = tls_row_counts,
+    .counter_names = tls_counter_names,
 };
