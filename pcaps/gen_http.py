@@ -2,8 +2,9 @@
 keep-alive with the attack in the second request, percent- and
 double-encoded URIs, a gzip + chunked response carrying a web shell, a POST
 with SQL injection, pipelined requests, a request split over many segments,
-a CONNECT tunnel with HTTP inside, and HTTP (1.0 and 1.1) on a
-non-standard port.  Deterministic: fixed times, gzip with mtime 0."""
+a CONNECT tunnel with HTTP inside, HTTP (1.0 and 1.1) on a
+non-standard port, and a large body inspected in windows.  Deterministic:
+fixed times, gzip with mtime 0."""
 import gzip
 import io
 import os
@@ -144,9 +145,30 @@ def odd_port(out):
     w.close()
 
 
+def large_body(out):
+    """A 100,000-byte response in 1,000-byte segments: detection looks at the
+    body at 41,000 bytes (the 40 KiB minimal inspect size), then at each
+    16 KiB window and at its end.  One rule's fast pattern lies in the first
+    look's bytes but the rule completes only with bytes of a later one; another
+    pattern straddles the first look's end (the prefilter scans only new
+    bytes at later looks, and must neither forget nor cut either)."""
+    w, s = session(os.path.join(out, "http_large_body.pcap"), 40011)
+    s.send(get(b"/download/firmware.bin"))
+    body = bytearray(b"".join(b"%07d\n" % i for i in range(12500)))
+    for at, mark in ((500, b"EARLY-FASTPATTERN-MARK1"), (80000, b"LATE-MARK"),
+                     (40990, b"STRADDLE-FASTPATTERN-X")):
+        body[at:at + len(mark)] = mark
+    s.reply(b"HTTP/1.1 200 OK\r\nServer: nginx/1.18.0\r\nContent-Type: application/octet-stream"
+            b"\r\nContent-Length: %d\r\n\r\n" % len(body))
+    for i in range(0, len(body), 1000):
+        s.reply(bytes(body[i:i + 1000]))
+    s.close()
+    w.close()
+
+
 def generate(out):
     for make in (keepalive, encoded_uri, gzip_chunked, post_sqli, pipelined, split_request,
-                 connect_tunnel, odd_port):
+                 connect_tunnel, odd_port, large_body):
         make(out)
 
 

@@ -196,14 +196,23 @@ static struct applayer_flow *flow_state(struct applayer *al, struct flow *f)
     return f->applayer;
 }
 
+/* What detection left in a transaction (its header's last fields). */
+static void tx_free_detection(struct applayer_tx *tx)
+{
+    free(tx->fired);
+    tx->fired = NULL;
+    free(tx->detect_body[0]);
+    free(tx->detect_body[1]);
+    tx->detect_body[0] = tx->detect_body[1] = NULL;
+}
+
 static void free_txs(struct applayer *al, struct applayer_flow *af)
 {
     size_t n = af->parser->tx_count(af->state);
     al->stats.tx[af->proto][af->transport] += n;
     for (size_t i = 0; i < n; i++) {
         struct applayer_tx *tx = af->parser->tx_at(af->state, i);
-        free(tx->fired);
-        tx->fired = NULL;
+        tx_free_detection(tx);
     }
 }
 
@@ -461,8 +470,7 @@ void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
         struct applayer_tx *tx = p->tx_at(af->state, 0);
         if (!tx->logged || !(flow_end || tx_complete(p, tx)))
             break;
-        free(tx->fired);
-        tx->fired = NULL;
+        tx_free_detection(tx);
         al->stats.tx[af->proto][af->transport]++;
         p->tx_free(af->state, tx);
     }
@@ -478,7 +486,7 @@ void applayer_flow_free(struct applayer *al, struct flow *f)
     if (af->parser) {
         size_t n = af->parser->tx_count(af->state);
         for (size_t i = 0; i < n; i++)
-            free(af->parser->tx_at(af->state, i)->fired);
+            tx_free_detection(af->parser->tx_at(af->state, i));
         add_counts(al, af);
         af->parser->state_free(af->state);
     }

@@ -97,6 +97,7 @@ struct applayer_tx {
     /* detection's (freed by the framework with the transaction) */
     uint32_t *fired;            /* rules (engine indices) that matched this transaction */
     uint32_t nfired, fired_cap;
+    void *detect_body[2];       /* per direction: the prefilter's progress in file_data */
 };
 
 /* One row of the registry: everything the framework, detection and the EVE

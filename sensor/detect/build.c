@@ -89,6 +89,32 @@ static bool rule_is_ip_only(const struct rule *r)
            r->nactions == 0;
 }
 
+/* A rule whose answer is the same seen from either direction of a flow at
+ * one moment: no flow option, no buffer (all are by direction or address),
+ * only checks on the flow's nDPI verdict, and an any-any header. */
+static bool rule_direction_free(const struct rule *r)
+{
+    if (r->flow_opts || r->buffers_used || !r->src.any || !r->dst.any || !r->sp.any ||
+        !r->dp.any || r->anomaly)
+        return false;
+    for (size_t i = 0; i < r->nchecks; i++)
+        if (!r->checks[i].flow_static)
+            return false;
+    return true;
+}
+
+static int flow_end_symmetry(struct detect_engine *de)
+{
+    if (!de->nflow_end)
+        return 0;
+    de->flow_end_symmetric = malloc(de->nflow_end * sizeof *de->flow_end_symmetric);
+    if (!de->flow_end_symmetric)
+        return -1;
+    for (size_t i = 0; i < de->nflow_end; i++)
+        de->flow_end_symmetric[i] = rule_direction_free(de->rules[de->flow_end_rules[i]]);
+    return 0;
+}
+
 static bool rule_in_group(const struct rule *r, int g)
 {
     static const uint8_t group_proto[GROUP_COUNT] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 0 };
@@ -236,22 +262,54 @@ static void classify_tx_rule(struct rule *r)
     }
 }
 
-static int add_tx_rule(struct detect_engine *de, const struct rule *r)
+/* A transaction (or nDPI-served) rule goes under the automaton of its
+ * fast pattern's buffer, or among the plain ones without a pattern. */
+static int prefilter_add(struct buffer_prefilter *pf, const struct rule *r)
 {
-    de->ntx_rules++;
+    pf->nrules++;
     if (!r->tx_fast)
-        return u32_push(&de->tx_plain, &de->ntx_plain, r->index);
-    struct ac **ac = &de->tx_ac[r->tx_fast_buffer];
+        return u32_push(&pf->plain, &pf->nplain, r->index);
+    struct ac **ac = &pf->ac[r->tx_fast_buffer];
     if (!*ac && !(*ac = ac_new()))
         return -1;
+    if (r->tx_fast->len > pf->max_len[r->tx_fast_buffer])
+        pf->max_len[r->tx_fast_buffer] = r->tx_fast->len;
     return ac_add(*ac, r->tx_fast->pat, r->tx_fast->len, r->tx_fast->flags & CF_NOCASE,
                   r->index);
 }
 
-static int build_tx_automata(struct detect_engine *de)
+static int prefilter_build(struct buffer_prefilter *pf)
 {
     for (int b = 0; b < BUF_COUNT; b++)
-        if (de->tx_ac[b] && ac_build(de->tx_ac[b]) < 0)
+        if (pf->ac[b] && ac_build(pf->ac[b]) < 0)
+            return -1;
+    return 0;
+}
+
+void prefilter_free(struct buffer_prefilter *pf)
+{
+    free(pf->plain);
+    for (int b = 0; b < BUF_COUNT; b++)
+        ac_free(pf->ac[b]);
+}
+
+static int add_tx_rule(struct detect_engine *de, const struct rule *r)
+{
+    de->ntx_rules++;
+    if (!(r->flow_opts & FLOWOPT_TOCLIENT) && prefilter_add(&de->tx[FLOW_TOSERVER], r) < 0)
+        return -1;
+    if (!(r->flow_opts & FLOWOPT_TOSERVER) && prefilter_add(&de->tx[FLOW_TOCLIENT], r) < 0)
+        return -1;
+    return 0;
+}
+
+static int build_tx_automata(struct detect_engine *de)
+{
+    if (prefilter_build(&de->tx[FLOW_TOSERVER]) < 0 || prefilter_build(&de->tx[FLOW_TOCLIENT]) < 0)
+        return -1;
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
+        if (prefilter_build(&de->ndpi_fallback[p]) < 0 ||
+            prefilter_build(&de->flow_end_fallback[p]) < 0)
             return -1;
     return 0;
 }
@@ -276,8 +334,7 @@ static int build_groups(struct detect_engine *de)
             continue;       /* transactions only: no packet evaluation */
         if (r->app_layer && !r->anomaly && r->info.action == RULE_ACTION_ALERT &&
             r->buf[BUF_PAYLOAD].n == 0 &&
-            (r->tx_fallback ? u32_push(&de->flow_end_fallback[r->tx_proto],
-                                       &de->nflow_end_fallback[r->tx_proto], r->index)
+            (r->tx_fallback ? prefilter_add(&de->flow_end_fallback[r->tx_proto], r)
                             : u32_push(&de->flow_end_rules, &de->nflow_end, r->index)) < 0)
             goto out;
         r->ip_only = rule_is_ip_only(r);
@@ -290,18 +347,21 @@ static int build_groups(struct detect_engine *de)
             r->payload_source = RULE_PAYLOAD_STREAM;
         else if (r->flow_opts & FLOWOPT_NO_STREAM)
             r->payload_source = RULE_PAYLOAD_PACKET;
+        bool fallback = r->tx_fallback && !r->buf[BUF_PAYLOAD].n && !r->checks_flowbits;
+        if (fallback && prefilter_add(&de->ndpi_fallback[r->tx_proto], r) < 0)
+            goto out;
         for (int g = 0; g < GROUP_COUNT; g++) {
             if (!rule_in_group(r, g))
                 continue;
             struct proto_group *pg = &de->groups[g];
             if (r->fast && r->fast->len > pg->max_fast_len)
                 pg->max_fast_len = r->fast->len;
-            int prc;
-            if (r->tx_fallback && !r->buf[BUF_PAYLOAD].n && !r->checks_flowbits)
-                prc = u32_push(&pg->ndpi_fallback[r->tx_proto],
-                               &pg->nndpi_fallback[r->tx_proto], r->index),
+            if (fallback) {
                 pg->has_fallback = true;
-            else if (r->ip_only)
+                continue;
+            }
+            int prc;
+            if (r->ip_only)
                 prc = u32_push(&pg->iponly, &pg->niponly, r->index);
             else if (r->app_static)
                 prc = u32_push(&pg->app_static, &pg->napp_static, r->index);
@@ -321,6 +381,8 @@ static int build_groups(struct detect_engine *de)
     rc = build_automata(de, pre, npre);
     if (rc == 0)
         rc = build_tx_automata(de);
+    if (rc == 0)
+        rc = flow_end_symmetry(de);
 out:
     for (int g = 0; g < GROUP_COUNT; g++)
         free(pre[g]);

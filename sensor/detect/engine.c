@@ -41,6 +41,64 @@ int detect_flowbit_id(struct detect_engine *de, const char *name)
     return (int)de->nflowbits++;
 }
 
+size_t detect_app_ids(struct detect_engine *de, const char *name, int *ids, size_t max)
+{
+    struct app_ids_memo *m = NULL;
+    for (size_t i = 0; i < de->napp_memo && !m; i++)
+        if (strcmp(de->app_memo[i].name, name) == 0)
+            m = &de->app_memo[i];
+    if (!m && (strlen(name) >= sizeof m->name || de->napp_memo == APP_IDS_MEMO))
+        return applayer_ids(de, name, ids, max);
+    if (!m) {
+        m = &de->app_memo[de->napp_memo++];
+        strcpy(m->name, name);
+        m->n = applayer_ids(de, name, m->ids, sizeof m->ids / sizeof *m->ids);
+    }
+    /* applayer_ids keeps the first max ids: a prefix of the memo's */
+    size_t n = m->n < max ? m->n : max;
+    memcpy(ids, m->ids, n * sizeof *ids);
+    return n;
+}
+
+/* A copy of set into out; -1 when out of memory. */
+static int addr_set_copy(struct addr_set *out, const struct addr_set *set)
+{
+    *out = *set;
+    if (!set->n)
+        return 0;
+    out->r = malloc(set->n * sizeof *out->r);
+    if (!out->r)
+        return -1;
+    memcpy(out->r, set->r, set->n * sizeof *out->r);
+    return 0;
+}
+
+int detect_parse_addr_set(struct detect_engine *de, const char *text, struct addr_set *out,
+                          char *err, size_t errlen)
+{
+    for (size_t i = 0; i < de->naddr_memo; i++) {
+        if (strcmp(de->addr_memo[i].text, text) != 0)
+            continue;
+        if (addr_set_copy(out, &de->addr_memo[i].set) == 0)
+            return 0;
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (parse_addr_set(de->cfg.config, text, out, err, errlen) < 0)
+        return -1;
+    if (de->naddr_memo == ADDR_SET_MEMO)
+        return 0;       /* not remembered: parsed again next time */
+    struct addr_set_memo *m = &de->addr_memo[de->naddr_memo];
+    if (!(m->text = strdup(text)))
+        return 0;
+    if (addr_set_copy(&m->set, out) < 0) {
+        free(m->text);
+        return 0;
+    }
+    de->naddr_memo++;
+    return 0;
+}
+
 struct dataset_registry *detect_datasets(struct detect_engine *de) { return de->datasets; }
 const struct detect_engine_config *detect_engine_cfg(const struct detect_engine *de)
 {
@@ -146,18 +204,22 @@ void detect_engine_free(struct detect_engine *de)
         free(de->groups[g].byport);
         free(de->groups[g].iponly);
         free(de->groups[g].app_static);
-        for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
-            free(de->groups[g].ndpi_fallback[p]);
         if (!de->groups[g].ac_shared)
             ac_free(de->groups[g].ac);
     }
     free(de->anomaly_rules);
     free(de->flow_end_rules);
-    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
-        free(de->flow_end_fallback[p]);
-    for (int b = 0; b < BUF_COUNT; b++)
-        ac_free(de->tx_ac[b]);
-    free(de->tx_plain);
+    free(de->flow_end_symmetric);
+    for (int p = 0; p < APPLAYER_PROTO_COUNT; p++) {
+        prefilter_free(&de->flow_end_fallback[p]);
+        prefilter_free(&de->ndpi_fallback[p]);
+    }
+    prefilter_free(&de->tx[FLOW_TOSERVER]);
+    prefilter_free(&de->tx[FLOW_TOCLIENT]);
+    for (size_t i = 0; i < de->naddr_memo; i++) {
+        free(de->addr_memo[i].text);
+        free(de->addr_memo[i].set.r);
+    }
     for (size_t i = 0; i < de->nflowbits; i++)
         free(de->flowbits[i]);
     free(de->flowbits);
@@ -288,8 +350,9 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
     dt->stamp = calloc(n, sizeof *dt->stamp);
     dt->cand = malloc(n * sizeof *dt->cand);
     dt->alerts = malloc(n * sizeof *dt->alerts);
+    dt->flow_end_seen = calloc(de->nflow_end ? de->nflow_end : 1, sizeof *dt->flow_end_seen);
     dt->anomaly = anomaly_state_new(&de->anomaly_settings);
-    if (!dt->md || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly) {
+    if (!dt->md || !dt->stamp || !dt->cand || !dt->alerts || !dt->anomaly || !dt->flow_end_seen) {
         detect_thread_free(dt);
         return NULL;
     }
@@ -306,6 +369,7 @@ void detect_thread_free(struct detect_thread *dt)
     free(dt->stamp);
     free(dt->cand);
     free(dt->alerts);
+    free(dt->flow_end_seen);
     free(dt->scratch);
     free(dt);
 }

@@ -43,14 +43,18 @@ static bool flow_established(const struct flow *f, const struct packet *p,
     return !handshake_ack;
 }
 
+/* "any any -> any any" (most rules of the default pack) needs no call;
+ * ports go before the address sets: a port range is one comparison. */
 static bool header_matches(const struct rule *r, const struct ip_addr *src, uint16_t sp,
                            const struct ip_addr *dst, uint16_t dp)
 {
-    if (addr_set_match(&r->src, src) && addr_set_match(&r->dst, dst) &&
-        port_set_match(&r->sp, sp) && port_set_match(&r->dp, dp))
+    if (r->src.any && r->dst.any && r->sp.any && r->dp.any)
         return true;
-    return r->bidir && addr_set_match(&r->src, dst) && addr_set_match(&r->dst, src) &&
-           port_set_match(&r->sp, dp) && port_set_match(&r->dp, sp);
+    if (port_set_match(&r->sp, sp) && port_set_match(&r->dp, dp) &&
+        addr_set_match(&r->src, src) && addr_set_match(&r->dst, dst))
+        return true;
+    return r->bidir && port_set_match(&r->sp, dp) && port_set_match(&r->dp, sp) &&
+           addr_set_match(&r->src, dst) && addr_set_match(&r->dst, src);
 }
 
 static bool proto_matches(const struct rule *r, uint8_t proto)
@@ -115,27 +119,28 @@ static bool rule_matches(const struct match_env *env, const struct rule *r,
                          const struct payload_src *src)
 {
     const struct packet *p = env->pkt;
+    /* cheapest tests first (all of these only read): direction and app
+     * protocol turn most rules away before the address sets are walked */
     if (!proto_matches(r, p->proto))
+        return false;
+    uint32_t fo = r->flow_opts;
+    if ((fo & FLOWOPT_TOSERVER) && env->dir != FLOW_TOSERVER)
+        return false;
+    if ((fo & FLOWOPT_TOCLIENT) && env->dir != FLOW_TOCLIENT)
+        return false;
+    if (r->napp_ids && (!env->flow || (env->tx ? !flow_parser_is(env->flow, r->app_proto)
+                                               : !flow_parser_says(env->flow, r->app_proto))) &&
+        (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
         return false;
     if (!header_matches(r, &p->src, p->src_port, &p->dst, p->dst_port))
         return false;
-    uint32_t fo = r->flow_opts;
-    if (fo) {
-        if ((fo & FLOWOPT_TOSERVER) && env->dir != FLOW_TOSERVER)
-            return false;
-        if ((fo & FLOWOPT_TOCLIENT) && env->dir != FLOW_TOCLIENT)
-            return false;
-        bool est = (fo & (FLOWOPT_ESTABLISHED | FLOWOPT_NOT_ESTABLISHED)) &&
-                   flow_established(env->flow, p, env->dir);
+    if (fo & (FLOWOPT_ESTABLISHED | FLOWOPT_NOT_ESTABLISHED)) {
+        bool est = flow_established(env->flow, p, env->dir);
         if ((fo & FLOWOPT_ESTABLISHED) && !est)
             return false;
         if ((fo & FLOWOPT_NOT_ESTABLISHED) && est)
             return false;
     }
-    if (r->napp_ids && (!env->flow || (env->tx ? !flow_parser_is(env->flow, r->app_proto)
-                                               : !flow_parser_says(env->flow, r->app_proto))) &&
-        (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
-        return false;
     for (size_t i = 0; i < r->nchecks; i++)
         if (!r->checks[i].match(env, r->checks[i].ctx))
             return false;
@@ -290,10 +295,115 @@ static void scan_stream(struct detect_thread *dt, const struct proto_group *g,
         ac_scan(g->ac, src->win + from, to - from, ac_hit, dt);
 }
 
-static void collect_candidates(struct detect_thread *dt, const struct proto_group *g,
-                               struct flow *flow, const struct packet *pkt,
-                               enum flow_direction dir, const struct payload_src *src)
+/* A transaction's body grows between the steps detection looks at (up to
+ * the body limit, re-inspected at each window), and every look used to scan
+ * it from the start: four times its bytes on the HTTP bench.  For file_data
+ * the prefilter remembers in the transaction (by direction) how far it
+ * scanned and which rules its patterns hit there; a later step replays
+ * those and scans only from where a pattern could still end in new bytes.
+ * The body only grows by appending; a checksum of the bytes before the
+ * mark catches one that did not (it is then scanned whole). */
+#define BODY_MARK_BYTES 16u
+
+struct body_scan {
+    uint32_t scanned;           /* bytes of the body already scanned */
+    uint32_t nhits, hits_cap;
+    uint64_t mark;              /* checksum of the BODY_MARK_BYTES before scanned */
+    uint32_t hits[];            /* rules whose pattern occurred in them */
+};
+
+static uint64_t body_mark(const uint8_t *data, uint32_t end)
 {
+    uint32_t from = end > BODY_MARK_BYTES ? end - BODY_MARK_BYTES : 0;
+    uint64_t h = 0xcbf29ce484222325ull ^ end;
+    for (uint32_t i = from; i < end; i++)
+        h = (h ^ data[i]) * 0x100000001b3ull;
+    return h;
+}
+
+struct body_hit_ctx {
+    struct detect_thread *dt;
+    struct body_scan **scan;    /* in the transaction: may move as it grows */
+};
+
+/* A rule id is in one automaton once, so a hit not yet queued in this
+ * generation is new to the memo too. */
+static void body_hit(void *ctx, uint32_t id)
+{
+    struct body_hit_ctx *c = ctx;
+    if (c->dt->stamp[id] == c->dt->gen)
+        return;
+    queue_rule(c->dt, id);
+    struct body_scan *s = *c->scan;
+    if (s->nhits == s->hits_cap) {
+        uint32_t cap = s->hits_cap ? s->hits_cap * 2 : 8;
+        struct body_scan *ns = realloc(s, sizeof *s + (size_t)cap * sizeof *s->hits);
+        if (!ns) {
+            s->scanned = 0;     /* incomplete memo: the next look scans whole */
+            return;
+        }
+        ns->hits_cap = cap;
+        *c->scan = s = ns;
+    }
+    s->hits[s->nhits++] = id;
+}
+
+static void scan_body(struct detect_thread *dt, const struct ac *ac, uint32_t max_len,
+                      const struct match_env *env, const uint8_t *data, uint32_t len)
+{
+    struct body_scan **slot = (struct body_scan **)&env->tx->detect_body[env->dir];
+    if (!*slot && !(*slot = calloc(1, sizeof **slot))) {
+        ac_scan(ac, data, len, ac_hit, dt);
+        return;
+    }
+    struct body_scan *s = *slot;
+    uint32_t from = 0;
+    if (s->scanned && s->scanned <= len && body_mark(data, s->scanned) == s->mark) {
+        for (uint32_t i = 0; i < s->nhits; i++)
+            queue_rule(dt, s->hits[i]);
+        uint32_t reach = max_len ? max_len - 1 : 0;
+        from = s->scanned > reach ? s->scanned - reach : 0;
+    } else {
+        s->nhits = 0;
+    }
+    s->scanned = len;
+    s->mark = body_mark(data, len);
+    struct body_hit_ctx ctx = { dt, slot };
+    ac_scan(ac, data + from, len - from, body_hit, &ctx);
+}
+
+/* Queues pf's plain rules and those whose fast pattern occurs in its
+ * buffer as env serves it (the same bytes the rule will inspect). */
+static void prefilter_queue(struct detect_thread *dt, const struct buffer_prefilter *pf,
+                            const struct match_env *env)
+{
+    for (size_t i = 0; i < pf->nplain; i++)
+        queue_rule(dt, pf->plain[i]);
+    for (int b = 0; b < BUF_COUNT; b++) {
+        const uint8_t *data;
+        uint32_t len;
+        if (!pf->ac[b])
+            continue;
+        if (detect_buffer_is_multi(b)) {    /* every instance: a name, a certificate */
+            for (uint32_t k = 0; detect_buffer_get_at(env, b, k, &data, &len); k++)
+                ac_scan(pf->ac[b], data, len, ac_hit, dt);
+            continue;
+        }
+        if (!detect_buffer_get(env, b, &data, &len))
+            continue;
+        if (env->tx && b == BUF_FILE_DATA)
+            scan_body(dt, pf->ac[b], pf->max_len[b], env, data, len);
+        else
+            ac_scan(pf->ac[b], data, len, ac_hit, dt);
+    }
+}
+
+static void collect_candidates(struct detect_thread *dt, const struct proto_group *g,
+                               const struct match_env *env, const struct payload_src *src)
+{
+    struct flow *flow = env->flow;
+    const struct packet *pkt = env->pkt;
+    enum flow_direction dir = env->dir;
     candidates_reset(dt);
     if (!flow || flow->pkts[dir] <= 1)
         for (size_t i = 0; i < g->niponly; i++)
@@ -307,8 +417,9 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
             for (size_t i = 0; i < g->napp_static; i++)
                 queue_rule(dt, g->app_static[i]);
             for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
-                for (size_t i = 0; fallback_applies(dt->de, flow, p) && i < g->nndpi_fallback[p]; i++)
-                    queue_rule(dt, g->ndpi_fallback[p][i]);
+                if (g->has_fallback && dt->de->ndpi_fallback[p].nrules &&
+                    fallback_applies(dt->de, flow, p))
+                    prefilter_queue(dt, &dt->de->ndpi_fallback[p], env);
         }
     }
     for (size_t i = 0; i < g->nanyport; i++)
@@ -409,14 +520,7 @@ static void collect_tx_candidates(struct detect_thread *dt, const struct match_e
 {
     const struct detect_engine *de = dt->de;
     candidates_reset(dt);
-    for (size_t i = 0; i < de->ntx_plain; i++)
-        queue_rule(dt, de->tx_plain[i]);
-    for (int b = 0; b < BUF_COUNT; b++) {
-        const uint8_t *data;
-        uint32_t len;
-        for (uint32_t k = 0; de->tx_ac[b] && detect_buffer_get_at(env, b, k, &data, &len); k++)
-            ac_scan(de->tx_ac[b], data, len, ac_hit, dt);   /* every instance */
-    }
+    prefilter_queue(dt, &de->tx[env->dir], env);
     sort_candidates(dt->cand, dt->ncand);
 }
 
@@ -514,8 +618,8 @@ void detect_packet_stream(struct detect_thread *dt, struct flow *flow, const str
     const struct proto_group *g = &de->groups[packet_group(pkt->proto)];
     struct payload_src src;
     payload_sources(dt, flow, pkt, view, &src);
-    collect_candidates(dt, g, flow, pkt, dir, &src);
     struct match_env env = { de, dt, flow, pkt, dir, NULL, NULL, NULL };
+    collect_candidates(dt, g, &env, &src);
     dt->nalerts = 0;
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
@@ -622,21 +726,52 @@ static void flow_end_rules_run(struct detect_thread *dt, struct flow *flow,
     }
 }
 
+/* The same for the engine's flow-end list, where a direction-free rule's
+ * answer from the first direction stands for the second (seen[i], reset
+ * per flow by the caller): most of the list is "ip any any -> any any" on
+ * an nDPI protocol or risk. */
+static void flow_end_list_run(struct detect_thread *dt, struct flow *flow,
+                              const struct match_env *env, const struct alert_sink *sink)
+{
+    const struct detect_engine *de = dt->de;
+    uint8_t *seen = dt->flow_end_seen;
+    for (size_t i = 0; i < de->nflow_end; i++) {
+        const struct rule *r = de->rules[de->flow_end_rules[i]];
+        if (fired_before(flow, r->index))
+            continue;
+        bool match;
+        if (de->flow_end_symmetric[i] && seen[i]) {
+            match = seen[i] == 2;
+        } else {
+            match = rule_matches(env, r, NULL);
+            if (de->flow_end_symmetric[i])
+                seen[i] = match ? 2 : 1;
+        }
+        if (match)
+            rule_fire(dt, flow, env, r, sink);
+    }
+}
+
 static void detect_flow_end_app_layer(struct detect_thread *dt, struct flow *flow,
                                       const struct alert_sink *sink)
 {
     const struct detect_engine *de = dt->de;
     if (flow->detect && flow->detect->passed)
         return;
+    if (de->nflow_end)
+        memset(dt->flow_end_seen, 0, de->nflow_end * sizeof *dt->flow_end_seen);
     for (int d = FLOW_TOSERVER; d <= FLOW_TOCLIENT; d++) {
         struct packet pseudo;
         oriented_packet(flow, (enum flow_direction)d, flow->last_usec, 0, &pseudo);
         struct match_env env = { de, dt, flow, &pseudo, (enum flow_direction)d, NULL, NULL, NULL };
-        flow_end_rules_run(dt, flow, &env, de->flow_end_rules, de->nflow_end, sink);
+        flow_end_list_run(dt, flow, &env, sink);
         for (int p = 0; p < APPLAYER_PROTO_COUNT; p++)
-            if (de->nflow_end_fallback[p] && fallback_applies(de, flow, p))
-                flow_end_rules_run(dt, flow, &env, de->flow_end_fallback[p],
-                                   de->nflow_end_fallback[p], sink);
+            if (de->flow_end_fallback[p].nrules && fallback_applies(de, flow, p)) {
+                candidates_reset(dt);
+                prefilter_queue(dt, &de->flow_end_fallback[p], &env);
+                sort_candidates(dt->cand, dt->ncand);
+                flow_end_rules_run(dt, flow, &env, dt->cand, dt->ncand, sink);
+            }
     }
 }
 

@@ -193,7 +193,7 @@ static int header_protocol(struct rule_parser *rp, const char *name)
             return 0;
         }
     }
-    r->napp_ids = applayer_ids(rp->de, name, r->app_ids, 4);
+    r->napp_ids = detect_app_ids(rp->de, name, r->app_ids, 4);
     const struct applayer_parser *parser =
         applayer_parser_by_name(strcasecmp(name, "http1") == 0 ? "http" : name);
     if (parser)
@@ -263,9 +263,9 @@ static int parse_header(struct rule_parser *rp, char *header, bool *passive)
         return -1;
     const struct config *cfg = detect_engine_cfg(rp->de)->config;
     char msg[200];
-    if (parse_addr_set(cfg, f[2], &r->src, msg, sizeof msg) < 0 ||
+    if (detect_parse_addr_set(rp->de, f[2], &r->src, msg, sizeof msg) < 0 ||
         parse_port_set(cfg, f[3], &r->sp, msg, sizeof msg) < 0 ||
-        parse_addr_set(cfg, f[5], &r->dst, msg, sizeof msg) < 0 ||
+        detect_parse_addr_set(rp->de, f[5], &r->dst, msg, sizeof msg) < 0 ||
         parse_port_set(cfg, f[6], &r->dp, msg, sizeof msg) < 0) {
         rule_err(rp, "%s", msg);
         return -1;

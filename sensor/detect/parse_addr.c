@@ -358,6 +358,8 @@ static int parse_set(const struct config *cfg, const char *text, bool ports, siz
     return 0;
 }
 
+static void addr_set_keys(struct addr_set *s);
+
 int parse_addr_set(const struct config *cfg, const char *text, struct addr_set *out,
                    char *err, size_t errlen)
 {
@@ -367,6 +369,7 @@ int parse_addr_set(const struct config *cfg, const char *text, struct addr_set *
                   &s, err, errlen) < 0)
         return -1;
     *out = (struct addr_set){ .any = s.n == 0, .n = s.n, .npos = s.npos, .r = s.r };
+    addr_set_keys(out);
     return 0;
 }
 
@@ -392,35 +395,38 @@ static uint64_t be_load(const uint8_t *p, size_t n)
     return v;
 }
 
-static int addr_cmp(const uint8_t *x, const uint8_t *y, int family)
+/* An address as two big-endian words (IPv4: 0 and its 32 bits), which
+ * compare as the addresses do. */
+static void addr_key(const uint8_t *bytes, int family, uint64_t key[2])
 {
-    if (family == 4) {
-        uint64_t a = be_load(x, 4), b = be_load(y, 4);
-        return (a > b) - (a < b);
-    }
-    uint64_t a = be_load(x, 8), b = be_load(y, 8);
-    if (a == b) {
-        a = be_load(x + 8, 8);
-        b = be_load(y + 8, 8);
-    }
-    return (a > b) - (a < b);
+    key[0] = family == 4 ? 0 : be_load(bytes, 8);
+    key[1] = family == 4 ? be_load(bytes, 4) : be_load(bytes + 8, 8);
 }
 
-static bool range_has(const struct addr_range *r, const struct ip_addr *a)
+static bool key_below(const uint64_t a[2], const uint64_t b[2])
 {
-    if (r->family != a->family)
-        return false;
-    return addr_cmp(a->bytes, r->lo, a->family) >= 0 && addr_cmp(a->bytes, r->hi, a->family) <= 0;
+    return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]);
+}
+
+/* The ranges' bounds as keys, computed once here rather than per match. */
+static void addr_set_keys(struct addr_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        addr_key(s->r[i].lo, s->r[i].family, s->r[i].lo_key);
+        addr_key(s->r[i].hi, s->r[i].family, s->r[i].hi_key);
+    }
 }
 
 bool addr_set_match(const struct addr_set *s, const struct ip_addr *a)
 {
     if (s->any)
         return true;
+    uint64_t key[2];
+    addr_key(a->bytes, a->family, key);
     bool pos = s->npos == 0;
     for (size_t i = 0; i < s->n; i++) {
         const struct addr_range *r = &s->r[i];
-        if (!range_has(r, a))
+        if (r->family != a->family || key_below(key, r->lo_key) || key_below(r->hi_key, key))
             continue;
         if (r->negated)
             return false;

@@ -25,6 +25,7 @@ struct addr_range {
     uint8_t family;          /* 4 or 6 */
     bool negated;
     uint8_t lo[16], hi[16];  /* inclusive, network order */
+    uint64_t lo_key[2], hi_key[2];  /* the same as big-endian numbers (addr_set_match) */
 };
 
 /* A flattened address expression: it matches when no positive entry exists
@@ -326,6 +327,11 @@ void rule_free(struct rule *r);
 
 /* Engine-wide services for keywords (engine.c). */
 int detect_flowbit_id(struct detect_engine *de, const char *name);
+/* applayer_ids, remembered by name for the rest of the load */
+size_t detect_app_ids(struct detect_engine *de, const char *name, int *ids, size_t max);
+/* parse_addr_set with the engine's variables, remembered by text */
+int detect_parse_addr_set(struct detect_engine *de, const char *text, struct addr_set *out,
+                          char *err, size_t errlen);
 struct dataset_registry *detect_datasets(struct detect_engine *de);
 const char *detect_rules_dir(const struct detect_engine *de, const char *file, char *buf,
                              size_t len);

@@ -375,7 +375,7 @@ void threshold_table_free(struct threshold_table *t)
 {
     if (!t)
         return;
-    for (uint32_t i = 0; i < t->max_entries; i++)
+    for (uint32_t i = 0; i < t->fresh; i++)     /* none above fresh was ever used */
         free(t->entries[i].ports);
     pthread_mutex_destroy(&t->lock);
     free(t->entries);
@@ -653,7 +653,9 @@ void threshold_table_expire(struct threshold_table *t, uint64_t now_usec)
     pthread_mutex_lock(&t->lock);
     if (now_usec >= t->min_window_end) {
         uint64_t min_end = UINT64_MAX;
-        for (uint32_t i = 0; i < t->max_entries; i++) {
+        /* entries above fresh were never used: not walking them keeps their
+         * pages untouched (the scan was most of a small table's cost) */
+        for (uint32_t i = 0; i < t->fresh; i++) {
             struct th_entry *e = &t->entries[i];
             if (!e->used)
                 continue;

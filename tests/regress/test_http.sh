@@ -2,7 +2,8 @@
 # HTTP through LibHTP end to end: each capture of pcaps/gen_http.py run with
 # tests/regress/http/http.rules must give exactly the alerts and http events
 # of tests/regress/http/<case>.expected (keep-alive, encoded URIs, gzip +
-# chunked body, POST SQLi, pipelining, split request, CONNECT, odd port).
+# chunked body, POST SQLi, pipelining, split request, CONNECT, odd port,
+# a large body inspected in windows).
 # Also: every http event and alert validates against Suricata's EVE schema
 # (xiezhi's own objects set aside), and a second run is byte-identical.
 # UPDATE=1 rewrites the expected files instead.
