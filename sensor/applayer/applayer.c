@@ -17,6 +17,7 @@ static const struct applayer_parser *const registry[APPLAYER_PROTO_COUNT] = {
     [APPLAYER_DNS] = &applayer_dns_parser,
     [APPLAYER_TLS] = &applayer_tls_parser,
     [APPLAYER_SSH] = &applayer_ssh_parser,
+    [APPLAYER_HTTP2] = &applayer_http2_parser,
 };
 
 #define NDPI_IDS_MAX 8
@@ -49,7 +50,28 @@ const char *applayer_flow_proto_name(const struct flow *flow)
 {
     const struct applayer_flow *af = flow ? flow->applayer : NULL;
     const struct applayer_parser *p = af ? applayer_parser_of(af->proto) : NULL;
-    return p ? p->name : NULL;
+    if (!p)
+        return NULL;
+    const char *name = p == af->parser && p->proto_name ? p->proto_name(af->state) : NULL;
+    return name ? name : p->name;
+}
+
+/* Rule's protocol, flow's protocol: pairs beyond equality (Suricata's AppProtoEquals). */
+static const char *const proto_equivalent[][2] = {
+    { "dns", "doh2" }, { "http2", "doh2" }, { "http", "http2" },
+    { "doh2", "http2" }, { "doh2", "dns" }, { "http1", "http" },
+};
+
+bool applayer_proto_equals(const char *sig, const char *flow)
+{
+    if (!sig || !flow)
+        return false;
+    if (strcmp(sig, flow) == 0)
+        return true;
+    for (size_t i = 0; i < sizeof proto_equivalent / sizeof *proto_equivalent; i++)
+        if (strcmp(proto_equivalent[i][0], sig) == 0 && strcmp(proto_equivalent[i][1], flow) == 0)
+            return true;
+    return false;
 }
 
 const void *applayer_settings(const struct applayer *al, enum applayer_proto proto)
@@ -149,10 +171,34 @@ static int attach(struct applayer *al, struct flow *f, const struct applayer_par
     return 0;
 }
 
+/* Whether a parser whose probe outranks nDPI claims these first bytes (the
+ * ones gathered so far, then data), or may once more arrive. */
+static bool outranking_probe_claims(const struct applayer *al, const struct flow *f,
+                                    enum flow_direction dir, const uint8_t *data, uint32_t len)
+{
+    const struct applayer_flow *af = f->applayer;
+    if (dir != FLOW_TOSERVER)
+        return false;       /* what outranks nDPI is a client's opening (the h2 preface) */
+    uint8_t first[APPLAYER_PROBE_BYTES];
+    uint32_t n = af->probe_len[dir];
+    memcpy(first, af->probe_buf[dir], n);
+    uint32_t take = len < APPLAYER_PROBE_BYTES - n ? len : APPLAYER_PROBE_BYTES - n;
+    memcpy(first + n, data, take);
+    n += take;
+    for (int p = 0; n > 0 && p < APPLAYER_PROTO_COUNT; p++) {
+        const struct applayer_parser *row = registry[p];
+        if (row && al->enabled[p] && row->probe_outranks_ndpi && row->probe &&
+            transport_ok(row, f) && row->probe(first, n, dir) != APPLAYER_PROBE_NO)
+            return true;
+    }
+    return false;
+}
+
 /* nDPI's verdict counts only before any byte went by (a parser must see a
  * direction from its first byte) and not inside a tunnel (it is about the
- * outer protocol).  Probes see the direction's first bytes, gathered over
- * segments while one of them answers "more". */
+ * outer protocol), and not over bytes an outranking probe claims.  Probes
+ * see the direction's first bytes, gathered over segments while one of them
+ * answers "more". */
 static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
                                             enum flow_direction dir, const uint8_t *data,
                                             uint32_t len)
@@ -160,7 +206,8 @@ static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
     struct applayer_flow *af = f->applayer;
     bool fresh = af->seen[FLOW_TOSERVER] == 0 && af->seen[FLOW_TOCLIENT] == 0;
     bool tunnelled = af->skip_to[0] || af->skip_to[1];
-    for (int p = 0; fresh && !tunnelled && p < APPLAYER_PROTO_COUNT; p++)
+    bool ndpi_counts = fresh && !tunnelled && !outranking_probe_claims(al, f, dir, data, len);
+    for (int p = 0; ndpi_counts && p < APPLAYER_PROTO_COUNT; p++)
         if (registry[p] && al->enabled[p] && transport_ok(registry[p], f) &&
             ndpi_names_it(al, p, f))
             return registry[p];

@@ -44,6 +44,7 @@ enum applayer_proto {
     APPLAYER_DNS,           /* "dns"   sensor/applayer/dns */
     APPLAYER_TLS,           /* "tls"   sensor/applayer/tls (incl. TLCP) */
     APPLAYER_SSH,           /* "ssh"   sensor/applayer/ssh */
+    APPLAYER_HTTP2,         /* "http2" sensor/applayer/http2 (h2c; "doh2" flows) */
     APPLAYER_PROTO_COUNT
 };
 
@@ -143,6 +144,16 @@ struct applayer_parser {
      * it: TLS's "tls_info".  NULL: none. */
     void (*eve_write_beside)(const void *settings, void *state, const struct applayer_tx *tx,
                              struct json_writer *j);
+
+    /* The EVE object (and event_type) of its transactions when not name:
+     * Suricata logs HTTP/2 streams as "http".  NULL: name. */
+    const char *eve_object;
+    /* Its probe's YES wins over nDPI's verdict for another parser: nDPI
+     * calls a prior-knowledge HTTP/2 flow "HTTP", which LibHTP cannot read. */
+    bool probe_outranks_ndpi;
+    /* The flow's app_proto when it is not name: HTTP/2 becomes "doh2" once a
+     * stream carries DNS.  NULL hook or NULL result: name. */
+    const char *(*proto_name)(void *state);
 };
 
 /* The rows (each parser's file defines its own). */
@@ -150,6 +161,7 @@ extern const struct applayer_parser applayer_http_parser;
 extern const struct applayer_parser applayer_dns_parser;
 extern const struct applayer_parser applayer_tls_parser;
 extern const struct applayer_parser applayer_ssh_parser;
+extern const struct applayer_parser applayer_http2_parser;
 
 /* Bytes of a direction kept for probes that need more than one segment. */
 #define APPLAYER_PROBE_BYTES 32
@@ -244,6 +256,10 @@ const struct applayer_parser *applayer_parser_of(enum applayer_proto proto);
 const struct applayer_parser *applayer_parser_by_name(const char *name);
 /* The flow's protocol as Suricata names it, or NULL when no parser has it. */
 const char *applayer_flow_proto_name(const struct flow *flow);
+/* Suricata's AppProtoEquals: whether a rule naming protocol sig matches a
+ * flow whose protocol is flow ("dns" and "http2" match "doh2" flows, "http"
+ * matches "http2" ones, "doh2" matches all three). */
+bool applayer_proto_equals(const char *sig, const char *flow);
 /* The parser's settings in this framework (for eve_write). */
 const void *applayer_settings(const struct applayer *al, enum applayer_proto proto);
 /* Index of name in parser->event_names, or -1. */

@@ -989,10 +989,13 @@ static bool fallback_applies(const struct detect_engine *de, const struct flow *
     return proto != APPLAYER_HTTP || detect_proto_is(de, f, "http");
 }
 
-/* ... and packet rules may see it yet (applayer_on_packet). */
+/* ... and packet rules may see it yet (applayer_on_packet); by Suricata's
+ * AppProtoEquals ("alert http" sees an HTTP/2 flow). */
 static bool flow_parser_says(const struct flow *f, uint8_t proto)
 {
-    return flow_parser_is(f, proto) && applayer_proto_visible(f);
+    const struct applayer_parser *p = applayer_parser_of((enum applayer_proto)proto);
+    return proto && p && applayer_proto_visible(f) &&
+           applayer_proto_equals(p->name, applayer_flow_proto_name(f));
 }
 
 /* Where the payload keywords look for one packet: its own payload, and
@@ -1046,7 +1049,7 @@ static bool rule_matches(const struct match_env *env, const struct rule *r,
         if ((fo & FLOWOPT_NOT_ESTABLISHED) && est)
             return false;
     }
-    if (r->napp_ids && (!env->flow || (env->tx ? !flow_parser_is(env->flow, r->app_proto)
+    if ((r->napp_ids || r->app_proto) && (!env->flow || (env->tx ? !flow_parser_is(env->flow, r->app_proto)
                                                : !flow_parser_says(env->flow, r->app_proto))) &&
         (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
         return false;

@@ -202,8 +202,8 @@ static int header_protocol(struct rule_parser *rp, const char *name)
         applayer_parser_by_name(strcasecmp(name, "http1") == 0 ? "http" : name);
     if (parser)
         r->app_proto = (uint8_t)parser->proto;
-    if (r->napp_ids > 0)
-        return 0;
+    if (r->napp_ids > 0 || parser)
+        return 0;       /* nDPI's name for it, or a parser of xiezhi's own (http2) */
     rule_err(rp, "unknown protocol '%s'", name);
     return -1;
 }
