@@ -271,13 +271,45 @@ uint64_t applayer_tx_id(const struct flow *flow, const struct applayer_tx *tx)
     return (flow->applayer ? flow->applayer->tx_id_base : 0) + tx->id;
 }
 
+static bool any_unlogged(const struct applayer_parser *p, void *state)
+{
+    size_t n = p->tx_count(state);
+    for (size_t i = 0; i < n; i++)
+        if (!p->tx_at(state, i)->logged)
+            return true;
+    return false;
+}
+
+static void free_retired(struct applayer *al, struct applayer_flow *af)
+{
+    const struct applayer_parser *p = af->retired;
+    size_t n = p->tx_count(af->retired_state);
+    al->stats.tx[p->proto][af->transport] += n;
+    for (size_t i = 0; i < n; i++) {
+        struct applayer_tx *tx = p->tx_at(af->retired_state, i);
+        free(tx->fired);
+        tx->fired = NULL;
+    }
+    al->stats.memory -= al->stats.memory >= p->state_size ? p->state_size : 0;
+    p->state_free(af->retired_state);
+    af->retired = NULL;
+    af->retired_state = NULL;
+}
+
 static void leave_outer(struct applayer *al, struct applayer_flow *af)
 {
     note_ids(af);
+    uint64_t outer_base = af->tx_id_base;
     af->tx_id_base = af->tx_ids_used;
-    free_txs(al, af);
-    al->stats.memory -= al->stats.memory >= af->parser->state_size ? af->parser->state_size : 0;
-    af->parser->state_free(af->state);
+    if (!af->retired && any_unlogged(af->parser, af->state)) {
+        af->retired = af->parser;           /* logged and freed by after_detect */
+        af->retired_state = af->state;
+        af->retired_base = outer_base;
+    } else {
+        free_txs(al, af);
+        al->stats.memory -= al->stats.memory >= af->parser->state_size ? af->parser->state_size : 0;
+        af->parser->state_free(af->state);
+    }
     af->parser = NULL;
     af->state = NULL;
     af->in_tunnel = false;
@@ -457,6 +489,22 @@ void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
                            applayer_log_fn log, void *ctx)
 {
     struct applayer_flow *af = f->applayer;
+    if (af && af->retired) {
+        /* the outer parser's last transactions, with the tx_ids they had */
+        uint64_t base = af->tx_id_base;
+        af->tx_id_base = af->retired_base;
+        size_t n = af->retired->tx_count(af->retired_state);
+        for (size_t i = 0; i < n; i++) {
+            struct applayer_tx *tx = af->retired->tx_at(af->retired_state, i);
+            if (tx->logged)
+                continue;
+            tx->logged = true;
+            if (log)
+                log(ctx, f, af->retired, af->retired_state, tx);
+        }
+        af->tx_id_base = base;
+        free_retired(al, af);
+    }
     if (!af || !af->parser)
         return;
     const struct applayer_parser *p = af->parser;
@@ -487,6 +535,8 @@ void applayer_flow_free(struct applayer *al, struct flow *f)
     struct applayer_flow *af = f->applayer;
     if (!af)
         return;
+    if (af->retired)
+        free_retired(al, af);
     uint64_t held = sizeof *af + (af->parser ? af->parser->state_size : 0);
     al->stats.memory = al->stats.memory > held ? al->stats.memory - held : 0;
     if (af->parser) {

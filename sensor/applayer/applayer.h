@@ -154,6 +154,10 @@ struct applayer_parser {
     /* The flow's app_proto when it is not name: HTTP/2 becomes "doh2" once a
      * stream carries DNS.  NULL hook or NULL result: name. */
     const char *(*proto_name)(void *state);
+    /* Another protocol whose sticky buffers its get_buffer answers, so that
+     * rules on them inspect its transactions too (Suricata maps http.* onto
+     * HTTP/2 streams).  APPLAYER_NONE: none. */
+    enum applayer_proto buffers_of;
 };
 
 /* The rows (each parser's file defines its own). */
@@ -182,6 +186,12 @@ struct applayer_flow {
     bool eof[2];                            /* an EOF chunk was given per direction */
     uint64_t tx_id_base;                    /* after a tunnel: the outer parser's tx count */
     uint64_t tx_ids_used;                   /* tx_id_base + highest id seen + 1 */
+    /* A tunnel's outer parser whose answer came in one chunk with the first
+     * inner bytes (101 + HTTP/2 frames): kept until after_detect logged the
+     * transactions it still had, under their own tx_ids. */
+    const struct applayer_parser *retired;
+    void *retired_state;
+    uint64_t retired_base;                  /* tx_id_base of the retired parser */
     bool failed;                            /* the parser gave up on this flow */
     bool visible;                           /* packet rules see proto (see applayer_on_packet) */
     uint8_t attach_dir;                     /* direction whose bytes decided the parser */

@@ -443,7 +443,7 @@ static bool rule_is_ip_only(const struct rule *r)
 {
     const uint64_t fixed_buffers = (1ull << BUF_IP_SRC) | (1ull << BUF_IP_DST);
     return r->nchecks == 0 && (r->buffers_used & ~fixed_buffers) == 0 &&
-           r->flow_opts == 0 && r->napp_ids == 0 && !r->anomaly &&
+           r->flow_opts == 0 && r->napp_ids == 0 && r->app_proto == 0 && !r->anomaly &&
            r->nactions == 0;
 }
 
@@ -974,10 +974,15 @@ static bool proto_matches(const struct rule *r, uint8_t proto)
     return r->icmp_any && (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6);
 }
 
-/* The app-layer parser has the flow (and knows its protocol before nDPI does). */
+/* The app-layer parser has the flow (and knows its protocol before nDPI does),
+ * or one that answers that protocol's buffers (HTTP/2 for http.*). */
 static bool flow_parser_is(const struct flow *f, uint8_t proto)
 {
-    return proto && f->applayer && f->applayer->proto == (enum applayer_proto)proto;
+    if (!proto || !f->applayer)
+        return false;
+    const struct applayer_flow *af = f->applayer;
+    return af->proto == (enum applayer_proto)proto ||
+           (af->parser && af->parser->buffers_of == (enum applayer_proto)proto);
 }
 
 /* nDPI's metadata stands in for a parser's buffers on flows that parser
@@ -1348,7 +1353,8 @@ static void detect_one_tx(struct detect_thread *dt, struct flow *flow, const str
     dt->nalerts = 0;
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
-        if (r->tx_proto != (uint8_t)af->parser->proto || tx_fired(tx, r->index))
+        if ((r->tx_proto != (uint8_t)af->parser->proto &&
+             r->tx_proto != (uint8_t)af->parser->buffers_of) || tx_fired(tx, r->index))
             continue;
         if (!pkt->payload_len && r->buf[BUF_PAYLOAD].n)
             continue;

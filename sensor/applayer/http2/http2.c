@@ -337,4 +337,5 @@ const struct applayer_parser applayer_http2_parser = {
     .get_buffer = http2_get_buffer,
     .event_names = http2_event_names,
     .proto_name = http2_proto_name,
+    .buffers_of = APPLAYER_HTTP,
 };
