@@ -220,7 +220,8 @@ static bool control_length_ok(uint8_t type, uint32_t n)
 static int frame_done(struct http2_state *st, enum flow_direction dir)
 {
     struct http2_dir *d = &st->dir[dir], *other = &st->dir[!dir];
-    const uint8_t *p = d->payload.p;
+    static const uint8_t empty[1];
+    const uint8_t *p = d->payload.p ? d->payload.p : empty;   /* never NULL + 0 */
     uint32_t n = d->payload.len;
     int side = dir == FLOW_TOSERVER ? 0 : 1;
     d->rs = H2_READ_HEADER;
@@ -329,7 +330,7 @@ static int64_t step(struct http2_state *st, enum flow_direction dir, const uint8
     switch (d->rs) {
     case H2_READ_PREFACE:
         take = min_u32(len, HTTP2_PREFACE_LEN - d->preface_have);
-        if (memcmp(data, HTTP2_PREFACE + d->preface_have, take) != 0) {
+        if (memcmp(data, &HTTP2_PREFACE[d->preface_have], take) != 0) {
             http2_event(st, NULL, H2_EV_INVALID_CLIENT_MAGIC);
             kill_dir(d);
             return len;
