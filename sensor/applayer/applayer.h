@@ -154,10 +154,10 @@ struct applayer_parser {
     /* The flow's app_proto when it is not name: HTTP/2 becomes "doh2" once a
      * stream carries DNS.  NULL hook or NULL result: name. */
     const char *(*proto_name)(void *state);
-    /* Another protocol whose sticky buffers its get_buffer answers, so that
-     * rules on them inspect its transactions too (Suricata maps http.* onto
-     * HTTP/2 streams).  APPLAYER_NONE: none. */
-    enum applayer_proto buffers_of;
+    /* Other protocols whose sticky buffers its get_buffer answers (bit per
+     * enum applayer_proto), so that rules on them inspect its transactions
+     * too: Suricata maps http.* onto HTTP/2 streams, dns.* onto DoH ones. */
+    uint32_t buffers_of;
 };
 
 /* The rows (each parser's file defines its own). */

@@ -982,7 +982,7 @@ static bool flow_parser_is(const struct flow *f, uint8_t proto)
         return false;
     const struct applayer_flow *af = f->applayer;
     return af->proto == (enum applayer_proto)proto ||
-           (af->parser && af->parser->buffers_of == (enum applayer_proto)proto);
+           (af->parser && (af->parser->buffers_of & (1u << proto)));
 }
 
 /* nDPI's metadata stands in for a parser's buffers on flows that parser
@@ -1354,7 +1354,7 @@ static void detect_one_tx(struct detect_thread *dt, struct flow *flow, const str
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
         if ((r->tx_proto != (uint8_t)af->parser->proto &&
-             r->tx_proto != (uint8_t)af->parser->buffers_of) || tx_fired(tx, r->index))
+             !(af->parser->buffers_of & (1u << r->tx_proto))) || tx_fired(tx, r->index))
             continue;
         if (!pkt->payload_len && r->buf[BUF_PAYLOAD].n)
             continue;

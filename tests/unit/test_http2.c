@@ -234,6 +234,31 @@ static void doh(void **unused)
         P->config_free(set);
         free(c);
     }
+    /* the DNS message of a GET: base64url in the dns parameter, served as dns.query */
+    {
+        void *set = settings_with(NULL);
+        void *st = P->state_new(set, NULL, 0);
+        struct buf *c = calloc(1, sizeof *c);
+        preface(c);
+        get(c, 1, "/dns-query?ct&dns=AAABAAABAAAAAAAAA3gteQdleGFtcGxlAmNuAAAQAAE&x=1", true);
+        get(c, 3, "/dns-query?dns=AA*B", true);     /* not base64url: no message */
+        assert_int_equal(feed(st, FLOW_TOSERVER, c, false), 0);
+        struct http2_tx *t = tx_at(st, 0);
+        assert_non_null(t->dns.query);
+        assert_int_equal(t->dns.query->nqueries, 1);
+        assert_int_equal(t->dns.query->queries[0].rrtype, 16);
+        const uint8_t *d;
+        uint32_t n;
+        assert_true(P->get_buffer(st, &t->base, BUF_DNS_QUERY, FLOW_TOSERVER, &d, &n));
+        assert_int_equal(n, 14);
+        assert_memory_equal(d, "x-y.example.cn", 14);
+        assert_true(tx_at(st, 1)->doh);
+        assert_null(tx_at(st, 1)->dns.query);
+        assert_false(P->get_buffer(st, &tx_at(st, 1)->base, BUF_DNS_QUERY, FLOW_TOSERVER, &d, &n));
+        P->state_free(st);
+        P->config_free(set);
+        free(c);
+    }
     /* POST with the DNS media type */
     void *set = settings_with(NULL);
     void *st = P->state_new(set, NULL, 0);

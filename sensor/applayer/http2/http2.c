@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "applayer/http2/http2_int.h"
+#include "util/text.h"
 
 const char *const http2_event_names[] = {
     [H2_EV_INVALID_FRAME_HEADER] = "invalid_frame_header",
@@ -96,6 +97,8 @@ static void tx_free_one(struct http2_tx *tx)
         for (int k = 0; k < 3; k++)
             free(tx->cache[k][s].p);
     }
+    dns_message_free(tx->dns.query);
+    dns_message_free(tx->dns.response);
     free(tx);
 }
 
@@ -123,7 +126,73 @@ static void set_progress(struct http2_tx *tx, int side, uint8_t p)
 
 void http2_side_done(struct http2_tx *tx, int side)
 {
+    if (tx->base.progress[side] < H2_PROGRESS_DONE && tx->doh)
+        http2_doh_parse(tx, side);
     set_progress(tx, side, H2_PROGRESS_DONE);
+}
+
+/* RFC 8484 section 4.1: base64url without padding; false on any other byte. */
+static bool base64url_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *len)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    *len = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
+        if (c == '=')
+            break;
+        int v = text_base64_digit(c);
+        if (v < 0)
+            return false;
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (*len == cap)
+                return false;
+            out[(*len)++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return true;
+}
+
+#define DOH_GET_MAX 4096    /* bytes of a DNS message taken from a URL */
+
+void http2_doh_parse(struct http2_tx *tx, int side)
+{
+    struct dns_message **slot = side == 0 ? &tx->dns.query : &tx->dns.response;
+    if (*slot)
+        return;
+    const uint8_t *msg = tx->body[side].p;
+    size_t len = tx->body[side].len;
+    uint8_t decoded[DOH_GET_MAX];
+    const struct http2_header *m = side == 0 ? http2_header(tx, 0, ":method") : NULL;
+    if (m && strcmp((const char *)m->value, "GET") == 0) {
+        const struct http2_header *path = http2_header(tx, 0, ":path");
+        const char *q = path ? strchr((const char *)path->value, '?') : NULL;
+        const char *p = q ? (strncmp(q + 1, "dns=", 4) == 0 ? q + 1 : strstr(q, "&dns=")) : NULL;
+        if (!p)
+            return;
+        p += p[0] == '&' ? 5 : 4;
+        size_t n = strcspn(p, "&");
+        if (!base64url_decode(p, n, decoded, sizeof decoded, &len))
+            return;
+        msg = decoded;
+    } else if (tx->body_seen[side] != len) {
+        return;             /* cut at body-limit: not a whole message */
+    }
+    if (!msg || len == 0)
+        return;
+    struct dns_message *dm = calloc(1, sizeof *dm);
+    if (!dm)
+        return;
+    if (dns_message_parse(dm, msg, len) != 0) {
+        dns_message_free(dm);
+        return;
+    }
+    *slot = dm;
+    tx->dns.tx_id = tx->base.id;
+    tx->dns.id = dm->id;
 }
 
 struct http2_tx *http2_stream_tx(struct http2_state *st, uint32_t stream, bool create)
@@ -337,5 +406,6 @@ const struct applayer_parser applayer_http2_parser = {
     .get_buffer = http2_get_buffer,
     .event_names = http2_event_names,
     .proto_name = http2_proto_name,
-    .buffers_of = APPLAYER_HTTP,
+    .buffers_of = 1u << APPLAYER_HTTP | 1u << APPLAYER_DNS,
+    .eve_write_beside = http2_eve_dns,
 };

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applayer/dns/dns_eve.h"
 #include "applayer/http2/http2_int.h"
 
 static void header_field(struct json_writer *j, const char *key, const struct http2_tx *tx,
@@ -77,6 +78,31 @@ void http2_eve_write(const void *settings, void *state, const struct applayer_tx
         json_object_end(j);
     }
     json_object_end(j);
+}
+
+void http2_eve_dns(const void *settings, void *state, const struct applayer_tx *base,
+                   struct json_writer *j)
+{
+    (void)settings;
+    (void)state;
+    const struct http2_tx *tx = (const struct http2_tx *)base;
+    if (!tx->doh)
+        return;
+    struct dns_eve_options opt = DNS_EVE_DEFAULTS;
+    if (!dns_eve_write(j, &tx->dns, true, &opt))
+        dns_eve_write(j, &tx->dns, false, &opt);
+}
+
+/* dns.query (the first question's name) of a DoH stream: the query's, else the response's. */
+static bool dns_buffer(const struct http2_tx *tx, enum detect_buffer buffer, const uint8_t **data,
+                       uint32_t *len)
+{
+    const struct dns_message *m = tx->dns.query ? tx->dns.query : tx->dns.response;
+    if (buffer != BUF_DNS_QUERY || !m || m->nqueries == 0)
+        return false;
+    *data = (const uint8_t *)m->queries[0].rrname;
+    *len = (uint32_t)strlen(m->queries[0].rrname);
+    return *len > 0;
 }
 
 /* --- sticky buffers ------------------------------------------------------------------ */
@@ -197,6 +223,8 @@ bool http2_get_buffer(void *state, const struct applayer_tx *base, enum detect_b
 {
     (void)state;
     struct http2_tx *tx = (struct http2_tx *)base;
+    if (buffer == BUF_DNS_QUERY || buffer == BUF_DNS_ANSWER_NAME || buffer == BUF_DNS_QUERIES_RRNAME)
+        return dns_buffer(tx, buffer, data, len);
     int side = side_of(buffer, dir);
     bool body = buffer == BUF_HTTP_REQUEST_BODY || buffer == BUF_HTTP_RESPONSE_BODY ||
                 buffer == BUF_FILE_DATA;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "applayer/applayer.h"
+#include "applayer/dns/dns.h"
 
 /* RFC 9113 section 3.4: what a client sends first on a prior-knowledge connection. */
 #define HTTP2_PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -70,6 +71,7 @@ struct http2_tx {
     uint32_t rst_code;              /* RST_STREAM error code (when rst) */
     bool rst;
     bool doh;                       /* DNS over HTTPS (RFC 8484) */
+    struct dns_tx dns;              /* doh: the DNS query and response, parsed when there */
     bool pushed;                    /* opened by PUSH_PROMISE */
     /* derived buffers built on first use (http.header, http.header_names, http.start) */
     struct http2_bytes cache[3][2];
@@ -125,6 +127,8 @@ int http2_read(struct http2_state *st, enum flow_direction dir, const uint8_t *d
 struct http2_tx *http2_stream_tx(struct http2_state *st, uint32_t stream, bool create);
 void http2_event(struct http2_state *st, struct http2_tx *tx, enum http2_event ev);
 void http2_side_done(struct http2_tx *tx, int side);
+/* doh: the DNS message of side (the ?dns= parameter of a GET, else the body). */
+void http2_doh_parse(struct http2_tx *tx, int side);
 void http2_headers_done(struct http2_state *st, struct http2_tx *tx, int side);
 int http2_bytes_add(struct http2_bytes *b, const uint8_t *p, uint32_t len, uint32_t limit);
 void http2_tx_clear_cache(struct http2_tx *tx);
@@ -135,5 +139,8 @@ bool http2_get_buffer(void *state, const struct applayer_tx *tx, enum detect_buf
 /* http2_eve.c */
 void http2_eve_write(const void *settings, void *state, const struct applayer_tx *tx,
                      struct json_writer *j);
+/* "dns": {...} beside "http" for a DoH stream (the response, else the query). */
+void http2_eve_dns(const void *settings, void *state, const struct applayer_tx *tx,
+                   struct json_writer *j);
 
 #endif
