@@ -252,6 +252,9 @@ static void doh(void **unused)
         assert_true(P->get_buffer(st, &t->base, BUF_DNS_QUERY, FLOW_TOSERVER, &d, &n));
         assert_int_equal(n, 14);
         assert_memory_equal(d, "x-y.example.cn", 14);
+        assert_true(P->get_buffer(st, &t->base, BUF_DNS_QUERIES_RRNAME, FLOW_TOSERVER, &d, &n));
+        assert_memory_equal(d, "x-y.example.cn", 14);
+        assert_false(P->get_buffer(st, &t->base, BUF_DNS_ANSWER_NAME, FLOW_TOCLIENT, &d, &n));
         assert_true(tx_at(st, 1)->doh);
         assert_null(tx_at(st, 1)->dns.query);
         assert_false(P->get_buffer(st, &tx_at(st, 1)->base, BUF_DNS_QUERY, FLOW_TOSERVER, &d, &n));

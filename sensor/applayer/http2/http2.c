@@ -97,6 +97,7 @@ static void tx_free_one(struct http2_tx *tx)
         for (int k = 0; k < 3; k++)
             free(tx->cache[k][s].p);
     }
+    free(tx->dns_names.p);
     dns_message_free(tx->dns.query);
     dns_message_free(tx->dns.response);
     free(tx);

@@ -80,6 +80,10 @@ void http2_eve_write(const void *settings, void *state, const struct applayer_tx
     json_object_end(j);
 }
 
+#define DERIVED_LIMIT (256 * 1024)
+
+static bool bytes(const struct http2_bytes *b, const uint8_t **data, uint32_t *len);
+
 void http2_eve_dns(const void *settings, void *state, const struct applayer_tx *base,
                    struct json_writer *j)
 {
@@ -93,12 +97,36 @@ void http2_eve_dns(const void *settings, void *state, const struct applayer_tx *
         dns_eve_write(j, &tx->dns, false, &opt);
 }
 
-/* dns.query (the first question's name) of a DoH stream: the query's, else the response's. */
-static bool dns_buffer(const struct http2_tx *tx, enum detect_buffer buffer, const uint8_t **data,
+/* Names one per line, as the DNS parser's buffers: every question's, or
+ * every answer record's. */
+static bool dns_names(struct http2_tx *tx, const struct dns_message *m, bool answers,
+                      const uint8_t **data, uint32_t *len)
+{
+    struct http2_bytes *b = &tx->dns_names;
+    b->len = 0;
+    unsigned count = m ? (answers ? m->nrecords : m->nqueries) : 0;
+    for (unsigned i = 0; i < count; i++) {
+        if (answers && m->records[i].section != DNS_SECTION_ANSWER)
+            continue;
+        const char *name = answers ? m->records[i].rrname : m->queries[i].rrname;
+        if (b->len)
+            http2_bytes_add(b, (const uint8_t *)"\n", 1, DERIVED_LIMIT);
+        http2_bytes_add(b, (const uint8_t *)name, (uint32_t)strlen(name), DERIVED_LIMIT);
+    }
+    return b->len > 0 && bytes(b, data, len);
+}
+
+/* dns.query (the first question's name), dns.queries.rrname (the query's,
+ * else the response's questions) and dns.answer.name of a DoH stream. */
+static bool dns_buffer(struct http2_tx *tx, enum detect_buffer buffer, const uint8_t **data,
                        uint32_t *len)
 {
     const struct dns_message *m = tx->dns.query ? tx->dns.query : tx->dns.response;
-    if (buffer != BUF_DNS_QUERY || !m || m->nqueries == 0)
+    if (buffer == BUF_DNS_ANSWER_NAME)
+        return dns_names(tx, tx->dns.response, true, data, len);
+    if (buffer == BUF_DNS_QUERIES_RRNAME)
+        return dns_names(tx, m, false, data, len);
+    if (!m || m->nqueries == 0)
         return false;
     *data = (const uint8_t *)m->queries[0].rrname;
     *len = (uint32_t)strlen(m->queries[0].rrname);
@@ -108,8 +136,6 @@ static bool dns_buffer(const struct http2_tx *tx, enum detect_buffer buffer, con
 /* --- sticky buffers ------------------------------------------------------------------ */
 
 enum { CACHE_HEADER, CACHE_HEADER_NAMES, CACHE_START };
-
-#define DERIVED_LIMIT (256 * 1024)
 
 static bool text(const struct http2_header *h, const uint8_t **data, uint32_t *len)
 {

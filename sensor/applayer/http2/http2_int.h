@@ -72,6 +72,7 @@ struct http2_tx {
     bool rst;
     bool doh;                       /* DNS over HTTPS (RFC 8484) */
     struct dns_tx dns;              /* doh: the DNS query and response, parsed when there */
+    struct http2_bytes dns_names;   /* doh: dns.queries.rrname / dns.answer.name, built per call */
     bool pushed;                    /* opened by PUSH_PROMISE */
     /* derived buffers built on first use (http.header, http.header_names, http.start) */
     struct http2_bytes cache[3][2];
