@@ -183,7 +183,8 @@ static bool outranking_probe_claims(const struct applayer *al, const struct flow
     uint32_t n = af->probe_len[dir];
     memcpy(first, af->probe_buf[dir], n);
     uint32_t take = len < APPLAYER_PROBE_BYTES - n ? len : APPLAYER_PROBE_BYTES - n;
-    memcpy(first + n, data, take);
+    if (take)
+        memcpy(first + n, data, take);      /* an EOF chunk has no data */
     n += take;
     for (int p = 0; n > 0 && p < APPLAYER_PROTO_COUNT; p++) {
         const struct applayer_parser *row = registry[p];
