@@ -52,7 +52,7 @@ const char *const config_known_keys[] = {
     "app-layer.protocols.ssh.enabled", "app-layer.protocols.tls.cert-cache",
     "app-layer.protocols.http2.enabled", "app-layer.protocols.http2.max-streams",
     "app-layer.protocols.http2.max-table-size", "app-layer.protocols.http2.max-reassembly-size",
-    "app-layer.protocols.http2.body-limit",
+    "app-layer.protocols.http2.body-limit", "app-layer.protocols.http2.memcap",
     "outputs.eve.dns.answers", "outputs.eve.dns.grouped",
     "stats.interval",
     "logging.dir", "logging.level", "logging.syslog",

@@ -324,6 +324,46 @@ static void limits(void **unused)
     free(c2);
 }
 
+/* The flow-wide memcap: the second stream's body is kept only up to it,
+ * and a freed stream gives its bytes back. */
+static void memcap(void **unused)
+{
+    (void)unused;
+    static const char *const small[] = { "app-layer.protocols.http2.memcap=64kb",
+                                         "app-layer.protocols.http2.body-limit=60kb", NULL };
+    void *set = settings_with(small);
+    void *st = P->state_new(set, NULL, 0);
+    struct buf *c = calloc(1, sizeof *c);
+    static uint8_t body[40000];
+    memset(body, 'x', sizeof body);
+    preface(c);
+    get(c, 1, "/a", false);
+    get(c, 3, "/b", false);
+    frame(c, H2_DATA, H2_END_STREAM, 1, body, 16000);
+    frame(c, H2_DATA, H2_END_STREAM, 3, body, 16000);
+    assert_int_equal(feed(st, FLOW_TOSERVER, c, false), 0);
+    c->n = 0;
+    for (int i = 0; i < 4; i++)     /* more DATA on both, up to the stream's max frame */
+        frame(c, H2_DATA, 0, (uint32_t)(1 + 2 * (i & 1)), body, 12000);
+    struct applayer_chunk ch = { FLOW_TOSERVER, c->b, (uint32_t)c->n, 0, 0 };
+    assert_int_equal(P->on_data(st, &ch, 0), 0);
+    struct http2_tx *a = tx_at(st, 0), *b = tx_at(st, 1);
+    uint64_t hdrs = a->kept + b->kept - a->body[0].len - b->body[0].len;
+    assert_int_equal(a->body_seen[0] + b->body_seen[0], 2 * 16000 + 4 * 12000);
+    assert_int_equal(a->body[0].len + b->body[0].len + hdrs, 64 * 1024);
+    assert_true(b->body[0].len < b->body_seen[0]);
+    P->tx_free(st, &a->base);
+    c->n = 0;
+    frame(c, H2_DATA, 0, 3, body, 1000);
+    ch = (struct applayer_chunk){ FLOW_TOSERVER, c->b, (uint32_t)c->n, 0, 0 };
+    uint32_t before = tx_at(st, 0)->body[0].len;
+    assert_int_equal(P->on_data(st, &ch, 0), 0);
+    assert_int_equal(tx_at(st, 0)->body[0].len, before + 1000);
+    P->state_free(st);
+    P->config_free(set);
+    free(c);
+}
+
 static void hostile(void **unused)
 {
     (void)unused;
@@ -386,6 +426,7 @@ int main(void)
         cmocka_unit_test(session),
         cmocka_unit_test(doh),
         cmocka_unit_test(limits),
+        cmocka_unit_test(memcap),
         cmocka_unit_test(hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

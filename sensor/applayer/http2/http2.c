@@ -42,6 +42,8 @@ static void *http2_config_new(const struct config *cfg, struct diag *diag)
                                                   1024, 64 * 1024 * 1024, diag);
     s->body_limit = (uint32_t)config_get_size(cfg, H2_KEY "body-limit", 102400, 0,
                                               64 * 1024 * 1024, diag);
+    s->memcap = (uint64_t)config_get_size(cfg, H2_KEY "memcap", 4 * 1024 * 1024, 64 * 1024,
+                                          (int64_t)1 << 34, diag);
     return s;
 }
 
@@ -351,6 +353,7 @@ static void http2_tx_free(void *p, struct applayer_tx *base)
     for (size_t i = 0; i < st->ntx; i++) {
         if (&st->tx[i]->base != base)
             continue;
+        st->kept -= st->kept >= st->tx[i]->kept ? st->tx[i]->kept : st->kept;
         tx_free_one(st->tx[i]);
         memmove(&st->tx[i], &st->tx[i + 1], (st->ntx - i - 1) * sizeof *st->tx);
         st->ntx--;

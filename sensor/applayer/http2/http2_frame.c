@@ -23,7 +23,8 @@ static void keep_header(struct http2_state *st, struct http2_tx *tx, int side, c
     if (!tx)
         return;
     uint64_t need = (uint64_t)tx->hdr_bytes[side] + nv->namelen + nv->valuelen;
-    if (need > st->set->max_reassembly) {
+    if (need > st->set->max_reassembly ||
+        st->kept + nv->namelen + nv->valuelen > st->set->memcap) {
         http2_event(st, tx, H2_EV_HEADER_LIST_TOO_LARGE);
         return;
     }
@@ -51,6 +52,8 @@ static void keep_header(struct http2_state *st, struct http2_tx *tx, int side, c
     h->value_len = (uint32_t)nv->valuelen;
     tx->nhdr[side]++;
     tx->hdr_bytes[side] = (uint32_t)need;
+    tx->kept += nv->namelen + nv->valuelen;
+    st->kept += nv->namelen + nv->valuelen;
 }
 
 /* One fragment of a header block.  Decoded even when no transaction keeps
@@ -257,8 +260,12 @@ static void data_bytes(struct http2_state *st, struct http2_dir *d, int side, co
     if (!tx || n == 0)
         return;
     tx->body_seen[side] += n;
-    if (tx->body[side].len < st->set->body_limit)
-        http2_bytes_add(&tx->body[side], p, n, st->set->body_limit);
+    uint64_t room = st->set->memcap > st->kept ? st->set->memcap - st->kept : 0;
+    uint32_t before = tx->body[side].len, take = n < room ? n : (uint32_t)room;
+    if (before < st->set->body_limit && take > 0)
+        http2_bytes_add(&tx->body[side], p, take, st->set->body_limit);
+    tx->kept += tx->body[side].len - before;
+    st->kept += tx->body[side].len - before;
     tx->base.changed |= (uint8_t)(1u << side);
     http2_tx_clear_cache(tx);
 }

@@ -47,6 +47,7 @@ struct http2_settings {
     uint32_t max_table_size;        /* largest HPACK dynamic table accepted from SETTINGS */
     uint32_t max_reassembly;        /* bytes of one non-DATA frame / decoded headers per side */
     uint32_t body_limit;            /* body bytes kept per side for inspection */
+    uint64_t memcap;                /* header and body bytes kept per flow, all streams */
 };
 
 struct http2_header {
@@ -74,6 +75,7 @@ struct http2_tx {
     struct dns_tx dns;              /* doh: the DNS query and response, parsed when there */
     struct http2_bytes dns_names;   /* doh: dns.queries.rrname / dns.answer.name, built per call */
     bool pushed;                    /* opened by PUSH_PROMISE */
+    uint64_t kept;                  /* header and body bytes held, counted in the flow's memcap */
     /* derived buffers built on first use (http.header, http.header_names, http.start) */
     struct http2_bytes cache[3][2];
     bool cached[3][2];
@@ -117,6 +119,7 @@ struct http2_state {
     uint64_t next_id;
     uint32_t highest_stream[2];     /* highest stream id opened, even (server) / odd (client) */
     uint64_t flow_events;           /* anomalies outside any stream, put on the next tx */
+    uint64_t kept;                  /* sum of the live transactions' kept bytes */
     bool doh;                       /* a stream was DNS over HTTPS: the flow is "doh2" */
     bool goaway[2];
 };
