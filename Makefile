@@ -8,7 +8,7 @@ DESTDIR    ?=
 BUILD      ?= build
 
 CC         ?= cc
-PKGS       := libndpi libpcap hiredis libmaxminddb yaml-0.1 libpcre2-8 htp libcrypto
+PKGS       := libndpi libpcap hiredis libmaxminddb yaml-0.1 libpcre2-8 htp libcrypto libnghttp2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -7,7 +7,7 @@ PACKAGES="build-essential pkg-config clang llvm libclang-rt-14-dev cppcheck clan
   valgrind python3 jq iproute2 libpcap-dev libndpi-dev libndpi-bin libhiredis-dev
   libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl libyaml-dev libpcre2-dev
   libcap-ng-dev libcmocka-dev redis-server redis-tools tcpreplay tshark
-  wireshark-common time python3-yaml libhtp-dev libssl-dev zlib1g-dev
+  wireshark-common time python3-yaml libhtp-dev libssl-dev zlib1g-dev libnghttp2-dev
   python3-jsonschema openssl dpkg-dev lintian"
 
 missing=""

@@ -17,6 +17,7 @@ static const struct applayer_parser *const registry[APPLAYER_PROTO_COUNT] = {
     [APPLAYER_DNS] = &applayer_dns_parser,
     [APPLAYER_TLS] = &applayer_tls_parser,
     [APPLAYER_SSH] = &applayer_ssh_parser,
+    [APPLAYER_HTTP2] = &applayer_http2_parser,
 };
 
 #define NDPI_IDS_MAX 8
@@ -49,7 +50,28 @@ const char *applayer_flow_proto_name(const struct flow *flow)
 {
     const struct applayer_flow *af = flow ? flow->applayer : NULL;
     const struct applayer_parser *p = af ? applayer_parser_of(af->proto) : NULL;
-    return p ? p->name : NULL;
+    if (!p)
+        return NULL;
+    const char *name = p == af->parser && p->proto_name ? p->proto_name(af->state) : NULL;
+    return name ? name : p->name;
+}
+
+/* Rule's protocol, flow's protocol: pairs beyond equality (Suricata's AppProtoEquals). */
+static const char *const proto_equivalent[][2] = {
+    { "dns", "doh2" }, { "http2", "doh2" }, { "http", "http2" },
+    { "doh2", "http2" }, { "doh2", "dns" }, { "http1", "http" },
+};
+
+bool applayer_proto_equals(const char *sig, const char *flow)
+{
+    if (!sig || !flow)
+        return false;
+    if (strcmp(sig, flow) == 0)
+        return true;
+    for (size_t i = 0; i < sizeof proto_equivalent / sizeof *proto_equivalent; i++)
+        if (strcmp(proto_equivalent[i][0], sig) == 0 && strcmp(proto_equivalent[i][1], flow) == 0)
+            return true;
+    return false;
 }
 
 const void *applayer_settings(const struct applayer *al, enum applayer_proto proto)
@@ -149,10 +171,35 @@ static int attach(struct applayer *al, struct flow *f, const struct applayer_par
     return 0;
 }
 
+/* Whether a parser whose probe outranks nDPI claims these first bytes (the
+ * ones gathered so far, then data), or may once more arrive. */
+static bool outranking_probe_claims(const struct applayer *al, const struct flow *f,
+                                    enum flow_direction dir, const uint8_t *data, uint32_t len)
+{
+    const struct applayer_flow *af = f->applayer;
+    if (dir != FLOW_TOSERVER)
+        return false;       /* what outranks nDPI is a client's opening (the h2 preface) */
+    uint8_t first[APPLAYER_PROBE_BYTES];
+    uint32_t n = af->probe_len[dir];
+    memcpy(first, af->probe_buf[dir], n);
+    uint32_t take = len < APPLAYER_PROBE_BYTES - n ? len : APPLAYER_PROBE_BYTES - n;
+    if (take)
+        memcpy(first + n, data, take);      /* an EOF chunk has no data */
+    n += take;
+    for (int p = 0; n > 0 && p < APPLAYER_PROTO_COUNT; p++) {
+        const struct applayer_parser *row = registry[p];
+        if (row && al->enabled[p] && row->probe_outranks_ndpi && row->probe &&
+            transport_ok(row, f) && row->probe(first, n, dir) != APPLAYER_PROBE_NO)
+            return true;
+    }
+    return false;
+}
+
 /* nDPI's verdict counts only before any byte went by (a parser must see a
  * direction from its first byte) and not inside a tunnel (it is about the
- * outer protocol).  Probes see the direction's first bytes, gathered over
- * segments while one of them answers "more". */
+ * outer protocol), and not over bytes an outranking probe claims.  Probes
+ * see the direction's first bytes, gathered over segments while one of them
+ * answers "more". */
 static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
                                             enum flow_direction dir, const uint8_t *data,
                                             uint32_t len)
@@ -160,7 +207,8 @@ static const struct applayer_parser *choose(struct applayer *al, struct flow *f,
     struct applayer_flow *af = f->applayer;
     bool fresh = af->seen[FLOW_TOSERVER] == 0 && af->seen[FLOW_TOCLIENT] == 0;
     bool tunnelled = af->skip_to[0] || af->skip_to[1];
-    for (int p = 0; fresh && !tunnelled && p < APPLAYER_PROTO_COUNT; p++)
+    bool ndpi_counts = fresh && !tunnelled && !outranking_probe_claims(al, f, dir, data, len);
+    for (int p = 0; ndpi_counts && p < APPLAYER_PROTO_COUNT; p++)
         if (registry[p] && al->enabled[p] && transport_ok(registry[p], f) &&
             ndpi_names_it(al, p, f))
             return registry[p];
@@ -240,14 +288,48 @@ static void add_counts(struct applayer *al, const struct applayer_flow *af)
         af->parser->counts_add(af->state, &al->stats.counts[af->proto][af->transport]);
 }
 
+static bool any_unlogged(const struct applayer_parser *p, void *state)
+{
+    size_t n = p->tx_count(state);
+    for (size_t i = 0; i < n; i++)
+        if (!p->tx_at(state, i)->logged)
+            return true;
+    return false;
+}
+
+static void free_retired(struct applayer *al, struct applayer_flow *af)
+{
+    const struct applayer_parser *p = af->retired;
+    size_t n = p->tx_count(af->retired_state);
+    al->stats.tx[p->proto][af->transport] += n;
+    if (p->counts_add)
+        p->counts_add(af->retired_state, &al->stats.counts[p->proto][af->transport]);
+    for (size_t i = 0; i < n; i++) {
+        struct applayer_tx *tx = p->tx_at(af->retired_state, i);
+        free(tx->fired);
+        tx->fired = NULL;
+    }
+    al->stats.memory -= al->stats.memory >= p->state_size ? p->state_size : 0;
+    p->state_free(af->retired_state);
+    af->retired = NULL;
+    af->retired_state = NULL;
+}
+
 static void leave_outer(struct applayer *al, struct applayer_flow *af)
 {
     note_ids(af);
+    uint64_t outer_base = af->tx_id_base;
     af->tx_id_base = af->tx_ids_used;
-    free_txs(al, af);
-    add_counts(al, af);
-    al->stats.memory -= al->stats.memory >= af->parser->state_size ? af->parser->state_size : 0;
-    af->parser->state_free(af->state);
+    if (!af->retired && any_unlogged(af->parser, af->state)) {
+        af->retired = af->parser;           /* logged and freed by after_detect */
+        af->retired_state = af->state;
+        af->retired_base = outer_base;
+    } else {
+        free_txs(al, af);
+        add_counts(al, af);
+        al->stats.memory -= al->stats.memory >= af->parser->state_size ? af->parser->state_size : 0;
+        af->parser->state_free(af->state);
+    }
     af->parser = NULL;
     af->state = NULL;
     af->in_tunnel = false;
@@ -448,6 +530,22 @@ void applayer_after_detect(struct applayer *al, struct flow *f, bool flow_end,
                            applayer_log_fn log, void *ctx)
 {
     struct applayer_flow *af = f->applayer;
+    if (af && af->retired) {
+        /* the outer parser's last transactions, with the tx_ids they had */
+        uint64_t base = af->tx_id_base;
+        af->tx_id_base = af->retired_base;
+        size_t n = af->retired->tx_count(af->retired_state);
+        for (size_t i = 0; i < n; i++) {
+            struct applayer_tx *tx = af->retired->tx_at(af->retired_state, i);
+            if (tx->logged)
+                continue;
+            tx->logged = true;
+            if (log)
+                log(ctx, f, af->retired, af->retired_state, tx);
+        }
+        af->tx_id_base = base;
+        free_retired(al, af);
+    }
     if (!af || !af->parser)
         return;
     const struct applayer_parser *p = af->parser;
@@ -481,6 +579,8 @@ void applayer_flow_free(struct applayer *al, struct flow *f)
     struct applayer_flow *af = f->applayer;
     if (!af)
         return;
+    if (af->retired)
+        free_retired(al, af);
     uint64_t held = sizeof *af + (af->parser ? af->parser->state_size : 0);
     al->stats.memory = al->stats.memory > held ? al->stats.memory - held : 0;
     if (af->parser) {

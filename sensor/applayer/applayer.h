@@ -57,6 +57,7 @@ enum applayer_proto {
     APPLAYER_DNS,           /* "dns"   sensor/applayer/dns */
     APPLAYER_TLS,           /* "tls"   sensor/applayer/tls (incl. TLCP) */
     APPLAYER_SSH,           /* "ssh"   sensor/applayer/ssh */
+    APPLAYER_HTTP2,         /* "http2" sensor/applayer/http2 (h2c; "doh2" flows) */
     APPLAYER_PROTO_COUNT
 };
 
@@ -182,6 +183,20 @@ struct applayer_parser {
     bool (*get_buffer_at)(void *state, const struct applayer_tx *tx, enum detect_buffer buffer,
                           enum flow_direction dir, uint32_t i, const uint8_t **data,
                           uint32_t *len);
+
+    /* The EVE object (and event_type) of its transactions when not name:
+     * Suricata logs HTTP/2 streams as "http".  NULL: name. */
+    const char *eve_object;
+    /* Its probe's YES wins over nDPI's verdict for another parser: nDPI
+     * calls a prior-knowledge HTTP/2 flow "HTTP", which LibHTP cannot read. */
+    bool probe_outranks_ndpi;
+    /* The flow's app_proto when it is not name: HTTP/2 becomes "doh2" once a
+     * stream carries DNS.  NULL hook or NULL result: name. */
+    const char *(*proto_name)(void *state);
+    /* Other protocols whose sticky buffers its get_buffer answers (bit per
+     * enum applayer_proto), so that rules on them inspect its transactions
+     * too: Suricata maps http.* onto HTTP/2 streams, dns.* onto DoH ones. */
+    uint32_t buffers_of;
 };
 
 /* The rows (each parser's file defines its own). */
@@ -189,6 +204,7 @@ extern const struct applayer_parser applayer_http_parser;
 extern const struct applayer_parser applayer_dns_parser;
 extern const struct applayer_parser applayer_tls_parser;
 extern const struct applayer_parser applayer_ssh_parser;
+extern const struct applayer_parser applayer_http2_parser;
 
 /* Bytes of a direction kept for probes that need more than one segment. */
 #define APPLAYER_PROBE_BYTES 32
@@ -209,6 +225,12 @@ struct applayer_flow {
     bool eof[2];                            /* an EOF chunk was given per direction */
     uint64_t tx_id_base;                    /* after a tunnel: the outer parser's tx count */
     uint64_t tx_ids_used;                   /* tx_id_base + highest id seen + 1 */
+    /* A tunnel's outer parser whose answer came in one chunk with the first
+     * inner bytes (101 + HTTP/2 frames): kept until after_detect logged the
+     * transactions it still had, under their own tx_ids. */
+    const struct applayer_parser *retired;
+    void *retired_state;
+    uint64_t retired_base;                  /* tx_id_base of the retired parser */
     bool failed;                            /* the parser gave up on this flow */
     bool visible;                           /* packet rules see proto (see applayer_on_packet) */
     uint8_t attach_dir;                     /* direction whose bytes decided the parser */
@@ -284,6 +306,10 @@ const struct applayer_parser *applayer_parser_of(enum applayer_proto proto);
 const struct applayer_parser *applayer_parser_by_name(const char *name);
 /* The flow's protocol as Suricata names it, or NULL when no parser has it. */
 const char *applayer_flow_proto_name(const struct flow *flow);
+/* Suricata's AppProtoEquals: whether a rule naming protocol sig matches a
+ * flow whose protocol is flow ("dns" and "http2" match "doh2" flows, "http"
+ * matches "http2" ones, "doh2" matches all three). */
+bool applayer_proto_equals(const char *sig, const char *flow);
 /* The parser's settings in this framework (for eve_write). */
 const void *applayer_settings(const struct applayer *al, enum applayer_proto proto);
 /* Index of name in parser->event_names, or -1. */

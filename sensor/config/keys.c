@@ -50,6 +50,9 @@ const char *const config_known_keys[] = {
 #undef HTP
     "app-layer.protocols.dns.enabled", "app-layer.protocols.tls.enabled",
     "app-layer.protocols.ssh.enabled", "app-layer.protocols.tls.cert-cache",
+    "app-layer.protocols.http2.enabled", "app-layer.protocols.http2.max-streams",
+    "app-layer.protocols.http2.max-table-size", "app-layer.protocols.http2.max-reassembly-size",
+    "app-layer.protocols.http2.body-limit", "app-layer.protocols.http2.memcap",
     "outputs.eve.dns.answers", "outputs.eve.dns.grouped",
     "outputs.eve.dns.requests", "outputs.eve.dns.responses", "outputs.eve.dns.formats",
     "outputs.eve.dns.types",

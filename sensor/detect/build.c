@@ -85,7 +85,7 @@ static bool rule_is_ip_only(const struct rule *r)
 {
     const uint64_t fixed_buffers = (1ull << BUF_IP_SRC) | (1ull << BUF_IP_DST);
     return r->nchecks == 0 && (r->buffers_used & ~fixed_buffers) == 0 &&
-           r->flow_opts == 0 && r->napp_ids == 0 && !r->anomaly &&
+           r->flow_opts == 0 && r->napp_ids == 0 && r->app_proto == 0 && !r->anomaly &&
            r->nactions == 0;
 }
 

@@ -4,6 +4,7 @@
  * in nDPI directly, so "app-layer-protocol:Tor" works too.  As in Suricata,
  * a negated name matches only once the protocol is known ("failed" matches
  * flows nDPI could not classify). */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -109,14 +110,21 @@ struct applayer_ctx {
     int ids[5];
     size_t n;
     bool negated;
-    int parser_proto;           /* enum applayer_proto of the name, 0 if none */
+    char name[16];              /* the rule's protocol, lower case ("http1" is "http") */
 };
 
-/* xiezhi's own parser knows the protocol from the first bytes, before nDPI. */
-static bool parser_has(const struct flow *f, int proto)
+/* xiezhi's own parser knows the protocol from the first bytes, before nDPI;
+ * its name matches as Suricata's AppProtoEquals says ("dns" on a doh2 flow). */
+static bool parser_has(const struct flow *f, const char *name)
 {
-    return proto && f->applayer && f->applayer->proto == (enum applayer_proto)proto &&
-           applayer_proto_visible(f);
+    return f->applayer && f->applayer->proto && applayer_proto_visible(f) &&
+           applayer_proto_equals(name, applayer_flow_proto_name(f));
+}
+
+/* A parser has the flow but packet rules may not see its verdict yet. */
+static bool parser_pending(const struct flow *f)
+{
+    return f->applayer && f->applayer->proto && !applayer_proto_visible(f);
 }
 
 static bool match_applayer(const struct match_env *env, const void *ctx)
@@ -125,11 +133,13 @@ static bool match_applayer(const struct match_env *env, const void *ctx)
     const struct flow *f = env->flow;
     if (!f)
         return false;
-    bool is = parser_has(f, c->parser_proto) || applayer_flow_is(f, c->ids, c->n);
+    bool is = parser_has(f, c->name) || applayer_flow_is(f, c->ids, c->n);
     if (!c->negated)
         return is;
-    /* negation needs a verdict: unknown-yet never matches */
-    return !is && (classification_known(f) || (f->applayer && f->applayer->proto));
+    /* negation needs a verdict: unknown-yet never matches, nor does nDPI's
+     * while a parser's (which may say "doh2" where nDPI says HTTP) is pending */
+    return !is && !parser_pending(f) &&
+           (classification_known(f) || (f->applayer && f->applayer->proto));
 }
 
 int kw_app_layer_protocol(struct rule_parser *rp, const char *v)
@@ -145,10 +155,13 @@ int kw_app_layer_protocol(struct rule_parser *rp, const char *v)
         name++;
     }
     c->n = applayer_ids(rp->de, name, c->ids, 5);
-    const struct applayer_parser *parser =
-        applayer_parser_by_name(strcasecmp(name, "http1") == 0 ? "http" : name);
-    c->parser_proto = parser ? (int)parser->proto : 0;
-    if (c->n == 0) {
+    const char *canonical = strcasecmp(name, "http1") == 0 ? "http" : name;
+    size_t k = 0;
+    for (; canonical[k] && k + 1 < sizeof c->name; k++)
+        c->name[k] = (char)tolower((unsigned char)canonical[k]);
+    c->name[k] = 0;
+    bool parsed = applayer_parser_by_name(c->name) != NULL;
+    if (c->n == 0 && !parsed) {
         free(c);
         rule_err(rp, "unknown app-layer protocol '%s'", name);
         return -1;

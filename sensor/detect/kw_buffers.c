@@ -314,7 +314,8 @@ bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **
     const struct packet *p = env->pkt;
     bool fallback;
     int proto = detect_buffer_applayer((enum detect_buffer)buffer, &fallback);
-    if (proto != APPLAYER_NONE && env->tx && env->parser->proto == (enum applayer_proto)proto)
+    if (proto != APPLAYER_NONE && env->tx && (env->parser->proto == (enum applayer_proto)proto ||
+                                              (env->parser->buffers_of & (1u << proto))))
         return env->parser->get_buffer(env->state, env->tx, (enum detect_buffer)buffer,
                                        env->dir, data, len);
     if (proto != APPLAYER_NONE && !fallback)

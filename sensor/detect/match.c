@@ -64,10 +64,15 @@ static bool proto_matches(const struct rule *r, uint8_t proto)
     return r->icmp_any && (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6);
 }
 
-/* The app-layer parser has the flow (and knows its protocol before nDPI does). */
+/* The app-layer parser has the flow (and knows its protocol before nDPI does),
+ * or one that answers that protocol's buffers (HTTP/2 for http.*). */
 static bool flow_parser_is(const struct flow *f, uint8_t proto)
 {
-    return proto && f->applayer && f->applayer->proto == (enum applayer_proto)proto;
+    if (!proto || !f->applayer)
+        return false;
+    const struct applayer_flow *af = f->applayer;
+    return af->proto == (enum applayer_proto)proto ||
+           (af->parser && (af->parser->buffers_of & (1u << proto)));
 }
 
 /* nDPI's metadata stands in for a parser's buffers on flows that parser
@@ -79,10 +84,13 @@ static bool fallback_applies(const struct detect_engine *de, const struct flow *
     return proto != APPLAYER_HTTP || detect_proto_is(de, f, "http");
 }
 
-/* ... and packet rules may see it yet (applayer_on_packet). */
+/* ... and packet rules may see it yet (applayer_on_packet); by Suricata's
+ * AppProtoEquals ("alert http" sees an HTTP/2 flow). */
 static bool flow_parser_says(const struct flow *f, uint8_t proto)
 {
-    return flow_parser_is(f, proto) && applayer_proto_visible(f);
+    const struct applayer_parser *p = applayer_parser_of((enum applayer_proto)proto);
+    return proto && p && applayer_proto_visible(f) &&
+           applayer_proto_equals(p->name, applayer_flow_proto_name(f));
 }
 
 /* Where the payload keywords look for one packet: its own payload, and
@@ -128,7 +136,7 @@ static bool rule_matches(const struct match_env *env, const struct rule *r,
         return false;
     if ((fo & FLOWOPT_TOCLIENT) && env->dir != FLOW_TOCLIENT)
         return false;
-    if (r->napp_ids && (!env->flow || (env->tx ? !flow_parser_is(env->flow, r->app_proto)
+    if ((r->napp_ids || r->app_proto) && (!env->flow || (env->tx ? !flow_parser_is(env->flow, r->app_proto)
                                                : !flow_parser_says(env->flow, r->app_proto))) &&
         (!env->flow || !applayer_flow_is(env->flow, r->app_ids, r->napp_ids)))
         return false;
@@ -548,7 +556,8 @@ static void detect_one_tx(struct detect_thread *dt, struct flow *flow, const str
     dt->nalerts = 0;
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
-        if (r->tx_proto != (uint8_t)af->parser->proto || tx_fired(tx, r->index))
+        if ((r->tx_proto != (uint8_t)af->parser->proto &&
+             !(af->parser->buffers_of & (1u << r->tx_proto))) || tx_fired(tx, r->index))
             continue;
         if (!pkt->payload_len && r->buf[BUF_PAYLOAD].n)
             continue;

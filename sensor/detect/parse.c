@@ -194,12 +194,15 @@ static int header_protocol(struct rule_parser *rp, const char *name)
         }
     }
     r->napp_ids = detect_app_ids(rp->de, name, r->app_ids, 4);
-    const struct applayer_parser *parser =
-        applayer_parser_by_name(strcasecmp(name, "http1") == 0 ? "http" : name);
+    /* doh2 flows are the HTTP/2 parser's; "alert doh2" matches what
+     * Suricata's AppProtoEquals lets a doh2 rule match (http2 flows too) */
+    const char *pname = strcasecmp(name, "http1") == 0 ? "http"
+                        : strcasecmp(name, "doh2") == 0 ? "http2" : name;
+    const struct applayer_parser *parser = applayer_parser_by_name(pname);
     if (parser)
         r->app_proto = (uint8_t)parser->proto;
-    if (r->napp_ids > 0)
-        return 0;
+    if (r->napp_ids > 0 || parser)
+        return 0;       /* nDPI's name for it, or a parser of xiezhi's own (http2) */
     rule_err(rp, "unknown protocol '%s'", name);
     return -1;
 }

@@ -326,7 +326,7 @@ static enum event_type tx_event_type(const struct applayer_parser *p)
 
 static void write_tx_object(struct eve_writer *w, const struct eve_tx *tx)
 {
-    json_object_begin(&w->json, tx->parser->name);
+    json_object_begin(&w->json, tx->parser->eve_object ? tx->parser->eve_object : tx->parser->name);
     tx->parser->eve_write(tx->settings, tx->state, tx->tx, &w->json);
     json_object_end(&w->json);
     if (tx->parser->eve_write_beside)

@@ -371,11 +371,12 @@ def http_seeds(outdir):
          http_record(True, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
 
 
-def proto_seeds(outdir):
+def proto_seeds(outdir, pattern="proto_*.pcap", targets=None):
     """dns, tls, ssh: each flow of pcaps/proto_*.pcap in the chunk format of
-    proto_chunks.h, whole and cut to its first chunks."""
-    targets = {53: "dns", 443: "tls", 22: "ssh"}
-    for path in sorted(glob.glob(os.path.join(TOP, "pcaps", "proto_*.pcap"))):
+    proto_chunks.h, whole and cut to its first chunks (http2: pcaps/h2c_*.pcap,
+    whose direction bit is the same in fuzz_http2.c's format)."""
+    targets = targets or {53: "dns", 443: "tls", 22: "ssh"}
+    for path in sorted(glob.glob(os.path.join(TOP, "pcaps", pattern))):
         cap = read_pcap(path)
         if not cap or cap[0] != 1:
             continue
@@ -454,6 +455,7 @@ def main():
     dns_label_seeds(outdir)
     http_seeds(outdir)
     proto_seeds(outdir)
+    proto_seeds(outdir, "h2c_*.pcap", {80: "http2"})
     stream_seeds(outdir)
     regression_seeds(outdir)
     for target in sorted(os.listdir(outdir)):
