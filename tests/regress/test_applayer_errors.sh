@@ -48,11 +48,11 @@ want malformed "$X.ssh" '{"given_up":1,"banners":3,"packets":1,"kexinits":0,"mal
 # HTTP: a chunk length that is not hex (an anomaly event, and LibHTP stops).
 want malformed "$E.http" '{"parser":2,"gap":0,"alloc":0}'
 want malformed "$X.http" '{"given_up":1,"txs":1,"txs_with_events":1,"events":1,"stream_errors":1}'
-want malformed '.stats.app_layer.flow' '{"http":1,"dns_tcp":2,"dns_udp":1,"tls":4,"ssh":2}'
+want malformed '.stats.app_layer.flow' '{"http":1,"dns_tcp":2,"dns_udp":1,"tls":4,"ssh":2,"http2":0}'
 
 # Well-formed traffic: every parser error counter stays 0, while the
 # parsers did see it (their own counters move).
-for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh proto_sslv2 http_keepalive http_gzip_chunked; do
+for cap in proto_dns_udp proto_dns_tcp proto_tls proto_tlcp proto_ssh proto_sslv2 http_keepalive http_gzip_chunked h2c_prior h2c_doh h2c_upgrade; do
     run "$cap" "pcaps/$cap.pcap"
     want "$cap" "[$E[] | .parser + .gap + .alloc] | add" 0
 done
