@@ -225,7 +225,8 @@ static int version_keyword(struct rule_parser *rp, const char *v, const char *se
 }
 
 /* ssl_version:tls1.2,tlcp -- any of them; !word excludes one, and a list
- * with an exclusion matches every other version too. */
+ * with an exclusion matches every other version too.  Direction-free: the
+ * engine inspects it on both sides (rule.tx_per_direction). */
 int kw_ssl_version(struct rule_parser *rp, const char *v)
 {
     if (version_keyword(rp, v, ", ", match_ssl_version) < 0)
