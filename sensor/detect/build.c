@@ -223,6 +223,20 @@ static int build_automata(struct detect_engine *de, uint32_t *const *pre, const 
     return 0;
 }
 
+/* Suricata registers ssl_version/ssl_state inspection for both directions:
+ * a rule with no direction of its own and only such keywords is matched, and
+ * remembers having fired, per transaction and direction. */
+static bool tx_per_direction(const struct rule *r)
+{
+    if (r->tx_proto != APPLAYER_TLS || r->buffers_used || r->nchecks == 0 ||
+        (r->flow_opts & (FLOWOPT_TOSERVER | FLOWOPT_TOCLIENT)))
+        return false;
+    for (size_t i = 0; i < r->nchecks; i++)
+        if (!r->checks[i].tx_each_side)
+            return false;
+    return true;
+}
+
 /* Which parser's transactions a rule inspects, whether nDPI's metadata can
  * serve it on other flows, and its fast pattern among the transaction
  * buffers (an explicit fast_pattern, else the longest content). */
@@ -241,6 +255,7 @@ static void classify_tx_rule(struct rule *r)
     }
     r->tx_proto = (uint8_t)proto;
     r->tx_fallback = proto && all_fallback;
+    r->tx_per_direction = tx_per_direction(r);
     r->tx_fast = NULL;
     for (int b = 0; proto && b < BUF_COUNT; b++) {
         bool fallback;

@@ -121,15 +121,8 @@ struct version_set {
     unsigned npos, nneg;
 };
 
-static bool match_version(const struct match_env *env, const void *ctx)
+static bool version_in_set(const struct version_set *c, uint16_t v)
 {
-    const struct version_set *c = ctx;
-    if (!tx_of(env, APPLAYER_TLS))
-        return false;
-    const struct tls_tx *tx = tls_row_tx(env->tx);
-    if (!(tx->progress & (TLS_CLIENT_HELLO | TLS_SERVER_HELLO)))
-        return false;
-    uint16_t v = tls_tx_version(tx);
     for (unsigned i = 0; i < c->nneg; i++)
         if (c->neg[i] == v)
             return false;
@@ -137,6 +130,48 @@ static bool match_version(const struct match_env *env, const void *ctx)
         if (c->pos[i] == v)
             return true;
     return c->nneg > 0;         /* "!tls1.3,tls1.2": anything but 1.3 (Suricata 7.0.14) */
+}
+
+/* tls.version: the negotiated version, whichever side is inspected. */
+static bool match_version(const struct match_env *env, const void *ctx)
+{
+    if (!tx_of(env, APPLAYER_TLS))
+        return false;
+    const struct tls_tx *tx = tls_row_tx(env->tx);
+    if (!(tx->progress & (TLS_CLIENT_HELLO | TLS_SERVER_HELLO)))
+        return false;
+    return version_in_set(ctx, tls_tx_version(tx));
+}
+
+/* The version one side announced, 0 before its hello: the client's first
+ * real supported_versions entry (its preference), else its legacy_version;
+ * the server's selected_version, else its legacy_version.  Suricata's
+ * client_connp/server_connp version. */
+static uint16_t side_version(const struct tls_tx *tx, enum flow_direction d)
+{
+    if (d == FLOW_TOCLIENT) {
+        if (!(tx->progress & TLS_SERVER_HELLO))
+            return 0;
+        return tx->server.selected_version ? tx->server.selected_version : tx->server.version;
+    }
+    if (!(tx->progress & TLS_CLIENT_HELLO))
+        return 0;
+    for (unsigned i = 0; i < tx->client.nversions; i++) {
+        uint16_t v = tx->client.versions[i];
+        if ((v >= 0x0300 && v <= 0x0304) || (v >> 8) == 0x7f)   /* SSLv3..TLS 1.3, 1.3 drafts */
+            return v;
+    }
+    return tx->client.version;
+}
+
+/* ssl_version: the version of the side being inspected, the client's going
+ * to the server and the server's going to the client (as Suricata). */
+static bool match_ssl_version(const struct match_env *env, const void *ctx)
+{
+    if (!tx_of(env, APPLAYER_TLS))
+        return false;
+    uint16_t v = side_version(tls_row_tx(env->tx), env->dir);
+    return v && version_in_set(ctx, v);
 }
 
 /* Version words: ssl_version's ("sslv3", "tls1.2", "tlcp") and
@@ -156,7 +191,8 @@ static int version_word(const char *w)
     return -1;
 }
 
-static int version_keyword(struct rule_parser *rp, const char *v, const char *seps)
+static int version_keyword(struct rule_parser *rp, const char *v, const char *seps,
+                           bool (*match)(const struct match_env *, const void *))
 {
     struct version_set *c = calloc(1, sizeof *c);
     char text[128];
@@ -185,20 +221,24 @@ static int version_keyword(struct rule_parser *rp, const char *v, const char *se
         rule_err(rp, "invalid %s '%s'", rule_parser_keyword(rp), v);
         return -1;
     }
-    return add_tx_check(rp, APPLAYER_TLS, match_version, c);
+    return add_tx_check(rp, APPLAYER_TLS, match, c);
 }
 
 /* ssl_version:tls1.2,tlcp -- any of them; !word excludes one, and a list
- * with an exclusion matches every other version too. */
+ * with an exclusion matches every other version too.  Direction-free: the
+ * engine inspects it on both sides (rule.tx_per_direction). */
 int kw_ssl_version(struct rule_parser *rp, const char *v)
 {
-    return version_keyword(rp, v, ", ");
+    if (version_keyword(rp, v, ", ", match_ssl_version) < 0)
+        return -1;
+    rp->rule->checks[rp->rule->nchecks - 1].tx_each_side = true;
+    return 0;
 }
 
 /* tls.version:1.2 (or tlcp): the negotiated version. */
 int kw_tls_version(struct rule_parser *rp, const char *v)
 {
-    return version_keyword(rp, v, " ");
+    return version_keyword(rp, v, " ", match_version);
 }
 
 struct state_set {
@@ -257,7 +297,10 @@ int kw_ssl_state(struct rule_parser *rp, const char *v)
         else
             c->want |= bit;
     }
-    return add_tx_check(rp, APPLAYER_TLS, match_ssl_state, c);
+    if (add_tx_check(rp, APPLAYER_TLS, match_ssl_state, c) < 0)
+        return -1;
+    rp->rule->checks[rp->rule->nchecks - 1].tx_each_side = true;
+    return 0;
 }
 
 /* The packet's time, or the transaction's flow's last time for a pseudo

@@ -499,15 +499,25 @@ static void oriented_packet(const struct flow *flow, enum flow_direction d, uint
     out->dst_port = d == FLOW_TOSERVER ? flow->server_port : flow->client_port;
 }
 
-static bool tx_fired(const struct applayer_tx *tx, uint32_t idx)
+/* The "already fired" mark of rule r on a transaction seen from d: the rule's
+ * index, with the top bit set for the to-client mark of a rule fired once per
+ * direction (rule indexes stay far below 2^31). */
+static uint32_t tx_fired_key(const struct rule *r, enum flow_direction d)
+{
+    if (r->tx_per_direction && d == FLOW_TOCLIENT)
+        return r->index | UINT32_C(0x80000000);
+    return r->index;
+}
+
+static bool tx_fired(const struct applayer_tx *tx, uint32_t key)
 {
     for (uint32_t i = 0; i < tx->nfired; i++)
-        if (tx->fired[i] == idx)
+        if (tx->fired[i] == key)
             return true;
     return false;
 }
 
-static void tx_mark_fired(struct applayer_tx *tx, uint32_t idx)
+static void tx_mark_fired(struct applayer_tx *tx, uint32_t key)
 {
     if (tx->nfired >= FIRED_PER_FLOW_MAX)
         return;
@@ -519,7 +529,7 @@ static void tx_mark_fired(struct applayer_tx *tx, uint32_t idx)
         tx->fired = nv;
         tx->fired_cap = (uint32_t)cap;
     }
-    tx->fired[tx->nfired++] = idx;
+    tx->fired[tx->nfired++] = key;
 }
 
 /* The transaction rules worth evaluating: those without a fast pattern, and
@@ -557,13 +567,14 @@ static void detect_one_tx(struct detect_thread *dt, struct flow *flow, const str
     for (size_t i = 0; i < dt->ncand; i++) {
         const struct rule *r = de->rules[dt->cand[i]];
         if ((r->tx_proto != (uint8_t)af->parser->proto &&
-             !(af->parser->buffers_of & (1u << r->tx_proto))) || tx_fired(tx, r->index))
+             !(af->parser->buffers_of & (1u << r->tx_proto))) ||
+            tx_fired(tx, tx_fired_key(r, d)))
             continue;
         if (!pkt->payload_len && r->buf[BUF_PAYLOAD].n)
             continue;
         if (!rule_matches(&env, r, NULL))
             continue;
-        tx_mark_fired(tx, r->index);
+        tx_mark_fired(tx, tx_fired_key(r, d));
         for (size_t a = 0; a < r->nactions; a++)
             r->actions[a].apply(&env, r->actions[a].ctx);
         if (r->info.action == RULE_ACTION_PASS) {

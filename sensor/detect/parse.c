@@ -42,7 +42,7 @@ int rule_add_check(struct rule_parser *rp, bool (*match)(const struct match_env 
         }
         r->checks = nc;
     }
-    r->checks[r->nchecks++] = (struct check){ match, ctx, free_ctx, false };
+    r->checks[r->nchecks++] = (struct check){ match, ctx, free_ctx, false, false };
     return 0;
 }
 

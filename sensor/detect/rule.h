@@ -195,6 +195,7 @@ struct check {
     void *ctx;
     void (*free_ctx)(void *ctx);
     bool flow_static;       /* depends only on the flow's final nDPI verdict */
+    bool tx_each_side;      /* a TLS tx keyword answered from either side (ssl_version, ssl_state) */
 };
 
 /* Something a matching rule does to the flow (flowbits set/unset/toggle). */
@@ -273,6 +274,8 @@ struct rule {
     uint8_t tx_proto;           /* enum applayer_proto whose transactions it inspects, or 0 */
     bool needs_tx;              /* a keyword that only a transaction answers (urilen, ...) */
     bool tx_fallback;           /* nDPI's metadata serves it for flows without the parser */
+    bool tx_per_direction;      /* no direction, only tx_each_side checks: fires once per
+                                 * transaction and direction, as Suricata does */
     int tx_fast_buffer;         /* buffer of tx_fast */
     const struct content *tx_fast;  /* fast pattern in a transaction buffer, or NULL */
 
