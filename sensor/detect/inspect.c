@@ -257,12 +257,25 @@ static uint64_t byte_masked(const struct byte_op *op, uint64_t v)
     return v >> op->shift;
 }
 
+/* Reads a byte_* keyword's number: the value and where the read ended (the
+ * prev_end of the keywords after it; inside the buffer when true). */
+static bool byte_step_read(const struct chain *c, const struct byte_op *op, uint32_t prev_end,
+                           uint64_t *val, int64_t *end)
+{
+    int64_t pos = byte_pos(c, op, prev_end);
+    uint32_t used;
+    if (!byte_read(op, c->buf, c->len, pos, val, &used))
+        return false;
+    *end = pos + used;
+    return true;
+}
+
 static bool step_byte_test(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct byte_op *op = c->list->v[i].u.byte;
     uint64_t val, want = op->value.var >= 0 ? c->vars[op->value.var] : (uint64_t)op->value.n;
-    uint32_t used;
-    if (!byte_read(op, c->buf, c->len, byte_pos(c, op, prev_end), &val, &used))
+    int64_t end;
+    if (!byte_step_read(c, op, prev_end, &val, &end))
         return false;
     val = byte_masked(op, val);
     bool m;
@@ -285,10 +298,9 @@ static bool step_byte_test(struct chain *c, size_t i, uint32_t prev_end)
 static bool step_byte_jump(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct byte_op *op = c->list->v[i].u.byte;
-    int64_t pos = byte_pos(c, op, prev_end);
     uint64_t val;
-    uint32_t used;
-    if (!byte_read(op, c->buf, c->len, pos, &val, &used))
+    int64_t end;
+    if (!byte_step_read(c, op, prev_end, &val, &end))
         return false;
     val = byte_masked(op, val);
     if (val > JUMP_MAX / op->multiplier)
@@ -302,7 +314,7 @@ static bool step_byte_jump(struct chain *c, size_t i, uint32_t prev_end)
     else if (op->flags & BYTE_FROM_END)
         to = (int64_t)c->len + jump;
     else
-        to = pos + used + jump;
+        to = end + jump;
     if (to < 0)
         to = 0;     /* before the start: Suricata moves to the start */
     if (to > (int64_t)c->len)
@@ -313,25 +325,23 @@ static bool step_byte_jump(struct chain *c, size_t i, uint32_t prev_end)
 static bool step_byte_extract(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct byte_op *op = c->list->v[i].u.byte;
-    int64_t pos = byte_pos(c, op, prev_end);
     uint64_t val;
-    uint32_t used;
-    if (!byte_read(op, c->buf, c->len, pos, &val, &used))
+    int64_t end;
+    if (!byte_step_read(c, op, prev_end, &val, &end))
         return false;
     val = byte_masked(op, val) * op->multiplier;
     if (op->align && val % op->align)
         val += op->align - val % op->align;
     c->vars[op->result] = val;
-    return chain_from(c, i + 1, (uint32_t)(pos + used));
+    return chain_from(c, i + 1, (uint32_t)end);
 }
 
 static bool step_byte_math(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct byte_op *op = c->list->v[i].u.byte;
-    int64_t pos = byte_pos(c, op, prev_end);
     uint64_t val, rv = op->value.var >= 0 ? c->vars[op->value.var] : (uint64_t)op->value.n;
-    uint32_t used;
-    if (!byte_read(op, c->buf, c->len, pos, &val, &used))
+    int64_t end;
+    if (!byte_step_read(c, op, prev_end, &val, &end))
         return false;
     switch (op->op) {
     case '+': val += rv; break;
@@ -346,7 +356,7 @@ static bool step_byte_math(struct chain *c, size_t i, uint32_t prev_end)
     default: val = rv < 64 ? val >> rv : 0; break;
     }
     c->vars[op->result] = byte_masked(op, val);
-    return chain_from(c, i + 1, (uint32_t)(pos + used));
+    return chain_from(c, i + 1, (uint32_t)end);
 }
 
 /* Decodes into the thread's scratch buffer and runs base64_data's steps on
