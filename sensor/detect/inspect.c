@@ -98,6 +98,19 @@ static bool content_window(const struct chain *c, const struct content *ct, uint
     return true;
 }
 
+/* Runs the steps after i from a match of step i ending at mend; max_end
+ * (how far the rule's matches reach) keeps mend only when they match too. */
+static bool chain_after_match(struct chain *c, size_t i, uint32_t mend)
+{
+    uint32_t saved = c->max_end;
+    if (mend > c->max_end)
+        c->max_end = mend;
+    if (chain_from(c, i + 1, mend))
+        return true;
+    c->max_end = saved;
+    return false;
+}
+
 static bool step_content(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct content *ct = &c->list->v[i].u.content;
@@ -117,12 +130,8 @@ static bool step_content(struct chain *c, size_t i, uint32_t prev_end)
                 found_any = true;
                 if (ct->flags & CF_NEGATED)
                     return false;
-                uint32_t saved = c->max_end;
-                if (mend > c->max_end)
-                    c->max_end = mend;
-                if (chain_from(c, i + 1, mend))
+                if (chain_after_match(c, i, mend))
                     return true;
-                c->max_end = saved;
             }
             pos = at + 1;
         }
@@ -149,12 +158,8 @@ static bool step_pcre(struct chain *c, size_t i, uint32_t prev_end)
         uint32_t ms, me;
         if (pcre_inspect(c->env, pm, c->buf, c->len, start, &ms, &me) != PCRE_MATCHED)
             return false;
-        uint32_t saved = c->max_end;
-        if (me > c->max_end)
-            c->max_end = me;
-        if (chain_from(c, i + 1, me))
+        if (chain_after_match(c, i, me))
             return true;
-        c->max_end = saved;
         if (pcre_is_relative(pm))
             return false;   /* anchored to the previous match: one try */
         start = ms + 1;
