@@ -230,10 +230,16 @@ static bool step_dataset(struct chain *c, size_t i, uint32_t prev_end)
 
 /* --- isdataat, byte_*, base64 ------------------------------------------------------ */
 
+/* A number given in the rule, or the byte_extract/byte_math variable it names. */
+static uint64_t value_of(const struct chain *c, struct byte_value v)
+{
+    return v.var >= 0 ? c->vars[v.var] : (uint64_t)v.n;
+}
+
 static bool step_isdataat(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct isdataat *id = &c->list->v[i].u.isdataat;
-    uint64_t at = id->at.var >= 0 ? c->vars[id->at.var] : (uint64_t)id->at.n;
+    uint64_t at = value_of(c, id->at);
     /* absolute positions are stream offsets on a stream window */
     bool data = id->relative ? prev_end <= c->len && at <= (uint64_t)(c->len - prev_end)
                              : at < (uint64_t)c->len + c->base;
@@ -278,7 +284,7 @@ static bool byte_step_read(const struct chain *c, const struct byte_op *op, uint
 static bool step_byte_test(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct byte_op *op = c->list->v[i].u.byte;
-    uint64_t val, want = op->value.var >= 0 ? c->vars[op->value.var] : (uint64_t)op->value.n;
+    uint64_t val, want = value_of(c, op->value);
     int64_t end;
     if (!byte_step_read(c, op, prev_end, &val, &end))
         return false;
@@ -344,7 +350,7 @@ static bool step_byte_extract(struct chain *c, size_t i, uint32_t prev_end)
 static bool step_byte_math(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct byte_op *op = c->list->v[i].u.byte;
-    uint64_t val, rv = op->value.var >= 0 ? c->vars[op->value.var] : (uint64_t)op->value.n;
+    uint64_t val, rv = value_of(c, op->value);
     int64_t end;
     if (!byte_step_read(c, op, prev_end, &val, &end))
         return false;
