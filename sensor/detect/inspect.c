@@ -98,6 +98,19 @@ static bool content_window(const struct chain *c, const struct content *ct, uint
     return true;
 }
 
+/* Runs the steps after i from a match of step i ending at mend; max_end
+ * (how far the rule's matches reach) keeps mend only when they match too. */
+static bool chain_after_match(struct chain *c, size_t i, uint32_t mend)
+{
+    uint32_t saved = c->max_end;
+    if (mend > c->max_end)
+        c->max_end = mend;
+    if (chain_from(c, i + 1, mend))
+        return true;
+    c->max_end = saved;
+    return false;
+}
+
 static bool step_content(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct content *ct = &c->list->v[i].u.content;
@@ -117,12 +130,8 @@ static bool step_content(struct chain *c, size_t i, uint32_t prev_end)
                 found_any = true;
                 if (ct->flags & CF_NEGATED)
                     return false;
-                uint32_t saved = c->max_end;
-                if (mend > c->max_end)
-                    c->max_end = mend;
-                if (chain_from(c, i + 1, mend))
+                if (chain_after_match(c, i, mend))
                     return true;
-                c->max_end = saved;
             }
             pos = at + 1;
         }
@@ -149,12 +158,8 @@ static bool step_pcre(struct chain *c, size_t i, uint32_t prev_end)
         uint32_t ms, me;
         if (pcre_inspect(c->env, pm, c->buf, c->len, start, &ms, &me) != PCRE_MATCHED)
             return false;
-        uint32_t saved = c->max_end;
-        if (me > c->max_end)
-            c->max_end = me;
-        if (chain_from(c, i + 1, me))
+        if (chain_after_match(c, i, me))
             return true;
-        c->max_end = saved;
         if (pcre_is_relative(pm))
             return false;   /* anchored to the previous match: one try */
         start = ms + 1;
@@ -225,10 +230,16 @@ static bool step_dataset(struct chain *c, size_t i, uint32_t prev_end)
 
 /* --- isdataat, byte_*, base64 ------------------------------------------------------ */
 
+/* A number given in the rule, or the byte_extract/byte_math variable it names. */
+static uint64_t value_of(const struct chain *c, struct byte_value v)
+{
+    return v.var >= 0 ? c->vars[v.var] : (uint64_t)v.n;
+}
+
 static bool step_isdataat(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct isdataat *id = &c->list->v[i].u.isdataat;
-    uint64_t at = id->at.var >= 0 ? c->vars[id->at.var] : (uint64_t)id->at.n;
+    uint64_t at = value_of(c, id->at);
     /* absolute positions are stream offsets on a stream window */
     bool data = id->relative ? prev_end <= c->len && at <= (uint64_t)(c->len - prev_end)
                              : at < (uint64_t)c->len + c->base;
@@ -257,12 +268,25 @@ static uint64_t byte_masked(const struct byte_op *op, uint64_t v)
     return v >> op->shift;
 }
 
+/* Reads a byte_* keyword's number: the value and where the read ended (the
+ * prev_end of the keywords after it; inside the buffer when true). */
+static bool byte_step_read(const struct chain *c, const struct byte_op *op, uint32_t prev_end,
+                           uint64_t *val, int64_t *end)
+{
+    int64_t pos = byte_pos(c, op, prev_end);
+    uint32_t used;
+    if (!byte_read(op, c->buf, c->len, pos, val, &used))
+        return false;
+    *end = pos + used;
+    return true;
+}
+
 static bool step_byte_test(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct byte_op *op = c->list->v[i].u.byte;
-    uint64_t val, want = op->value.var >= 0 ? c->vars[op->value.var] : (uint64_t)op->value.n;
-    uint32_t used;
-    if (!byte_read(op, c->buf, c->len, byte_pos(c, op, prev_end), &val, &used))
+    uint64_t val, want = value_of(c, op->value);
+    int64_t end;
+    if (!byte_step_read(c, op, prev_end, &val, &end))
         return false;
     val = byte_masked(op, val);
     bool m;
@@ -285,10 +309,9 @@ static bool step_byte_test(struct chain *c, size_t i, uint32_t prev_end)
 static bool step_byte_jump(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct byte_op *op = c->list->v[i].u.byte;
-    int64_t pos = byte_pos(c, op, prev_end);
     uint64_t val;
-    uint32_t used;
-    if (!byte_read(op, c->buf, c->len, pos, &val, &used))
+    int64_t end;
+    if (!byte_step_read(c, op, prev_end, &val, &end))
         return false;
     val = byte_masked(op, val);
     if (val > JUMP_MAX / op->multiplier)
@@ -302,7 +325,7 @@ static bool step_byte_jump(struct chain *c, size_t i, uint32_t prev_end)
     else if (op->flags & BYTE_FROM_END)
         to = (int64_t)c->len + jump;
     else
-        to = pos + used + jump;
+        to = end + jump;
     if (to < 0)
         to = 0;     /* before the start: Suricata moves to the start */
     if (to > (int64_t)c->len)
@@ -313,25 +336,23 @@ static bool step_byte_jump(struct chain *c, size_t i, uint32_t prev_end)
 static bool step_byte_extract(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct byte_op *op = c->list->v[i].u.byte;
-    int64_t pos = byte_pos(c, op, prev_end);
     uint64_t val;
-    uint32_t used;
-    if (!byte_read(op, c->buf, c->len, pos, &val, &used))
+    int64_t end;
+    if (!byte_step_read(c, op, prev_end, &val, &end))
         return false;
     val = byte_masked(op, val) * op->multiplier;
     if (op->align && val % op->align)
         val += op->align - val % op->align;
     c->vars[op->result] = val;
-    return chain_from(c, i + 1, (uint32_t)(pos + used));
+    return chain_from(c, i + 1, (uint32_t)end);
 }
 
 static bool step_byte_math(struct chain *c, size_t i, uint32_t prev_end)
 {
     const struct byte_op *op = c->list->v[i].u.byte;
-    int64_t pos = byte_pos(c, op, prev_end);
-    uint64_t val, rv = op->value.var >= 0 ? c->vars[op->value.var] : (uint64_t)op->value.n;
-    uint32_t used;
-    if (!byte_read(op, c->buf, c->len, pos, &val, &used))
+    uint64_t val, rv = value_of(c, op->value);
+    int64_t end;
+    if (!byte_step_read(c, op, prev_end, &val, &end))
         return false;
     switch (op->op) {
     case '+': val += rv; break;
@@ -346,7 +367,7 @@ static bool step_byte_math(struct chain *c, size_t i, uint32_t prev_end)
     default: val = rv < 64 ? val >> rv : 0; break;
     }
     c->vars[op->result] = byte_masked(op, val);
-    return chain_from(c, i + 1, (uint32_t)(pos + used));
+    return chain_from(c, i + 1, (uint32_t)end);
 }
 
 /* Decodes into the thread's scratch buffer and runs base64_data's steps on

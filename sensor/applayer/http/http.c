@@ -184,6 +184,22 @@ static void flags_to_events(struct http_tx *tx, enum flow_direction dir)
     }
 }
 
+/* LibHTP calls one function per event and direction; these do the work for
+ * either direction, the on_* callbacks below only name theirs. */
+static void header_data(htp_tx_data_t *d, enum flow_direction dir)
+{
+    struct http_tx *tx = tx_of(d->tx);
+    if (tx && d->data)
+        http_bytes_append(&tx->raw_headers[dir], d->data, d->len,
+                          tx->state->set->raw_header_limit);
+}
+
+static void headers_done(struct http_tx *tx, enum flow_direction dir)
+{
+    flags_to_events(tx, dir);
+    set_progress(tx, dir, HTTP_PROGRESS_HEADERS);
+}
+
 static int on_request_line(htp_tx_t *htp)
 {
     set_progress(tx_of(htp), FLOW_TOSERVER, HTTP_PROGRESS_LINE);
@@ -192,18 +208,13 @@ static int on_request_line(htp_tx_t *htp)
 
 static int on_request_header_data(htp_tx_data_t *d)
 {
-    struct http_tx *tx = tx_of(d->tx);
-    if (tx && d->data)
-        http_bytes_append(&tx->raw_headers[FLOW_TOSERVER], d->data, d->len,
-                          tx->state->set->raw_header_limit);
+    header_data(d, FLOW_TOSERVER);
     return HTP_OK;
 }
 
 static int on_request_headers(htp_tx_t *htp)
 {
-    struct http_tx *tx = tx_of(htp);
-    flags_to_events(tx, FLOW_TOSERVER);
-    set_progress(tx, FLOW_TOSERVER, HTTP_PROGRESS_HEADERS);
+    headers_done(tx_of(htp), FLOW_TOSERVER);
     return HTP_OK;
 }
 
@@ -260,18 +271,13 @@ static int on_response_line(htp_tx_t *htp)
 
 static int on_response_header_data(htp_tx_data_t *d)
 {
-    struct http_tx *tx = tx_of(d->tx);
-    if (tx && d->data)
-        http_bytes_append(&tx->raw_headers[FLOW_TOCLIENT], d->data, d->len,
-                          tx->state->set->raw_header_limit);
+    header_data(d, FLOW_TOCLIENT);
     return HTP_OK;
 }
 
 static int on_response_headers(htp_tx_t *htp)
 {
-    struct http_tx *tx = tx_of(htp);
-    flags_to_events(tx, FLOW_TOCLIENT);
-    set_progress(tx, FLOW_TOCLIENT, HTTP_PROGRESS_HEADERS);
+    headers_done(tx_of(htp), FLOW_TOCLIENT);
     return HTP_OK;
 }
 

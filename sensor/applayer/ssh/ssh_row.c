@@ -6,14 +6,14 @@
 #include <string.h>
 
 #include "applayer/applayer.h"
+#include "applayer/one_tx.h"
 #include "applayer/ssh/ssh.h"
 #include "applayer/ssh/ssh_eve.h"
 #include "applayer/ssh/ssh_row.h"
 
 struct ssh_row {
-    struct applayer_tx base;        /* first: the row is found from its transaction */
+    struct one_tx tx;               /* first: the row is found from its transaction */
     struct ssh_state ssh;
-    bool live, done;
 };
 
 static void *ssh_row_new(const void *settings, const struct flow *flow, uint64_t ts_usec)
@@ -37,26 +37,17 @@ static void ssh_row_free(void *state)
 
 static void update(struct ssh_row *r)
 {
-    if (r->done)
+    if (r->tx.done)
         return;
+    uint8_t p[2];
     for (int d = 0; d < 2; d++) {
         const struct ssh_side *s = &r->ssh.side[d];
-        uint8_t p = s->newkeys ? 3 : s->kexinit ? 2 : s->banner ? 1 : 0;
-        if (p)
-            r->live = true;
-        if (p != r->base.progress[d]) {
-            r->base.progress[d] = p;
-            r->base.changed |= (uint8_t)(1u << d);
-        }
+        p[d] = s->newkeys ? 3 : s->kexinit ? 2 : s->banner ? 1 : 0;
+        if (p[d])
+            r->tx.live = true;
     }
-    uint64_t events = r->base.events;
-    for (int k = 0; k < SSH_MALFORMED_KINDS; k++)
-        if (r->ssh.counters.malformed[k])
-            events |= 1ull << k;
-    if (events != r->base.events) {       /* detection looks again */
-        r->base.events = events;
-        r->base.changed |= 3;
-    }
+    one_tx_set_progress(&r->tx, p);
+    one_tx_set_events(&r->tx, r->ssh.counters.malformed, SSH_MALFORMED_KINDS);
 }
 
 static int ssh_row_data(void *state, const struct applayer_chunk *c, uint64_t ts_usec)
@@ -66,26 +57,6 @@ static int ssh_row_data(void *state, const struct applayer_chunk *c, uint64_t ts
     int rc = ssh_parse(&r->ssh, c->dir, c->data, c->len, c->flags);
     update(r);
     return rc < 0 && r->ssh.dead[c->dir == FLOW_TOSERVER] ? -1 : 0;
-}
-
-static size_t ssh_row_tx_count(void *state)
-{
-    return ((struct ssh_row *)state)->live ? 1 : 0;
-}
-
-static struct applayer_tx *ssh_row_tx_at(void *state, size_t i)
-{
-    struct ssh_row *r = state;
-    return r->live && i == 0 ? &r->base : NULL;
-}
-
-static void ssh_row_tx_free(void *state, struct applayer_tx *base)
-{
-    struct ssh_row *r = state;
-    if (base == &r->base) {
-        r->live = false;
-        r->done = true;
-    }
 }
 
 const struct ssh_state *ssh_row_state(const struct applayer_tx *base)
@@ -186,9 +157,9 @@ const struct applayer_parser applayer_ssh_parser = {
     .state_new = ssh_row_new,
     .state_free = ssh_row_free,
     .on_data = ssh_row_data,
-    .tx_count = ssh_row_tx_count,
-    .tx_at = ssh_row_tx_at,
-    .tx_free = ssh_row_tx_free,
+    .tx_count = one_tx_count,
+    .tx_at = one_tx_at,
+    .tx_free = one_tx_free,
     .eve_write = ssh_row_eve,
     .get_buffer = ssh_row_buffer,
     .event_names = ssh_event_names,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "applayer/applayer.h"
+#include "applayer/one_tx.h"
 #include "applayer/tls/tls.h"
 #include "applayer/tls/tls_eve.h"
 #include "applayer/tls/tls_row.h"
@@ -35,11 +36,9 @@ static void tls_config_free(void *settings)
 }
 
 struct tls_row {
-    struct applayer_tx base;        /* first: the row is found from its transaction */
+    struct one_tx tx;               /* first: the row is found from its transaction */
     struct tls_state tls;
-    bool live;                      /* the transaction exists and is not freed */
     char cipher_buf[8];             /* "0xHHHH" of an unnamed suite, for its buffer */
-    bool done;                      /* freed by the framework: no second one */
 };
 
 static void *tls_row_new(const void *settings, const struct flow *flow, uint64_t ts_usec)
@@ -66,27 +65,16 @@ static void tls_row_free(void *state)
 static void update(struct tls_row *r)
 {
     const struct tls_tx *tx = &r->tls.tx;
-    if (r->done || !(tx->progress & (TLS_CLIENT_HELLO | TLS_SERVER_HELLO)))
+    if (r->tx.done || !(tx->progress & (TLS_CLIENT_HELLO | TLS_SERVER_HELLO)))
         return;
-    r->live = true;
+    r->tx.live = true;
     uint8_t p[2] = { tx->progress & TLS_CLIENT_HELLO ? 1 : 0,
                      tx->progress & TLS_SERVER_HELLO ? 1 : 0 };
-    for (int d = 0; d < 2; d++) {
+    for (int d = 0; d < 2; d++)
         if (r->tls.dir[d].encrypted)
             p[d] = 2;
-        if (p[d] != r->base.progress[d]) {
-            r->base.progress[d] = p[d];
-            r->base.changed |= (uint8_t)(1u << d);
-        }
-    }
-    uint64_t events = r->base.events;
-    for (int k = 0; k < TLS_MALFORMED_KINDS; k++)
-        if (r->tls.counters.malformed[k])
-            events |= 1ull << k;
-    if (events != r->base.events) {       /* detection looks again */
-        r->base.events = events;
-        r->base.changed |= 3;
-    }
+    one_tx_set_progress(&r->tx, p);
+    one_tx_set_events(&r->tx, r->tls.counters.malformed, TLS_MALFORMED_KINDS);
 }
 
 static int tls_row_data(void *state, const struct applayer_chunk *c, uint64_t ts_usec)
@@ -98,26 +86,6 @@ static int tls_row_data(void *state, const struct applayer_chunk *c, uint64_t ts
     /* A direction that stopped is not a reason to drop the other one. */
     bool other_alive = !r->tls.dir[c->dir == FLOW_TOSERVER].dead;
     return rc < 0 && !other_alive ? -1 : 0;
-}
-
-static size_t tls_row_tx_count(void *state)
-{
-    return ((struct tls_row *)state)->live ? 1 : 0;
-}
-
-static struct applayer_tx *tls_row_tx_at(void *state, size_t i)
-{
-    struct tls_row *r = state;
-    return r->live && i == 0 ? &r->base : NULL;
-}
-
-static void tls_row_tx_free(void *state, struct applayer_tx *base)
-{
-    struct tls_row *r = state;
-    if (base == &r->base) {
-        r->live = false;
-        r->done = true;
-    }
 }
 
 const struct tls_tx *tls_row_tx(const struct applayer_tx *base)
@@ -295,9 +263,9 @@ const struct applayer_parser applayer_tls_parser = {
     .state_new = tls_row_new,
     .state_free = tls_row_free,
     .on_data = tls_row_data,
-    .tx_count = tls_row_tx_count,
-    .tx_at = tls_row_tx_at,
-    .tx_free = tls_row_tx_free,
+    .tx_count = one_tx_count,
+    .tx_at = one_tx_at,
+    .tx_free = one_tx_free,
     .eve_write = tls_row_eve,
     .get_buffer = tls_row_buffer,
     .get_buffer_at = tls_row_buffer_at,
