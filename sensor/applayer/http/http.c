@@ -651,7 +651,7 @@ static enum applayer_probe_result prefix_probe(const uint8_t *data, uint32_t len
         return APPLAYER_PROBE_NO;
     if (len <= n)
         return APPLAYER_PROBE_MORE;
-    return data[n] == after || (after == ' ' && data[n] == '\t') ? APPLAYER_PROBE_YES
+    return data[n] == (uint8_t)after || (after == ' ' && data[n] == '\t') ? APPLAYER_PROBE_YES
                                                                  : APPLAYER_PROBE_NO;
 }
 
