@@ -28,7 +28,7 @@ bool detect_flowbit_isset(const struct flow *flow, int id)
     return false;
 }
 
-static struct detect_flow *detect_flow_get(struct flow *flow)
+struct detect_flow *detect_flow_state(struct flow *flow)
 {
     if (!flow->detect)
         flow->detect = calloc(1, sizeof *flow->detect);
@@ -37,7 +37,7 @@ static struct detect_flow *detect_flow_get(struct flow *flow)
 
 void detect_flowbit_set(struct flow *flow, int id, bool on)
 {
-    struct detect_flow *df = on ? detect_flow_get(flow) : flow->detect;
+    struct detect_flow *df = on ? detect_flow_state(flow) : flow->detect;
     if (!df)
         return;
     for (uint16_t i = 0; i < df->nbits; i++) {

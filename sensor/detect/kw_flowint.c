@@ -51,9 +51,9 @@ static bool var_get(const struct flow *flow, int id, uint32_t *value)
  * flowbit beyond its cap: the rule still matched). */
 static void var_put(struct flow *flow, int id, uint32_t value)
 {
-    if (!flow->detect && !(flow->detect = calloc(1, sizeof *flow->detect)))
+    struct detect_flow *df = detect_flow_state(flow);
+    if (!df)
         return;
-    struct detect_flow *df = flow->detect;
     for (uint16_t i = 0; i < df->nints; i++) {
         if (df->ints[i].id == id) {
             df->ints[i].value = value;

@@ -178,27 +178,28 @@ static bool fired_before(const struct flow *f, uint32_t idx)
     return false;
 }
 
-static struct detect_flow *flow_state(struct flow *f)
+/* Appends to a list of fired marks (a flow's or a transaction's), up to
+ * FIRED_PER_FLOW_MAX; beyond it, or out of memory, the rule may fire again. */
+static void fired_list_add(uint32_t **list, uint32_t *n, uint32_t *cap, uint32_t key)
 {
-    if (!f->detect)
-        f->detect = calloc(1, sizeof *f->detect);
-    return f->detect;
+    if (*n >= FIRED_PER_FLOW_MAX)
+        return;
+    if (*n == *cap) {
+        size_t c = *cap;                /* at most FIRED_PER_FLOW_MAX: fits */
+        uint32_t *nv = array_grow(*list, &c, sizeof *nv, 4);
+        if (!nv)
+            return;
+        *list = nv;
+        *cap = (uint32_t)c;
+    }
+    (*list)[(*n)++] = key;
 }
 
 static void mark_fired(struct flow *f, uint32_t idx)
 {
-    struct detect_flow *df = flow_state(f);
-    if (!df || df->nfired >= FIRED_PER_FLOW_MAX)
-        return;
-    if (df->nfired == df->fired_cap) {
-        size_t cap = df->fired_cap;     /* at most FIRED_PER_FLOW_MAX: fits */
-        uint32_t *nv = array_grow(df->fired, &cap, sizeof *nv, 4);
-        if (!nv)
-            return;
-        df->fired = nv;
-        df->fired_cap = (uint32_t)cap;
-    }
-    df->fired[df->nfired++] = idx;
+    struct detect_flow *df = detect_flow_state(f);
+    if (df)
+        fired_list_add(&df->fired, &df->nfired, &df->fired_cap, idx);
 }
 
 static inline void queue_rule(struct detect_thread *dt, uint32_t idx)
@@ -419,7 +420,7 @@ static void collect_candidates(struct detect_thread *dt, const struct proto_grou
     /* nDPI's verdict and metadata only change until detection is final:
      * rules on them alone need one look per direction after that. */
     if ((g->napp_static || g->has_fallback) && verdict_final(flow)) {
-        struct detect_flow *df = flow_state(flow);
+        struct detect_flow *df = detect_flow_state(flow);
         if (df && !(df->app_done & (1u << dir))) {
             df->app_done |= (uint8_t)(1u << dir);
             for (size_t i = 0; i < g->napp_static; i++)
@@ -519,17 +520,7 @@ static bool tx_fired(const struct applayer_tx *tx, uint32_t key)
 
 static void tx_mark_fired(struct applayer_tx *tx, uint32_t key)
 {
-    if (tx->nfired >= FIRED_PER_FLOW_MAX)
-        return;
-    if (tx->nfired == tx->fired_cap) {
-        size_t cap = tx->fired_cap;     /* at most FIRED_PER_FLOW_MAX: fits */
-        uint32_t *nv = array_grow(tx->fired, &cap, sizeof *nv, 4);
-        if (!nv)
-            return;
-        tx->fired = nv;
-        tx->fired_cap = (uint32_t)cap;
-    }
-    tx->fired[tx->nfired++] = key;
+    fired_list_add(&tx->fired, &tx->nfired, &tx->fired_cap, key);
 }
 
 /* The transaction rules worth evaluating: those without a fast pattern, and
@@ -578,7 +569,7 @@ static void detect_one_tx(struct detect_thread *dt, struct flow *flow, const str
         for (size_t a = 0; a < r->nactions; a++)
             r->actions[a].apply(&env, r->actions[a].ctx);
         if (r->info.action == RULE_ACTION_PASS) {
-            struct detect_flow *df = flow_state(flow);
+            struct detect_flow *df = detect_flow_state(flow);
             if (df)
                 df->passed = true;
             dt->nalerts = 0;
@@ -656,7 +647,7 @@ void detect_packet_stream(struct detect_thread *dt, struct flow *flow, const str
         for (size_t a = 0; a < r->nactions && flow; a++)
             r->actions[a].apply(&env, r->actions[a].ctx);
         if (r->info.action == RULE_ACTION_PASS) {
-            struct detect_flow *df = flow ? flow_state(flow) : NULL;
+            struct detect_flow *df = flow ? detect_flow_state(flow) : NULL;
             if (df)
                 df->passed = true;
             dt->nalerts = 0;

@@ -361,6 +361,8 @@ struct detect_flow {
     struct flowint_var *ints;   /* flowint variables set on the flow */
 };
 
+/* The flow's detection state, made on first use; NULL when out of memory. */
+struct detect_flow *detect_flow_state(struct flow *flow);
 bool detect_flowbit_isset(const struct flow *flow, int id);
 void detect_flowbit_set(struct flow *flow, int id, bool on);
 
