@@ -150,6 +150,10 @@ struct num_cmp {
 };
 int num_cmp_parse(const char *text, uint64_t max, struct num_cmp *out);
 bool num_cmp_match(const struct num_cmp *c, uint64_t v);
+/* A check that compares a number of the packet or flow (match reads it) with
+ * the rule's num_cmp; "invalid <keyword> 'v'" when v does not parse. */
+int rule_add_num_check(struct rule_parser *rp, const char *v, uint64_t max,
+                       bool (*match)(const struct match_env *, const void *));
 
 /* Suricata app-layer name ("http", "tls", ...) -> nDPI protocol id(s).
  * Fills ids (up to max), returns the count; 0 when the name is unknown. */

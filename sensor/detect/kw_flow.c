@@ -70,15 +70,5 @@ static bool match_flow_age(const struct match_env *env, const void *ctx)
 
 int kw_flow_age(struct rule_parser *rp, const char *v)
 {
-    struct num_cmp *c = malloc(sizeof *c);
-    if (!c) {
-        rule_err(rp, "out of memory");
-        return -1;
-    }
-    if (num_cmp_parse(v, UINT32_MAX, c) < 0) {
-        free(c);
-        rule_err(rp, "invalid flow.age '%s'", v);
-        return -1;
-    }
-    return rule_add_check(rp, match_flow_age, c, free);
+    return rule_add_num_check(rp, v, UINT32_MAX, match_flow_age);
 }

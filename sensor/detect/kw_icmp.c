@@ -37,21 +37,5 @@ static bool match_icmp_seq(const struct match_env *env, const void *ctx)
     return has_id_seq(env->pkt) && num_cmp_match(ctx, header_u16(env->pkt, 6));
 }
 
-static int add_u16_check(struct rule_parser *rp, const char *v,
-                         bool (*match)(const struct match_env *, const void *))
-{
-    struct num_cmp *c = malloc(sizeof *c);
-    if (!c) {
-        rule_err(rp, "out of memory");
-        return -1;
-    }
-    if (num_cmp_parse(v, 65535, c) < 0) {
-        free(c);
-        rule_err(rp, "invalid %s '%s'", rp->keyword, v);
-        return -1;
-    }
-    return rule_add_check(rp, match, c, free);
-}
-
-int kw_icmp_id(struct rule_parser *rp, const char *v) { return add_u16_check(rp, v, match_icmp_id); }
-int kw_icmp_seq(struct rule_parser *rp, const char *v) { return add_u16_check(rp, v, match_icmp_seq); }
+int kw_icmp_id(struct rule_parser *rp, const char *v) { return rule_add_num_check(rp, v, 65535, match_icmp_id); }
+int kw_icmp_seq(struct rule_parser *rp, const char *v) { return rule_add_num_check(rp, v, 65535, match_icmp_seq); }

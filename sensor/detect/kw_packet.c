@@ -69,8 +69,8 @@ bool num_cmp_match(const struct num_cmp *c, uint64_t v)
     }
 }
 
-static int add_num_check(struct rule_parser *rp, const char *v, uint64_t max,
-                         bool (*match)(const struct match_env *, const void *))
+int rule_add_num_check(struct rule_parser *rp, const char *v, uint64_t max,
+                       bool (*match)(const struct match_env *, const void *))
 {
     struct num_cmp *c = malloc(sizeof *c);
     if (!c) {
@@ -124,19 +124,19 @@ static bool match_ip_id(const struct match_env *env, const void *ctx)
     return num_cmp_match(ctx, (uint64_t)(p->ip_header[4] << 8 | p->ip_header[5]));
 }
 
-int kw_ttl(struct rule_parser *rp, const char *v) { return add_num_check(rp, v, 255, match_ttl); }
-int kw_id(struct rule_parser *rp, const char *v) { return add_num_check(rp, v, 65535, match_ip_id); }
+int kw_ttl(struct rule_parser *rp, const char *v) { return rule_add_num_check(rp, v, 255, match_ttl); }
+int kw_id(struct rule_parser *rp, const char *v) { return rule_add_num_check(rp, v, 65535, match_ip_id); }
 int kw_dsize(struct rule_parser *rp, const char *v)
 {
-    return add_num_check(rp, v, 65535, match_dsize);
+    return rule_add_num_check(rp, v, 65535, match_dsize);
 }
 int kw_itype(struct rule_parser *rp, const char *v)
 {
-    return add_num_check(rp, v, 255, match_itype);
+    return rule_add_num_check(rp, v, 255, match_itype);
 }
 int kw_icode(struct rule_parser *rp, const char *v)
 {
-    return add_num_check(rp, v, 255, match_icode);
+    return rule_add_num_check(rp, v, 255, match_icode);
 }
 
 /* decode-event:NAME matches a packet the decoder kept despite the problem
@@ -200,10 +200,10 @@ int kw_ip_proto(struct rule_parser *rp, const char *v)
         if (strcasecmp(proto_aliases[i].name, name) == 0) {
             char buf[16];
             snprintf(buf, sizeof buf, "%s%d", op, proto_aliases[i].num);
-            return add_num_check(rp, buf, 255, match_ip_proto);
+            return rule_add_num_check(rp, buf, 255, match_ip_proto);
         }
     }
-    return add_num_check(rp, v, 255, match_ip_proto);
+    return rule_add_num_check(rp, v, 255, match_ip_proto);
 }
 
 /* flags:[modifier]LETTERS[,ignore-mask] with F S R P A U C E (1/2 = CWR/ECE)

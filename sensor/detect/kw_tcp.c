@@ -105,17 +105,7 @@ int kw_window(struct rule_parser *rp, const char *v) { return add_exact(rp, v, 6
 
 int kw_tcp_mss(struct rule_parser *rp, const char *v)
 {
-    struct num_cmp *c = malloc(sizeof *c);
-    if (!c) {
-        rule_err(rp, "out of memory");
-        return -1;
-    }
-    if (num_cmp_parse(v, 65535, c) < 0) {
-        free(c);
-        rule_err(rp, "invalid tcp.mss '%s'", v);
-        return -1;
-    }
-    return rule_add_check(rp, match_mss, c, free);
+    return rule_add_num_check(rp, v, 65535, match_mss);
 }
 
 /* tcp.flags is Suricata 7's name of flags: the same syntax and match. */
