@@ -476,7 +476,7 @@ void applayer_on_datagram(struct applayer *al, struct flow *f, enum flow_directi
         }
     }
     af->seen[dir] += len;
-    if (af->failed || !af->parser->on_packet)
+    if (af->failed || !af->parser || !af->parser->on_packet)
         return;
     if (af->parser->on_packet(af->state, dir, data, len, ts_usec) < 0) {
         af->failed = true;
