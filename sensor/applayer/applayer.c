@@ -254,14 +254,21 @@ static void tx_free_detection(struct applayer_tx *tx)
     tx->detect_body[0] = tx->detect_body[1] = NULL;
 }
 
-static void free_txs(struct applayer *al, struct applayer_flow *af)
+/* A parser's state goes: its transactions' detection memory, its counters
+ * into the worker's (and, for a parser left behind by a tunnel, its
+ * transactions into stats.tx), then the state itself.  Memory accounting
+ * stays with the callers, which hold different amounts. */
+static void release_state(struct applayer *al, const struct applayer_parser *p, void *state,
+                          uint8_t transport, bool count_txs)
 {
-    size_t n = af->parser->tx_count(af->state);
-    al->stats.tx[af->proto][af->transport] += n;
-    for (size_t i = 0; i < n; i++) {
-        struct applayer_tx *tx = af->parser->tx_at(af->state, i);
-        tx_free_detection(tx);
-    }
+    size_t n = p->tx_count(state);
+    if (count_txs)
+        al->stats.tx[p->proto][transport] += n;
+    for (size_t i = 0; i < n; i++)
+        tx_free_detection(p->tx_at(state, i));
+    if (p->counts_add)
+        p->counts_add(state, &al->stats.counts[p->proto][transport]);
+    p->state_free(state);
 }
 
 /* The tunnel's first inner byte arrived: the outer parser is done (its
@@ -281,13 +288,6 @@ uint64_t applayer_tx_id(const struct flow *flow, const struct applayer_tx *tx)
     return (flow->applayer ? flow->applayer->tx_id_base : 0) + tx->id;
 }
 
-/* The parser's counters of this flow join the worker's before its state goes. */
-static void add_counts(struct applayer *al, const struct applayer_flow *af)
-{
-    if (af->parser->counts_add)
-        af->parser->counts_add(af->state, &al->stats.counts[af->proto][af->transport]);
-}
-
 static bool any_unlogged(const struct applayer_parser *p, void *state)
 {
     size_t n = p->tx_count(state);
@@ -300,17 +300,8 @@ static bool any_unlogged(const struct applayer_parser *p, void *state)
 static void free_retired(struct applayer *al, struct applayer_flow *af)
 {
     const struct applayer_parser *p = af->retired;
-    size_t n = p->tx_count(af->retired_state);
-    al->stats.tx[p->proto][af->transport] += n;
-    if (p->counts_add)
-        p->counts_add(af->retired_state, &al->stats.counts[p->proto][af->transport]);
-    for (size_t i = 0; i < n; i++) {
-        struct applayer_tx *tx = p->tx_at(af->retired_state, i);
-        free(tx->fired);
-        tx->fired = NULL;
-    }
     al->stats.memory -= al->stats.memory >= p->state_size ? p->state_size : 0;
-    p->state_free(af->retired_state);
+    release_state(al, p, af->retired_state, af->transport, true);
     af->retired = NULL;
     af->retired_state = NULL;
 }
@@ -325,10 +316,8 @@ static void leave_outer(struct applayer *al, struct applayer_flow *af)
         af->retired_state = af->state;
         af->retired_base = outer_base;
     } else {
-        free_txs(al, af);
-        add_counts(al, af);
         al->stats.memory -= al->stats.memory >= af->parser->state_size ? af->parser->state_size : 0;
-        af->parser->state_free(af->state);
+        release_state(al, af->parser, af->state, af->transport, true);
     }
     af->parser = NULL;
     af->state = NULL;
@@ -583,13 +572,8 @@ void applayer_flow_free(struct applayer *al, struct flow *f)
         free_retired(al, af);
     uint64_t held = sizeof *af + (af->parser ? af->parser->state_size : 0);
     al->stats.memory = al->stats.memory > held ? al->stats.memory - held : 0;
-    if (af->parser) {
-        size_t n = af->parser->tx_count(af->state);
-        for (size_t i = 0; i < n; i++)
-            tx_free_detection(af->parser->tx_at(af->state, i));
-        add_counts(al, af);
-        af->parser->state_free(af->state);
-    }
+    if (af->parser)
+        release_state(al, af->parser, af->state, af->transport, false);
     free(af);
     f->applayer = NULL;
 }
