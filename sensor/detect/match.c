@@ -88,9 +88,12 @@ static bool fallback_applies(const struct detect_engine *de, const struct flow *
  * AppProtoEquals ("alert http" sees an HTTP/2 flow). */
 static bool flow_parser_says(const struct flow *f, uint8_t proto)
 {
+    if (!proto || !applayer_proto_visible(f))
+        return false;
+    if (f->applayer->proto == (enum applayer_proto)proto)
+        return true;    /* the common case, without comparing names per packet */
     const struct applayer_parser *p = applayer_parser_of((enum applayer_proto)proto);
-    return proto && p && applayer_proto_visible(f) &&
-           applayer_proto_equals(p->name, applayer_flow_proto_name(f));
+    return p && applayer_proto_equals(p->name, applayer_flow_proto_name(f));
 }
 
 /* Where the payload keywords look for one packet: its own payload, and
