@@ -289,23 +289,26 @@ static const char *uri_path(const char *s, uint32_t *len)
     return slash;
 }
 
+/* The transaction's parser fills buffers of this protocol: its own, or
+ * another's it answers (HTTP/2 for http.*, DoH for dns.*). */
+static bool parser_serves(const struct match_env *env, int proto)
+{
+    return proto != APPLAYER_NONE && env->tx &&
+           (env->parser->proto == (enum applayer_proto)proto ||
+            (env->parser->buffers_of & (1u << proto)));
+}
+
 bool detect_buffer_get_at(const struct match_env *env, int buffer, uint32_t i,
                           const uint8_t **data, uint32_t *len)
 {
-    if (i == 0 && !detect_buffer_is_multi((enum detect_buffer)buffer))
-        return detect_buffer_get(env, buffer, data, len);
     if (!detect_buffer_is_multi((enum detect_buffer)buffer))
-        return false;
+        return i == 0 && detect_buffer_get(env, buffer, data, len);
     bool fallback;
     int proto = detect_buffer_applayer((enum detect_buffer)buffer, &fallback);
-    if (env->tx && env->parser->proto == (enum applayer_proto)proto) {
-        if (env->parser->get_buffer_at)
-            return env->parser->get_buffer_at(env->state, env->tx, (enum detect_buffer)buffer,
-                                              env->dir, i, data, len);
-        return i == 0 && env->parser->get_buffer(env->state, env->tx,
-                                                 (enum detect_buffer)buffer, env->dir, data, len);
-    }
-    return i == 0 && detect_buffer_get(env, buffer, data, len);   /* nDPI's one name */
+    if (parser_serves(env, proto) && env->parser->get_buffer_at)
+        return env->parser->get_buffer_at(env->state, env->tx, (enum detect_buffer)buffer,
+                                          env->dir, i, data, len);
+    return i == 0 && detect_buffer_get(env, buffer, data, len);   /* one value, or nDPI's */
 }
 
 bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **data,
@@ -314,8 +317,7 @@ bool detect_buffer_get(const struct match_env *env, int buffer, const uint8_t **
     const struct packet *p = env->pkt;
     bool fallback;
     int proto = detect_buffer_applayer((enum detect_buffer)buffer, &fallback);
-    if (proto != APPLAYER_NONE && env->tx && (env->parser->proto == (enum applayer_proto)proto ||
-                                              (env->parser->buffers_of & (1u << proto))))
+    if (parser_serves(env, proto))
         return env->parser->get_buffer(env->state, env->tx, (enum detect_buffer)buffer,
                                        env->dir, data, len);
     if (proto != APPLAYER_NONE && !fallback)
