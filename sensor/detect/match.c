@@ -394,19 +394,13 @@ static void prefilter_queue(struct detect_thread *dt, const struct buffer_prefil
     for (int b = 0; b < BUF_COUNT; b++) {
         const uint8_t *data;
         uint32_t len;
-        if (!pf->ac[b])
-            continue;
-        if (detect_buffer_is_multi(b)) {    /* every instance: a name, a certificate */
-            for (uint32_t k = 0; detect_buffer_get_at(env, b, k, &data, &len); k++)
+        /* every instance of a multi-buffer (a name, a certificate); one otherwise */
+        for (uint32_t k = 0; pf->ac[b] && detect_buffer_get_at(env, b, k, &data, &len); k++) {
+            if (env->tx && b == BUF_FILE_DATA)
+                scan_body(dt, pf->ac[b], pf->max_len[b], env, data, len);
+            else
                 ac_scan(pf->ac[b], data, len, ac_hit, dt);
-            continue;
         }
-        if (!detect_buffer_get(env, b, &data, &len))
-            continue;
-        if (env->tx && b == BUF_FILE_DATA)
-            scan_body(dt, pf->ac[b], pf->max_len[b], env, data, len);
-        else
-            ac_scan(pf->ac[b], data, len, ac_hit, dt);
     }
 }
 
